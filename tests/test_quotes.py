@@ -1,0 +1,64 @@
+"""The text-quote matcher: strict, except for extraction's page breaks."""
+
+from pathlib import Path
+
+import pytest
+
+from qgraph.quotes import describe_matches, find_quote
+
+SOURCES = Path(__file__).resolve().parents[1] / "data" / "sources"
+
+
+def test_whitespace_runs_match_each_other():
+    assert find_quote("a  b\n\tc", "a b c") == [(0, 7)]
+
+
+def test_page_break_inside_a_word_may_vanish():
+    assert find_quote("real-\n\nworld", "real-world") == [(0, 12)]
+
+
+def test_space_without_line_break_must_be_in_the_quote():
+    # only a break that contains a newline is tolerated as missing
+    assert find_quote("real- world", "real-world") == []
+
+
+@pytest.mark.parametrize(
+    "quote",
+    ["Real-world", "real world", "real-world.", "realworld!"],
+)
+def test_strict_otherwise(quote):
+    assert find_quote("real-\n\nworld", quote) == []
+
+
+def test_prefix_and_suffix_pick_one_of_several():
+    text = "one fish, two fish, red fish"
+    assert len(find_quote(text, "fish")) == 3
+    assert find_quote(text, "fish", prefix="two") == [(14, 18)]
+    assert find_quote(text, "fish", suffix=", red") == [(14, 18)]
+    assert find_quote(text, "fish", prefix="red") == [(24, 28)]
+
+
+def test_regex_characters_are_literal():
+    assert find_quote("cost (£2 billion) + more", "(£2 billion) +") == [(5, 19)]
+    assert find_quote("a.b", "a*b") == []
+
+
+def test_empty_quote_is_an_error():
+    with pytest.raises(ValueError):
+        find_quote("abc", "   ")
+
+
+def test_messages():
+    assert describe_matches("x y", "x y") == ""
+    assert "not found" in describe_matches("x y", "z")
+    assert "2 times" in describe_matches("x x", "x")
+    assert "prefix" in describe_matches("ab ab", "ab", prefix="zz")
+
+
+def test_real_sources_page_breaks():
+    """The two page breaks the sources README names are found across the break."""
+    qdg = (SOURCES / "qdg-2026-london-summit.txt").read_text(encoding="utf-8")
+    assert len(find_quote(qdg, "It will mean working hand-in-hand with our trusted partners")) == 1
+    assert len(find_quote(qdg, "translate into real-world innovation, investment")) == 1
+    # the priority areas are stated twice (news story and communique)
+    assert len(find_quote(qdg, "Fostering a more supportive investment environment")) == 2
