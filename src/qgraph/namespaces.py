@@ -1,0 +1,173 @@
+"""Namespaces of qgraph: the prefix table and the closed ``QG`` vocabulary.
+
+``QG`` lists every class and property of ``ontology/qgraph.ttl``; with ``_fail = True`` a typo
+such as ``QG.evidenec`` raises ``AttributeError`` instead of minting a new IRI.
+tests/test_namespaces.py checks that the list matches the ontology; regenerate it with
+``python scripts/gen_namespace.py``.
+
+This module imports rdflib; other modules import it lazily (inside functions), so that
+``import qgraph`` stays light.
+
+>>> str(QG.Evidence)
+'https://w3id.org/qgraph/ontology#Evidence'
+>>> PREFIXES["qgid"] == str(QGID)
+True
+"""
+
+from __future__ import annotations
+
+import rdflib.namespace
+from rdflib import Namespace, URIRef
+
+QG_IRI = "https://w3id.org/qgraph/ontology#"
+QGID_IRI = "https://w3id.org/qgraph/id/"
+QGSH_IRI = "https://w3id.org/qgraph/shapes#"
+GRAPH_IRI = "https://w3id.org/qgraph/graph/"
+ONTOLOGY_IRI = "https://w3id.org/qgraph/ontology"
+
+#: prefix -> namespace IRI, as in docs/design.md (plus ``qgsh`` for the SHACL shapes).
+PREFIXES: dict[str, str] = {
+    "qg": QG_IRI,
+    "qgid": QGID_IRI,
+    "qgsh": QGSH_IRI,
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "time": "http://www.w3.org/2006/time#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "vann": "http://purl.org/vocab/vann/",
+}
+
+#: Data individuals and SKOS concepts (open: any local name is allowed).
+QGID = Namespace(QGID_IRI)
+#: SHACL shapes (open).
+QGSH = Namespace(QGSH_IRI)
+
+
+def graph_iri(name: str) -> URIRef:
+    """Return the named-graph IRI for a document id, ``ontology`` or ``links``.
+
+    >>> str(graph_iri("uk-denmark-quantum-mou"))
+    'https://w3id.org/qgraph/graph/uk-denmark-quantum-mou'
+    """
+    return URIRef(GRAPH_IRI + name)
+
+
+# The base class is reached through its module, not imported by name: pytest's doctest
+# collection inspects module attributes, and the open base class warns on unknown ones.
+class QG(rdflib.namespace.DefinedNamespace):
+    """The qgraph ontology (closed: only the terms of ontology/qgraph.ttl)."""
+
+    _fail = True
+    _NS = Namespace(QG_IRI)
+
+    # --- begin generated term list (scripts/gen_namespace.py) ---
+    # classes
+    Agreement: URIRef
+    City: URIRef
+    Commitment: URIRef
+    Communique: URIRef
+    CooperationActivity: URIRef
+    Document: URIRef
+    Evidence: URIRef
+    Facility: URIRef
+    Forum: URIRef
+    FundingCommitment: URIRef
+    Government: URIRef
+    GovernmentDepartment: URIRef
+    InnovationAccelerator: URIRef
+    InternationalOrganization: URIRef
+    JointStatement: URIRef
+    Meeting: URIRef
+    MemorandumOfUnderstanding: URIRef
+    Nation: URIRef
+    NewsStory: URIRef
+    Office: URIRef
+    OfficeHolding: URIRef
+    Person: URIRef
+    PriorityArea: URIRef
+    Programme: URIRef
+    Provision: URIRef
+    Quotation: URIRef
+    Recital: URIRef
+    ResearchInstitute: URIRef
+    SideEvent: URIRef
+    Signature: URIRef
+    SourceDocument: URIRef
+    Venue: URIRef
+    # properties
+    about: URIRef
+    adoptedBy: URIRef
+    agreedAt: URIRef
+    agreedBy: URIRef
+    amount: URIRef
+    anchoredAt: URIRef
+    announcedOn: URIRef
+    attendeeCount: URIRef
+    attendeeDescription: URIRef
+    attestedOn: URIRef
+    city: URIRef
+    committedBy: URIRef
+    confidence: URIRef
+    currency: URIRef
+    departmentOf: URIRef
+    derivation: URIRef
+    durationDays: URIRef
+    endDate: URIRef
+    evidence: URIRef
+    fundedBy: URIRef
+    fundingFor: URIRef
+    governmentOf: URIRef
+    hasItem: URIRef
+    hasProvision: URIRef
+    heading: URIRef
+    headquarters: URIRef
+    holder: URIRef
+    hostNation: URIRef
+    hostedBy: URIRef
+    itemLabel: URIRef
+    locatedIn: URIRef
+    meetingOf: URIRef
+    mentions: URIRef
+    office: URIRef
+    officeOf: URIRef
+    openedBy: URIRef
+    ordinal: URIRef
+    partOf: URIRef
+    partOfProvision: URIRef
+    participant: URIRef
+    party: URIRef
+    principle: URIRef
+    provisionNumber: URIRef
+    provisionOf: URIRef
+    publishedOn: URIRef
+    quoteText: URIRef
+    quotedIn: URIRef
+    recalls: URIRef
+    runBy: URIRef
+    sector: URIRef
+    sideEventOf: URIRef
+    signatory: URIRef
+    signatoryOffice: URIRef
+    signedAt: URIRef
+    signedDocument: URIRef
+    signedFor: URIRef
+    signedOn: URIRef
+    speaker: URIRef
+    speakerOffice: URIRef
+    startDate: URIRef
+    statedIn: URIRef
+    statedPublisher: URIRef
+    supports: URIRef
+    technologyArea: URIRef
+    topic: URIRef
+    venue: URIRef
+    # --- end generated term list ---
