@@ -1,0 +1,35 @@
+"""qgraph: a knowledge graph of quantum diplomacy, every fact traced to its passage.
+
+The functions below are what the ``qgraph`` command runs. Each reads the project at ``root``
+(default: the checkout, or ``$QGRAPH_ROOT``). Nothing heavy is imported until one is called.
+
+>>> import qgraph
+>>> result = qgraph.query("SELECT ?name WHERE { qgid:denmark a qg:Nation ; rdfs:label ?name }")
+>>> result.vars, [str(row[0]) for row in result.rows]
+(['name'], ['Denmark'])
+>>> [p for p in qgraph.validate() if p.severity == "Violation"]
+[]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["load", "validate", "build", "query", "export", "show", "stats", "QgraphError", "NonConformant"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qgraph.api import build, export, load, query, show, stats, validate
+    from qgraph.errors import NonConformant, QgraphError
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("load", "validate", "build", "query", "export", "show", "stats"):
+        from qgraph import api
+
+        return getattr(api, name)
+    if name in ("QgraphError", "NonConformant"):
+        from qgraph import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'qgraph' has no attribute {name!r}")

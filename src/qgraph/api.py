@@ -1,0 +1,105 @@
+"""The Python API (re-exported by ``import qgraph``); the command is a thin layer over it.
+
+>>> import qgraph
+>>> loaded = qgraph.load()
+>>> sorted(loaded.documents)[:1]
+['qdg-2026-london-summit']
+>>> print(qgraph.export("ntriples")[:2])
+<h
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgraph.store import DEFAULT_BACKEND
+
+
+def load(root: Path | str | None = None) -> Any:
+    """Parse ontology and data into a :class:`~qgraph.loading.Loaded` (one graph per file)."""
+    from qgraph.loading import load as _load
+
+    return _load(root)
+
+
+def validate(root: Path | str | None = None) -> list:
+    """Every problem (:class:`~qgraph.report.Problem`) the checks find; empty when all is well."""
+    from qgraph.pipeline import check
+
+    return check(root).problems
+
+
+def build(out: Path | str = "dist", root: Path | str | None = None) -> Any:
+    """Check and write every export into ``out``; raises :class:`~qgraph.errors.NonConformant`
+    (writing nothing) when the data does not conform. Returns the :class:`~qgraph.pipeline.Outcome`."""
+    from qgraph.pipeline import build as _build
+
+    return _build(out, root)
+
+
+def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
+          root: Path | str | None = None) -> Any:
+    """Run a catalogue query (by name), a ``.rq`` file or SPARQL text; returns a
+    :class:`~qgraph.store.Result` (``vars``, ``rows`` of rdflib terms).
+
+    ``params`` maps variable names to values: rdflib terms, or text as on the command line
+    (``"qgid:denmark"``, ``"<https://…>"``, ``'"Denmark"@en'``). They are bound, not pasted.
+
+    >>> r = query("SELECT ?s ?n WHERE { ?s foaf:name ?n }", params={"s": "qgid:liz-kendall"})
+    >>> [str(n) for _, n in r.rows]
+    ['Liz Kendall']
+    """
+    from qgraph import catalogue
+    from qgraph.loading import load as _load
+    from qgraph.store import open_store
+
+    loaded = _load(root)
+    return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def export(fmt: str, path: Path | str | None = None, root: Path | str | None = None,
+           frame: str | None = None) -> Any:
+    """The whole graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld). With ``path``, written
+    atomically there (JSON-LD also writes ``context.jsonld`` beside it) and the path returned;
+    without, the text returned. ``frame`` (jsonld only): agreements, meetings, forums, people."""
+    import io
+
+    from qgraph.errors import QgraphError
+    from qgraph.exports import CONTEXT_FILE, Exporter, write_atomically
+    from qgraph.loading import load as _load
+
+    exporter = Exporter(_load(root))
+    if frame is not None and fmt != "jsonld":
+        raise QgraphError("a frame applies to --format jsonld only")
+    job = exporter.framed_writer(frame) if frame else exporter.writer(fmt)
+    if path is None:
+        buf = io.BytesIO()
+        job(buf)
+        return buf.getvalue().decode("utf-8")
+    path = Path(path)
+    jobs = {path: job}
+    if fmt == "jsonld":
+        jobs[path.parent / CONTEXT_FILE] = exporter.write_context
+    write_atomically(jobs)
+    return path
+
+
+def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> str:
+    """The entity card of ``entity`` (IRI, prefixed name or label) as text."""
+    from qgraph.card import card
+    from qgraph.loading import load as _load
+    from qgraph.store import open_store
+
+    loaded = _load(root)
+    return card(loaded, open_store(loaded, store), entity)
+
+
+def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
+    """Counts (:class:`~qgraph.counts.Stats`) by class, property and document."""
+    from qgraph.loading import load as _load
+    from qgraph.counts import compute
+    from qgraph.store import open_store
+
+    loaded = _load(root)
+    return compute(loaded, open_store(loaded, store))

@@ -1,0 +1,84 @@
+"""Counts: triples by document, entities by class, uses of each property, evidence coverage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qgraph.loading import GRAPH_NS, ONTOLOGY_GRAPH, QG, QGID, Loaded
+
+
+@dataclass
+class Stats:
+    documents: list[str]
+    triples: int
+    triples_by_graph: dict[str, int]
+    classes: dict[str, int]
+    properties: dict[str, int]
+    described: int = 0
+    with_evidence: int = 0
+    evidence_nodes: int = 0
+    passages: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def without_evidence(self) -> int:
+        return self.described - self.with_evidence
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents, "triples": self.triples,
+            "triples_by_graph": self.triples_by_graph, "entities_by_class": self.classes,
+            "properties": self.properties, "facts_with_evidence": self.with_evidence,
+            "facts_without_evidence": self.without_evidence, "evidence_nodes": self.evidence_nodes,
+            "passages": self.passages,
+        }
+
+
+_CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s a ?class } FILTER(?g != <%s>) } GROUP BY ?class""" % ONTOLOGY_GRAPH
+_PROPERTIES = """SELECT ?p (COUNT(*) AS ?n) WHERE {
+  GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) } GROUP BY ?p""" % ONTOLOGY_GRAPH
+_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_DESCRIBED = """SELECT (COUNT(DISTINCT ?s) AS ?all) (COUNT(DISTINCT ?e) AS ?with) WHERE {
+  GRAPH ?g { ?s ?p ?o } FILTER(?g != <%(onto)s> && STRSTARTS(STR(?s), "%(qgid)s"))
+  FILTER NOT EXISTS { ?s a <%(qg)sEvidence> }
+  FILTER NOT EXISTS { GRAPH <%(onto)s> { ?s ?q ?r } }
+  OPTIONAL { ?s <%(qg)sevidence> ?ev BIND(?s AS ?e) } }""" % {"onto": ONTOLOGY_GRAPH, "qgid": QGID, "qg": QG}
+_EVIDENCE = """SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?sel) AS ?sels) WHERE {
+  ?e a <%sEvidence> OPTIONAL { ?e <http://www.w3.org/ns/oa#hasSelector> ?sel } }""" % QG
+
+
+def compute(loaded: Loaded, store: Any) -> Stats:
+    """Counts over ``store`` (any backend of :mod:`qgraph.store`) holding ``loaded``."""
+    from qgraph.terms import display
+
+    def pairs(q: str) -> dict[str, int]:
+        res = store.query(q)
+        return {display(k, loaded.prefixes): int(v) for k, v in res.rows if k is not None}
+
+    graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(_GRAPHS).items()}
+    described = store.query(_DESCRIBED).rows[0]
+    ev = store.query(_EVIDENCE).rows[0]
+    return Stats(
+        documents=loaded.documents,
+        triples=len({(q.subject, q.predicate, q.object) for q in loaded.quads}),
+        triples_by_graph=dict(sorted(graphs.items())),
+        classes=dict(sorted(pairs(_CLASSES).items(), key=lambda kv: (-kv[1], kv[0]))),
+        properties=dict(sorted(pairs(_PROPERTIES).items(), key=lambda kv: (-kv[1], kv[0]))),
+        described=int(described[0]), with_evidence=int(described[1]),
+        evidence_nodes=int(ev[0]), passages=int(ev[1]),
+    )
+
+
+def format_text(s: Stats) -> str:
+    out = [f"documents: {len(s.documents)} ({', '.join(s.documents)})",
+           f"triples: {s.triples} (distinct; by graph: "
+           + ", ".join(f"{g} {n}" for g, n in s.triples_by_graph.items()) + ")",
+           f"facts with evidence: {s.with_evidence} of {s.described} described nodes"
+           f" ({s.without_evidence} without); evidence nodes: {s.evidence_nodes}, passages: {s.passages}",
+           "entities by class:"]
+    out += [f"  {n:6d}  {c}" for c, n in s.classes.items()]
+    out.append("properties:")
+    out += [f"  {n:6d}  {p}" for p, n in s.properties.items()]
+    return "\n".join(out) + "\n"

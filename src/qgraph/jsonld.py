@@ -1,0 +1,206 @@
+"""JSON-LD: the context made from the ontology, compaction and framing, strictly offline.
+
+The context maps each class and property the ontology declares to its local name
+(``"memberOf"``, ``"Nation"``), object properties typed ``@id``, datatype properties typed by
+their one XSD range, English-labelled properties with ``@language: en``, plus every project
+prefix. It is generated from the ontology, so it is always current, and written as
+``context.jsonld`` beside every JSON-LD export (which also embeds it, so that no reader has to
+fetch anything).
+
+PyLD never loads a remote document here: its document loader refuses every URL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+QG = "https://w3id.org/qgraph/ontology#"
+
+_PROPERTY_TYPES = (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty", RDF + "Property")
+_LANG_PROPS = {RDFS + "label", RDFS + "comment", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition"}
+
+# Standard properties every qgraph file uses: always given a readable key.
+_READABLE = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition",
+             SKOS + "editorialNote", "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
+_LANG_PROPS = _LANG_PROPS | {SKOS + "editorialNote", "http://purl.org/dc/terms/title"}
+
+# Framed views: file name → (root class, reverse links to nest: term → property pointing at the root)
+FRAMES: dict[str, tuple[str, dict[str, str]]] = {
+    "agreements": (QG + "Agreement", {"provisions": QG + "provisionOf", "signatures": QG + "signedDocument"}),
+    "meetings": (QG + "Meeting", {"priorityAreas": QG + "agreedAt", "sideEvents": QG + "sideEventOf"}),
+    "forums": (QG + "Forum", {"memberships": "http://www.w3.org/ns/org#organization"}),
+    "people": (QG + "Person", {"officeHoldings": QG + "holder", "quotations": QG + "speaker"}),
+}
+
+
+class RemoteDocumentRefused(Exception):
+    pass
+
+
+def offline_loader(url: str, options: dict | None = None) -> Any:
+    """PyLD document loader that refuses everything: qgraph's JSON-LD is self-contained."""
+    from pyld.jsonld import JsonLdError
+
+    raise JsonLdError(f"qgraph does not fetch remote documents ({url})", "jsonld.LoadDocumentError",
+                      {"url": url}, code="loading document failed")
+
+
+def _pyld() -> Any:
+    from pyld import jsonld
+
+    jsonld.set_document_loader(offline_loader)
+    return jsonld
+
+
+def _local(iri: str) -> str:
+    for sep in ("#", "/"):
+        if sep in iri:
+            iri = iri.rsplit(sep, 1)[1] if iri.rsplit(sep, 1)[1] else iri
+    return iri
+
+
+def make_context(ontology: Any, prefixes: dict[str, str]) -> dict[str, Any]:
+    """The ``@context`` object (sorted, deterministic) for the ontology graph ``ontology``."""
+    from rdflib import URIRef
+
+    ctx: dict[str, Any] = {p: ns for p, ns in sorted(prefixes.items()) if p}
+    taken = set(ctx) | {"id", "type"}
+    typ = URIRef(RDF + "type")
+    props: dict[str, set[str]] = {}
+    for t in _PROPERTY_TYPES:
+        for s in ontology.subjects(typ, URIRef(t)):
+            if isinstance(s, URIRef):
+                props.setdefault(str(s), set()).add(t)
+    for iri in _READABLE:
+        props.setdefault(iri, {OWL + "AnnotationProperty"})
+    classes = {str(s) for s in ontology.subjects(typ, URIRef(OWL + "Class")) if isinstance(s, URIRef)}
+    classes |= {str(s) for s in ontology.subjects(typ, URIRef(RDFS + "Class")) if isinstance(s, URIRef)}
+    # our own terms first, then the reused ones; a later clash keeps its prefixed name
+    order = sorted(set(props) | classes, key=lambda i: (not i.startswith(QG), i))
+    for iri in order:
+        name = _local(iri)
+        if not name or name in taken or not name.replace("_", "a").replace("-", "a").isalnum():
+            continue
+        taken.add(name)
+        if iri not in props:
+            ctx[name] = iri
+            continue
+        ranges = [str(r) for r in ontology.objects(URIRef(iri), URIRef(RDFS + "range"))]
+        entry: dict[str, Any] = {"@id": iri}
+        if OWL + "ObjectProperty" in props[iri]:
+            entry["@type"] = "@id"
+        elif len(ranges) == 1 and ranges[0].startswith(XSD) and ranges[0] not in (XSD + "string",):
+            entry["@type"] = ranges[0]
+        elif iri in _LANG_PROPS or ranges == [RDF + "langString"]:
+            entry["@language"] = "en"
+        ctx[name] = entry
+    return ctx
+
+
+def context_document(ctx: dict[str, Any]) -> str:
+    return dumps({"@context": ctx})
+
+
+def dumps(doc: Any) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def expanded_nodes(triples: Any) -> list[dict[str, Any]]:
+    """Expanded JSON-LD node objects for rdflib triples, sorted by ``@id`` (what PyLD's
+    ``from_rdf`` gives, without its quadratic N-Quads parser)."""
+    from rdflib import BNode, Literal
+
+    def ident(t: Any) -> str:
+        return f"_:{t}" if isinstance(t, BNode) else str(t)
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for s, p, o in triples:
+        node = nodes.setdefault(ident(s), {"@id": ident(s)})
+        if str(p) == RDF + "type" and not isinstance(o, Literal):
+            node.setdefault("@type", []).append(ident(o))
+            continue
+        if isinstance(o, Literal):
+            v: dict[str, Any] = {"@value": str(o)}
+            if o.language:
+                v["@language"] = o.language
+            elif o.datatype is not None and str(o.datatype) != XSD + "string":
+                v["@type"] = str(o.datatype)
+        else:
+            v = {"@id": ident(o)}
+        node.setdefault(str(p), []).append(v)
+    for node in nodes.values():
+        for key, values in node.items():
+            if isinstance(values, list):
+                values.sort(key=lambda v: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v)
+    return [nodes[k] for k in sorted(nodes)]
+
+
+def compact(graphs: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """The dataset (graph IRI → rdflib triples; named graphs kept) compacted with ``ctx``."""
+    jsonld = _pyld()
+    doc = [{"@id": name, "@graph": expanded_nodes(triples)} for name, triples in sorted(graphs.items())]
+    return jsonld.compact(doc, ctx, {"documentLoader": offline_loader})
+
+
+MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by @id
+_NO_EMBED = {"http://www.w3.org/ns/oa#hasSource"}
+
+
+def frame(triples: Any, ctx: dict[str, Any], root_types: list[str], reverse: dict[str, str]) -> dict[str, Any]:
+    """The graph (rdflib triples) as one tree per node of ``root_types``: each tree nests the
+    nodes its root refers to, two levels deep (each node embedded at its first place in the tree, referred to
+    by ``@id`` after that) and, under the ``reverse`` terms, the nodes that point at the root.
+
+    This is the shape JSON-LD framing with ``@embed: @once`` and ``@reverse`` gives, built
+    directly (PyLD's framing takes seconds per view on a few thousand triples) and then
+    compacted with PyLD.
+    """
+    jsonld = _pyld()
+    nodes = {n["@id"]: n for n in expanded_nodes(triples)}
+    pointing: dict[tuple[str, str], list[str]] = {}
+    for nid, n in nodes.items():
+        for prop in reverse.values():
+            for v in n.get(prop, []):
+                if "@id" in v:
+                    pointing.setdefault((v["@id"], prop), []).append(nid)
+
+    def embed(nid: str, seen: set[str], depth: int = 0) -> dict[str, Any]:
+        seen.add(nid)
+        node = nodes.get(nid, {"@id": nid})
+        out: dict[str, Any] = {}
+        for key in sorted(node):
+            values = node[key]
+            if key.startswith("@"):
+                out[key] = values
+                continue
+            deeper = depth < MAX_DEPTH and key not in _NO_EMBED
+            out[key] = [embed(v["@id"], seen, depth + 1) if deeper and set(v) == {"@id"} and v["@id"] in nodes
+                        and v["@id"] not in seen else v for v in values]
+        return out
+
+    wanted = set(root_types)
+    roots = []
+    for nid in sorted(nodes):
+        if not wanted.intersection(nodes[nid].get("@type", [])):
+            continue
+        seen: set[str] = set()
+        tree = embed(nid, seen)
+        rev = {}
+        for prop in sorted(set(reverse.values())):
+            kids = sorted(pointing.get((nid, prop), []))
+            if kids:
+                rev[prop] = [embed(k, seen, 1) if k not in seen else {"@id": k} for k in kids]
+        if rev:
+            tree["@reverse"] = rev
+        roots.append(tree)
+    frame_ctx = dict(ctx)
+    for term, prop in reverse.items():
+        frame_ctx[term] = {"@reverse": prop, "@container": "@set"}
+    return jsonld.compact({"@graph": roots}, frame_ctx, {"documentLoader": offline_loader, "graph": True})

@@ -1,0 +1,77 @@
+"""The main job: load → evidence → SHACL → violation checks → exports → summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qgraph.errors import NonConformant
+from qgraph.report import Problem, conforms, counts
+
+
+@dataclass
+class Outcome:
+    """What a check or build found (and, for a build, wrote)."""
+
+    loaded: Any
+    store: Any
+    problems: list[Problem]
+    evidence: Any
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return conforms(self.problems)
+
+
+def check(root: Path | str | None = None, backend: str = "oxigraph") -> Outcome:
+    """Load the project and run every check; never raises for non-conformance."""
+    from qgraph import catalogue, evidence, validation
+    from qgraph.loading import load
+    from qgraph.store import open_store
+
+    loaded = load(root)
+    ev = evidence.check(loaded)
+    problems = list(ev.problems) + validation.shacl(loaded)
+    store = open_store(loaded, backend)
+    problems += catalogue.run_checks(loaded, store)
+    return Outcome(loaded, store, sorted(set(problems)), ev)
+
+
+def build(out: Path | str = "dist", root: Path | str | None = None) -> Outcome:
+    """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
+    if any check finds a violation."""
+    from qgraph.exports import Exporter, write_atomically
+
+    outcome = check(root)
+    if not outcome.conforms:
+        n = counts(outcome.problems)["Violation"]
+        raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
+    outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+    return outcome
+
+
+def summary(outcome: Outcome, out: Path | None = None) -> str:
+    """The short text a build prints."""
+    from qgraph.counts import compute
+
+    s = compute(outcome.loaded, outcome.store)
+    c = counts(outcome.problems)
+    top = ", ".join(f"{cls} {n}" for cls, n in list(
+        (k, v) for k, v in s.classes.items() if k not in ("qg:Evidence", "oa:TextQuoteSelector"))[:12])
+    lines = [
+        f"documents: {len(s.documents)} ({', '.join(s.documents)})",
+        f"triples: {s.triples} (" + ", ".join(f"{g} {n}" for g, n in s.triples_by_graph.items()) + ")",
+        f"entities by class: {top}",
+        f"facts with evidence: {s.with_evidence}/{s.described}; evidence passages found in their "
+        f"sources: {outcome.evidence.passages_found}/{outcome.evidence.passages}",
+        f"warnings: {c['Warning']}" + ("" if not c["Warning"] else " (qgraph validate lists them)"),
+    ]
+    for p in outcome.problems:
+        if p.severity != "Violation":
+            lines.append("  " + p.text())
+    if out is not None and outcome.written:
+        lines.append(f"wrote {len(outcome.written)} files to {out}/: " + ", ".join(
+            sorted(str(p.relative_to(out)) for p in outcome.written)))
+    return "\n".join(lines) + "\n"

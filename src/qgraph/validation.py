@@ -1,0 +1,133 @@
+"""SHACL validation with pySHACL (the reference validator), results mapped to ``file:line``.
+
+The data graph is the union of every data file and the ontology (so ``sh:class`` sees the
+class hierarchy); no inference. Only ``sh:Violation`` fails a build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgraph.errors import QgraphError
+from qgraph.loading import Loaded, parse_file
+from qgraph.report import Problem, locate, locate_quote, node_tokens
+
+SH = "http://www.w3.org/ns/shacl#"
+OA = "http://www.w3.org/ns/oa#"
+
+
+def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
+    """The shapes graph as an rdflib ``Graph`` (syntax errors → ``rel:line: …``)."""
+    from rdflib import Graph
+
+    from qgraph.terms import to_rdflib
+
+    if not path.is_file():
+        raise QgraphError(f"{rel}: missing (the SHACL shapes)")
+    quads, prefixes = parse_file(path, "urn:x-qgraph:shapes", rel)
+    g = Graph(bind_namespaces="none")
+    for q in quads:
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return g, prefixes
+
+
+def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
+    """Validate ``loaded`` against the shapes (default ``ontology/shapes.ttl``); every result."""
+    import pyshacl
+    from rdflib import URIRef
+
+    shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
+    rel = _rel(shapes, loaded.root)
+    shapes_graph, shape_prefixes = load_shapes(shapes, rel)
+    _, results, _ = pyshacl.validate(
+        loaded.union,
+        shacl_graph=shapes_graph,
+        inference="none",
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        advanced=True,
+        meta_shacl=False,
+        do_owl_imports=False,
+    )
+    prefixes = {**shape_prefixes, **loaded.prefixes}
+    problems = []
+    for r in results.subjects(URIRef(SH + "resultSeverity"), None):
+        problems.append(_problem(loaded, results, shapes_graph, r, prefixes))
+    return sorted(set(problems))
+
+
+def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: dict[str, str]) -> Problem:
+    from rdflib import BNode, URIRef
+
+    from qgraph.terms import display
+
+    def one(p: str) -> Any:
+        return results.value(r, URIRef(SH + p))
+
+    focus, path, value = one("focusNode"), one("resultPath"), one("value")
+    severity = str(one("resultSeverity")).removeprefix(SH)
+    shape = one("sourceShape")
+    if isinstance(shape, BNode):  # a property shape without IRI: name it by its node shape
+        parent = shapes_graph.value(None, URIRef(SH + "property"), shape)
+        shape_name = (display(parent, prefixes) if parent is not None else "(shape)") + (
+            f"/{display(path, prefixes)}" if isinstance(path, URIRef) else "")
+    else:
+        shape_name = display(shape, prefixes)
+    messages = sorted(str(m) for m in results.objects(r, URIRef(SH + "resultMessage")))
+    en = [str(m) for m in results.objects(r, URIRef(SH + "resultMessage")) if getattr(m, "language", None) == "en"]
+    message = en[0] if en else (messages[0] if messages else str(one("sourceConstraintComponent") or "violation"))
+    file, line = where(loaded, focus, path, value)
+    return Problem(
+        file, line, severity, shape_name,
+        display(focus, prefixes) if focus is not None else None,
+        display(path, prefixes) if isinstance(path, URIRef) else ("(complex path)" if path is not None else None),
+        message,
+        display(value, prefixes) if value is not None else None,
+    )
+
+
+def where(loaded: Loaded, focus: Any, path: Any = None, value: Any = None) -> tuple[str | None, int | None]:
+    """The file and line that describe ``focus`` (a triple with ``path``/``value`` first)."""
+    from rdflib import BNode, URIRef
+
+    if focus is None:
+        return None, None
+    if isinstance(focus, BNode):
+        for f in loaded.files:
+            g = loaded.graph(f.graph)
+            if (focus, None, None) in g or (None, None, focus) in g:
+                exact = g.value(focus, URIRef(OA + "exact"))
+                if exact is not None:
+                    line = locate_quote(f.lines, str(exact))
+                    if line:
+                        return f.rel, line
+                parent = next((s for s in g.subjects(None, focus) if isinstance(s, URIRef)), None)
+                if parent is not None:
+                    return f.rel, locate(f.lines, node_tokens(str(parent), f.prefixes))
+                return f.rel, None
+        return None, None
+    candidates = []
+    for f in loaded.data_files + [f for f in loaded.files if f.stem is None]:
+        g = loaded.graph(f.graph)
+        if (focus, None, None) not in g:
+            continue
+        score = 0
+        if isinstance(path, URIRef):
+            if value is not None and (focus, path, value) in g:
+                score = 2
+            elif (focus, path, None) in g:
+                score = 1
+        candidates.append((-score, len(candidates), f))
+    if not candidates:
+        return None, None
+    f = min(candidates)[2]
+    return f.rel, locate(f.lines, node_tokens(str(focus), f.prefixes))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

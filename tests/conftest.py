@@ -1,0 +1,73 @@
+"""Shared fixtures, and a guard that fails any test reaching beyond 127.0.0.1.
+
+rdflib fetches remote JSON-LD contexts, follows SERVICE and reads ``file:``/``http:`` IRIs when
+asked nicely; PyLD fetches contexts. An audit hook refuses every socket connection that is not
+to the loopback interface or a Unix socket, and every urllib open of an http(s) URL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+FIXTURE_PROJECT = PROJECT / "tests" / "fixtures" / "project"
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class NetworkRefused(RuntimeError):
+    """Raised by the guard: a test tried to use the network."""
+
+
+def _guard(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        sock, address = args[0], args[1]
+        if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
+            return
+        host = address[0] if isinstance(address, tuple) and address else address
+        if host not in _LOOPBACK:
+            raise NetworkRefused(f"test tried to connect to {address!r}")
+    elif event == "urllib.Request":
+        url = str(args[0])
+        if url.lower().startswith(("http://", "https://")) and not any(
+            url.lower().startswith(f"{s}://{h}") for s in ("http", "https") for h in ("127.0.0.1", "localhost", "[::1]")
+        ):
+            raise NetworkRefused(f"test tried to open {url}")
+
+
+if not getattr(sys, "_qgraph_network_guard", False):
+    sys.addaudithook(_guard)
+    sys._qgraph_network_guard = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The real project (its data may still be growing)."""
+    return PROJECT
+
+
+@pytest.fixture
+def fixture_root(tmp_path: Path) -> Path:
+    """A private, writable copy of the tiny fixture project."""
+    dst = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, dst)
+    return dst
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str]:
+    """Environment for ``python -m qgraph`` subprocesses (no inherited QGRAPH_ROOT)."""
+    env = dict(os.environ)
+    env.pop("QGRAPH_ROOT", None)
+    env["PYTHONPATH"] = str(PROJECT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes (to prove that nothing changed)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -1,0 +1,59 @@
+"""card.py and counts.py on the fixture and the real project."""
+
+from pathlib import Path
+
+import pytest
+
+from qgraph.card import card, resolve
+from qgraph.counts import compute
+from qgraph.errors import QgraphError
+from qgraph.loading import load
+from qgraph.store import BACKENDS, open_store
+
+
+@pytest.fixture(scope="module")
+def fixture():
+    from conftest import FIXTURE_PROJECT
+
+    loaded = load(FIXTURE_PROJECT)
+    return loaded, {b: open_store(loaded, b) for b in BACKENDS}
+
+
+@pytest.mark.parametrize("name", ["qgid:united-kingdom", "<https://w3id.org/qgraph/id/united-kingdom>",
+                                  "United Kingdom", "uk", "UNITED KINGDOM"])
+def test_resolve(fixture, name):
+    loaded, stores = fixture
+    assert str(resolve(loaded, stores["oxigraph"], name)) == "https://w3id.org/qgraph/id/united-kingdom"
+
+
+def test_unknown_entity_suggests(fixture):
+    loaded, stores = fixture
+    with pytest.raises(QgraphError, match="did you mean 'Denmark'"):
+        resolve(loaded, stores["oxigraph"], "Denmarc")
+
+
+def test_card_same_on_both_stores(fixture):
+    loaded, stores = fixture
+    cards = {b: card(loaded, s, "Denmark") for b, s in stores.items()}
+    assert cards["oxigraph"] == cards["rdflib"]
+    text = cards["oxigraph"]
+    assert "types: qg:Nation" in text
+    assert "qgid:membership-tiny-forum-denmark org:member" in text  # incoming fact
+    assert "[tiny-doc] qgid:tiny-doc-ev-members" in text  # evidence with its document
+    assert "The Tiny Forum has two members" in text
+
+
+def test_counts(fixture):
+    loaded, stores = fixture
+    a, b = (compute(loaded, s) for s in stores.values())
+    assert a.as_dict() == b.as_dict()
+    assert a.documents == ["tiny-doc"]
+    assert a.classes["qg:Nation"] == 2
+    assert (a.with_evidence, a.without_evidence) == (7, 0)
+    assert sum(a.triples_by_graph.values()) >= a.triples
+
+
+def test_real_card(project_root: Path):
+    loaded = load(project_root)
+    text = card(loaded, open_store(loaded), "qgid:denmark")
+    assert "evidence:" in text and "(none)" not in text.split("evidence:")[1]

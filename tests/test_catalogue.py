@@ -1,0 +1,93 @@
+"""catalogue.py: every competency question answers its expected CSV, on both stores."""
+
+from pathlib import Path
+
+import pytest
+
+from qgraph import catalogue
+from qgraph.errors import QgraphError
+from qgraph.loading import load
+from qgraph.store import BACKENDS, open_store
+
+PROJECT = Path(__file__).resolve().parents[1]
+ENTRIES = catalogue.entries(PROJECT)
+
+
+def test_catalogue_found():
+    assert ENTRIES, "no queries/*.rq found"
+    for e in ENTRIES:
+        assert e.summary, f"{e.path.name}: first line must be '# summary'"
+        assert e.expected.is_file(), f"{e.name}: missing expected result {e.expected.name}"
+
+
+@pytest.fixture(scope="module")
+def real():
+    loaded = load(PROJECT)
+    return loaded, {b: open_store(loaded, b) for b in BACKENDS}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_competency_question(entry, backend, real):
+    loaded, stores = real
+    result = stores[backend].query(entry.text)
+    diffs = catalogue.compare(result, entry)
+    assert not diffs, f"{entry.name} on {backend}:\n" + "\n".join(diffs)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
+def test_backends_identical(entry, real):
+    _, stores = real
+    a, b = (stores[x].query(entry.text) for x in BACKENDS)
+    assert a.vars == b.vars
+    if catalogue.is_ordered(entry.text):
+        assert catalogue.result_rows(a) == catalogue.result_rows(b)
+    else:
+        assert sorted(catalogue.result_rows(a)) == sorted(catalogue.result_rows(b))
+
+
+def test_fixture_catalogue_with_parameter():
+    from conftest import FIXTURE_PROJECT
+
+    loaded = load(FIXTURE_PROJECT)
+    [entry] = [e for e in catalogue.entries(FIXTURE_PROJECT) if e.name == "tiny-members"]
+    assert entry.params == [("forum", "the forum (an IRI or prefixed name)")]
+    for b in BACKENDS:
+        store = open_store(loaded, b)
+        assert catalogue.compare(store.query(entry.text), entry) == []
+        r = catalogue.run(store, "tiny-members", FIXTURE_PROJECT, {"forum": "qgid:tiny-forum"}, loaded.prefixes)
+        assert len(r.rows) == 2
+        r = catalogue.run(store, "tiny-members", FIXTURE_PROJECT, {"forum": "qgid:denmark"}, loaded.prefixes)
+        assert r.rows == []
+
+
+def test_unknown_query_name_suggests():
+    from conftest import FIXTURE_PROJECT
+
+    with pytest.raises(QgraphError, match="unknown query 'tiny-member'.*tiny-members"):
+        catalogue.resolve("tiny-member", FIXTURE_PROJECT)
+
+
+def test_parameter_must_be_a_variable():
+    with pytest.raises(QgraphError, match="no variable \\?nope"):
+        catalogue.bind("SELECT ?s WHERE { ?s ?p ?o }", {"nope": "x"}, {})
+
+
+def test_compare_reports_differences():
+    from conftest import FIXTURE_PROJECT
+
+    from qgraph.store import Result
+
+    [entry] = [e for e in catalogue.entries(FIXTURE_PROJECT) if e.name == "tiny-members"]
+    wrong = Result("select", ["forum", "nation", "name", "attestedOn"], [])
+    assert catalogue.compare(wrong, entry)
+
+
+def test_checks_run_as_violations(fixture_root):
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text().replace('    rdfs:label "Denmark"@en ;\n', ""))
+    loaded = load(fixture_root)
+    problems = catalogue.run_checks(loaded, open_store(loaded))
+    assert [(p.severity, p.shape, p.focus) for p in problems] == [
+        ("Violation", "check:nation-without-label-violation", "qgid:denmark")]
+    assert problems[0].file == "data/tiny-doc.ttl"

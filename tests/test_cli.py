@@ -1,0 +1,232 @@
+"""The command, as a user runs it: every command, its exit code, and bad input (one clear
+line, no traceback, nothing changed on disk)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_PROJECT, tree_snapshot
+
+
+def qgraph(*args: str, env: dict, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qgraph", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, input=stdin)
+
+
+def assert_clean_error(r: subprocess.CompletedProcess, code: int, *needles: str) -> None:
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr, r.stderr
+    for n in needles:
+        assert n in r.stderr, (n, r.stderr)
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["query"], ["queries"], ["show"],
+                                     ["export"], ["stats"]])
+def test_help_has_an_example(command, cli_env):
+    r = qgraph(*command, "--help", env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "example" in r.stdout and "qgraph" in r.stdout
+
+
+def test_help_does_not_import_the_rdf_stack(cli_env):
+    code = ("import sys; sys.argv=['qgraph','--help']\nimport qgraph.cli\ntry:\n qgraph.cli.main()\n"
+            "except SystemExit: pass\nprint(sorted(m for m in ('rdflib','pyshacl','pyoxigraph','pyld') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env)
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
+
+
+def test_import_qgraph_is_light(cli_env):
+    code = "import sys, qgraph; print(sorted(m for m in ('rdflib','pyshacl','pyoxigraph') if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env)
+    assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_usage_error_exit_2(cli_env):
+    r = qgraph("frobnicate", env=cli_env)
+    assert r.returncode == 2
+
+
+def test_build_fixture(tmp_path, fixture_root, cli_env):
+    out = tmp_path / "dist"
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "documents: 1 (tiny-doc)" in r.stdout
+    assert "facts with evidence: 7/7" in r.stdout
+    assert "warnings: 0" in r.stdout
+    assert (out / "qgraph.ttl").is_file() and (out / "framed" / "agreements.jsonld").is_file()
+
+
+def test_build_real_project(tmp_path, cli_env):
+    r = qgraph("build", "--out", str(tmp_path / "dist"), env=cli_env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("documents: ")
+
+
+def test_build_nonconformant_writes_nothing(tmp_path, fixture_root, cli_env):
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text().replace('oa:exact "Tiny Forum communique"', 'oa:exact "Tiny Forum memo"'))
+    out = tmp_path / "dist"
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
+    assert_clean_error(r, 1, "does not conform")
+    assert "data/tiny-doc.ttl:" in r.stdout and "quote not found" in r.stdout
+    assert not out.exists()
+
+
+def test_build_keeps_old_dist_on_failure(tmp_path, fixture_root, cli_env):
+    out = tmp_path / "dist"
+    assert qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env).returncode == 0
+    before = tree_snapshot(out)
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text() + "\nqgid:x a qg:Nation .\n")  # no evidence, no label
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
+    assert r.returncode == 1
+    assert tree_snapshot(out) == before
+
+
+@pytest.mark.parametrize("mutation,needle", [
+    (lambda t: t.replace("qgid:tiny-forum\n    a qg:Forum ;", "qgid:tiny-forum\n    a qg:Forum"), "data/tiny-doc.ttl:"),
+    (lambda t: t + "\nbogus:thing a qg:Nation .\n", "bogus"),
+])
+def test_malformed_data_is_one_line(tmp_path, fixture_root, cli_env, mutation, needle):
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(mutation(f.read_text()))
+    before = tree_snapshot(fixture_root)
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(tmp_path / "dist"), env=cli_env)
+    assert_clean_error(r, 2, needle)
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.startswith("qgraph: error: data/tiny-doc.ttl:")
+    assert tree_snapshot(fixture_root) == before and not (tmp_path / "dist").exists()
+
+
+def test_unwritable_output_path(tmp_path, fixture_root, cli_env):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep")
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(blocker / "dist"), env=cli_env)
+    assert_clean_error(r, 2, "file")
+    assert blocker.read_text() == "keep"
+    r = qgraph("export", "--root", str(fixture_root), "--format", "turtle", "--out", str(blocker / "x.ttl"), env=cli_env)
+    assert_clean_error(r, 2)
+    assert blocker.read_text() == "keep"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "turtle"])
+def test_validate_formats(fixture_root, cli_env, fmt):
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text().replace('    rdfs:label "Denmark"@en ;\n', ""))
+    r = qgraph("validate", "--root", str(fixture_root), "--format", fmt, env=cli_env)
+    assert r.returncode == 1, r.stderr
+    if fmt == "json":
+        doc = json.loads(r.stdout)
+        assert doc["conforms"] is False
+        kinds = {(p["severity"], p["shape"]) for p in doc["problems"]}
+        assert ("Warning", "qgs:LabelShape/rdfs:label") in kinds
+        assert all(p["file"] == "data/tiny-doc.ttl" and p["line"] for p in doc["problems"])
+    elif fmt == "turtle":
+        from rdflib import Graph
+
+        g = Graph().parse(data=r.stdout, format="turtle")
+        assert len(g) > 5
+    else:
+        assert "data/tiny-doc.ttl:" in r.stdout and "does not conform" in r.stdout
+
+
+def test_validate_ok(fixture_root, cli_env):
+    r = qgraph("validate", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0 and "conforms: 0 violation(s)" in r.stdout
+
+
+def test_query_by_name_and_formats(fixture_root, cli_env):
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0 and "qgid:denmark" in r.stdout and "(2 rows)" in r.stdout
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), "--format", "csv", env=cli_env)
+    assert r.stdout.splitlines() == (FIXTURE_PROJECT / "queries" / "tiny-members.csv").read_text().splitlines()
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), "--format", "json", env=cli_env)
+    assert len(json.loads(r.stdout)["results"]["bindings"]) == 2
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), "--format", "tsv", env=cli_env)
+    assert r.stdout.splitlines()[0] == "?forum\t?nation\t?name\t?attestedOn"
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "rdflib"])
+def test_query_with_param(fixture_root, cli_env, store):
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), "--param", "forum=qgid:tiny-forum",
+               "--store", store, "--format", "csv", env=cli_env)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3
+    r = qgraph("query", "tiny-members", "--root", str(fixture_root), "--param",
+               "forum=<https://w3id.org/qgraph/id/nowhere>", "--store", store, "--format", "csv", env=cli_env)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 1
+
+
+def test_query_file_and_stdin(fixture_root, cli_env, tmp_path):
+    q = tmp_path / "count.rq"
+    q.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a qg:Nation }")
+    r = qgraph("query", str(q), "--root", str(fixture_root), "--format", "csv", env=cli_env)
+    assert r.stdout.splitlines() == ["n", "2"]
+    r = qgraph("query", "-", "--root", str(fixture_root), "--format", "csv", env=cli_env,
+               stdin="ASK { qgid:denmark a qg:Nation }")
+    assert r.stdout.strip() == "true"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["query", "tiny-membrs"], "unknown query 'tiny-membrs'"),
+    (["query", "-"], "stdin"),
+    (["query", "tiny-members", "--param", "nope=x"], "no variable ?nope"),
+    (["query", "tiny-members", "--param", "forum"], "NAME=VALUE"),
+    (["query", "tiny-members", "--param", "forum=zz:x"], "unknown prefix 'zz'"),
+    (["show", "Atlantis"], "no entity named 'Atlantis'"),
+    (["export", "--format", "turtle", "--frame", "people"], "jsonld only"),
+])
+def test_bad_query_inputs(fixture_root, cli_env, args, needle):
+    stdin = "not a query" if args[-1] == "-" else None
+    r = qgraph(*args, "--root", str(fixture_root), env=cli_env, stdin=stdin)
+    assert_clean_error(r, 2, needle)
+
+
+def test_query_syntax_error(fixture_root, cli_env, tmp_path):
+    q = tmp_path / "bad.rq"
+    q.write_text("SELECT ?s WHERE { ?s ?p }\n")
+    for store in ("oxigraph", "rdflib"):
+        r = qgraph("query", str(q), "--root", str(fixture_root), "--store", store, env=cli_env)
+        assert_clean_error(r, 2, "bad.rq", "syntax error")
+
+
+def test_queries_lists_catalogue(fixture_root, cli_env):
+    r = qgraph("queries", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0
+    assert "tiny-members" in r.stdout and "[params: ?forum]" in r.stdout
+
+
+def test_show(fixture_root, cli_env):
+    r = qgraph("show", "united kingdom", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0 and "qgid:united-kingdom" in r.stdout and "evidence:" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "nquads", "trig", "jsonld"])
+def test_export(tmp_path, fixture_root, cli_env, fmt):
+    out = tmp_path / "x" / f"graph.{fmt}"
+    r = qgraph("export", "--root", str(fixture_root), "--format", fmt, "--out", str(out), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 100
+    assert (out.parent / "context.jsonld").exists() == (fmt == "jsonld")
+    r2 = qgraph("export", "--root", str(fixture_root), "--format", fmt, env=cli_env)
+    assert r2.stdout.encode() == out.read_bytes()
+
+
+def test_export_framed(tmp_path, fixture_root, cli_env):
+    r = qgraph("export", "--root", str(fixture_root), "--format", "jsonld", "--frame", "agreements", env=cli_env)
+    assert r.returncode == 0 and json.loads(r.stdout)["@graph"][0]["@id"] == "qgid:doc-tiny-doc"
+
+
+def test_stats(fixture_root, cli_env):
+    r = qgraph("stats", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0 and "documents: 1 (tiny-doc)" in r.stdout
+    r = qgraph("stats", "--root", str(fixture_root), "--format", "json", env=cli_env)
+    assert json.loads(r.stdout)["facts_without_evidence"] == 0
+
+
+def test_qgraph_root_env(fixture_root, cli_env):
+    r = qgraph("stats", env=dict(cli_env, QGRAPH_ROOT=str(fixture_root)))
+    assert "tiny-doc" in r.stdout

@@ -1,0 +1,189 @@
+"""exports.py: every format round-trips, builds are byte-identical, writes are atomic, and
+Apache Jena's riot (an independent toolkit) parses every export."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from qgraph import exports
+from qgraph.errors import QgraphError
+from qgraph.loading import load
+
+PROJECT = Path(__file__).resolve().parents[1]
+JENA = PROJECT.parent / "shared" / "tools" / "jena"
+
+
+def _built(root: Path, out: Path) -> tuple:
+    loaded = load(root)
+    exports.write_atomically(exports.Exporter(loaded).jobs(out))
+    return loaded, out
+
+
+@pytest.fixture(scope="module", params=["fixture", "real"])
+def built(request, tmp_path_factory):
+    from conftest import FIXTURE_PROJECT
+
+    root = FIXTURE_PROJECT if request.param == "fixture" else PROJECT
+    return _built(root, tmp_path_factory.mktemp(f"dist-{request.param}"))
+
+
+def _union(loaded) -> Graph:
+    g = Graph()
+    for t in loaded.dataset.triples((None, None, None)):
+        g.add(t)
+    return g
+
+
+def _graphs(ds: Dataset) -> dict[str, Graph]:
+    out = {}
+    for g in ds.graphs():
+        if len(g):
+            copy = Graph()
+            for t in g:
+                copy.add(t)
+            out[str(g.identifier)] = copy
+    return out
+
+
+def test_build_writes_every_file(built):
+    _, out = built
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(list(exports.FORMATS.values()) + [exports.CONTEXT_FILE] + [
+        f"framed/{v}.jsonld" for v in ("agreements", "forums", "meetings", "people")])
+    assert not list(out.rglob("*.tmp")), "temporary files left behind"
+
+
+@pytest.mark.parametrize("fmt,parser", [("turtle", "turtle"), ("ntriples", "nt")])
+def test_graph_formats_round_trip(built, fmt, parser):
+    loaded, out = built
+    g = Graph().parse(out / exports.FORMATS[fmt], format=parser)
+    assert len(g) > 0
+    assert isomorphic(g, _union(loaded))
+
+
+@pytest.mark.parametrize("fmt,parser", [("nquads", "nquads"), ("trig", "trig"), ("jsonld", "json-ld")])
+def test_dataset_formats_round_trip(built, fmt, parser):
+    loaded, out = built
+    ds = Dataset()
+    ds.parse(out / exports.FORMATS[fmt], format=parser)
+    got = _graphs(ds)
+    want = {f.graph: loaded.graph(f.graph) for f in loaded.files}
+    assert sorted(got) == sorted(want)
+    for name, g in want.items():
+        copy = Graph()
+        for t in g:
+            copy.add(t)
+        assert isomorphic(got[name], copy), f"graph {name} differs after {fmt} round trip"
+
+
+def test_jsonld_is_readable_and_self_contained(built):
+    loaded, out = built
+    doc = json.loads((out / "qgraph.jsonld").read_text())
+    ctx = json.loads((out / exports.CONTEXT_FILE).read_text())["@context"]
+    assert doc["@context"] == ctx  # embedded: no reader needs to fetch it
+    assert ctx["label"]["@id"] == "http://www.w3.org/2000/01/rdf-schema#label"
+    assert ctx["evidence"] == {"@id": "https://w3id.org/qgraph/ontology#evidence", "@type": "@id"}
+    text = (out / "qgraph.jsonld").read_text()
+    assert '"evidence":' in text and "https://w3id.org/qgraph/ontology#evidence" not in text.split('"@graph"')[1]
+
+
+def test_framed_agreements_nest_provisions(built):
+    loaded, out = built
+    doc = json.loads((out / "framed" / "agreements.jsonld").read_text())
+    roots = doc["@graph"]
+    assert roots, "no agreement framed"
+    if loaded.documents == ["tiny-doc"]:
+        [mou] = roots
+        assert mou["provisions"][0]["@id"] == "qgid:tiny-doc-clause-1"
+        assert mou["party"][0]["label"] == "Denmark"
+    # every framed file parses as JSON-LD into triples of the built graph
+    for f in (out / "framed").glob("*.jsonld"):
+        g = Graph().parse(f, format="json-ld")
+        union = _union(loaded)
+        missing = [t for t in g if not any(isinstance(x, __import__("rdflib").BNode) for x in t) and t not in union]
+        assert not missing, f"{f.name}: triples not in the graph: {missing[:3]}"
+
+
+def test_determinism_across_processes(tmp_path, cli_env):
+    """Two builds in separate processes (different hash seeds) give byte-identical files."""
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = dict(cli_env, PYTHONHASHSEED=seed)
+        r = subprocess.run([sys.executable, "-m", "qgraph", "build", "--out", str(out)], env=env,
+                           capture_output=True, text=True, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert len(files) == 10
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), f"{rel} differs between builds"
+
+
+def test_serialiser_failing_midway_leaves_old_files(tmp_path, monkeypatch):
+    from conftest import FIXTURE_PROJECT
+
+    _, out = _built(FIXTURE_PROJECT, tmp_path / "dist")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken(self, fh):
+        fh.write(b"@prefix half: <http://half.written/> .\nhalf:")
+        raise RuntimeError("serialiser crashed")
+
+    monkeypatch.setattr(exports.Exporter, "write_trig", broken)
+    loaded = load(FIXTURE_PROJECT)
+    with pytest.raises(RuntimeError, match="crashed"):
+        exports.write_atomically(exports.Exporter(loaded).jobs(out))
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_unwritable_output(tmp_path):
+    from conftest import FIXTURE_PROJECT
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    loaded = load(FIXTURE_PROJECT)
+    with pytest.raises(QgraphError, match="cannot (write into|create folder) .*a-file"):
+        exports.write_atomically(exports.Exporter(loaded).jobs(blocker / "dist"))
+    assert blocker.read_text() == "x"
+
+
+def _riot(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(JENA), "riot", *args], capture_output=True, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["qgraph.ttl", "qgraph.nt", "qgraph.nq", "qgraph.trig"])
+def test_jena_riot_validates(built, name):
+    if not JENA.exists():
+        pytest.skip(f"{JENA} not present (CI has it)")
+    if shutil.which("java") is None:
+        pytest.skip("java not installed (scripts/test.sh installs it when run as root)")
+    _, out = built
+    r = _riot("--validate", str(out / name))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ERROR" not in r.stderr and "WARN" not in r.stderr, r.stderr
+
+
+@pytest.mark.slow
+def test_jena_riot_parses_jsonld(built):
+    if not JENA.exists():
+        pytest.skip(f"{JENA} not present (CI has it)")
+    if shutil.which("java") is None:
+        pytest.skip("java not installed")
+    loaded, out = built
+    r = _riot("--syntax=JSONLD10", "--count", str(out / "qgraph.jsonld"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = len({(q.subject, q.predicate, q.object, q.graph_name) for q in loaded.quads})
+    assert f"Quads = {n:,}" in r.stdout + r.stderr, (n, r.stdout, r.stderr)
