@@ -51,6 +51,15 @@ def test_counts(fixture):
     assert a.classes["qg:Nation"] == 2
     assert (a.with_evidence, a.without_evidence) == (7, 0)
     assert sum(a.triples_by_graph.values()) >= a.triples
+    assert a.classes_by_document["qg:Nation"] == {"tiny-doc": 2}
+
+
+def test_real_counts_by_document(project_root: Path):
+    """Evidence coverage counts document graphs only, and classes are broken down by document."""
+    loaded = load(project_root)
+    s = compute(loaded, open_store(loaded))
+    assert s.described > 0 and s.without_evidence == 0
+    assert set(s.classes_by_document["qg:Nation"]) == set(loaded.documents)
 
 
 def test_real_card(project_root: Path):

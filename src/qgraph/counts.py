@@ -19,7 +19,7 @@ class Stats:
     with_evidence: int = 0
     evidence_nodes: int = 0
     passages: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    classes_by_document: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def without_evidence(self) -> int:
@@ -31,7 +31,7 @@ class Stats:
             "triples_by_graph": self.triples_by_graph, "entities_by_class": self.classes,
             "properties": self.properties, "facts_with_evidence": self.with_evidence,
             "facts_without_evidence": self.without_evidence, "evidence_nodes": self.evidence_nodes,
-            "passages": self.passages,
+            "passages": self.passages, "entities_by_class_and_document": self.classes_by_document,
         }
 
 
@@ -40,11 +40,16 @@ _CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
 _PROPERTIES = """SELECT ?p (COUNT(*) AS ?n) WHERE {
   GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) } GROUP BY ?p""" % ONTOLOGY_GRAPH
 _GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+# Evidence coverage is a property of the document graphs only (the VALUES list is filled in with
+# their names): the link and enrichment graphs describe qgid: nodes too, from other sources.
 _DESCRIBED = """SELECT (COUNT(DISTINCT ?s) AS ?all) (COUNT(DISTINCT ?e) AS ?with) WHERE {
-  GRAPH ?g { ?s ?p ?o } FILTER(?g != <%(onto)s> && STRSTARTS(STR(?s), "%(qgid)s"))
+  VALUES ?g { %(docs)s }
+  GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?s), "%(qgid)s"))
   FILTER NOT EXISTS { ?s a <%(qg)sEvidence> }
   FILTER NOT EXISTS { GRAPH <%(onto)s> { ?s ?q ?r } }
-  OPTIONAL { ?s <%(qg)sevidence> ?ev BIND(?s AS ?e) } }""" % {"onto": ONTOLOGY_GRAPH, "qgid": QGID, "qg": QG}
+  OPTIONAL { ?s <%(qg)sevidence> ?ev BIND(?s AS ?e) } }"""
+_CLASSES_BY_GRAPH = """SELECT ?g ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  VALUES ?g { %s } GRAPH ?g { ?s a ?class } } GROUP BY ?g ?class"""
 _EVIDENCE = """SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?sel) AS ?sels) WHERE {
   ?e a <%sEvidence> OPTIONAL { ?e <http://www.w3.org/ns/oa#hasSelector> ?sel } }""" % QG
 
@@ -58,7 +63,13 @@ def compute(loaded: Loaded, store: Any) -> Stats:
         return {display(k, loaded.prefixes): int(v) for k, v in res.rows if k is not None}
 
     graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(_GRAPHS).items()}
-    described = store.query(_DESCRIBED).rows[0]
+    doc_graphs = sorted({f.graph for f in loaded.data_files})
+    values = " ".join(f"<{g}>" for g in doc_graphs)
+    described = store.query(_DESCRIBED % {"onto": ONTOLOGY_GRAPH, "qgid": QGID, "qg": QG, "docs": values}).rows[0]
+    by_doc: dict[str, dict[str, int]] = {}
+    for g, cls, n in store.query(_CLASSES_BY_GRAPH % values).rows:
+        doc = str(g).removeprefix(GRAPH_NS)
+        by_doc.setdefault(display(cls, loaded.prefixes), {})[doc] = int(n)
     ev = store.query(_EVIDENCE).rows[0]
     return Stats(
         documents=loaded.documents,
@@ -68,6 +79,8 @@ def compute(loaded: Loaded, store: Any) -> Stats:
         properties=dict(sorted(pairs(_PROPERTIES).items(), key=lambda kv: (-kv[1], kv[0]))),
         described=int(described[0]), with_evidence=int(described[1]),
         evidence_nodes=int(ev[0]), passages=int(ev[1]),
+        classes_by_document={c: dict(sorted(d.items())) for c, d in sorted(
+            by_doc.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))},
     )
 
 
@@ -79,6 +92,11 @@ def format_text(s: Stats) -> str:
            f" ({s.without_evidence} without); evidence nodes: {s.evidence_nodes}, passages: {s.passages}",
            "entities by class:"]
     out += [f"  {n:6d}  {c}" for c, n in s.classes.items()]
+    docs = list(s.documents)
+    out.append("entities by class and document:")
+    out.append("  " + "  ".join(f"{d[:24]:>24}" for d in docs) + "  class")
+    for c, per in s.classes_by_document.items():
+        out.append("  " + "  ".join(f"{per.get(d, 0):>24}" for d in docs) + f"  {c}")
     out.append("properties:")
     out += [f"  {n:6d}  {p}" for p, n in s.properties.items()]
     return "\n".join(out) + "\n"
