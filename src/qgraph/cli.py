@@ -54,6 +54,14 @@ examples:
   qgraph query qdg-members
   qgraph query qdg-members --param nation=qgid:denmark --format csv
   echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | qgraph query -
+
+With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
+on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show
+the union of the named graphs as its default graph (docs/external-stores.md), or name the
+graphs with --default-graph. Credentials: QGRAPH_ENDPOINT_USER and QGRAPH_ENDPOINT_PASSWORD
+(or QGRAPH_ENDPOINT_TOKEN) in the environment.
+
+  qgraph query qdg-members --endpoint http://127.0.0.1:7878/query
 """),
     "queries": ("list the competency questions with their summaries", """\
 example:
@@ -73,9 +81,48 @@ examples:
   qgraph export --format trig --out dist/qgraph.trig
   qgraph export --format jsonld --frame agreements --out agreements.jsonld
 """),
+    "link": ("rebuild the link and enrichment graphs; refresh them from Wikidata", """\
+Offline (default): writes data/links/links.ttl from accepted.sssom.tsv and
+data/links/enrichment.ttl from the shipped cache enrichment-cache.json.
+--refresh asks the endpoint again (memberships, capitals, coordinates, and whether each
+linked item still exists or was redirected), prints what changed and rewrites the cache
+and both graphs atomically; a failed refresh leaves every file as it was.
+--suggest proposes Wikidata candidates for unlinked entities into
+data/links/candidates.sssom.tsv, for review; nothing unreviewed enters the graph.
+
+examples:
+  qgraph link
+  qgraph link --refresh
+  qgraph link --refresh --endpoint http://127.0.0.1:7878/query
+  qgraph link --suggest
+"""),
     "stats": ("counts by class, property and document; facts with and without evidence", """\
 example:
   qgraph stats
+"""),
+    "push": ("replace each named graph in an external SPARQL 1.1 store, then verify the counts", """\
+Checks the project as `qgraph build` does, then replaces each named graph (one per document,
+the ontology, links) in one request: a SPARQL update (DROP SILENT GRAPH + INSERT DATA) sent to
+--update-endpoint (default: --endpoint), or with --graph-store a Graph Store Protocol PUT.
+Pushing twice changes nothing; a failure leaves each graph as it was or fully replaced, and the
+message says which. Each graph's triple count is then checked at --endpoint. Blank nodes become
+https://w3id.org/qgraph/.well-known/genid/<label> IRIs unless --keep-blank-nodes.
+Credentials come only from the environment: QGRAPH_ENDPOINT_USER + QGRAPH_ENDPOINT_PASSWORD
+(HTTP Basic; QGRAPH_ENDPOINT_AUTH=digest for Digest) or QGRAPH_ENDPOINT_TOKEN (Bearer).
+See docs/external-stores.md for Virtuoso, GraphDB, Fuseki and Neptune.
+
+examples:
+  qgraph push --endpoint http://127.0.0.1:7878/query --graph-store http://127.0.0.1:7878/store
+  qgraph push --endpoint http://127.0.0.1:7878/query --update-endpoint http://127.0.0.1:7878/update
+"""),
+    "serve": ("serve a read-only SPARQL endpoint, linked-data pages and the explorer", """Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql
+(SPARQL 1.1 Protocol, read-only), /id/<name> (an entity: HTML, Turtle, JSON-LD or N-Triples by
+Accept), /resource?iri=<IRI>. Updates, LOAD, SERVICE and foreign FROM graphs are refused; a
+query over --timeout or over --max-results is an error (503 / 500), never a cut answer.
+
+examples:
+  qgraph serve
+  qgraph serve --host 0.0.0.0 --port 8000 --timeout 5
 """),
 }
 
@@ -103,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a variable (repeatable)")
     q.add_argument("--format", choices=QUERY_FORMATS, default="table")
     q.add_argument("--store", choices=STORES, default="oxigraph", help="query engine (default: oxigraph)")
+    q.add_argument("--endpoint", metavar="URL", help="run the query at this remote SPARQL endpoint instead")
+    q.add_argument("--default-graph", action="append", default=[], metavar="IRI",
+                   help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
     add("queries")
     s = add("show")
     s.add_argument("entity", metavar="ENTITY")
@@ -111,9 +161,28 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     e.add_argument("--out", type=Path, metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
+    lk = add("link")
+    mode = lk.add_mutually_exclusive_group()
+    mode.add_argument("--refresh", action="store_true", help="re-run the enrichment and verification queries")
+    mode.add_argument("--suggest", action="store_true", help="propose candidates for unlinked entities")
+    lk.add_argument("--endpoint", default="https://query.wikidata.org/sparql", metavar="URL",
+                    help="SPARQL endpoint (default: Wikidata's query service)")
+    lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)")
     st = add("stats")
     st.add_argument("--format", choices=("text", "json"), default="text")
     st.add_argument("--store", choices=STORES, default="oxigraph")
+    pu = add("push")
+    pu.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL query endpoint (the counts are checked there)")
+    pu.add_argument("--update-endpoint", metavar="URL", help="SPARQL update endpoint (default: --endpoint)")
+    pu.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol endpoint: replace each graph by one PUT there")
+    pu.add_argument("--keep-blank-nodes", action="store_true", help="send blank nodes instead of skolem IRIs")
+    pu.add_argument("--timeout", type=float, metavar="SECONDS", help="per request (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)")
+    sv = add("serve")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
+    sv.add_argument("--max-results", type=int, default=10_000, metavar="N", help="rows or triples per answer (default: 10000)")
+    sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
     return p
 
 
@@ -190,9 +259,41 @@ def cmd_query(args: argparse.Namespace) -> int:
 
             raise QgraphError("stdin: no SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) read")
     params = _params(args.param)
+    if args.endpoint:
+        return _query_endpoint(args, spec, params)
+    if args.default_graph:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
     result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
     sys.stdout.write(render(result, args.format, loaded.prefixes))
+    return EXIT_OK
+
+
+def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
+    from qgraph import catalogue, paths
+    from qgraph.loading import project_prefixes
+    from qgraph.output import render
+    from qgraph.remote import RemoteStore
+
+    root = Path(_root(args) or paths.project_root())
+    prefixes = project_prefixes()
+    store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
+    result = catalogue.run(store, spec, root, params, prefixes)
+    sys.stdout.write(render(result, args.format, prefixes))
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from qgraph.push import Target, push_project
+
+    if args.timeout is not None and args.timeout <= 0:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError("--timeout: expected a positive number of seconds")
+    target = Target(args.endpoint, args.update_endpoint, args.graph_store, args.timeout)
+    push_project(target, _root(args), skolemise=not args.keep_blank_nodes, log=lambda line: print(line, flush=True))
     return EXIT_OK
 
 
@@ -237,6 +338,37 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     s = stats(_root(args), args.store)
     sys.stdout.write(dumps(s.as_dict()) if args.format == "json" else format_text(s))
+    return EXIT_OK
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from qgraph import paths
+
+    root = Path(_root(args) or paths.project_root())
+    if args.refresh or args.suggest:
+        from qgraph.refresh import Client, refresh, suggest
+
+        client = Client(endpoint=args.endpoint, timeout=args.timeout)
+        (refresh if args.refresh else suggest)(root, client)
+        return EXIT_OK
+    from qgraph.links import counts, rebuild
+
+    written = rebuild(root)
+    per = ", ".join(f"{k} {n}" for k, n in counts(root).items())
+    print(f"links: {per}; wrote " + ", ".join(str(w.relative_to(root)) for w in written))
+    return EXIT_OK
+
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qgraph.errors import QgraphError
+    from qgraph.server import serve
+    from qgraph.web.pool import Limits
+
+    if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
+        raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")
+    serve(_root(args), args.host, args.port, Limits(timeout=args.timeout, max_results=args.max_results,
+                                                    workers=args.workers))
     return EXIT_OK
 
 
