@@ -1,0 +1,85 @@
+"""Latency of the catalogue queries through ``qgraph serve``'s SPARQL endpoint (not a test).
+
+    python benchmarks/serve_latency.py [--rounds 5] [--root DIR] [--workers 2] [--concurrency 1]
+
+Starts the server on 127.0.0.1 (a free port) over the project, warms up with one pass, then
+POSTs every ``queries/*.rq`` (``application/sparql-query``, Accept SPARQL JSON) ``--rounds``
+times and prints p50/p95/max per query and overall, in milliseconds, wall-clock at the client
+(HTTP + inspection + evaluation + serialisation). With ``--concurrency N`` the requests are
+spread over N client threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--root", type=Path, default=None)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=1)
+    args = ap.parse_args()
+
+    from qgraph import catalogue, paths
+    from qgraph.server import Running
+    from qgraph.web.pool import Limits
+
+    root = args.root or paths.project_root()
+    entries = catalogue.entries(Path(root))
+    if not entries:
+        print(f"{root}/queries: no catalogue queries", file=sys.stderr)
+        return 2
+    with Running(root, Limits(workers=args.workers)) as running:
+        u = urlsplit(running.url)
+
+        def one(text: str) -> float:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+            t = time.perf_counter()
+            conn.request("POST", "/sparql", body=text.encode("utf-8"),
+                         headers={"Content-Type": "application/sparql-query",
+                                  "Accept": "application/sparql-results+json"})
+            r = conn.getresponse()
+            r.read()
+            dt = (time.perf_counter() - t) * 1000
+            conn.close()
+            if r.status != 200:
+                raise SystemExit(f"HTTP {r.status} for a catalogue query")
+            return dt
+
+        for e in entries:  # warm-up
+            one(e.text)
+        times: dict[str, list[float]] = {e.name: [] for e in entries}
+        jobs = [e for _ in range(args.rounds) for e in entries]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as ex:
+            for e, dt in zip(jobs, ex.map(lambda e: one(e.text), jobs)):
+                times[e.name].append(dt)
+        wall = time.perf_counter() - t0
+    width = max(len(n) for n in times)
+    print(f"{'query':<{width}}  {'p50':>7} {'p95':>7} {'max':>7}  (ms, {args.rounds} rounds)")
+    for name, ts in times.items():
+        print(f"{name:<{width}}  {statistics.median(ts):7.1f} {pct(ts, 95):7.1f} {max(ts):7.1f}")
+    every = [t for ts in times.values() for t in ts]
+    print(f"{'ALL (' + str(len(every)) + ' requests)':<{width}}  {statistics.median(every):7.1f} {pct(every, 95):7.1f} "
+          f"{max(every):7.1f}")
+    print(f"throughput: {len(every) / wall:.0f} requests/s with {args.concurrency} client thread(s), "
+          f"{args.workers} worker(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

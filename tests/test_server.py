@@ -1,0 +1,351 @@
+"""``qgraph serve``: hostile requests, limits, concurrency, content negotiation, escaping.
+
+Every test talks HTTP to a real server started here on 127.0.0.1 (a free port) over a private
+copy of the fixture project, with one planted hostile data file (a ``<script>`` label, a
+``javascript:`` and a ``data:`` IRI).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import socket
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_PROJECT
+
+HOSTILE_TTL = """\
+@prefix qg: <https://w3id.org/qgraph/ontology#> .
+@prefix qgid: <https://w3id.org/qgraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+qgid:hostile-nation a qg:Nation ;
+    rdfs:label "<script>alert('x')</script> Evilland"@en ;
+    skos:altLabel "\\" onmouseover=\\"alert(1)"@en ;
+    skos:exactMatch <javascript:alert(1)> ;
+    rdfs:seeAlso <data:text/html,%3Cscript%3Ealert(1)%3C/script%3E> ;
+    qg:partOf qgid:tiny-forum .
+"""
+QGID = "https://w3id.org/qgraph/id/"
+
+
+def make_project(dst: Path) -> Path:
+    shutil.copytree(FIXTURE_PROJECT, dst)
+    (dst / "data" / "hostile.ttl").write_text(HOSTILE_TTL, encoding="utf-8")
+    return dst
+
+
+class Client:
+    """Plain http.client requests (urllib would add a Content-Type of its own)."""
+
+    def __init__(self, url: str):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def request(self, method: str, path: str, body: bytes | str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, str, bytes, dict[str, str]]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body.encode("utf-8") if isinstance(body, str) else body,
+                         headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            return r.status, r.getheader("Content-Type") or "", data, {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            conn.close()
+
+    def get(self, path: str, accept: str | None = None):
+        return self.request("GET", path, headers={"Accept": accept} if accept else {})
+
+    def query(self, text: str, accept: str = "application/sparql-results+json"):
+        return self.request("POST", "/sparql", text, {"Content-Type": "application/sparql-query", "Accept": accept})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from qgraph.server import Running
+    from qgraph.web.pool import Limits
+
+    root = make_project(tmp_path_factory.mktemp("serve") / "project")
+    running = Running(root, Limits(timeout=2.0, max_results=500, workers=2))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server) -> Client:
+    return Client(server.url)
+
+
+def rows(body: bytes) -> list[dict]:
+    return json.loads(body)["results"]["bindings"]
+
+
+# ---------------------------------------------------------------- hostile requests
+
+def test_update_refused_and_graph_unchanged(client):
+    before = rows(client.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[2])
+    for text in ("INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }", "CLEAR ALL", "DROP DEFAULT",
+                 "DELETE WHERE { ?s ?p ?o }"):
+        status, _, body, _ = client.query(text)
+        assert status == 403, (text, body)
+        assert b"read-only" in body
+    status, _, body, _ = client.request("POST", "/sparql", "update=CLEAR+ALL",
+                                        {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403
+    after = rows(client.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[2])
+    assert before == after and int(after[0]["n"]["value"]) > 0
+
+
+def test_load_refused(client):
+    status, _, body, _ = client.query("LOAD <http://127.0.0.1:9/x.ttl>")
+    assert status == 403 and b"read-only" in body
+
+
+def test_service_refused_before_any_connection(client):
+    hits = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    for text in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+                 f"SELECT * WHERE {{ OPTIONAL {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
+                 "SELECT * WHERE { BIND(<http://127.0.0.1/> AS ?u) SERVICE ?u { ?s ?p ?o } }"):
+        status, _, body, _ = client.query(text)
+        assert status == 403, body
+        assert b"SERVICE" in body
+    try:
+        hits.append(listener.accept())
+    except socket.timeout:
+        pass
+    finally:
+        listener.close()
+    assert hits == [], "the endpoint connected to the SERVICE address"
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <http://127.0.0.1:1/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
+    "PREFIX f: <file:///etc/> ASK FROM f:passwd { ?s ?p ?o }",
+])
+def test_foreign_dataset_refused(client, text):
+    status, _, body, _ = client.query(text)
+    assert status == 403, body
+    assert b"own named graphs" in body
+
+
+def test_foreign_protocol_dataset_refused(client):
+    q = urllib.parse.quote("ASK { ?s ?p ?o }")
+    for param in ("default-graph-uri", "named-graph-uri"):
+        status, _, body, _ = client.get(f"/sparql?query={q}&{param}=" + urllib.parse.quote("file:///etc/passwd"))
+        assert status == 403, body
+
+
+def test_own_named_graph_allowed(client):
+    g = "https://w3id.org/qgraph/graph/tiny-doc"
+    status, _, body, _ = client.query(f"SELECT (COUNT(*) AS ?n) FROM <{g}> WHERE {{ ?s ?p ?o }}")
+    assert status == 200
+    n = int(rows(body)[0]["n"]["value"])
+    status, _, body, _ = client.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert 0 < n < int(rows(body)[0]["n"]["value"])
+
+
+def test_cartesian_product_hits_time_limit_and_server_survives(server, client):
+    restarts = server.app.pool.restarts
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+    status, ctype, body, _ = client.query(text)
+    assert status == 503, body
+    assert b"time limit exceeded" in body and ctype.startswith("text/plain")
+    status, _, body, _ = client.query("ASK { ?s ?p ?o }")
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert server.app.pool.restarts >= restarts + 1
+
+
+def test_huge_result_hits_cap_not_truncated(client):
+    for text, accept in (("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "text/csv"),
+                         ("CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }", "text/turtle")):
+        status, _, body, _ = client.query(text, accept)
+        assert status == 500, body[:200]
+        assert b"result cap exceeded" in body
+    status, _, body, _ = client.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 500", "text/csv")
+    assert status == 200 and body.count(b"\r\n") == 501
+
+
+def test_oversized_body_413(client):
+    from qgraph.server import MAX_BODY
+
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (MAX_BODY + 10)
+    status, _, body, _ = client.request("POST", "/sparql", big, {"Content-Type": "application/sparql-query"})
+    assert status == 413
+    status, _, _, _ = client.query("ASK {}")
+    assert status == 200
+
+
+def test_chunked_body_refused(client):
+    conn = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    try:
+        conn.request("POST", "/sparql", body=iter([b"ASK {}"]),
+                     headers={"Content-Type": "application/sparql-query", "Transfer-Encoding": "chunked"})
+        assert conn.getresponse().status == 411
+    finally:
+        conn.close()
+
+
+def test_broken_query_does_not_take_server_down(client):
+    for text in ("SELECT * WHERE {", "SELECT ?x WHERE { ?x ?p ?o FILTER(?x = ) }", "{" * 3000, "\x00\x01"):
+        status, _, _, _ = client.query(text)
+        assert 400 <= status < 600
+    assert client.query("ASK {}")[0] == 200
+
+
+def test_twenty_concurrent_clients_get_correct_answers(client):
+    expected = {}
+    for i in range(20):
+        text = f'SELECT ?n ?i WHERE {{ ?n a qg:Nation ; rdfs:label ?l . BIND({i} AS ?i) }} ORDER BY ?n'
+        expected[i] = (text, None)
+    answers: dict[int, tuple] = {}
+    barrier = threading.Barrier(20)
+
+    def one(i: int) -> None:
+        barrier.wait()
+        answers[i] = client.query(expected[i][0], "text/csv")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(answers) == 20
+    nations = sorted([QGID + "denmark", QGID + "hostile-nation", QGID + "united-kingdom"])
+    for i, (status, _, body, _) in answers.items():
+        assert status == 200, body
+        lines = body.decode().split("\r\n")
+        assert lines[0] == "n,i"
+        assert lines[1:-1] == [f"{n},{i}" for n in nations]
+
+
+def test_search_injection_is_a_literal(client):
+    attack = '") } } SELECT * WHERE { ?s ?p ?o } #'
+    status, ctype, body, _ = client.get("/api/search?q=" + urllib.parse.quote(attack))
+    assert status == 200 and ctype.startswith("application/json")
+    assert json.loads(body) == []
+    hits = json.loads(client.get("/api/search?q=" + urllib.parse.quote("DENMARK"))[2])
+    assert [h["iri"] for h in hits] == [QGID + "denmark"]
+    hits = json.loads(client.get("/api/search?q=" + urllib.parse.quote("<script>"))[2])
+    assert [h["iri"] for h in hits] == [QGID + "hostile-nation"]
+
+
+def test_other_methods_405(client):
+    for method in ("PUT", "DELETE", "PATCH"):
+        status, _, _, headers = client.request(method, "/sparql?query=ASK%20%7B%7D", b"")
+        assert status == 405 and "GET" in headers["allow"]
+
+
+# ---------------------------------------------------------------- formats and negotiation
+
+@pytest.mark.parametrize("accept,fmt", [
+    ("application/sparql-results+json", "JSON"), ("application/sparql-results+xml", "XML"),
+    ("text/csv", "CSV"), ("text/tab-separated-values", "TSV"),
+])
+def test_select_formats_parse_back(client, accept, fmt):
+    import pyoxigraph as ox
+
+    text = 'SELECT ?n ?l ?d WHERE { ?n rdfs:label ?l OPTIONAL { ?m org:member ?n ; qg:attestedOn ?d } } ORDER BY ?n ?l'
+    status, ctype, body, _ = client.query(text, accept)
+    assert status == 200 and ctype.startswith(accept)
+    if fmt == "CSV":  # lossy by design: pyoxigraph does not read it back; csv does
+        import csv
+        import io
+
+        reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+        assert next(reader) == ["n", "l", "d"]
+        got = [tuple(c or None for c in row) for row in reader]
+    else:
+        parsed = ox.parse_query_results(body, format=getattr(ox.QueryResultsFormat, fmt))
+        got = [tuple(None if s[v] is None else s[v].value for v in ("n", "l", "d")) for s in parsed]
+    assert (QGID + "denmark", "Denmark", "2026-04-08") in got
+    assert any(g[2] is None for g in got), "an unbound cell was expected"
+
+
+@pytest.mark.parametrize("accept,fmt", [("text/turtle", "TURTLE"), ("application/ld+json", "JSON_LD"),
+                                        ("application/n-triples", "N_TRIPLES")])
+def test_construct_formats_parse_back(client, accept, fmt):
+    import pyoxigraph as ox
+
+    status, ctype, body, _ = client.query("CONSTRUCT { ?n rdfs:label ?l } WHERE { ?n a qg:Nation ; rdfs:label ?l }", accept)
+    assert status == 200 and ctype.startswith(accept)
+    triples = [q.triple for q in ox.parse(body, format=getattr(ox.RdfFormat, fmt))]
+    assert ox.Triple(ox.NamedNode(QGID + "denmark"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                     ox.Literal("Denmark", language="en")) in triples
+
+
+def test_unacceptable_accept_406(client):
+    assert client.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "image/png")[0] == 406
+
+
+def test_entity_content_negotiation(client):
+    import pyoxigraph as ox
+
+    status, ctype, body, headers = client.get("/id/denmark", "text/html,application/xhtml+xml,*/*;q=0.8")
+    assert status == 200 and ctype.startswith("text/html") and "accept" in headers["vary"].lower()
+    assert b"Denmark" in body and b"The Tiny Forum has two members" in body
+    for accept, fmt in (("text/turtle", "TURTLE"), ("application/ld+json", "JSON_LD"),
+                        ("application/n-triples", "N_TRIPLES")):
+        status, ctype, body, _ = client.get("/id/denmark", accept)
+        assert status == 200 and ctype.startswith(accept)
+        subjects = {t.subject for t in ox.parse(body, format=getattr(ox.RdfFormat, fmt))}
+        assert ox.NamedNode(QGID + "denmark") in subjects
+    iri = urllib.parse.quote(QGID + "denmark", safe="")
+    status, ctype, body, _ = client.get(f"/resource?iri={iri}", "text/turtle")
+    assert status == 200 and b"Denmark" in body
+    assert client.get("/id/no-such-thing", "text/html")[0] == 404
+    assert client.get("/id/no-such-thing", "text/turtle")[0] == 404
+
+
+# ---------------------------------------------------------------- escaping
+
+def test_entity_page_escapes_and_never_links_unsafe_schemes(client):
+    status, _, body, headers = client.get("/id/hostile-nation", "text/html")
+    assert status == 200
+    page = body.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Evilland" in page
+    assert 'onmouseover="' not in page
+    assert 'href="javascript:' not in page.lower() and 'href="data:' not in page.lower()
+    assert "javascript:alert(1)" in page  # shown, as inert text
+    assert "script-src 'self'" in headers["content-security-policy"]
+
+
+def test_search_page_escapes_query(client):
+    status, _, body, _ = client.get("/search?q=" + urllib.parse.quote('<img src=x onerror=alert(1)>'))
+    assert status == 200
+    assert b"<img src=x" not in body and b"&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_home_lists_questions_and_static_files_served(client, server):
+    status, _, body, _ = client.get("/")
+    assert status == 200
+    names = sorted(p.stem for p in (server.app.loaded.root / "queries").glob("*.rq"))
+    assert names, "no fixture queries found"
+    for n in names:
+        assert f'data-name="{n}"'.encode() in body
+    for name in ("explorer.js", "style.css"):
+        status, _, data, _ = client.get(f"/static/{name}")
+        assert status == 200 and data
+    assert client.get("/static/../server.py")[0] == 404
+
+
+def test_pictures_data(client):
+    net = json.loads(client.get("/api/network")[2])
+    ids = {n["id"] for n in net["nodes"]}
+    assert {QGID + "denmark", QGID + "tiny-forum", QGID + "doc-tiny-doc"} <= ids
+    assert any(l["source"] == QGID + "denmark" and l["target"] == QGID + "tiny-forum" for l in net["links"])
+    events = json.loads(client.get("/api/timeline")[2])["events"]
+    assert {e["date"] for e in events} == {"2026-04-08"}
+    assert json.loads(client.get("/api/map")[2]) == {"points": []}  # the fixture has no coordinates
