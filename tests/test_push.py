@@ -15,7 +15,7 @@ from servers import FaultProxy, OxigraphServer, Rule, free_port, oxigraph_execut
 
 from qgraph.errors import QgraphError
 from qgraph.loading import GRAPH_NS, load
-from qgraph.push import GENID, PushFailed, Target, graph_payloads, push, update_request
+from qgraph.upload import GENID, PushFailed, Target, graph_payloads, push, update_request
 from qgraph.remote import Credentials
 
 pytestmark = pytest.mark.skipif(oxigraph_executable() is None, reason="the oxigraph server is not installed")

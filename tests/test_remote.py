@@ -14,7 +14,7 @@ from servers import FaultProxy, OxigraphServer, VirtuosoServer, free_port, oxigr
 from qgraph import catalogue
 from qgraph.errors import QgraphError
 from qgraph.loading import load
-from qgraph.push import Target, push
+from qgraph.upload import Target, push
 from qgraph.remote import Credentials, RemoteStore, with_values
 from qgraph.store import open_store
 
@@ -248,7 +248,7 @@ def test_catalogue_on_virtuoso_equals_embedded(entry, virtuoso_pushed):
 @pytest.mark.slow
 def test_virtuoso_refuses_anonymous_updates(virtuoso):
     loaded = load(PROJECT)
-    from qgraph.push import PushFailed
+    from qgraph.upload import PushFailed
 
     with pytest.raises(PushFailed, match=r"HTTP 500.*No permission.*replaced: none"):
         push(loaded, Target(virtuoso.sparql, timeout=60, creds=Credentials()))

@@ -16,15 +16,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["load", "validate", "build", "query", "export", "show", "stats", "QgraphError", "NonConformant"]
+__all__ = ["load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qgraph.api import build, export, load, query, show, stats, validate
+    from qgraph.api import build, export, load, push, query, show, stats, validate
     from qgraph.errors import NonConformant, QgraphError
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("load", "validate", "build", "query", "export", "show", "stats"):
+    if name in ("load", "validate", "build", "query", "export", "show", "stats", "push"):
         from qgraph import api
 
         return getattr(api, name)

@@ -39,7 +39,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None) -> Any:
 
 
 def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
-          root: Path | str | None = None) -> Any:
+          root: Path | str | None = None, endpoint: str | None = None) -> Any:
     """Run a catalogue query (by name), a ``.rq`` file or SPARQL text; returns a
     :class:`~qgraph.store.Result` (``vars``, ``rows`` of rdflib terms).
 
@@ -54,6 +54,14 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
     from qgraph.loading import load as _load
     from qgraph.store import open_store
 
+    if endpoint is not None:
+        from qgraph import paths
+        from qgraph.loading import project_prefixes
+        from qgraph.remote import RemoteStore
+
+        prefixes = project_prefixes()
+        project = Path(root) if root is not None else paths.project_root()
+        return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, project, params, prefixes)
     loaded = _load(root)
     return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
 
@@ -103,3 +111,15 @@ def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
 
     loaded = _load(root)
     return compute(loaded, open_store(loaded, store))
+
+
+def push(endpoint: str, graph_store: str | None = None, root: Path | str | None = None,
+         update_endpoint: str | None = None) -> Any:
+    """Check the project, then replace each of its named graphs whole in the SPARQL store whose
+    query endpoint is ``endpoint`` (one transactional update per graph, sent to
+    ``update_endpoint`` or else ``endpoint``, or a Graph Store Protocol PUT to ``graph_store``)
+    and verify the triple counts; credentials come from the environment
+    (``QGRAPH_ENDPOINT_USER``/``QGRAPH_ENDPOINT_PASSWORD`` or ``QGRAPH_ENDPOINT_TOKEN``)."""
+    from qgraph.upload import Target, push_project
+
+    return push_project(Target(endpoint, update_endpoint, graph_store, None), root)

@@ -286,7 +286,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from qgraph.push import Target, push_project
+    from qgraph.upload import Target, push_project
 
     if args.timeout is not None and args.timeout <= 0:
         from qgraph.errors import QgraphError
