@@ -13,7 +13,7 @@ The functions below are what the ``qgraph`` command runs. Each reads the project
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 
 __version__ = "0.1.0"
 __all__ = ["load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]

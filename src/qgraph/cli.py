@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
@@ -129,7 +128,7 @@ examples:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, metavar="DIR",
+    common.add_argument("--root", type=_path, metavar="DIR",
                         help="project folder (default: $QGRAPH_ROOT, or the checkout)")
     p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
     b = add("build")
-    b.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="output folder (default: dist)")
+    b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
     v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
     q = add("query")
@@ -159,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--store", choices=STORES, default="oxigraph")
     e = add("export")
     e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
-    e.add_argument("--out", type=Path, metavar="FILE", help="output file (default: stdout)")
+    e.add_argument("--out", type=_path, metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
     lk = add("link")
     mode = lk.add_mutually_exclusive_group()
@@ -205,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _path(text: str) -> Path:
+    """argparse type for paths; pathlib is imported here, not at start-up (``qgraph --help``)."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 def _root(args: argparse.Namespace) -> Path | None:
@@ -277,7 +283,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     from qgraph.output import render
     from qgraph.remote import RemoteStore
 
-    root = Path(_root(args) or paths.project_root())
+    root = _path(_root(args) or paths.project_root())
     prefixes = project_prefixes()
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     result = catalogue.run(store, spec, root, params, prefixes)
@@ -301,7 +307,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
     from qgraph import catalogue, paths
 
     root = _root(args) or paths.project_root()
-    entries = catalogue.entries(Path(root))
+    entries = catalogue.entries(_path(root))
     if not entries:
         from qgraph.errors import QgraphError
 
@@ -344,7 +350,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_link(args: argparse.Namespace) -> int:
     from qgraph import paths
 
-    root = Path(_root(args) or paths.project_root())
+    root = _path(_root(args) or paths.project_root())
     if args.refresh or args.suggest:
         from qgraph.refresh import Client, refresh, suggest
 
