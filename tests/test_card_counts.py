@@ -60,6 +60,8 @@ def test_real_counts_by_document(project_root: Path):
     s = compute(loaded, open_store(loaded))
     assert s.described > 0 and s.without_evidence == 0
     assert set(s.classes_by_document["qg:Nation"]) == set(loaded.documents)
+    # the UK and Denmark are in both documents: one node each, counted once
+    assert s.document_classes["qg:Nation"] == 13 < sum(s.classes_by_document["qg:Nation"].values())
 
 
 def test_real_card(project_root: Path):

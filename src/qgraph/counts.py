@@ -20,6 +20,7 @@ class Stats:
     evidence_nodes: int = 0
     passages: int = 0
     classes_by_document: dict[str, dict[str, int]] = field(default_factory=dict)
+    document_classes: dict[str, int] = field(default_factory=dict)  # distinct nodes, documents only
 
     @property
     def without_evidence(self) -> int:
@@ -48,6 +49,8 @@ _DESCRIBED = """SELECT (COUNT(DISTINCT ?s) AS ?all) (COUNT(DISTINCT ?e) AS ?with
   FILTER NOT EXISTS { ?s a <%(qg)sEvidence> }
   FILTER NOT EXISTS { GRAPH <%(onto)s> { ?s ?q ?r } }
   OPTIONAL { ?s <%(qg)sevidence> ?ev BIND(?s AS ?e) } }"""
+_DOCUMENT_CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  VALUES ?g { %s } GRAPH ?g { ?s a ?class } } GROUP BY ?class"""
 _CLASSES_BY_GRAPH = """SELECT ?g ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
   VALUES ?g { %s } GRAPH ?g { ?s a ?class } } GROUP BY ?g ?class"""
 _EVIDENCE = """SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?sel) AS ?sels) WHERE {
@@ -79,6 +82,7 @@ def compute(loaded: Loaded, store: Any) -> Stats:
         properties=dict(sorted(pairs(_PROPERTIES).items(), key=lambda kv: (-kv[1], kv[0]))),
         described=int(described[0]), with_evidence=int(described[1]),
         evidence_nodes=int(ev[0]), passages=int(ev[1]),
+        document_classes=dict(sorted(pairs(_DOCUMENT_CLASSES % values).items(), key=lambda kv: (-kv[1], kv[0]))),
         classes_by_document={c: dict(sorted(d.items())) for c, d in sorted(
             by_doc.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))},
     )

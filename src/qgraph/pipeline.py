@@ -58,12 +58,13 @@ def summary(outcome: Outcome, out: Path | None = None) -> str:
 
     s = compute(outcome.loaded, outcome.store)
     c = counts(outcome.problems)
-    top = ", ".join(f"{cls} {n}" for cls, n in list(
-        (k, v) for k, v in s.classes.items() if k not in ("qg:Evidence", "oa:TextQuoteSelector"))[:12])
+    # Entities of the documents only: the link and enrichment graphs are counted by their triples.
+    per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]
+    top = ", ".join(f"{c} {n}" for n, c in per_class[:12])
     lines = [
         f"documents: {len(s.documents)} ({', '.join(s.documents)})",
         f"triples: {s.triples} (" + ", ".join(f"{g} {n}" for g, n in s.triples_by_graph.items()) + ")",
-        f"entities by class: {top}",
+        f"entities in the documents by class: {top}",
         f"facts with evidence: {s.with_evidence}/{s.described}; evidence passages found in their "
         f"sources: {outcome.evidence.passages_found}/{outcome.evidence.passages}",
         f"warnings: {c['Warning']}" + ("" if not c["Warning"] else " (qgraph validate lists them)"),
