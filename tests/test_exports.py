@@ -193,3 +193,18 @@ def test_jena_riot_parses_jsonld(built):
     assert r.returncode == 0, r.stdout + r.stderr
     n = len({(q.subject, q.predicate, q.object, q.graph_name) for q in loaded.quads})
     assert f"Quads = {n:,}" in r.stdout + r.stderr, (n, r.stdout, r.stderr)
+
+
+def test_unknown_namespaces_get_prefixes_in_sorted_order():
+    """Regression: namespaces outside the project's prefixes were numbered ns1, ns2, … in set
+    order, so two builds with different hash seeds wrote different Turtle."""
+    from conftest import FIXTURE_PROJECT
+    from rdflib import Literal, URIRef
+
+    triples = [
+        (URIRef("https://w3id.org/qgraph/id/x"), URIRef("http://b.example/ns#p"), Literal("1")),
+        (URIRef("https://w3id.org/qgraph/id/x"), URIRef("http://a.example/ns#q"), Literal("2")),
+    ]
+    g = exports.Exporter(load(FIXTURE_PROJECT))._filled(triples)
+    bound = {str(ns): p for p, ns in g.namespaces()}
+    assert (bound["http://a.example/ns#"], bound["http://b.example/ns#"]) == ("ns1", "ns2")

@@ -136,13 +136,27 @@ class Exporter:
             g.bind(p, ns, override=True, replace=True)
         return g
 
+    def _filled(self, triples: Any) -> Any:
+        """A new graph holding ``triples``, with a prefix for every namespace it uses: the
+        project's, and for any other namespace ``ns1``, ``ns2``, … assigned in sorted IRI order
+        (rdflib would otherwise number them in set order, which changes with the hash seed)."""
+        from rdflib import RDF, Literal, URIRef
+
+        g = self._new_graph()
+        for t in triples:
+            g.add(t)
+        used = set(g.predicates()) | {o for o in g.objects(None, RDF.type) if isinstance(o, URIRef)}
+        used |= {o.datatype for o in g.objects() if isinstance(o, Literal) and o.datatype is not None}
+        for iri in sorted(used):
+            try:
+                g.namespace_manager.compute_qname(str(iri), generate=True)
+            except ValueError:  # an IRI rdflib cannot split into namespace + local name
+                pass
+        return g
+
     @cached_property
     def union(self) -> Any:
-        g = self._new_graph()
-        for triples in self.graphs.values():
-            for t in triples:
-                g.add(t)
-        return g
+        return self._filled(t for triples in self.graphs.values() for t in triples)
 
     @cached_property
     def ntriples(self) -> str:
@@ -186,9 +200,7 @@ class Exporter:
         just before its block, where TriG allows them; nothing is re-indented (multi-line
         literals stay exact)."""
         for name, triples in self.graphs.items():
-            g = self._new_graph()
-            for t in triples:
-                g.add(t)
+            g = self._filled(triples)
             lines = g.serialize(format="longturtle", encoding="utf-8").decode("utf-8").split("\n")
             head = 0
             while head < len(lines) and lines[head].startswith("PREFIX "):
