@@ -1,0 +1,439 @@
+"""Side-by-side benchmark: the rdflib baseline vs qgraph's fast path, on the same synthetic data.
+
+    python benchmarks/run.py --triples 100000 [--json FILE] [--seed 0] [--skip-baseline]
+
+Baseline: rdflib in memory (one named graph per file) + pySHACL + rdflib's SPARQL engine and
+serialisers. qgraph: pyoxigraph (parsed quads into an in-memory Store) + ``qgraph.fastshacl`` +
+Oxigraph's SPARQL engine and serialisers.
+
+Every task runs in a fresh child process (``--child``) and reports its own seconds; the parent
+takes the child's peak memory from ``os.wait4`` (ru_maxrss). Loading before a timed step (e.g.
+before validation) is done in the child but not timed; the peak memory includes it. To keep the
+baseline at 1M within minutes, all queries of one side run in one child (so their peak memory
+is the same number: the loaded graph plus the worst query), and likewise all exports.
+
+Data: ``python -m qgraph.synth`` writes ``benchmarks/out/synth-<N>/`` (no planted faults, so the
+build conforms); outputs go to ``benchmarks/out/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SRC = ROOT / "src"
+OUT = HERE / "out"
+GRAPH_NS = "https://w3id.org/qgraph/graph/"
+ONTOLOGY_FILES = ("qgraph.ttl", "alignments.ttl", "concepts.ttl")
+EXPORTS = ("turtle", "ntriples", "nquads", "trig", "jsonld")
+CHANGED_DOC_INDEX = 1  # the document edited for "validate: one document changed"
+
+
+# --------------------------------------------------------------------------------------------
+# Children: each does one task and prints {"task": seconds, ...} as JSON on its last line
+# --------------------------------------------------------------------------------------------
+
+def _files(root: Path) -> list[tuple[Path, str]]:
+    out = [(root / "ontology" / f, GRAPH_NS + "ontology") for f in ONTOLOGY_FILES]
+    out += [(p, GRAPH_NS + p.stem) for p in sorted((root / "data").glob("*.ttl"))]
+    return out
+
+
+def _prefixes() -> dict[str, str]:
+    from qgraph.loading import project_prefixes
+
+    return project_prefixes()
+
+
+def _queries() -> list[Path]:
+    """The catalogue; the cross-document self-joins last, so a baseline child that hits the
+    timeout on them has already timed the others."""
+    return sorted((ROOT / "queries").glob("*.rq"), key=lambda p: (p.stem.startswith("cross-"), p.stem))
+
+
+# --- baseline (rdflib) ----------------------------------------------------------------------
+
+def b_load(root: Path):
+    from rdflib import Dataset, URIRef
+
+    ds = Dataset(default_union=True)
+    for path, g in _files(root):
+        ds.graph(URIRef(g)).parse(path, format="turtle")
+    return ds
+
+
+def b_union(ds):
+    from rdflib import Graph
+
+    g = Graph()
+    for t in ds.triples((None, None, None)):
+        g.add(t)
+    return g
+
+
+def b_shapes():
+    from rdflib import Graph
+
+    return Graph().parse(ROOT / "ontology" / "shapes.ttl")
+
+
+def b_validate(ds, shapes):
+    from qgraph import fastshacl
+
+    return fastshacl.pyshacl_results(b_union(ds), shapes)
+
+
+def b_exports(ds, out: Path) -> dict[str, float]:
+    from rdflib import Graph
+
+    times = {}
+    union = None
+    for fmt in EXPORTS:
+        t = time.perf_counter()
+        if fmt in ("nquads", "trig"):
+            ds.serialize(out / f"baseline.{fmt}", format=fmt)
+        else:
+            if union is None:
+                union = b_union(ds)
+            union.serialize(out / f"baseline.{fmt}", format={"turtle": "turtle", "ntriples": "nt",
+                                                             "jsonld": "json-ld"}[fmt])
+        times[fmt] = time.perf_counter() - t
+    return times
+
+
+# --- qgraph (pyoxigraph + fastshacl) ---------------------------------------------------------
+
+def q_load(root: Path):
+    import pyoxigraph as ox
+
+    quads = []
+    for path, g in _files(root):
+        gn = ox.NamedNode(g)
+        quads += [ox.Quad(q.subject, q.predicate, q.object, gn)
+                  for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
+    store = ox.Store()
+    store.extend(quads)
+    return store, quads
+
+
+def q_validator(store, quads):
+    from qgraph import fastshacl
+
+    shapes = fastshacl.Shapes.from_files([ROOT / "ontology" / "shapes.ttl"])
+    return fastshacl.Validator(store, shapes, quads)
+
+
+def q_exports(store, quads, out: Path) -> dict[str, float]:
+    """Serialise the parsed quads (not the Store: it normalises literals, see fastshacl)."""
+    import pyoxigraph as ox
+
+    times = {}
+    triples = None
+    prefixes = _prefixes()
+    for fmt in EXPORTS:
+        t = time.perf_counter()
+        if fmt in ("nquads", "trig", "jsonld"):
+            kw = {"prefixes": prefixes} if fmt == "trig" else {}
+            ox.serialize(quads, output=str(out / f"qgraph.{fmt}"),
+                         format={"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                                 "jsonld": ox.RdfFormat.JSON_LD}[fmt], **kw)
+        else:
+            if triples is None:
+                triples = list(dict.fromkeys(q.triple for q in quads))  # union: one copy of each triple
+            kw = {"prefixes": prefixes} if fmt == "turtle" else {}
+            ox.serialize(triples, output=str(out / f"qgraph.{fmt}"),
+                         format={"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}[fmt], **kw)
+        times[fmt] = time.perf_counter() - t
+    return times
+
+
+def _edit(root: Path) -> tuple[Path, str]:
+    """The edited document: a copy of document 1 with one date changed (written beside it)."""
+    path = sorted((root / "data").glob("*.ttl"))[CHANGED_DOC_INDEX - 1]
+    edited = OUT / f"edited-{root.name}.ttl"
+    text = path.read_text(encoding="utf-8")
+    import re
+
+    edited.write_text(re.sub(r'"(\d{4})-(\d\d)-(\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}-{m.group(2)}-{m.group(3)}"^^xsd:date', text, count=1),
+                      encoding="utf-8")
+    return edited, GRAPH_NS + path.stem
+
+
+def _progress(res: dict, stem: str) -> None:
+    """Print a finished query at once, so a child killed by the timeout still reports it."""
+    print(json.dumps({f"query:{stem}": res[f"query:{stem}"], f"rows:{stem}": res[f"rows:{stem}"]}), flush=True)
+
+
+def child(task: str, side: str, root: Path) -> dict:
+    OUT.mkdir(parents=True, exist_ok=True)
+    exp_dir = OUT / f"exports-{root.name}-{side}"
+    exp_dir.mkdir(exist_ok=True)
+    res: dict = {}
+    if side == "baseline":
+        if task == "load":
+            t = time.perf_counter(); b_load(root); res["load"] = time.perf_counter() - t
+        elif task == "validate":
+            ds, shapes = b_load(root), b_shapes()
+            t = time.perf_counter(); r = b_validate(ds, shapes); res["validate"] = time.perf_counter() - t
+            res["results"] = len(r)
+        elif task == "validate-one-doc":
+            from rdflib import URIRef
+
+            ds, shapes = b_load(root), b_shapes()
+            b_validate(ds, shapes)
+            edited, g = _edit(root)
+            t = time.perf_counter()
+            ds.remove_graph(ds.graph(URIRef(g)))
+            ds.graph(URIRef(g)).parse(edited, format="turtle")
+            r = b_validate(ds, shapes)
+            res["validate-one-doc"] = time.perf_counter() - t
+            res["results"] = len(r)
+        elif task == "queries":
+            from rdflib.plugins.sparql import prepareQuery
+
+            ds = b_load(root)
+            pre = _prefixes()
+            for q in _queries():
+                t = time.perf_counter()
+                rows = list(ds.query(prepareQuery(q.read_text(encoding="utf-8"), initNs=pre)))
+                res[f"query:{q.stem}"] = time.perf_counter() - t
+                res[f"rows:{q.stem}"] = len(rows)
+                _progress(res, q.stem)
+        elif task == "exports":
+            ds = b_load(root)
+            res.update({f"export:{k}": v for k, v in b_exports(ds, exp_dir).items()})
+        elif task == "build":
+            t = time.perf_counter()
+            ds = b_load(root)
+            r = b_validate(ds, b_shapes())
+            b_exports(ds, exp_dir)
+            res["build"] = time.perf_counter() - t
+            res["results"] = len(r)
+    else:
+        if task == "load":
+            t = time.perf_counter(); q_load(root); res["load"] = time.perf_counter() - t
+        elif task == "validate":
+            store, quads = q_load(root)
+            t = time.perf_counter()
+            r = q_validator(store, quads).validate()
+            res["validate"] = time.perf_counter() - t
+            res["results"] = len(r)
+        elif task == "validate-one-doc":
+            import pyoxigraph as ox
+
+            store, quads = q_load(root)
+            v = q_validator(store, quads)
+            previous = v.validate()
+            edited, g = _edit(root)
+
+            def reload():
+                gn = ox.NamedNode(g)
+                store.clear_graph(gn)
+                new = [ox.Quad(q.subject, q.predicate, q.object, gn)
+                       for q in ox.parse(path=str(edited), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
+                store.extend(new)
+                v.add_raw(new)
+
+            t = time.perf_counter()
+            r = v.revalidate_graph(g, reload, previous)
+            res["validate-one-doc"] = time.perf_counter() - t
+            res["results"] = len(r)
+            res["local"] = v.shapes.local
+        elif task == "queries":
+            store, _ = q_load(root)
+            pre = _prefixes()
+            for q in _queries():
+                t = time.perf_counter()
+                rows = list(store.query(q.read_text(encoding="utf-8"), prefixes=pre, use_default_graph_as_union=True))
+                res[f"query:{q.stem}"] = time.perf_counter() - t
+                res[f"rows:{q.stem}"] = len(rows)
+                _progress(res, q.stem)
+        elif task == "exports":
+            store, quads = q_load(root)
+            res.update({f"export:{k}": v for k, v in q_exports(store, quads, exp_dir).items()})
+        elif task == "build":
+            t = time.perf_counter()
+            store, quads = q_load(root)
+            r = q_validator(store, quads).validate()
+            q_exports(store, quads, exp_dir)
+            res["build"] = time.perf_counter() - t
+            res["results"] = len(r)
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# Parent
+# --------------------------------------------------------------------------------------------
+
+def run_child(args: list[str], timeout: float | None = None) -> tuple[dict, float, float]:
+    """Run a child; return (its JSON, wall seconds, peak MiB)."""
+    env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t = time.perf_counter()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        partial: dict = {}
+        for ln in out.splitlines():
+            if ln.startswith("{"):
+                partial.update(json.loads(ln))
+        partial["error"] = f"timeout after {timeout:.0f} s"
+        return partial, time.perf_counter() - t, _child_maxrss.pop(p.pid, 0.0)
+    wall = time.perf_counter() - t
+    # peak RSS of this child alone: wait4 is done by communicate(); read from the rusage recorded
+    peak = _child_maxrss.pop(p.pid, None)
+    if p.returncode != 0:
+        return {"error": (err.strip().splitlines() or ["?"])[-1]}, wall, peak or 0.0
+    merged: dict = {}
+    for ln in out.strip().splitlines():
+        if ln.startswith("{"):
+            merged.update(json.loads(ln))
+    return (merged or {"error": "no output"}), wall, peak or 0.0
+
+
+_child_maxrss: dict[int, float] = {}
+
+
+def _install_wait4() -> None:
+    """Make subprocess reap children with os.wait4, keeping each child's ru_maxrss (KiB on Linux)."""
+    real_waitpid = os.waitpid
+
+    def waitpid(pid, options):
+        if pid <= 0:
+            return real_waitpid(pid, options)
+        rpid, status, usage = os.wait4(pid, options)
+        if rpid:
+            _child_maxrss[rpid] = usage.ru_maxrss / 1024
+        return rpid, status
+
+    subprocess.os.waitpid = waitpid  # type: ignore[attr-defined]
+
+
+def startup_row() -> dict:
+    py = sys.executable
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+
+    def best(cmd: list[str]) -> tuple[float, float]:
+        ts, peaks = [], []
+        for _ in range(7):
+            t = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            p.wait()
+            ts.append(time.perf_counter() - t)
+            peaks.append(_child_maxrss.pop(p.pid, 0.0))
+        return statistics.median(ts), max(peaks)
+
+    base, bpeak = best([py, "-c", "pass"])
+    cli = ROOT / "src" / "qgraph" / "cli.py"
+    if not cli.exists():
+        return {"task": "startup: qgraph --help vs python -c pass", "baseline_s": round(base, 4),
+                "qgraph_s": None, "ratio": None, "baseline_peak_mib": round(bpeak, 1),
+                "qgraph_peak_mib": None, "note": "n/a: no qgraph.cli yet"}
+    q, qpeak = best([py, "-m", "qgraph.cli", "--help"])
+    return {"task": "startup: qgraph --help vs python -c pass", "baseline_s": round(base, 4),
+            "qgraph_s": round(q, 4), "ratio": round(q / base, 2), "baseline_peak_mib": round(bpeak, 1),
+            "qgraph_peak_mib": round(qpeak, 1), "note": "ratio = qgraph / python (target <= 1.5)"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--triples", type=int, default=10000)
+    ap.add_argument("--json", type=Path, help="write the rows as JSON here")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-baseline", action="store_true", help="only the qgraph side")
+    ap.add_argument("--timeout", type=float, default=2400, help="seconds per child (partial query results are kept)")
+    ap.add_argument("--child", nargs=3, metavar=("TASK", "SIDE", "ROOT"), help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        task, side, root = a.child
+        print(json.dumps(child(task, side, Path(root))))
+        return 0
+
+    _install_wait4()
+    OUT.mkdir(parents=True, exist_ok=True)
+    root = OUT / f"synth-{a.triples}"
+    sys.path.insert(0, str(SRC))
+    from qgraph import synth
+
+    t = time.perf_counter()
+    m = synth.generate(a.triples, a.seed, root, shapes_file=None)
+    gen_s = time.perf_counter() - t
+    print(f"generated {m.triples} triples in {len(m.documents)} documents in {gen_s:.1f} s -> {root}", flush=True)
+
+    sides = ["qgraph"] if a.skip_baseline else ["baseline", "qgraph"]
+    measured: dict[str, dict[str, tuple[float | None, float]]] = {}
+    extra: dict[str, dict] = {}
+    for task in ("load", "validate", "validate-one-doc", "queries", "exports", "build"):
+        for side in sides:
+            res, wall, peak = run_child([sys.executable, __file__, "--child", task, side, str(root)], a.timeout)
+            extra.setdefault(side, {}).update({k: v for k, v in res.items()
+                                               if k.startswith(("rows:", "results", "local", "error"))})
+            if "error" in res:
+                print(f"  {task} [{side}]: ERROR {res['error']}", flush=True)
+            for k, v in res.items():
+                if isinstance(v, float) and not k.startswith("rows:"):
+                    measured.setdefault(k, {})[side] = (v, peak)
+            print(f"  {task} [{side}] done in {wall:.1f} s, peak {peak:.0f} MiB", flush=True)
+
+    rows = []
+    for task, by_side in measured.items():
+        b, q = by_side.get("baseline", (None, 0.0)), by_side.get("qgraph", (None, 0.0))
+        rows.append({"task": task,
+                     "baseline_s": None if b[0] is None else round(b[0], 4),
+                     "qgraph_s": None if q[0] is None else round(q[0], 4),
+                     "ratio": round(b[0] / q[0], 1) if b[0] is not None and q[0] else None,
+                     "baseline_peak_mib": round(b[1], 1) if b[0] is not None else None,
+                     "qgraph_peak_mib": round(q[1], 1) if q[0] is not None else None})
+    # validation after one edit as a share of a full validation (target: <= 5 %)
+    if "validate-one-doc" in measured and "validate" in measured:
+        q1 = measured["validate-one-doc"].get("qgraph", (None,))[0]
+        qf = measured["validate"].get("qgraph", (None,))[0]
+        if q1 and qf:
+            rows.append({"task": "validate-one-doc / validate (qgraph, %)", "baseline_s": None,
+                         "qgraph_s": round(100 * q1 / qf, 2), "ratio": None,
+                         "baseline_peak_mib": None, "qgraph_peak_mib": None})
+    rows.append(startup_row())
+    rows.append({"task": "serve (8 clients, p50/p95)", "baseline_s": None, "qgraph_s": None, "ratio": None,
+                 "baseline_peak_mib": None, "qgraph_peak_mib": None, "note": "n/a: no serve command yet"})
+    # answers must agree (row counts; the catalogue tests compare the rows themselves)
+    diffs = [k[5:] for k in extra.get("qgraph", {}) if k.startswith("rows:")
+             and "baseline" in extra and extra["baseline"].get(k) != extra["qgraph"][k]]
+
+    print()
+    print(f"benchmark: {m.triples} triples, {len(m.documents)} documents "
+          f"(python benchmarks/run.py --triples {a.triples})")
+    hdr = f"{'task':44} {'baseline s':>11} {'qgraph s':>10} {'ratio':>7} {'base MiB':>9} {'qg MiB':>8}"
+    print(hdr)
+    print("-" * len(hdr))
+
+    def f(x, w, p=3):
+        return f"{'-':>{w}}" if x is None else f"{x:>{w}.{p}f}"
+    for r in rows:
+        note = f"  {r['note']}" if r.get("note") else ""
+        print(f"{r['task'][:44]:44} {f(r['baseline_s'], 11)} {f(r['qgraph_s'], 10)} {f(r['ratio'], 7, 1)} "
+              f"{f(r['baseline_peak_mib'], 9, 0)} {f(r['qgraph_peak_mib'], 8, 0)}{note}")
+    print()
+    for side in sides:
+        print(f"{side}: validation results {extra.get(side, {}).get('results')}; "
+              + (f"errors: {extra[side]['error']}" if "error" in extra.get(side, {}) else "no errors"))
+    if "baseline" in extra:
+        print("query row counts differ between engines:", ", ".join(diffs) if diffs else "none")
+    if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        a.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
