@@ -25,7 +25,7 @@ class Outcome:
         return conforms(self.problems)
 
 
-def check(root: Path | str | None = None, backend: str = "oxigraph") -> Outcome:
+def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast") -> Outcome:
     """Load the project and run every check; never raises for non-conformance."""
     from qgraph import catalogue, evidence, validation
     from qgraph.loading import load
@@ -33,18 +33,18 @@ def check(root: Path | str | None = None, backend: str = "oxigraph") -> Outcome:
 
     loaded = load(root)
     ev = evidence.check(loaded)
-    problems = list(ev.problems) + validation.shacl(loaded)
+    problems = list(ev.problems) + validation.validate(loaded, validator)
     store = open_store(loaded, backend)
     problems += catalogue.run_checks(loaded, store)
     return Outcome(loaded, store, sorted(set(problems)), ev)
 
 
-def build(out: Path | str = "dist", root: Path | str | None = None) -> Outcome:
+def build(out: Path | str = "dist", root: Path | str | None = None, validator: str = "fast") -> Outcome:
     """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
     if any check finds a violation."""
     from qgraph.exports import Exporter, write_atomically
 
-    outcome = check(root)
+    outcome = check(root, validator=validator)
     if not outcome.conforms:
         n = counts(outcome.problems)["Violation"]
         raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)

@@ -1,7 +1,14 @@
-"""SHACL validation with pySHACL (the reference validator), results mapped to ``file:line``.
+"""SHACL validation, results mapped to ``file:line``.
 
-The data graph is the union of every data file and the ontology (so ``sh:class`` sees the
-class hierarchy); no inference. Only ``sh:Violation`` fails a build.
+Two validators give the same problems (tests/test_validation.py holds them to it):
+
+- ``fast`` (the default): :mod:`qgraph.fastshacl`, the SHACL Core constraints of the shapes
+  translated to SPARQL on pyoxigraph;
+- ``pyshacl``: pySHACL, the reference.
+
+The data graph is the union of every data file, the ontology (so ``sh:class`` sees the class
+hierarchy) and the links; the enrichment graph is left out (see :attr:`Loaded.union`). No
+inference. Only ``sh:Violation`` fails a build.
 """
 
 from __future__ import annotations
@@ -53,8 +60,69 @@ def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
     )
     prefixes = {**shape_prefixes, **loaded.prefixes}
     problems = []
-    for r in results.subjects(URIRef(SH + "resultSeverity"), None):
+    # the report's top-level results only: sh:detail results nested in them (from sh:node,
+    # sh:or) are the same problem seen from inside and would be reported twice
+    for r in results.objects(None, URIRef(SH + "result")):
         problems.append(_problem(loaded, results, shapes_graph, r, prefixes))
+    return sorted(set(problems))
+
+
+VALIDATORS = ("fast", "pyshacl")
+
+
+def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None) -> list[Problem]:
+    """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``)."""
+    if validator == "pyshacl":
+        return shacl(loaded, shapes)
+    if validator == "fast":
+        return fast(loaded, shapes)
+    raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+
+
+def fast(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
+    """Validate with :mod:`qgraph.fastshacl` on a pyoxigraph store of the same union graph."""
+    import pyoxigraph as ox
+    from rdflib import BNode, URIRef
+    from rdflib.util import from_n3
+
+    from qgraph import fastshacl
+    from qgraph.loading import ENRICHMENT_GRAPH
+    from qgraph.terms import display
+
+    shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
+    shapes_graph, shape_prefixes = load_shapes(shapes, _rel(shapes, loaded.root))
+    quads = [q for q in loaded.quads
+             if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == ENRICHMENT_GRAPH)]
+    store = ox.Store()
+    store.extend(quads)
+    try:
+        results = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
+    except fastshacl.Unsupported as e:
+        raise QgraphError(f"{_rel(shapes, loaded.root)}: the fast validator cannot check this: {e} "
+                          "(use --validator pyshacl)") from None
+    prefixes = {**shape_prefixes, **loaded.prefixes}
+
+    def term(text: str | None) -> Any:
+        if text is None:
+            return None
+        if text.startswith("_:"):
+            return BNode(text[2:])
+        return from_n3(text)
+
+    problems = []
+    for r in results:
+        focus, path, value = term(r.focus), term(r.path), term(r.value)
+        if not isinstance(path, URIRef) and r.path is not None:
+            path = "(complex path)"
+        shape_name = _fast_shape_name(r.shape, prefixes)
+        file, line = where(loaded, focus, path if isinstance(path, URIRef) else None, value)
+        problems.append(Problem(
+            file, line, r.severity.removeprefix(SH), shape_name,
+            display(focus, prefixes) if focus is not None else None,
+            display(path, prefixes) if isinstance(path, URIRef) else path,
+            r.message or r.component.removeprefix(SH),
+            display(value, prefixes) if value is not None else None,
+        ))
     return sorted(set(problems))
 
 
@@ -86,6 +154,22 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
         message,
         display(value, prefixes) if value is not None else None,
     )
+
+
+def _fast_shape_name(key: str, prefixes: dict[str, str]) -> str:
+    """A shape as the pySHACL path names it: its IRI, or for a blank-node property shape
+    ``<parent node shape>/<path>`` (fastshacl's key is ``parent-IRI/<path-IRI>``)."""
+    from rdflib import URIRef
+
+    from qgraph.terms import display
+
+    if key.endswith(">") and "/<" in key:
+        parent, path = key.rsplit("/<", 1)
+        parent = parent.split("|")[0]
+        return f"{display(URIRef(parent), prefixes)}/{display(URIRef(path[:-1]), prefixes)}"
+    if key.endswith("/(node)"):
+        return display(URIRef(key.removesuffix("/(node)").split("|")[0]), prefixes)
+    return display(URIRef(key), prefixes)
 
 
 def where(loaded: Loaded, focus: Any, path: Any = None, value: Any = None) -> tuple[str | None, int | None]:

@@ -1,0 +1,75 @@
+"""The fast validator (qgraph.fastshacl) and pySHACL report the same problems, mapped to the same
+file and line, on the real project and on a copy with planted SHACL faults."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qgraph import validation
+from qgraph.errors import QgraphError
+from qgraph.loading import load
+
+ROOT = Path(__file__).resolve().parents[1]
+QDG = "data/qdg-2026-london-summit.ttl"
+
+
+def _key(p):
+    return (p.file, p.line, p.severity, p.shape, p.focus, p.path)
+
+
+def test_real_project_same_problems_and_no_violation():
+    loaded = load(ROOT)
+    fast, ref = validation.validate(loaded, "fast"), validation.validate(loaded, "pyshacl")
+    assert ref, "expected the known warnings"
+    assert sorted(map(_key, fast)) == sorted(map(_key, ref))
+    assert not [p for p in fast if p.severity == "Violation"]
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    for part in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    f = tmp_path / QDG
+    text = f.read_text(encoding="utf-8")
+    edits = [
+        ('qg:attendeeCount "70"^^xsd:nonNegativeInteger ;', 'qg:attendeeCount "seventy" ;'),  # datatype
+        ('qg:currency "GBP" ;', 'qg:currency "pounds" ;'),  # pattern ^[A-Z]{3}$
+    ]
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    f.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_planted_faults_same_problems(planted: Path):
+    loaded = load(planted)
+    fast, ref = validation.validate(loaded, "fast"), validation.validate(loaded, "pyshacl")
+    assert sorted(map(_key, fast)) == sorted(map(_key, ref))
+    violations = {(p.focus, p.path) for p in fast if p.severity == "Violation"}
+    assert ("qgid:qdg-meeting-5", "qg:attendeeCount") in violations
+    assert any(path == "qg:currency" for _, path in violations)
+    assert all(p.file == QDG and p.line for p in fast if p.severity == "Violation")
+
+
+def test_unknown_validator_is_a_clear_error():
+    with pytest.raises(QgraphError, match="unknown validator"):
+        validation.validate(load(ROOT), "hermit")
+
+
+def test_blank_node_property_shapes_named_alike(tmp_path: Path):
+    """Regression: fastshacl names a blank-node property shape 'parent/<path>'; it must be shown
+    as pySHACL's path shows it (qgs:LabelShape/rdfs:label), not as raw IRIs."""
+    from conftest import FIXTURE_PROJECT
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    f = root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text(encoding="utf-8").replace('    rdfs:label "Denmark"@en ;\n', ""), encoding="utf-8")
+    loaded = load(root)
+    fast, ref = validation.validate(loaded, "fast"), validation.validate(loaded, "pyshacl")
+    assert sorted(map(_key, fast)) == sorted(map(_key, ref))
+    assert "qgs:LabelShape/rdfs:label" in {p.shape for p in fast}
