@@ -62,3 +62,67 @@ def test_real_sources_page_breaks():
     assert len(find_quote(qdg, "translate into real-world innovation, investment")) == 1
     # the priority areas are stated twice (news story and communique)
     assert len(find_quote(qdg, "Fostering a more supportive investment environment")) == 2
+
+
+# --- the matcher against a reference ------------------------------------------------------
+# The regular-expression matcher qgraph used first: slow to compile per quote (milliseconds),
+# which dominated validation of large graphs, but a direct statement of the rule. The fast
+# matcher must find exactly the same spans.
+import random  # noqa: E402
+import re  # noqa: E402
+
+_REF_BREAK = r"(?:[ \t\f\v]*[\r\n]\s*)?"
+
+
+def _ref_pattern(quote: str) -> str:
+    parts, prev_visible = [], False
+    for token in re.split(r"(\s+)", quote.strip()):
+        if not token:
+            continue
+        if token.isspace():
+            parts.append(r"\s+")
+            prev_visible = False
+            continue
+        for ch in token:
+            if prev_visible:
+                parts.append(_REF_BREAK)
+            parts.append(re.escape(ch))
+            prev_visible = True
+    return "".join(parts)
+
+
+def _ref_find(text: str, exact: str) -> list[tuple[int, int]]:
+    body, spans, pos = re.compile(_ref_pattern(exact)), [], 0
+    while (m := body.search(text, pos)) is not None:
+        spans.append(m.span())
+        pos = m.start() + 1
+    return spans
+
+
+def _mutations(rng: random.Random, text: str, n: int):
+    """Quotes cut from the text, with whitespace runs changed, removed or added at random."""
+    for _ in range(n):
+        a = rng.randrange(0, len(text) - 2)
+        piece = text[a : a + rng.randrange(1, 80)]
+        out = []
+        for ch in piece:
+            r = rng.random()
+            if ch.isspace():
+                out.append(rng.choice([" ", "", "\n", "  ", ch]) if r < 0.5 else ch)
+            else:
+                out.append(ch + (" " if r < 0.05 else ""))
+        q = "".join(out)
+        if q.strip():
+            yield q
+
+
+@pytest.mark.parametrize("name", ["qdg-2026-london-summit.txt", "uk-denmark-quantum-mou.txt"])
+def test_fast_matcher_equals_reference(name):
+    text = (SOURCES / name).read_text(encoding="utf-8")
+    rng = random.Random(20261121)
+    checked = found = 0
+    for q in _mutations(rng, text, 400):
+        assert find_quote(text, q) == _ref_find(text, q), repr(q)
+        checked += 1
+        found += bool(_ref_find(text, q))
+    assert checked > 300 and found > 50  # the mutations both hit and miss

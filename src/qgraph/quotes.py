@@ -35,9 +35,9 @@ from functools import lru_cache
 
 __all__ = ["find_quote", "describe_matches", "normalise"]
 
-# Between two visible characters of the quote, the text may hold a page break: whitespace that
-# contains at least one line break.
-_PAGE_BREAK = r"(?:[ \t\f\v]*[\r\n]\s*)?"
+# A run of whitespace in the text that is a page break: it contains a line break, and before the
+# first line break only spaces, tabs, form feeds or vertical tabs.
+_PAGE_BREAK = re.compile(r"[ \t\f\v]*[\r\n]\s*")
 
 
 def normalise(s: str) -> str:
@@ -49,24 +49,62 @@ def normalise(s: str) -> str:
     return " ".join(s.split())
 
 
-@lru_cache(maxsize=4096)
-def _pattern(quote: str) -> str:
-    """Regular expression (as text) for a quote, with the page-break tolerance."""
-    parts: list[str] = []
-    prev_visible = False
-    for token in re.split(r"(\s+)", quote):
-        if not token:
+class _Index:
+    """A text without its whitespace, and where each remaining character stood."""
+
+    __slots__ = ("stripped", "pos")
+
+    def __init__(self, text: str) -> None:
+        self.pos = [i for i, ch in enumerate(text) if not ch.isspace()]
+        self.stripped = "".join(text[i] for i in self.pos)
+
+
+@lru_cache(maxsize=64)
+def _index(text: str) -> _Index:
+    return _Index(text)
+
+
+@lru_cache(maxsize=8192)
+def _shape(quote: str) -> tuple[str, tuple[bool, ...]]:
+    """The quote's visible characters, and for each pair of neighbours whether whitespace
+    stands between them in the quote."""
+    visible: list[str] = []
+    gaps: list[bool] = []
+    space = False
+    for ch in quote.strip():
+        if ch.isspace():
+            space = True
             continue
-        if token.isspace():
-            parts.append(r"\s+")
-            prev_visible = False
-            continue
-        for ch in token:
-            if prev_visible:
-                parts.append(_PAGE_BREAK)
-            parts.append(re.escape(ch))
-            prev_visible = True
-    return "".join(parts)
+        if visible:
+            gaps.append(space)
+        visible.append(ch)
+        space = False
+    return "".join(visible), tuple(gaps)
+
+
+def _spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every place the quote matches. The visible characters must match one to one (so a
+    match is an occurrence of them in the text without whitespace); between two of them, a
+    space in the quote needs whitespace in the text, and no space in the quote allows only a
+    page break in the text (or nothing)."""
+    visible, gaps = _shape(quote)
+    if not visible:
+        raise ValueError("an empty quote matches nothing useful")
+    idx = _index(text)
+    pos, out = idx.pos, []
+    i = idx.stripped.find(visible)
+    while i != -1:
+        for k, spaced in enumerate(gaps):
+            a, b = pos[i + k] + 1, pos[i + k + 1]
+            if spaced:
+                if a == b:
+                    break
+            elif a != b and not _PAGE_BREAK.fullmatch(text, a, b):
+                break
+        else:
+            out.append((pos[i], pos[i + len(visible) - 1] + 1))
+        i = idx.stripped.find(visible, i + 1)
+    return out
 
 
 def find_quote(
@@ -77,37 +115,28 @@ def find_quote(
     A selector is good when the list has exactly one span. ``exact`` must have visible
     characters; surrounding whitespace in it is ignored.
     """
-    exact = exact.strip()
-    if not exact:
-        raise ValueError("an empty quote matches nothing useful")
-    body = re.compile(_pattern(exact))
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    while True:
-        m = body.search(text, pos)
-        if m is None:
-            break
-        start, end = m.span()
-        if _prefix_ok(text, start, prefix) and _suffix_ok(text, end, suffix):
-            spans.append((start, end))
-        pos = start + 1
+    spans = _spans(text, exact)
+    if prefix and prefix.strip():
+        ends = {e for _, e in _spans(text, prefix)}
+        spans = [(s, e) for s, e in spans if _before(text, s) in ends]
+    if suffix and suffix.strip():
+        starts = {s for s, _ in _spans(text, suffix)}
+        spans = [(s, e) for s, e in spans if _after(text, e) in starts]
     return spans
 
 
-def _prefix_ok(text: str, start: int, prefix: str | None) -> bool:
-    """The prefix must end right before the quote (whitespace between them is folded)."""
-    if not prefix or not prefix.strip():
-        return True
-    window = text[max(0, start - 4 * len(prefix) - 64) : start]
-    return re.search(_pattern(prefix.strip()) + r"\s*\Z", window) is not None
+def _before(text: str, start: int) -> int:
+    """Where a prefix must end: ``start``, moved back over whitespace."""
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return start
 
 
-def _suffix_ok(text: str, end: int, suffix: str | None) -> bool:
-    """The suffix must start right after the quote (whitespace between them is folded)."""
-    if not suffix or not suffix.strip():
-        return True
-    window = text[end : end + 4 * len(suffix) + 64]
-    return re.match(r"\s*" + _pattern(suffix.strip()), window) is not None
+def _after(text: str, end: int) -> int:
+    """Where a suffix must start: ``end``, moved on over whitespace."""
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end
 
 
 def describe_matches(text: str, exact: str, prefix: str | None = None, suffix: str | None = None) -> str:
