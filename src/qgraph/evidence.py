@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qgraph.loading import QG, QGID, Loaded, SourceFile
+from qgraph.quotes import describe_matches
 from qgraph.report import Problem, locate, locate_quote, node_tokens
 
 OA = "http://www.w3.org/ns/oa#"
@@ -37,15 +38,47 @@ class EvidenceSummary:
     problems: list[Problem] = field(default_factory=list)
 
 
+class _Graph:
+    """One named graph of the parsed quads, indexed subject → predicate → objects (pyoxigraph
+    terms). The check reads each file's graph many times; rdflib's contextual store made that
+    the slowest step of validating a large project."""
+
+    def __init__(self) -> None:
+        self.spo: dict[Any, dict[str, list[Any]]] = {}
+
+    def add(self, s: Any, p: str, o: Any) -> None:
+        self.spo.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def objects(self, s: Any, p: str) -> list[Any]:
+        return self.spo.get(s, {}).get(p, [])
+
+    def subjects(self, p: str, o: Any) -> list[Any]:
+        return [s for s, po in self.spo.items() if o in po.get(p, ())]
+
+
+def _graphs(loaded: Loaded) -> dict[str, _Graph]:
+    import pyoxigraph as ox
+
+    graphs: dict[str, _Graph] = {}
+    for q in loaded.quads:
+        if isinstance(q.graph_name, ox.NamedNode):
+            graphs.setdefault(q.graph_name.value, _Graph()).add(q.subject, q.predicate.value, q.object)
+    return graphs
+
+
 def check(loaded: Loaded) -> EvidenceSummary:
     """Run the evidence check over every data file of ``loaded``."""
-    from rdflib import Literal, URIRef
+    import pyoxigraph as ox
+
+    from qgraph.terms import to_rdflib
 
     summary = EvidenceSummary()
-    concepts = _skos_concepts(loaded)
+    graphs = _graphs(loaded)
+    concepts = _skos_concepts(graphs)
     sources_dir = loaded.root / "data" / "sources"
+    ev_pred, src_pred, sel_pred = QG + "evidence", OA + "hasSource", OA + "hasSelector"
     for f in loaded.data_files:
-        g = loaded.graph(f.graph)
+        g = graphs.get(f.graph, _Graph())
         problems = summary.problems
         short = _shortener(loaded, f)
 
@@ -55,8 +88,9 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 line = locate(f.lines, line_tokens)
             problems.append(Problem(f.rel, line, "Violation", shape, focus, path, msg))
 
-        docs = [s for s in g.subjects(URIRef(RDF_TYPE), URIRef(QG + "SourceDocument"))
-                if (s, URIRef(DCT + "identifier"), Literal(f.stem)) in g]
+        stem = ox.Literal(f.stem)
+        docs = [s for s in g.subjects(RDF_TYPE, ox.NamedNode(QG + "SourceDocument"))
+                if stem in g.objects(s, DCT + "identifier")]
         text = None
         src = sources_dir / f"{f.stem}.txt"
         if not docs:
@@ -72,26 +106,26 @@ def check(loaded: Loaded) -> EvidenceSummary:
             text = src.read_text(encoding="utf-8")
         doc = docs[0] if len(docs) == 1 else None
 
-        ev_pred = URIRef(QG + "evidence")
-        evidence_nodes = set(g.subjects(URIRef(RDF_TYPE), URIRef(QG + "Evidence"))) | set(g.objects(None, ev_pred))
-        for ev in sorted(evidence_nodes):
-            tokens = node_tokens(str(ev), f.prefixes) if isinstance(ev, URIRef) else None
-            name = short(ev)
-            if (ev, None, None) not in g:
+        evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))
+        evidence_nodes |= {o for po in g.spo.values() for o in po.get(ev_pred, ())}
+        for ev in sorted(evidence_nodes, key=str):
+            tokens = node_tokens(ev.value, f.prefixes) if isinstance(ev, ox.NamedNode) else None
+            name = short(to_rdflib(ev))
+            if ev not in g.spo:
                 line = locate(f.lines, tokens, prefer_subject=False) if tokens else None
                 add(None, "check:evidence-described", name, "qg:evidence",
                     "evidence node is not described in this file", line=line)
                 continue
-            sources = list(g.objects(ev, URIRef(OA + "hasSource")))
+            sources = g.objects(ev, src_pred)
             if doc is not None and sources != [doc]:
-                got = ", ".join(short(s) for s in sources) or "none"
+                got = ", ".join(short(to_rdflib(s)) for s in sources) or "none"
                 add(tokens, "check:evidence-source", name, "oa:hasSource",
-                    f"oa:hasSource must be {short(doc)} (this file's source document), found {got}")
-            selectors = list(g.objects(ev, URIRef(OA + "hasSelector")))
+                    f"oa:hasSource must be {short(to_rdflib(doc))} (this file's source document), found {got}")
+            selectors = g.objects(ev, sel_pred)
             if not selectors:
                 add(tokens, "check:quote-found", name, "oa:hasSelector", "evidence has no oa:hasSelector")
             for sel in selectors:
-                exacts = list(g.objects(sel, URIRef(OA + "exact")))
+                exacts = g.objects(sel, OA + "exact")
                 if len(exacts) != 1:
                     add(tokens, "check:quote-found", name, "oa:exact",
                         f"a selector needs exactly one oa:exact, found {len(exacts)}")
@@ -99,11 +133,9 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 summary.passages += 1
                 if text is None:
                     continue
-                exact = str(exacts[0])
+                exact = exacts[0].value
                 prefix = _one(g, sel, OA + "prefix")
                 suffix = _one(g, sel, OA + "suffix")
-                from qgraph.quotes import describe_matches
-
                 try:
                     why = describe_matches(text, exact, prefix, suffix)
                 except ValueError as e:
@@ -115,25 +147,21 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 else:
                     summary.passages_found += 1
 
-        for s in sorted(set(g.subjects())):
-            if not isinstance(s, URIRef) or not str(s).startswith(QGID):
-                continue
+        for s in sorted((s for s in g.spo if isinstance(s, ox.NamedNode) and s.value.startswith(QGID)), key=str):
             if s in evidence_nodes or s in concepts:
                 continue
             summary.described += 1
-            if (s, ev_pred, None) in g:
+            if g.objects(s, ev_pred):
                 summary.with_evidence += 1
             else:
-                add(node_tokens(str(s), f.prefixes), "check:has-evidence", short(s), "qg:evidence",
+                add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
                     "described in this file without qg:evidence (every fact needs its passage)")
     return summary
 
 
-def _one(g: Any, s: Any, p: str) -> str | None:
-    from rdflib import URIRef
-
-    v = g.value(s, URIRef(p))
-    return None if v is None else str(v)
+def _one(g: _Graph, s: Any, p: str) -> str | None:
+    values = g.objects(s, p)
+    return values[0].value if values else None
 
 
 def _clip(s: str, n: int = 70) -> str:
@@ -141,15 +169,15 @@ def _clip(s: str, n: int = 70) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _skos_concepts(loaded: Loaded) -> set:
-    from rdflib import URIRef
+def _skos_concepts(graphs: dict[str, _Graph]) -> set:
+    import pyoxigraph as ox
 
     from qgraph.loading import ONTOLOGY_GRAPH
 
-    g = loaded.graph(ONTOLOGY_GRAPH)
-    out = set()
+    g = graphs.get(ONTOLOGY_GRAPH, _Graph())
+    out: set = set()
     for cls in ("Concept", "ConceptScheme"):
-        out |= set(g.subjects(URIRef(RDF_TYPE), URIRef(SKOS + cls)))
+        out |= set(g.subjects(RDF_TYPE, ox.NamedNode(SKOS + cls)))
     return out
 
 

@@ -7,7 +7,11 @@ prefix. It is generated from the ontology, so it is always current, and written 
 ``context.jsonld`` beside every JSON-LD export (which also embeds it, so that no reader has to
 fetch anything).
 
-PyLD never loads a remote document here: its document loader refuses every URL.
+Compaction is done here (:func:`compact_document`), not by PyLD: the documents qgraph compacts
+are its own expanded nodes against its own generated context, a narrow case that PyLD handled
+correctly but slowly (its IRI compaction took 194 s of a 255 s build of a 100k-triple graph).
+The tests hold this compaction to PyLD's output, byte for byte, as the reference. PyLD never
+loads a remote document here: its document loader refuses every URL.
 """
 
 from __future__ import annotations
@@ -142,11 +146,105 @@ def expanded_nodes(triples: Any) -> list[dict[str, Any]]:
     return [nodes[k] for k in sorted(nodes)]
 
 
+class _Compactor:
+    """JSON-LD 1.1 compaction of qgraph's expanded documents against a qgraph context.
+
+    Handles what qgraph produces: node objects with ``@id``, ``@type``, property arrays of
+    value objects (``@value`` with ``@type`` or ``@language``) or node references/objects,
+    ``@reverse`` maps, and named graphs (``@graph``). Term definitions in the context are
+    strings or maps with ``@id`` and at most one of ``@type`` / ``@language``, or ``@reverse``
+    with ``@container: @set``.
+    """
+
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.prefixes: list[tuple[str, str]] = []   # (namespace, prefix), longest namespace first
+        self.plain: dict[str, str] = {}             # IRI -> term without coercion
+        self.coerced: dict[tuple[str, str, str], str] = {}  # (IRI, "@type"/"@language", value) -> term
+        self.reverse: dict[str, str] = {}           # IRI -> @reverse term
+        for term, d in sorted(ctx.items()):
+            if isinstance(d, str):
+                if d.endswith(("#", "/", ":")):
+                    self.prefixes.append((d, term))
+                self.plain.setdefault(d, term)
+            elif "@reverse" in d:
+                self.reverse.setdefault(d["@reverse"], term)
+            elif "@type" in d:
+                self.coerced.setdefault((d["@id"], "@type", d["@type"]), term)
+            elif "@language" in d:
+                self.coerced.setdefault((d["@id"], "@language", d["@language"]), term)
+            else:
+                self.plain.setdefault(d["@id"], term)
+        self.prefixes.sort(key=lambda nt: (-len(nt[0]), nt[1]))
+
+    def iri(self, iri: str, vocab: bool) -> str:
+        if iri.startswith("_:"):
+            return iri
+        if vocab and iri in self.plain:
+            return self.plain[iri]
+        for ns, prefix in self.prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def _entry(self, prop: str, v: dict[str, Any]) -> tuple[str, Any]:
+        """The key and compacted value for one value of ``prop``."""
+        if "@value" in v:
+            if "@type" in v and (prop, "@type", v["@type"]) in self.coerced:
+                return self.coerced[(prop, "@type", v["@type"])], v["@value"]
+            if "@language" in v and (prop, "@language", v["@language"]) in self.coerced:
+                return self.coerced[(prop, "@language", v["@language"])], v["@value"]
+            key = self.plain.get(prop) or self.iri(prop, vocab=True)
+            if "@type" in v:
+                return key, {"@type": self.iri(v["@type"], vocab=True), "@value": v["@value"]}
+            if "@language" in v:
+                return key, {"@language": v["@language"], "@value": v["@value"]}
+            return key, v["@value"]
+        if (prop, "@type", "@id") in self.coerced:
+            term = self.coerced[(prop, "@type", "@id")]
+            if set(v) == {"@id"}:
+                return term, self.iri(v["@id"], vocab=False)
+            return term, self.node(v)
+        key = self.plain.get(prop) or self.iri(prop, vocab=True)
+        return key, self.node(v)
+
+    def node(self, n: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, values in n.items():
+            if key == "@id":
+                out["@id"] = self.iri(values, vocab=False)
+            elif key == "@type":
+                types = [self.iri(t, vocab=True) for t in values]
+                out["@type"] = types[0] if len(types) == 1 else types
+            elif key == "@graph":
+                out["@graph"] = [self.node(m) for m in values]
+            elif key == "@reverse":
+                for prop, kids in values.items():
+                    term = self.reverse.get(prop)
+                    if term is None:
+                        raise ValueError(f"no @reverse term for {prop}")
+                    out[term] = [self.node(k) for k in kids]
+            else:
+                grouped: dict[str, list[Any]] = {}
+                for v in values:
+                    k, cv = self._entry(key, v)
+                    grouped.setdefault(k, []).append(cv)
+                for k, vs in grouped.items():
+                    out[k] = vs[0] if len(vs) == 1 else vs
+        return out
+
+
+def compact_document(doc: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (a list of graph objects, or ``{"@graph": [...]}``) compacted with ``ctx``:
+    ``{"@context": ctx, "@graph": [...]}``, as PyLD's ``compact`` gives it."""
+    c = _Compactor(ctx)
+    items = doc["@graph"] if isinstance(doc, dict) else doc
+    return {"@context": ctx, "@graph": [c.node(n) for n in items]}
+
+
 def compact(graphs: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
     """The dataset (graph IRI → rdflib triples; named graphs kept) compacted with ``ctx``."""
-    jsonld = _pyld()
     doc = [{"@id": name, "@graph": expanded_nodes(triples)} for name, triples in sorted(graphs.items())]
-    return jsonld.compact(doc, ctx, {"documentLoader": offline_loader})
+    return compact_document(doc, ctx)
 
 
 MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by @id
@@ -160,9 +258,8 @@ def frame(triples: Any, ctx: dict[str, Any], root_types: list[str], reverse: dic
 
     This is the shape JSON-LD framing with ``@embed: @once`` and ``@reverse`` gives, built
     directly (PyLD's framing takes seconds per view on a few thousand triples) and then
-    compacted with PyLD.
+    compacted (:func:`compact_document`).
     """
-    jsonld = _pyld()
     nodes = {n["@id"]: n for n in expanded_nodes(triples)}
     pointing: dict[tuple[str, str], list[str]] = {}
     for nid, n in nodes.items():
@@ -203,4 +300,4 @@ def frame(triples: Any, ctx: dict[str, Any], root_types: list[str], reverse: dic
     frame_ctx = dict(ctx)
     for term, prop in reverse.items():
         frame_ctx[term] = {"@reverse": prop, "@container": "@set"}
-    return jsonld.compact({"@graph": roots}, frame_ctx, {"documentLoader": offline_loader, "graph": True})
+    return compact_document({"@graph": roots}, frame_ctx)
