@@ -39,7 +39,7 @@ def test_backends_agree(stores, text):
 
 @pytest.mark.xfail(strict=True, reason="Oxigraph 0.5 stores xsd:positiveInteger (and the other derived "
                    "integer types) as xsd:integer: same lexical form, so the catalogue's CSV answers agree, "
-                   "but the term's datatype is lost in the store (exports come from rdflib and keep it)")
+                   "but the term's datatype is lost in the store (exports are written from the parsed terms, not from the store, and keep it)")
 def test_oxigraph_keeps_derived_integer_datatypes(stores):
     r = stores["oxigraph"].query("SELECT ?p WHERE { ?d qg:provisionNumber ?p }")
     assert r.rows == stores["rdflib"].query("SELECT ?p WHERE { ?d qg:provisionNumber ?p }").rows

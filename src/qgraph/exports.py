@@ -160,22 +160,26 @@ class Exporter:
 
     @cached_property
     def ntriples(self) -> str:
-        text = self.union.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        return "".join(sorted(set(line + "\n" for line in text.splitlines() if line.strip())))
+        """Sorted, distinct N-Triples lines of the union graph (pyoxigraph's writer)."""
+        return self._sorted_lines([(None, t) for triples in self.graphs.values() for t in triples])
 
     @cached_property
     def nquads(self) -> str:
-        from rdflib import Graph, URIRef
+        """Sorted N-Quads lines, one named graph per file (pyoxigraph's writer)."""
+        return self._sorted_lines([(name, t) for name, triples in self.graphs.items() for t in triples])
 
-        lines = set()
-        for name, triples in self.graphs.items():
-            g = Graph(bind_namespaces="none")
-            for t in triples:
-                g.add(t)
-            for line in g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines():
-                if line.strip():
-                    lines.add(line.rstrip()[:-1].rstrip() + f" {URIRef(name).n3()} .\n")
-        return "".join(sorted(lines))
+    def _sorted_lines(self, items: list[tuple[str | None, Any]]) -> str:
+        import pyoxigraph as ox
+
+        from qgraph.terms import to_oxigraph
+
+        out = []
+        for g, (s, p, o) in items:
+            terms = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+            out.append(ox.Quad(*terms, ox.NamedNode(g)) if g else ox.Triple(*terms))
+        fmt = ox.RdfFormat.N_QUADS if any(g for g, _ in items) else ox.RdfFormat.N_TRIPLES
+        text = ox.serialize(out, format=fmt).decode("utf-8")
+        return "".join(sorted({line + "\n" for line in text.splitlines() if line.strip()}))
 
     @cached_property
     def context(self) -> dict[str, Any]:
@@ -184,9 +188,10 @@ class Exporter:
         return make_context(self.loaded.graph(ONTOLOGY_GRAPH), self.loaded.prefixes)
 
     def write_turtle(self, fh: IO[bytes]) -> None:
-        # Blank nodes already carry stable labels (see _relabel), so rdflib's canon=True (which
-        # re-reads the graph from N-Triples and would lose ExactLiteral) is not needed.
-        fh.write(self.union.serialize(format="longturtle", encoding="utf-8"))
+        """The union graph as Turtle, by pyoxigraph's serialiser (rdflib's longturtle took most
+        of a large build). Deterministic: triples in N-Triples order, blank nodes with the
+        stable labels of _relabel, the project's prefixes."""
+        self._ox_write(fh, [(None, t) for triples in self.graphs.values() for t in triples], "turtle")
 
     def write_ntriples(self, fh: IO[bytes]) -> None:
         fh.write(self.ntriples.encode("utf-8"))
@@ -195,19 +200,30 @@ class Exporter:
         fh.write(self.nquads.encode("utf-8"))
 
     def write_trig(self, fh: IO[bytes]) -> None:
-        """Each graph, in name order, as its longturtle text inside ``<graph> { … }`` (rdflib's
-        TriG serializer orders graphs differently from run to run). A graph's PREFIX lines go
-        just before its block, where TriG allows them; nothing is re-indented (multi-line
-        literals stay exact)."""
-        for name, triples in self.graphs.items():
-            g = self._filled(triples)
-            lines = g.serialize(format="longturtle", encoding="utf-8").decode("utf-8").split("\n")
-            head = 0
-            while head < len(lines) and lines[head].startswith("PREFIX "):
-                head += 1
-            body = "\n".join(lines[head:]).strip("\n")
-            text = "\n".join(lines[:head]) + f"\n\n<{name}> {{\n{body}\n}}\n\n"
-            fh.write(text.lstrip("\n").encode("utf-8"))
+        """Each named graph, in name order, by pyoxigraph's TriG serialiser (see write_turtle)."""
+        self._ox_write(fh, [(name, t) for name, triples in self.graphs.items() for t in triples], "trig")
+
+    def _ox_write(self, fh: IO[bytes], items: list[tuple[str | None, Any]], fmt: str) -> None:
+        import pyoxigraph as ox
+
+        from qgraph.terms import to_oxigraph
+
+        def key(item: tuple[str | None, Any]) -> tuple[str, str, str, str]:
+            g, (s, p, o) = item
+            return (g or "", s.n3(), p.n3(), o.n3())
+
+        seen, out = set(), []
+        for item in sorted(items, key=key):
+            k = key(item)
+            if k in seen:  # the union: a triple stated in two documents is written once
+                continue
+            seen.add(k)
+            g, (s, p, o) = item
+            terms = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+            out.append(ox.Quad(*terms, ox.NamedNode(g)) if g else ox.Triple(*terms))
+        prefixes = {p: ns for p, ns in sorted(self.loaded.prefixes.items()) if p}
+        fh.write(ox.serialize(out, format=ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.TURTLE,
+                              prefixes=prefixes))
 
     def write_jsonld(self, fh: IO[bytes]) -> None:
         from qgraph.jsonld import compact, dumps
@@ -228,16 +244,36 @@ class Exporter:
         types = sorted(self._subclasses(root))
 
         def write(fh: IO[bytes]) -> None:
-            fh.write(dumps(frame(self.union, self.context, types, reverse)).encode("utf-8"))
+            fh.write(dumps(frame(self.union, self.context, types, reverse, self.union_nodes)).encode("utf-8"))
 
         return write
 
-    def _subclasses(self, cls: str) -> set[str]:
-        from rdflib import URIRef
-        from rdflib.namespace import RDFS
+    @cached_property
+    def union_nodes(self) -> list[dict[str, Any]]:
+        """Expanded JSON-LD nodes of the union graph, shared by the framed views."""
+        from qgraph.jsonld import expanded_nodes
 
-        onto = self.loaded.graph(ONTOLOGY_GRAPH)
-        return {str(c) for c in onto.transitive_subjects(RDFS.subClassOf, URIRef(cls))} | {cls}
+        return expanded_nodes(self.union)
+
+    def _subclasses(self, cls: str) -> set[str]:
+        """``cls`` and its subclasses per the ontology graph (read from the parsed quads: building
+        rdflib's dataset for this took seconds on a large project)."""
+        import pyoxigraph as ox
+
+        sub = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+        children: dict[str, set[str]] = {}
+        for q in self.loaded.quads:
+            if (q.predicate.value == sub and isinstance(q.graph_name, ox.NamedNode)
+                    and q.graph_name.value == ONTOLOGY_GRAPH and isinstance(q.subject, ox.NamedNode)
+                    and isinstance(q.object, ox.NamedNode)):
+                children.setdefault(q.object.value, set()).add(q.subject.value)
+        found, todo = {cls}, [cls]
+        while todo:
+            for c in children.get(todo.pop(), ()):
+                if c not in found:
+                    found.add(c)
+                    todo.append(c)
+        return found
 
     def writer(self, fmt: str) -> Callable[[IO[bytes]], None]:
         if fmt not in FORMATS:

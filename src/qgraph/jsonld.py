@@ -251,16 +251,18 @@ MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by 
 _NO_EMBED = {"http://www.w3.org/ns/oa#hasSource"}
 
 
-def frame(triples: Any, ctx: dict[str, Any], root_types: list[str], reverse: dict[str, str]) -> dict[str, Any]:
+def frame(triples: Any, ctx: dict[str, Any], root_types: list[str], reverse: dict[str, str],
+          expanded: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The graph (rdflib triples) as one tree per node of ``root_types``: each tree nests the
     nodes its root refers to, two levels deep (each node embedded at its first place in the tree, referred to
     by ``@id`` after that) and, under the ``reverse`` terms, the nodes that point at the root.
 
     This is the shape JSON-LD framing with ``@embed: @once`` and ``@reverse`` gives, built
     directly (PyLD's framing takes seconds per view on a few thousand triples) and then
-    compacted (:func:`compact_document`).
+    compacted (:func:`compact_document`). ``expanded``: :func:`expanded_nodes` of ``triples``,
+    when the caller already has them (a build frames four views of one graph).
     """
-    nodes = {n["@id"]: n for n in expanded_nodes(triples)}
+    nodes = {n["@id"]: n for n in (expanded if expanded is not None else expanded_nodes(triples))}
     pointing: dict[tuple[str, str], list[str]] = {}
     for nid, n in nodes.items():
         for prop in reverse.values():
