@@ -95,6 +95,19 @@ def _exact_literal_class() -> type:
     return ExactLiteral
 
 
+def _ox_statements(items: list[tuple[str | None, Any]]) -> list[Any]:
+    """pyoxigraph triples (graph ``None``) or quads for (graph name, rdflib triple) items."""
+    import pyoxigraph as ox
+
+    from qgraph.terms import to_oxigraph
+
+    out = []
+    for g, (s, p, o) in items:
+        terms = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+        out.append(ox.Quad(*terms, ox.NamedNode(g)) if g else ox.Triple(*terms))
+    return out
+
+
 def _keep_lexical_forms(triples: list[tuple]) -> list[tuple]:
     from rdflib import Literal
 
@@ -171,12 +184,7 @@ class Exporter:
     def _sorted_lines(self, items: list[tuple[str | None, Any]]) -> str:
         import pyoxigraph as ox
 
-        from qgraph.terms import to_oxigraph
-
-        out = []
-        for g, (s, p, o) in items:
-            terms = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-            out.append(ox.Quad(*terms, ox.NamedNode(g)) if g else ox.Triple(*terms))
+        out = _ox_statements(items)
         fmt = ox.RdfFormat.N_QUADS if any(g for g, _ in items) else ox.RdfFormat.N_TRIPLES
         text = ox.serialize(out, format=fmt).decode("utf-8")
         return "".join(sorted({line + "\n" for line in text.splitlines() if line.strip()}))
@@ -206,21 +214,18 @@ class Exporter:
     def _ox_write(self, fh: IO[bytes], items: list[tuple[str | None, Any]], fmt: str) -> None:
         import pyoxigraph as ox
 
-        from qgraph.terms import to_oxigraph
-
         def key(item: tuple[str | None, Any]) -> tuple[str, str, str, str]:
             g, (s, p, o) = item
             return (g or "", s.n3(), p.n3(), o.n3())
 
-        seen, out = set(), []
+        seen, kept = set(), []
         for item in sorted(items, key=key):
             k = key(item)
             if k in seen:  # the union: a triple stated in two documents is written once
                 continue
             seen.add(k)
-            g, (s, p, o) = item
-            terms = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-            out.append(ox.Quad(*terms, ox.NamedNode(g)) if g else ox.Triple(*terms))
+            kept.append(item)
+        out = _ox_statements(kept)
         prefixes = {p: ns for p, ns in sorted(self.loaded.prefixes.items()) if p}
         fh.write(ox.serialize(out, format=ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.TURTLE,
                               prefixes=prefixes))
