@@ -15,6 +15,7 @@ For each data file ``data/<stem>.ttl`` (its own named graph):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from qgraph.loading import QG, QGID, Loaded, SourceFile
@@ -57,12 +58,18 @@ class _Graph:
 
 
 def _graphs(loaded: Loaded) -> dict[str, _Graph]:
-    import pyoxigraph as ox
+    """The data files' and the ontology's graphs (what the check reads), each from its files'
+    slice of the quads."""
+    from qgraph.loading import ONTOLOGY_GRAPH
 
     graphs: dict[str, _Graph] = {}
-    for q in loaded.quads:
-        if isinstance(q.graph_name, ox.NamedNode):
-            graphs.setdefault(q.graph_name.value, _Graph()).add(q.subject, q.predicate.value, q.object)
+    for f in loaded.files:
+        if f.stem is None and f.graph != ONTOLOGY_GRAPH:
+            continue
+        g = graphs.setdefault(f.graph, _Graph())
+        spo = g.spo
+        for q in loaded.quads_of(f):
+            spo.setdefault(q.subject, {}).setdefault(q.predicate.value, []).append(q.object)
     return graphs
 
 
@@ -86,7 +93,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 line: int | None = None) -> None:
             if line is None and line_tokens:
                 line = locate(f.lines, line_tokens)
-            problems.append(Problem(f.rel, line, "Violation", shape, focus, path, msg))
+            problems.append(Problem(f.rel, line, "Violation", shape, focus() if callable(focus) else focus, path, msg))
 
         stem = ox.Literal(f.stem)
         docs = [s for s in g.subjects(RDF_TYPE, ox.NamedNode(QG + "SourceDocument"))
@@ -110,7 +117,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
         evidence_nodes |= {o for po in g.spo.values() for o in po.get(ev_pred, ())}
         for ev in sorted(evidence_nodes, key=str):
             tokens = node_tokens(ev.value, f.prefixes) if isinstance(ev, ox.NamedNode) else None
-            name = short(to_rdflib(ev))
+            name = partial(_name, short, ev)  # made only when a problem is reported
             if ev not in g.spo:
                 line = locate(f.lines, tokens, prefer_subject=False) if tokens else None
                 add(None, "check:evidence-described", name, "qg:evidence",
@@ -157,6 +164,12 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
                     "described in this file without qg:evidence (every fact needs its passage)")
     return summary
+
+
+def _name(short: Any, term: Any) -> str:
+    from qgraph.terms import to_rdflib
+
+    return short(to_rdflib(term))
 
 
 def _one(g: _Graph, s: Any, p: str) -> str | None:

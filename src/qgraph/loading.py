@@ -70,6 +70,25 @@ class Loaded:
     def file_for_graph(self, graph: str) -> list[SourceFile]:
         return [f for f in self.files if f.graph == graph]
 
+    def quads_of(self, f: SourceFile) -> list[Any]:
+        """The quads parsed from ``f`` (``quads`` holds each file's quads in ``files`` order)."""
+        start = 0
+        for g in self.files:
+            if g is f:
+                return self.quads[start:start + g.triples]
+            start += g.triples
+        raise ValueError(f"{f.rel} is not one of the loaded files")
+
+    def quads_except(self, graph: str) -> list[Any]:
+        """Every quad not in ``graph``, by file slices (no per-quad test)."""
+        out: list[Any] = []
+        start = 0
+        for g in self.files:
+            if g.graph != graph:
+                out += self.quads[start:start + g.triples]
+            start += g.triples
+        return out
+
     @cached_property
     def dataset(self) -> Any:
         """An rdflib ``Dataset`` (default graph = union) with one named graph per file."""

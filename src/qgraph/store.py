@@ -70,14 +70,20 @@ class OxigraphStore(Store):
 
     name = "oxigraph"
 
-    def __init__(self, quads: list[Any], prefixes: dict[str, str]):
+    def __init__(self, quads: list[Any], prefixes: dict[str, str], store: Any = None, missing: Any = None):
+        """``store``: a pyoxigraph Store that already holds every quad but ``missing`` (the build
+        validates on it first); those are added here."""
         import pyoxigraph as ox
 
-        self._store = ox.Store()
-        self._store.extend(quads)
+        if store is None:
+            store = ox.Store()
+            store.bulk_extend(quads)  # a fresh in-memory store: no transaction needed
+        else:
+            store.bulk_extend(missing)
         # The default graph is the merge (a set) of all graphs, as in rdflib's default_union;
         # Oxigraph's use_default_graph_as_union would repeat a triple stated in two graphs.
-        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+        self._store = store
         self._prefixes = dict(prefixes)
 
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
@@ -135,9 +141,17 @@ class RdflibStore(Store):
         return Result("graph", ["subject", "predicate", "object"], [tuple(t) for t in res.graph])
 
 
-def open_store(loaded: Any, backend: str = DEFAULT_BACKEND) -> Store:
-    """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.loading.Loaded`)."""
+def open_store(loaded: Any, backend: str = DEFAULT_BACKEND, validated: Any = None) -> Store:
+    """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.loading.Loaded`).
+
+    ``validated``: the pyoxigraph Store the fast validator ran on (:func:`qgraph.validation.fast`;
+    every graph but the enrichment), completed here rather than loaded a second time."""
     if backend == "oxigraph":
+        if validated is not None:
+            from qgraph.loading import ENRICHMENT_GRAPH
+
+            missing = [q for f in loaded.file_for_graph(ENRICHMENT_GRAPH) for q in loaded.quads_of(f)]
+            return OxigraphStore(loaded.quads, loaded.prefixes, validated, missing)
         return OxigraphStore(loaded.quads, loaded.prefixes)
     if backend == "rdflib":
         return RdflibStore(loaded.dataset, loaded.prefixes)

@@ -70,31 +70,39 @@ def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
 VALIDATORS = ("fast", "pyshacl")
 
 
-def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None) -> list[Problem]:
-    """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``)."""
+def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None,
+             store: Any = None) -> list[Problem]:
+    """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
+
+    ``store``: for ``fast``, an empty pyoxigraph Store to validate in (it is left holding the
+    validated graphs, see :func:`fast`)."""
     if validator == "pyshacl":
         return shacl(loaded, shapes)
     if validator == "fast":
-        return fast(loaded, shapes)
+        return fast(loaded, shapes, store)
     raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
 
 
-def fast(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
-    """Validate with :mod:`qgraph.fastshacl` on a pyoxigraph store of the same union graph."""
+def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[Problem]:
+    """Validate with :mod:`qgraph.fastshacl` on a pyoxigraph store of the same union graph.
+
+    ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
+    graphs, so that the build's query store need not load them again); default a new one."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
 
     from qgraph import fastshacl
-    from qgraph.loading import ENRICHMENT_GRAPH
     from qgraph.terms import display
 
     shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
     shapes_graph, shape_prefixes = load_shapes(shapes, _rel(shapes, loaded.root))
-    quads = [q for q in loaded.quads
-             if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == ENRICHMENT_GRAPH)]
-    store = ox.Store()
-    store.extend(quads)
+    from qgraph.loading import ENRICHMENT_GRAPH
+
+    quads = loaded.quads_except(ENRICHMENT_GRAPH)
+    if store is None:
+        store = ox.Store()
+    store.bulk_extend(quads)
     try:
         results = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
     except fastshacl.Unsupported as e:
