@@ -167,8 +167,6 @@ def serve_rows(root: Path, timeout: float) -> list[dict]:
     import shutil
     import subprocess
 
-    if not (root / "queries").exists():
-        shutil.copytree(ROOT / "queries", root / "queries", ignore=shutil.ignore_patterns("checks"))
     cmd = [sys.executable, str(ROOT / "benchmarks" / "serve_latency.py"), "--root", str(root),
            "--concurrency", "8", "--rounds", "2"]
     try:
@@ -454,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     m = synth.generate(a.triples, a.seed, root, shapes_file=None)
     gen_s = time.perf_counter() - t
     print(f"generated {m.triples} triples in {len(m.documents)} documents in {gen_s:.1f} s -> {root}", flush=True)
+    # the project's queries and checks, so that the build runs the checks as `qgraph build` does
+    import shutil
+
+    shutil.rmtree(root / "queries", ignore_errors=True)
+    shutil.copytree(ROOT / "queries", root / "queries")
 
     sides = ["qgraph"] if a.skip_baseline else ["baseline", "qgraph"]
     measured: dict[str, dict[str, tuple[float | None, float]]] = {}

@@ -228,7 +228,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
 
     # The document describes itself.
     ev = d.evidence(f"{title}. Issued on {year:04d}-{month:02d}-{day:02d}.", ["dcterms:title", "dcterms:issued"])
-    d.node(doc, [("a", "qg:NewsStory , qg:SourceDocument"), ("dcterms:title", _lit(title)),
+    d.node(doc, [("a", "qg:NewsStory , qg:SourceDocument"), ("dcterms:title", _lit(title)), ("rdfs:label", _lit(title)),
                  ("dcterms:identifier", _lit(doc_id, None)), ("dcterms:issued", _date(year, month, day)),
                  ("dcterms:source", f"<https://example.org/synthetic/{doc_id}>"),
                  ("dcterms:license", f"<{OGL}>"), ("qg:evidence", ev)])
@@ -257,7 +257,8 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         ev = d.evidence(f"{label} joined the {forum_label} in {sy:04d}-{sm:02d}-01.", ["qg:startDate"])
         if m not in seen:
             seen.add(m)
-            d.node(m, [("a", "org:Membership"), ("org:member", f"qgid:{slug}"), ("org:organization", forum),
+            d.node(m, [("a", "org:Membership"), ("rdfs:label", _lit(f"{label} in the {forum_label}")),
+                       ("org:member", f"qgid:{slug}"), ("org:organization", forum),
                        ("qg:attestedOn", _date(year, month, day)), ("qg:startDate", _date(sy, sm, 1)),
                        ("qg:evidence", ev_members), ("qg:evidence", ev)])
         if plant:
@@ -265,7 +266,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
             kind = plant.pop()
             m = f"qgid:membership-synth-forum-{forum_n}-{slug}-{doc_id}"
             d.planted.append((kind, QGID + m[5:]))
-            pairs = [("a", "org:Membership"),
+            pairs = [("a", "org:Membership"), ("rdfs:label", _lit(f"{label} in the {forum_label} ({doc_id})")),
                      ("org:member", f"qgid:{city_slug}" if kind == "membership-member-not-agent" else f"qgid:{slug}")]
             if kind != "membership-no-organization":
                 pairs.append(("org:organization", forum))
@@ -326,7 +327,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         d.node(office, [("a", "qg:Office"), ("rdfs:label", _lit(office_label)), ("qg:officeOf", f"qgid:{slug}"),
                         ("qg:evidence", ev)])
         holding = f"qgid:holding-synth-person-{doc_id}-{k + 1}-science-minister-{slug}"
-        pairs = [("a", "qg:OfficeHolding")]
+        pairs = [("a", "qg:OfficeHolding"), ("rdfs:label", _lit(f"{name} as {office_label}"))]
         if d.fault("holding-no-holder"):
             d.planted.append(("holding-no-holder", QGID + holding[5:]))
         else:
@@ -339,7 +340,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
     mou = f"qgid:doc-{doc_id}-mou"
     mou_title = f"Memorandum of Understanding between {parties[0][1]} and {parties[1][1]} ({doc_id})"
     ev = d.evidence(f"The {mou_title} was signed in {year:04d}-{month:02d}.", ["qg:signedOn", "qg:party"])
-    d.node(mou, [("a", "qg:MemorandumOfUnderstanding"), ("dcterms:title", _lit(mou_title)),
+    d.node(mou, [("a", "qg:MemorandumOfUnderstanding"), ("dcterms:title", _lit(mou_title)), ("rdfs:label", _lit(mou_title)),
                  ("qg:signedOn", f'"{year:04d}-{month:02d}"^^xsd:gYearMonth'),
                  ("qg:party", f"qgid:{parties[0][0]}"), ("qg:party", f"qgid:{parties[1][0]}"),
                  ("qg:evidence", ev)])
@@ -367,7 +368,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
     for k, (person, name, office, slug) in enumerate(people):
         sig = f"qgid:{doc_id}-signature-{k + 1}"
         ev = d.evidence(f"Signed for {parties[k][1]} by {name}.", ["qg:signatory", "qg:signedFor"])
-        pairs = [("a", "qg:Signature")]
+        pairs = [("a", "qg:Signature"), ("rdfs:label", _lit(f"Signature of {name} for {parties[k][1]}"))]
         if d.fault("signature-no-document"):
             d.planted.append(("signature-no-document", QGID + sig[5:]))
         else:
@@ -383,7 +384,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         text = (f"Quantum cooperation on {topic[6:].replace('-', ' ')} matters to us, "
                 f"said {name} in statement {k + 1}.")
         ev = d.evidence(text, ["qg:quoteText", "qg:speaker"])
-        pairs = [("a", "qg:Quotation")]
+        pairs = [("a", "qg:Quotation"), ("rdfs:label", _lit(f"Statement {k + 1} of {name}"))]
         if d.fault("quotation-no-speaker"):
             d.planted.append(("quotation-no-speaker", QGID + q[5:]))
         else:
