@@ -1,13 +1,19 @@
 """The ``qgraph`` command: argparse only; every command is one call into the library.
 
 Exit codes: 0 ok; 1 the data does not conform; 2 usage or tool error (one line, no traceback).
-Nothing from the RDF stack is imported until a command runs, so ``qgraph --help`` is quick.
+Nothing from the RDF stack is imported until a command runs, and ``qgraph --help``, ``-h``,
+``--version``, ``qgraph COMMAND --help`` and a bare ``qgraph`` are answered from the pre-rendered
+qgraph/_help.py (scripts/gen_help.py) without importing argparse, so they start quickly.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+    from pathlib import Path
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
@@ -132,6 +138,8 @@ examples:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=_path, metavar="DIR",
                         help="project folder (default: $QGRAPH_ROOT, or the checkout)")
@@ -194,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _answer_from_help_file(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     from qgraph.errors import NonConformant, QgraphError
 
@@ -212,6 +221,47 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _answer_from_help_file(argv: list[str]) -> None:
+    """Print what argparse would for the help, version and no-argument cases, and exit as it would.
+
+    The answers are pre-rendered in qgraph/_help.py for one terminal width; any other argument
+    list or width returns, and argparse answers (the same bytes, only slower).
+    """
+    if len(argv) > 2 or (argv and argv[-1] not in ("-h", "--help", "--version")):
+        return
+    from qgraph._help import ANSWERS, COLUMNS
+
+    argv = [*argv[:-1], "--help"] if argv and argv[-1] == "-h" else list(argv)
+    answer = ANSWERS.get(" ".join(argv))
+    if answer is None or _terminal_columns() != COLUMNS:
+        return
+    code, out, err = answer
+    for text, stream in ((out, sys.stdout), (err, sys.stderr)):
+        if text:  # as argparse's _print_message: a missing or failing stream is not an error here
+            try:
+                (stream or sys.stderr).write(text)
+            except (AttributeError, OSError):
+                pass
+    raise SystemExit(code)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` (argparse's width) without importing shutil."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        size = os.get_terminal_size(sys.__stdout__.fileno())
+    except (AttributeError, ValueError, OSError):
+        return 80
+    return size.columns or 80
 
 
 def _path(text: str) -> Path:
