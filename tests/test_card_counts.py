@@ -62,6 +62,8 @@ def test_real_counts_by_document(project_root: Path):
     assert set(s.classes_by_document["qg:Nation"]) == set(loaded.documents)
     # the UK and Denmark are in both documents: one node each, counted once
     assert s.document_classes["qg:Nation"] == 13 < sum(s.classes_by_document["qg:Nation"].values())
+    # triples: the merge, a triple stated in two documents counted once
+    assert s.triples == len({(q.subject, q.predicate, q.object) for q in loaded.quads}) < len(loaded.quads)
 
 
 def test_real_card(project_root: Path):
