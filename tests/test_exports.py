@@ -36,9 +36,22 @@ def built(request, tmp_path_factory):
     return _built(root, tmp_path_factory.mktemp(f"dist-{request.param}"))
 
 
+def _triples(quads) -> list[tuple]:
+    from qgraph.terms import to_rdflib
+
+    return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads]
+
+
 def _union(loaded) -> Graph:
     g = Graph()
-    for t in loaded.dataset.triples((None, None, None)):
+    for t in _triples(loaded.quads):
+        g.add(t)
+    return g
+
+
+def _graph(loaded, name: str) -> Graph:
+    g = Graph()
+    for t in _triples(q for q in loaded.quads if q.graph_name.value == name):
         g.add(t)
     return g
 
@@ -76,13 +89,10 @@ def test_dataset_formats_round_trip(built, fmt, parser):
     ds = Dataset()
     ds.parse(out / exports.FORMATS[fmt], format=parser)
     got = _graphs(ds)
-    want = {f.graph: loaded.graph(f.graph) for f in loaded.files}
+    want = {f.graph: _graph(loaded, f.graph) for f in loaded.files}
     assert sorted(got) == sorted(want)
     for name, g in want.items():
-        copy = Graph()
-        for t in g:
-            copy.add(t)
-        assert isomorphic(got[name], copy), f"graph {name} differs after {fmt} round trip"
+        assert isomorphic(got[name], g), f"graph {name} differs after {fmt} round trip"
 
 
 def test_jsonld_is_readable_and_self_contained(built):
@@ -195,16 +205,84 @@ def test_jena_riot_parses_jsonld(built):
     assert f"Quads = {n:,}" in r.stdout + r.stderr, (n, r.stdout, r.stderr)
 
 
-def test_unknown_namespaces_get_prefixes_in_sorted_order():
-    """Regression: namespaces outside the project's prefixes were numbered ns1, ns2, … in set
-    order, so two builds with different hash seeds wrote different Turtle."""
+def _with_quads(extra: list) -> object:
     from conftest import FIXTURE_PROJECT
-    from rdflib import Literal, URIRef
 
-    triples = [
-        (URIRef("https://w3id.org/qgraph/id/x"), URIRef("http://b.example/ns#p"), Literal("1")),
-        (URIRef("https://w3id.org/qgraph/id/x"), URIRef("http://a.example/ns#q"), Literal("2")),
-    ]
-    g = exports.Exporter(load(FIXTURE_PROJECT))._filled(triples)
-    bound = {str(ns): p for p, ns in g.namespaces()}
-    assert (bound["http://a.example/ns#"], bound["http://b.example/ns#"]) == ("ns1", "ns2")
+    loaded = load(FIXTURE_PROJECT)
+    loaded.quads = loaded.quads + extra
+    return loaded
+
+
+def _turtle(loaded) -> str:
+    import io
+
+    buf = io.BytesIO()
+    exports.Exporter(loaded).write_turtle(buf)
+    return buf.getvalue().decode("utf-8")
+
+
+def test_unknown_namespaces_written_in_full():
+    """Namespaces outside the project's prefixes get no generated prefix (rdflib numbered them
+    ns1, ns2, … in set order, which changed with the hash seed): full IRIs, the same every time."""
+    import pyoxigraph as ox
+
+    g = ox.NamedNode("https://w3id.org/qgraph/graph/tiny-doc")
+    x = ox.NamedNode("https://w3id.org/qgraph/id/x")
+    extra = [ox.Quad(x, ox.NamedNode("http://b.example/ns#p"), ox.Literal("1"), g),
+             ox.Quad(x, ox.NamedNode("http://a.example/ns#q"), ox.Literal("2"), g)]
+    text = _turtle(_with_quads(extra))
+    assert "<http://a.example/ns#q>" in text and "<http://b.example/ns#p>" in text
+    assert "ns1:" not in text
+    assert _turtle(_with_quads(extra[::-1])) == text
+    assert isomorphic(Graph().parse(data=text, format="turtle"), _union(_with_quads(extra)))
+
+
+def test_literals_keep_their_lexical_form():
+    """``"2000000000"^^xsd:decimal`` stays so (rdflib's writer shortened numbers to another
+    lexical form: a different RDF term once read back)."""
+    import pyoxigraph as ox
+
+    g = ox.NamedNode("https://w3id.org/qgraph/graph/tiny-doc")
+    x = ox.NamedNode("https://w3id.org/qgraph/id/x")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    lits = [ox.Literal("2000000000", datatype=ox.NamedNode(xsd + "decimal")),
+            ox.Literal("01", datatype=ox.NamedNode(xsd + "integer")),
+            ox.Literal("1.0E3", datatype=ox.NamedNode(xsd + "double")),
+            ox.Literal("1", datatype=ox.NamedNode(xsd + "boolean"))]
+    extra = [ox.Quad(x, ox.NamedNode(f"http://a.example/ns#p{i}"), o, g) for i, o in enumerate(lits)]
+    loaded = _with_quads(extra)
+    ex = exports.Exporter(loaded)
+    back = {q.object for q in ox.parse(_turtle(loaded).encode(), format=ox.RdfFormat.TURTLE)}
+    assert set(lits) <= back
+    for text, fmt in ((ex.ntriples, ox.RdfFormat.N_TRIPLES), (ex.nquads, ox.RdfFormat.N_QUADS)):
+        assert set(lits) <= {q.object for q in ox.parse(text.encode(), format=fmt)}
+
+
+def test_blank_node_labels_depend_only_on_content():
+    """The same graph with other parser labels (and two blank nodes alike, which the
+    canonicaliser must tell apart) gets the same labels; different graphs, different labels."""
+    import pyoxigraph as ox
+
+    g = ox.NamedNode("https://w3id.org/qgraph/graph/tiny-doc")
+    s = ox.NamedNode("https://w3id.org/qgraph/id/x")
+    p, q = ox.NamedNode("http://a.example/ns#p"), ox.NamedNode("http://a.example/ns#q")
+
+    def quads(a: str, b: str, c: str) -> list:
+        ba, bb, bc = ox.BlankNode(a), ox.BlankNode(b), ox.BlankNode(c)
+        return [ox.Quad(s, p, ba, g), ox.Quad(s, p, bb, g), ox.Quad(ba, q, ox.Literal("same"), g),
+                ox.Quad(bb, q, ox.Literal("same"), g), ox.Quad(s, q, bc, g), ox.Quad(bc, p, ox.Literal("other"), g)]
+
+    one = exports.Exporter(_with_quads(quads("x1", "x2", "x3"))).nquads
+    two = exports.Exporter(_with_quads(quads("y9", "y8", "y7"))).nquads
+    assert one == two
+    labels = {t for line in one.splitlines() if "a.example" in line for t in line.split() if t.startswith("_:")}
+    assert len(labels) == 3, labels
+
+
+def test_graphs_and_nquads_agree():
+    from conftest import FIXTURE_PROJECT
+
+    ex = exports.Exporter(load(FIXTURE_PROJECT))
+    lines = sorted(f"{q} .\n" for quads in ex.graphs.values() for q in quads)
+    assert lines and "".join(lines) == ex.nquads
+    assert list(ex.graphs) == sorted(ex.graphs)

@@ -1,10 +1,15 @@
-"""qgraph's own JSON-LD compaction (qgraph.jsonld.compact_document) gives exactly PyLD's output,
-the reference implementation, for the main export and every framed view."""
+"""qgraph's JSON-LD gives exactly PyLD's output, the reference implementation: the files a build
+writes (qgraph.jsonld and every framed view, made by qgraph.jsonld.Writer straight from the
+quads) are byte for byte PyLD's compaction of the expanded documents (qgraph.jsonld.expanded_nodes,
+frame_expanded), and so is the readable reference compactor (compact_document)."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from conftest import FIXTURE_PROJECT
 
@@ -22,30 +27,85 @@ def _pyld_compact(doc, ctx, **options):
     return pyld.compact(doc, ctx, {"documentLoader": J.offline_loader, **options})
 
 
+def _written(job) -> str:
+    buf = io.BytesIO()
+    job(buf)
+    return buf.getvalue().decode("utf-8")
+
+
 @pytest.fixture(scope="module", params=[ROOT, FIXTURE_PROJECT], ids=["real", "fixture"])
 def exporter(request):
     return Exporter(load(request.param))
 
 
 def test_main_export_equals_pyld(exporter):
-    doc = [{"@id": n, "@graph": J.expanded_nodes(t)} for n, t in sorted(exporter.graphs.items())]
+    doc = [{"@id": n, "@graph": J.expanded_nodes(q)} for n, q in exporter.graphs.items()]
     assert doc and any(g["@graph"] for g in doc), "nothing to compact"
-    ours = J.compact_document(doc, exporter.context)
-    assert J.dumps(ours) == J.dumps(_pyld_compact(doc, exporter.context))
+    ref = J.dumps(_pyld_compact(doc, exporter.context))
+    assert _written(exporter.write_jsonld) == ref
+    assert J.dumps(J.compact_document(doc, exporter.context)) == ref
 
 
+@pytest.mark.parametrize("hub", [J._HUB, 1], ids=["default", "every-node-a-hub"])
 @pytest.mark.parametrize("view", sorted(J.FRAMES))
-def test_framed_view_equals_pyld(exporter, view, monkeypatch):
+def test_framed_view_equals_pyld(exporter, view, hub, monkeypatch):
+    monkeypatch.setattr(J, "_HUB", hub)
     root, reverse = J.FRAMES[view]
-    triples = [t for ts in exporter.graphs.values() for t in ts]
-    seen = {}
-    real = J.compact_document
+    types = sorted(exporter._subclasses(root))
+    union = [q for qs in exporter.graphs.values() for q in qs]
+    expanded = J.frame_expanded(J.expanded_nodes(union), types, reverse)
+    if exporter.loaded.documents != ["tiny-doc"] or view == "agreements":
+        assert expanded["@graph"], f"no {view} framed"
+    ref = J.dumps(_pyld_compact(expanded, J.frame_context(exporter.context, reverse), graph=True))
+    assert _written(Exporter(exporter.loaded).framed_writer(view)) == ref
+    assert J.dumps(J.frame(union, exporter.context, types, reverse)) == ref
 
-    def capture(doc, ctx):
-        seen["doc"], seen["ctx"] = doc, ctx
-        return real(doc, ctx)
 
-    monkeypatch.setattr(J, "compact_document", capture)
-    ours = J.frame(triples, exporter.context, [root], reverse)
-    ref = _pyld_compact(seen["doc"], seen["ctx"], graph=True)
-    assert J.dumps(ours) == J.dumps(ref)
+NASTY = ["plain", 'quote " and \\ backslash', "tab\tnew\nline\rcr\b\f", "\x00\x01\x1f\x7f",
+         "é ü 中文 \U0001F600", "\u2028\u2029", "", "a!", "a", "a-b", "</script>"]
+
+
+def test_json_strings_as_json_dumps_writes_them():
+    for s in NASTY:
+        assert J._js(s).decode("utf-8") == json.dumps(s, ensure_ascii=False)
+
+
+def test_edge_cases_equal_pyld():
+    """Hand-made quads with what the project data lacks: escapes, non-ASCII, IRIs whose JSON
+    order differs from their N-Triples order, blank nodes, mixed values, several graphs."""
+    ex = "http://example.org/"
+    qg = J.QG
+    ctx = {"ex": ex, "qg": qg, "xsd": J.XSD, "label": {"@id": J.RDFS + "label", "@language": "en"},
+           "rel": {"@id": qg + "rel", "@type": "@id"}, "when": {"@id": qg + "when", "@type": J.XSD + "date"},
+           "Agreement": qg + "Agreement"}
+    g1, g2 = ox.NamedNode(ex + "g1"), ox.NamedNode(ex + "g2")
+    a, b, c = ox.NamedNode(ex + "a"), ox.NamedNode(ex + "a!"), ox.NamedNode(ex + "a-b")
+    bn = ox.BlankNode("x1")
+    quads = []
+    for g in (g1, g2):
+        quads += [ox.Quad(a, ox.NamedNode(J.RDF_TYPE), ox.NamedNode(qg + "Agreement"), g),
+                  ox.Quad(a, ox.NamedNode(J.RDF_TYPE), ox.NamedNode(ex + "Thing"), g),
+                  ox.Quad(a, ox.NamedNode(qg + "rel"), b, g), ox.Quad(a, ox.NamedNode(qg + "rel"), c, g),
+                  ox.Quad(a, ox.NamedNode(qg + "rel"), bn, g), ox.Quad(b, ox.NamedNode(qg + "rel"), a, g),
+                  ox.Quad(a, ox.NamedNode(qg + "when"), ox.Literal("2020-01-01", datatype=ox.NamedNode(J.XSD + "date")), g),
+                  ox.Quad(a, ox.NamedNode(qg + "when"), ox.Literal("soon"), g),
+                  ox.Quad(bn, ox.NamedNode(ex + "p"), ox.Literal("1", datatype=ox.NamedNode(J.XSD + "integer")), g),
+                  ox.Quad(bn, ox.NamedNode(ex + "p"), c, g)]
+        for i, s in enumerate(NASTY):
+            quads.append(ox.Quad(a, ox.NamedNode(J.RDFS + "label"), ox.Literal(s, language="en" if i % 2 else "fr"), g))
+            quads.append(ox.Quad(c, ox.NamedNode(ex + "note"), ox.Literal(s), g))
+    quads.sort(key=str)
+    graphs = {g.value: [q for q in quads if q.graph_name == g] for g in (g1, g2)}
+    doc = [{"@id": n, "@graph": J.expanded_nodes(q)} for n, q in graphs.items()]
+    buf = io.BytesIO()
+    J.Writer(ctx).write_document(buf, graphs.items())
+    assert buf.getvalue().decode("utf-8") == J.dumps(_pyld_compact(doc, ctx))
+
+    reverse = {"pointers": qg + "rel"}
+    union = list(dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object, g1) for q in quads))
+    expanded = J.frame_expanded(J.expanded_nodes(union), [qg + "Agreement"], reverse)
+    assert expanded["@graph"]
+    w = J.Writer(ctx)
+    buf = io.BytesIO()
+    w.write_view(buf, w.index(union, {qg + "rel"}), [qg + "Agreement"], reverse)
+    assert buf.getvalue().decode("utf-8") == J.dumps(_pyld_compact(expanded, J.frame_context(ctx, reverse), graph=True))

@@ -132,20 +132,17 @@ def graph_payloads(loaded: Any, skolemise: bool = True) -> dict[str, list[str]]:
     The triples are the build's (:attr:`qgraph.exports.Exporter.graphs`, with content-derived
     blank-node labels), so this is exactly what ``qgraph build`` writes into ``qgraph.nq``."""
     import pyoxigraph as ox
-    from rdflib import BNode
 
     from qgraph.exports import Exporter
 
     def term(t: Any) -> Any:
-        from qgraph.terms import to_oxigraph
-
-        if isinstance(t, BNode):
-            return ox.NamedNode(GENID + str(t)) if skolemise else ox.BlankNode(str(t))
-        return to_oxigraph(t)
+        if skolemise and type(t) is ox.BlankNode:
+            return ox.NamedNode(GENID + t.value)
+        return t
 
     out: dict[str, list[str]] = {}
-    for name, triples in Exporter(loaded).graphs.items():
-        lines = {f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples}
+    for name, quads in Exporter(loaded).graphs.items():
+        lines = {f"{term(q.subject)} {q.predicate} {term(q.object)} .\n" for q in quads}
         out[name] = sorted(lines)
     return out
 
