@@ -106,6 +106,29 @@ def test_jsonld_is_readable_and_self_contained(built):
     assert '"evidence":' in text and "https://w3id.org/qgraph/ontology#evidence" not in text.split('"@graph"')[1]
 
 
+def test_framed_evidence_on_root_and_reverse_nodes_only(built):
+    """A tree lists the passages of its root and of its @reverse nodes; a shared node reached by a
+    forward link (a nation) is nested without them: it has passages in every document, and
+    listing all of them in every tree made a view grow with the square of the data."""
+    _, out = built
+    trees = checked = 0
+    for f in sorted((out / "framed").glob("*.jsonld")):
+        for tree in json.loads(f.read_text())["@graph"]:
+            trees += 1
+            assert "evidence" in tree, (f.name, tree["@id"])
+            for key, values in tree.items():
+                for v in values if isinstance(values, list) else [values]:
+                    if not isinstance(v, dict) or key in ("evidence", "@reverse"):
+                        continue
+                    if key in ("provisions", "signatures", "priorityAreas", "sideEvents", "memberships",
+                               "officeHoldings", "quotations"):
+                        assert "evidence" in v, (f.name, tree["@id"], key, v.get("@id"))
+                    else:
+                        assert "evidence" not in v, (f.name, tree["@id"], key, v.get("@id"))
+                    checked += 1
+    assert trees and checked > trees, "no nested nodes checked"
+
+
 def test_framed_agreements_nest_provisions(built):
     loaded, out = built
     doc = json.loads((out / "framed" / "agreements.jsonld").read_text())

@@ -302,6 +302,11 @@ def compact(graphs: dict[str, Iterable[Any]], ctx: dict[str, Any]) -> dict[str, 
 
 MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by @id
 _NO_EMBED = {"http://www.w3.org/ns/oa#hasSource"}
+# Listed only on a tree's root and on the nodes of its @reverse links (its provisions,
+# signatures, priority areas …). A node reached by a forward link (a nation, a forum, a city, a
+# person) is shared by many trees and has passages in every document that mentions it: listing
+# them all in every tree made a view grow with the square of the data (2.5 GB at 1M triples).
+EVIDENCE = QG + "evidence"
 
 
 def frame_context(ctx: dict[str, Any], reverse: dict[str, str]) -> dict[str, Any]:
@@ -324,7 +329,7 @@ def frame_expanded(nodes: list[dict[str, Any]], root_types: list[str],
                 if "@id" in v:
                     pointing.setdefault((v["@id"], prop), []).append(nid)
 
-    def embed(nid: str, seen: set[str], depth: int = 0) -> dict[str, Any]:
+    def embed(nid: str, seen: set[str], depth: int = 0, own: bool = False) -> dict[str, Any]:
         seen.add(nid)
         node = index.get(nid, {"@id": nid})
         out: dict[str, Any] = {}
@@ -333,6 +338,8 @@ def frame_expanded(nodes: list[dict[str, Any]], root_types: list[str],
             if key.startswith("@"):
                 out[key] = values
                 continue
+            if key == EVIDENCE and not own:
+                continue  # a shared node's passages come from every document: not this tree's
             deeper = depth < MAX_DEPTH and key not in _NO_EMBED
             out[key] = [embed(v["@id"], seen, depth + 1) if deeper and set(v) == {"@id"} and v["@id"] in index
                         and v["@id"] not in seen else v for v in values]
@@ -344,12 +351,12 @@ def frame_expanded(nodes: list[dict[str, Any]], root_types: list[str],
         if not wanted.intersection(index[nid].get("@type", [])):
             continue
         seen: set[str] = set()
-        tree = embed(nid, seen)
+        tree = embed(nid, seen, own=True)
         rev = {}
         for prop in sorted(set(reverse.values())):
             kids = sorted(pointing.get((nid, prop), []))
             if kids:
-                rev[prop] = [embed(k, seen, 1) if k not in seen else {"@id": k} for k in kids]
+                rev[prop] = [embed(k, seen, 1, own=True) if k not in seen else {"@id": k} for k in kids]
         if rev:
             tree["@reverse"] = rev
         roots.append(tree)
@@ -361,7 +368,8 @@ def frame(triples: Iterable[Any], ctx: dict[str, Any], root_types: list[str],
     """The graph (pyoxigraph triples) as one tree per node of ``root_types``: each tree nests
     the nodes its root refers to, two levels deep (each node embedded at its first place in
     the tree, referred to by ``@id`` after that; never through ``oa:hasSource``) and, under
-    the ``reverse`` terms, the nodes that point at the root.
+    the ``reverse`` terms, the nodes that point at the root. ``qg:evidence`` is kept on the
+    root and on those ``reverse`` nodes only (see :data:`EVIDENCE`).
 
     This is the shape JSON-LD framing with ``@embed: @once`` and ``@reverse`` gives, built
     directly (PyLD's framing takes seconds per view on a few thousand triples) and then
@@ -408,6 +416,12 @@ def _js_object(a: str, x: str, b: str, y: str) -> bytes:
 
 _IND = [b"\n" + b"  " * n for n in range(64)]  # newline + indentation of nesting level n
 _HUB = 32  # values from which a framed node is written once and patched (Writer.write_view)
+
+
+def _DUMMY_IRI() -> Any:
+    import pyoxigraph as ox
+
+    return ox.NamedNode("urn:x-qgraph:any")
 
 
 def _at(fragment: bytes, level: int) -> bytes:
@@ -482,6 +496,7 @@ class Index:
         self.pointing: dict[tuple[str, str], list[str]] = {}
         self.plain: dict[str, bytes] = {}
         self.hubs: dict[str, Any] = {}  # id -> a node with many values, written at level 0 (Writer.write_view)
+        self.shared: dict[str, Layout] = {}  # id -> its layout without qg:evidence (Writer.write_view)
 
     def add(self, sid: str, layout: Layout, tids: list[str], links: list[tuple[str, str]]) -> None:
         self.nodes[sid] = layout
@@ -689,20 +704,38 @@ class Writer:
         nodes, plain = index.nodes, index.plain
         hubs: dict[str, tuple[bytes, dict[str, tuple[int, int, bytes]], frozenset[str]]] = index.hubs
 
+        ev_key = self._key_prefix(self._entry(EVIDENCE, _DUMMY_IRI())[0])
+        shared_layouts = index.shared
+
+        def shared(nid: str) -> Layout:
+            """The layout of a node reached by a forward link: without qg:evidence (EVIDENCE)."""
+            got = shared_layouts.get(nid)
+            if got is None:
+                groups, entries = nodes[nid]
+                drop = [gi for gi, (prefix, _) in enumerate(groups) if prefix == ev_key]
+                if not drop:
+                    got = nodes[nid]
+                else:
+                    gone = drop[0]
+                    got = ([g for gi, g in enumerate(groups) if gi != gone],
+                           [(gi - (gi > gone), frag, target) for gi, frag, target in entries if gi != gone])
+                shared_layouts[nid] = got
+            return got
+
         def flat(nid: str, level: int) -> bytes:
             got = plain.get(nid)
             if got is None:
-                got = plain[nid] = _plain(nodes[nid], 0)
+                got = plain[nid] = _plain(shared(nid), 0)
             return _at(got, level)
 
-        def embed(nid: str, seen: set[str], depth: int, level: int) -> bytes:
+        def embed(nid: str, seen: set[str], depth: int, level: int, own: bool = False) -> bytes:
             if depth >= MAX_DEPTH:
                 seen.add(nid)
                 return flat(nid, level)
             if depth == MAX_DEPTH - 1:
-                return last(nid, seen, level)
+                return last(nid, seen, level, own)
             seen.add(nid)
-            groups, entries = nodes[nid]
+            groups, entries = nodes[nid] if own else shared(nid)
             items: list[list[bytes]] = [[] for _ in groups]
             one, two = level + 1, level + 2
             deeper = depth + 1
@@ -714,11 +747,11 @@ class Writer:
                     items[gi].append(_at(frag, at))
             return _assemble(groups, items, level)
 
-        def last(nid: str, seen: set[str], level: int) -> bytes:
+        def last(nid: str, seen: set[str], level: int, own: bool = False) -> bytes:
             """A node at depth MAX_DEPTH - 1: the nodes it embeds embed nothing."""
             seen.add(nid)
-            groups, entries = nodes[nid]
-            if len(entries) >= _HUB:
+            groups, entries = nodes[nid] if own else shared(nid)
+            if len(entries) >= _HUB and not own:
                 return hub(nid, seen, level)
             items: list[list[bytes]] = [[] for _ in groups]
             one, two = level + 1, level + 2
@@ -747,7 +780,7 @@ class Writer:
             return _at(b"".join(pieces), level)
 
         def fresh(nid: str) -> tuple[list[bytes], dict[str, int], dict[str, bytes], frozenset[str]]:
-            groups, entries = nodes[nid]
+            groups, entries = shared(nid)
             seen = {nid}
             items: list[list[bytes]] = [[] for _ in groups]
             marks: dict[tuple[int, int], tuple[str, bytes]] = {}
@@ -779,7 +812,7 @@ class Writer:
                     term = reverse_terms.get(prop)
                     if term is None:
                         raise ValueError(f"no @reverse term for {prop}")
-                    rev.append((term, [embed(k, seen, 1, 4) if k not in seen else _at(self._ref_bytes(
+                    rev.append((term, [embed(k, seen, 1, 4, own=True) if k not in seen else _at(self._ref_bytes(
                         k if k.startswith("_:") else self._iri(k)[1], False), 4) for k in kids]))
             if not rev:
                 return _assemble(groups, items, 2)
