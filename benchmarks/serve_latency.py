@@ -1,12 +1,15 @@
 """Latency of the catalogue queries through ``qgraph serve``'s SPARQL endpoint (not a test).
 
     python benchmarks/serve_latency.py [--rounds 5] [--root DIR] [--workers 2] [--concurrency 1]
+                                       [--timeout S] [--max-results N]
 
 Starts the server on 127.0.0.1 (a free port) over the project, warms up with one pass, then
 POSTs every ``queries/*.rq`` (``application/sparql-query``, Accept SPARQL JSON) ``--rounds``
 times and prints p50/p95/max per query and overall, in milliseconds, wall-clock at the client
 (HTTP + inspection + evaluation + serialisation). With ``--concurrency N`` the requests are
-spread over N client threads.
+spread over N client threads. ``--timeout`` and ``--max-results`` are ``qgraph serve``'s
+options of the same name (default: the server's defaults). A request that is not answered with
+200 stops the run (exit 1), naming the query and quoting the server's message.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+class Failed(Exception):
+    """A catalogue query was not answered with 200."""
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
@@ -32,6 +39,8 @@ def main() -> int:
     ap.add_argument("--root", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per query (server default if omitted)")
+    ap.add_argument("--max-results", type=int, default=None, help="rows per answer (server default if omitted)")
     args = ap.parse_args()
 
     from qgraph import catalogue, paths
@@ -43,32 +52,43 @@ def main() -> int:
     if not entries:
         print(f"{root}/queries: no catalogue queries", file=sys.stderr)
         return 2
-    with Running(root, Limits(workers=args.workers)) as running:
+    limits = Limits(workers=args.workers)
+    if args.timeout is not None:
+        limits.timeout = args.timeout
+    if args.max_results is not None:
+        limits.max_results = args.max_results
+    with Running(root, limits) as running:
         u = urlsplit(running.url)
 
-        def one(text: str) -> float:
+        def one(e: catalogue.Entry) -> float:
+            text = e.text
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
             t = time.perf_counter()
             conn.request("POST", "/sparql", body=text.encode("utf-8"),
                          headers={"Content-Type": "application/sparql-query",
                                   "Accept": "application/sparql-results+json"})
             r = conn.getresponse()
-            r.read()
+            body = r.read()
             dt = (time.perf_counter() - t) * 1000
             conn.close()
             if r.status != 200:
-                raise SystemExit(f"HTTP {r.status} for a catalogue query")
+                message = body.decode("utf-8", "replace").strip().splitlines() or [""]
+                raise Failed(f"HTTP {r.status} for catalogue query {e.name}: {message[0][:200]}")
             return dt
 
-        for e in entries:  # warm-up
-            one(e.text)
         times: dict[str, list[float]] = {e.name: [] for e in entries}
         jobs = [e for _ in range(args.rounds) for e in entries]
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as ex:
-            for e, dt in zip(jobs, ex.map(lambda e: one(e.text), jobs)):
-                times[e.name].append(dt)
-        wall = time.perf_counter() - t0
+        try:
+            for e in entries:  # warm-up
+                one(e)
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=args.concurrency) as ex:
+                for e, dt in zip(jobs, ex.map(one, jobs)):
+                    times[e.name].append(dt)
+            wall = time.perf_counter() - t0
+        except Failed as exc:
+            print(exc, file=sys.stderr)
+            return 1
     width = max(len(n) for n in times)
     print(f"{'query':<{width}}  {'p50':>7} {'p95':>7} {'max':>7}  (ms, {args.rounds} rounds)")
     for name, ts in times.items():

@@ -177,6 +177,18 @@ def test_huge_result_hits_cap_not_truncated(client):
     assert status == 200 and body.count(b"\r\n") == 501
 
 
+def test_workers_that_cannot_load_the_graph_are_a_clear_error(tmp_path):
+    """A worker over its memory cap while loading the graph (a graph too big for the cap) stops
+    the start-up with a QgraphError naming the cap, not an EOFError traceback."""
+    from qgraph.errors import QgraphError
+    from qgraph.server import make_app
+    from qgraph.web.pool import Limits
+
+    root = make_project(tmp_path / "project")
+    with pytest.raises(QgraphError, match=r"could not load the graph .*memory per worker: 16 MiB"):
+        make_app(root, Limits(memory=16 << 20, workers=1), quiet=True)
+
+
 def test_oversized_body_413(client):
     from qgraph.server import MAX_BODY
 

@@ -280,7 +280,7 @@ options:
   --host HOST        address to listen on (default: 127.0.0.1)
   --port PORT        port (default: 8080)
   --timeout SECONDS  time limit per query (default: 10)
-  --max-results N    rows or triples per answer (default: 10000)
+  --max-results N    rows or triples per answer (default: 100000)
   --workers N        query worker processes (default: 2)
 
 Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql

@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
-    sv.add_argument("--max-results", type=int, default=10_000, metavar="N", help="rows or triples per answer (default: 10000)")
+    sv.add_argument("--max-results", type=int, default=100_000, metavar="N", help="rows or triples per answer (default: 100000)")
     sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
     return p
 

@@ -30,7 +30,8 @@ class Limits:
     """The endpoint's limits (all explicit errors when hit)."""
 
     timeout: float = 10.0        # seconds per query (503 when exceeded)
-    max_results: int = 10_000    # rows or triples per answer (500 when exceeded)
+    max_results: int = 100_000   # rows or triples per answer (500 when exceeded); ~40 MB of JSON,
+                                 # in line with max_bytes: a catalogue answer at 1M triples has 38k rows
     max_bytes: int = 32 << 20    # bytes per serialized answer (500 when exceeded)
     workers: int = 2
     queue_wait: float = 30.0     # seconds to wait for a free worker (503 when exceeded)
@@ -88,7 +89,8 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             for sol in res:
                 if len(rows) >= cap:
                     return _text(500, f"result cap exceeded: the query has more than {cap} rows; "
-                                      "add a LIMIT (or narrow the query) and ask again")
+                                      "add a LIMIT (or narrow the query) and ask again, or start the server with a "
+                                      "larger `qgraph serve --max-results`")
                 rows.append([sol[n] for n in names])
             body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
         else:
@@ -99,7 +101,8 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             for t in res:
                 if len(triples) >= cap:
                     return _text(500, f"result cap exceeded: the query has more than {cap} triples; "
-                                      "add a LIMIT (or narrow the query) and ask again")
+                                      "add a LIMIT (or narrow the query) and ask again, or start the server with a "
+                                      "larger `qgraph serve --max-results`")
                 triples.append(t)
             body = results.graph(results.GRAPH_TYPES[ctype], triples, prefixes)
     except SyntaxError as e:
