@@ -70,14 +70,37 @@ class Loaded:
     def file_for_graph(self, graph: str) -> list[SourceFile]:
         return [f for f in self.files if f.graph == graph]
 
+    @cached_property
+    def _spans(self) -> dict[str, tuple[int, int]]:
+        out, start = {}, 0
+        for f in self.files:
+            out[f.rel] = (start, start + f.triples)
+            start += f.triples
+        return out
+
     def quads_of(self, f: SourceFile) -> list[Any]:
         """The quads parsed from ``f`` (``quads`` holds each file's quads in ``files`` order)."""
-        start = 0
-        for g in self.files:
-            if g is f:
-                return self.quads[start:start + g.triples]
-            start += g.triples
-        raise ValueError(f"{f.rel} is not one of the loaded files")
+        span = self._spans.get(f.rel)
+        if span is None:
+            raise ValueError(f"{f.rel} is not one of the loaded files")
+        return self.quads[span[0]:span[1]]
+
+    @cached_property
+    def node_files(self) -> dict[Any, list[SourceFile]]:
+        """Each subject (and each blank node used as an object) → the files that state it, in
+        ``files`` order: where a problem's focus node is written (built when first needed)."""
+        import pyoxigraph as ox
+
+        out: dict[Any, list[SourceFile]] = {}
+        for f in self.files:
+            for q in self.quads_of(f):
+                for node in (q.subject, q.object) if type(q.object) is ox.BlankNode else (q.subject,):
+                    where = out.get(node)
+                    if where is None:
+                        out[node] = [f]
+                    elif where[-1] is not f:
+                        where.append(f)
+        return out
 
     def quads_except(self, graph: str) -> list[Any]:
         """Every quad not in ``graph``, by file slices (no per-quad test)."""
