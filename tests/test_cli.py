@@ -60,6 +60,22 @@ def test_build_fixture(tmp_path, fixture_root, cli_env):
     assert (out / "qgraph.ttl").is_file() and (out / "framed" / "agreements.jsonld").is_file()
 
 
+def test_build_progress(tmp_path, fixture_root, cli_env):
+    """--progress reports each step, in order, with its time, on stderr; stdout is unchanged.
+    Without a terminal (as here) the default is silent, like --no-progress."""
+    out = tmp_path / "dist"
+    r = qgraph("build", "--root", str(fixture_root), "--out", str(out), "--progress", env=cli_env)
+    assert r.returncode == 0, r.stderr
+    steps = [line.split(":", 1)[1].split()[0].rstrip(":") for line in r.stderr.splitlines()]
+    assert steps == ["loaded", "evidence", "SHACL", "store", "checks", "wrote"], r.stderr
+    assert all(line.startswith("qgraph: ") and line.endswith(" s)") for line in r.stderr.splitlines())
+    quiet = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == r.stdout
+    v = qgraph("validate", "--root", str(fixture_root), "--progress", env=cli_env)
+    assert v.returncode == 0 and "qgraph: checks (queries/checks): 0 problem(s)" in v.stderr
+    assert qgraph("validate", "--root", str(fixture_root), "--no-progress", env=cli_env).stderr == ""
+
+
 def test_build_real_project(tmp_path, cli_env):
     r = qgraph("build", "--out", str(tmp_path / "dist"), env=cli_env)
     assert r.returncode == 0, r.stdout + r.stderr

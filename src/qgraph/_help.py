@@ -53,6 +53,7 @@ options:
     '--version': (0, 'qgraph 0.1.0\n', ''),
     'build --help': (0, '''\
 usage: qgraph build [-h] [--root DIR] [--out DIR] [--validator {fast,pyshacl}]
+                    [--progress | --no-progress]
 
 check the data and write every export into DIR
 
@@ -64,6 +65,9 @@ options:
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)
+  --progress, --no-progress
+                        report each step and its time on stderr (default: when
+                        stderr is a terminal)
 
 Loads the ontology and data/*.ttl, checks every evidence quote against data/sources/,
 validates with SHACL (ontology/shapes.ttl) and the queries/checks/ queries, then writes
@@ -79,6 +83,7 @@ example:
     'validate --help': (0, '''\
 usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle}]
                        [--validator {fast,pyshacl}]
+                       [--progress | --no-progress]
 
 run every check; report problems with file and line
 
@@ -90,6 +95,9 @@ options:
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)
+  --progress, --no-progress
+                        report each step and its time on stderr (default: when
+                        stderr is a terminal)
 
 example:
   qgraph validate

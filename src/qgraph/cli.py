@@ -160,6 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     for cmd in (b, v):
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
+        cmd.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="report each step and its time on stderr (default: when stderr is a terminal)")
     q = add("query")
     q.add_argument("query", metavar="NAME|FILE|-", help="catalogue name, .rq file, or - for stdin")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a variable (repeatable)")
@@ -278,16 +280,24 @@ def _root(args: argparse.Namespace) -> Path | None:
 def cmd_build(args: argparse.Namespace) -> int:
     from qgraph.pipeline import build, summary
 
-    outcome = build(args.out, _root(args), validator=args.validator)
+    outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args))
     sys.stdout.write(summary(outcome, args.out))
     return EXIT_OK
+
+
+def _progress(args: argparse.Namespace):  # noqa: ANN202
+    """Each step on stderr as it ends: with --progress, or by default when stderr is a terminal."""
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if not show:
+        return None
+    return lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from qgraph import report
     from qgraph.pipeline import check
 
-    outcome = check(_root(args), validator=args.validator)
+    outcome = check(_root(args), validator=args.validator, progress=_progress(args))
     if args.format == "json":
         sys.stdout.write(report.format_json(outcome.problems))
     elif args.format == "turtle":

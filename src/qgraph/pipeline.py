@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from qgraph.errors import NonConformant
 from qgraph.report import Problem, conforms, counts
@@ -27,37 +27,73 @@ class Outcome:
         return conforms(self.problems)
 
 
-def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast") -> Outcome:
-    """Load the project and run every check; never raises for non-conformance."""
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
+          progress: Progress | None = None) -> Outcome:
+    """Load the project and run every check; never raises for non-conformance.
+
+    ``progress``: called with one line as each step ends (what it did, how long it took)."""
     from qgraph import catalogue, evidence, validation
     from qgraph.loading import load
     from qgraph.store import open_store
 
+    step = _Steps(progress or _quiet)
     with paused_gc():
         loaded = load(root)
+        step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
         ev = evidence.check(loaded)
+        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources")
         shared = None
         if validator == "fast" and backend == "oxigraph":
             import pyoxigraph as ox
 
             shared = ox.Store()  # validated in, then completed into the query store
-        problems = list(ev.problems) + validation.validate(loaded, validator, store=shared)
+        shacl = validation.validate(loaded, validator, store=shared)
+        step(f"SHACL ({validator}): {len(shacl)} result(s)")
+        problems = list(ev.problems) + shacl
         store = open_store(loaded, backend, validated=shared)
-        problems += catalogue.run_checks(loaded, store)
+        step(f"store ({backend}) ready")
+        checks = catalogue.run_checks(loaded, store)
+        step(f"checks (queries/checks): {len(checks)} problem(s)")
+        problems += checks
     return Outcome(loaded, store, sorted(set(problems)), ev)
 
 
-def build(out: Path | str = "dist", root: Path | str | None = None, validator: str = "fast") -> Outcome:
+class _Steps:
+    """Reports each step with the seconds it took."""
+
+    def __init__(self, report: Progress) -> None:
+        import time
+
+        self.report, self.clock = report, time.perf_counter
+        self.last = self.clock()
+
+    def __call__(self, what: str) -> None:
+        now = self.clock()
+        self.report(f"{what} ({now - self.last:.1f} s)")
+        self.last = now
+
+
+def build(out: Path | str = "dist", root: Path | str | None = None, validator: str = "fast",
+          progress: Progress | None = None) -> Outcome:
     """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
-    if any check finds a violation."""
+    if any check finds a violation. ``progress``: as for :func:`check`."""
     from qgraph.exports import Exporter, write_atomically
 
-    outcome = check(root, validator=validator)
+    outcome = check(root, validator=validator, progress=progress)
     if not outcome.conforms:
         n = counts(outcome.problems)["Violation"]
         raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
+    step = _Steps(progress or _quiet)
     with paused_gc():
         outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+    step(f"wrote {len(outcome.written)} files")
     return outcome
 
 
