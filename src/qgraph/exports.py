@@ -19,12 +19,10 @@ same folder and renamed into place only when all of a job's files are complete.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import IO, Any, Callable
 
 from qgraph.errors import QgraphError
 from qgraph.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded
+from qgraph.pipeline import paused_gc
 
 FORMATS = {
     "turtle": "qgraph.ttl",
@@ -44,23 +43,10 @@ CONTEXT_FILE = "context.jsonld"
 _CHUNK = 4096  # lines per write
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic GC off while millions of acyclic objects are made: each collection
-    walks all of them (it took most of the time of a large export). Restored afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _no_gc(fn: Callable) -> Callable:
     @wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        with _gc_paused():
+        with paused_gc():
             return fn(*args, **kwargs)
 
     return run

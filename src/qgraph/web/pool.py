@@ -88,9 +88,7 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             rows = []
             for sol in res:
                 if len(rows) >= cap:
-                    return _text(500, f"result cap exceeded: the query has more than {cap} rows; "
-                                      "add a LIMIT (or narrow the query) and ask again, or start the server with a "
-                                      "larger `qgraph serve --max-results`")
+                    return _over_cap(cap, "rows")
                 rows.append([sol[n] for n in names])
             body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
         else:
@@ -100,9 +98,7 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             triples = []
             for t in res:
                 if len(triples) >= cap:
-                    return _text(500, f"result cap exceeded: the query has more than {cap} triples; "
-                                      "add a LIMIT (or narrow the query) and ask again, or start the server with a "
-                                      "larger `qgraph serve --max-results`")
+                    return _over_cap(cap, "triples")
                 triples.append(t)
             body = results.graph(results.GRAPH_TYPES[ctype], triples, prefixes)
     except SyntaxError as e:
@@ -115,6 +111,11 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
         return _text(500, f"result cap exceeded: the answer is larger than {limits.max_bytes} bytes")
     charset = "; charset=utf-8" if ctype.startswith("text/") or ctype.endswith(("json", "xml")) else ""
     return 200, ctype + charset, body
+
+
+def _over_cap(cap: int, what: str) -> Reply:
+    return _text(500, f"result cap exceeded: the query has more than {cap} {what}; add a LIMIT (or narrow "
+                      "the query) and ask again, or start the server with a larger `qgraph serve --max-results`")
 
 
 def _child() -> None:
