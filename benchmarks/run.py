@@ -3,7 +3,7 @@
     python benchmarks/run.py --triples 100000 [--json FILE] [--seed 0] [--skip-baseline]
 
 Baseline: rdflib in memory (one named graph per file) + pySHACL + rdflib's SPARQL engine and
-serialisers. qgraph: pyoxigraph (parsed quads into an in-memory Store) + ``qgraph.fastshacl`` +
+serialisers. qgraph: pyoxigraph (parsed quads into an in-memory Store) + ``qgraph.checks.shacl`` +
 Oxigraph's SPARQL engine and serialisers.
 
 Every task runs in a fresh child process (``--child``) and reports its own seconds; the parent
@@ -52,7 +52,7 @@ def _files(root: Path) -> list[tuple[Path, str]]:
 
 
 def _prefixes() -> dict[str, str]:
-    from qgraph.loading import project_prefixes
+    from qgraph.corpus.loading import project_prefixes
 
     return project_prefixes()
 
@@ -90,8 +90,7 @@ def b_shapes():
 
 
 def b_validate(ds, shapes):
-    from qgraph import fastshacl
-
+    from qgraph.checks import shacl as fastshacl
     return fastshacl.pyshacl_results(b_union(ds), shapes)
 
 
@@ -124,13 +123,12 @@ def q_load(root: Path):
         quads += [ox.Quad(q.subject, q.predicate, q.object, gn)
                   for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
     store = ox.Store()
-    store.bulk_extend(quads)  # as qgraph.store does: a fresh in-memory store needs no transaction
+    store.bulk_extend(quads)  # as qgraph.corpus.store does: a fresh in-memory store needs no transaction
     return store, quads
 
 
 def q_validator(store, quads):
-    from qgraph import fastshacl
-
+    from qgraph.checks import shacl as fastshacl
     shapes = fastshacl.Shapes.from_files([ROOT / "ontology" / "shapes.ttl"])
     return fastshacl.Validator(store, shapes, quads)
 
@@ -311,7 +309,7 @@ def child(task: str, side: str, root: Path) -> dict:
             import pyoxigraph as ox
 
             store, quads = q_load(root)
-            # as qgraph.store does: the default graph holds the merge of the named graphs (each
+            # as qgraph.corpus.store does: the default graph holds the merge of the named graphs (each
             # triple once, as rdflib's default_union), not Oxigraph's union view (which repeats a
             # triple stated in several documents)
             store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
@@ -323,10 +321,10 @@ def child(task: str, side: str, root: Path) -> dict:
                 res[f"rows:{q.stem}"] = len(rows)
                 _progress(res, q.stem)
         elif task == "exports":
-            # the product's own writers (qgraph.exports: deterministic, canonical), one file each
-            from qgraph.exports import FORMATS, Exporter
-            from qgraph.loading import load
-            from qgraph.pipeline import paused_gc
+            # the product's own writers (qgraph.publish.exports: deterministic, canonical), one file each
+            from qgraph.publish.exports import FORMATS, Exporter
+            from qgraph.corpus.loading import load
+            from qgraph.corpus.loading import paused_gc
 
             with paused_gc():  # as qgraph.pipeline.build writes them
                 exporter = Exporter(load(root))
@@ -339,8 +337,9 @@ def child(task: str, side: str, root: Path) -> dict:
             # what `qgraph build` runs (qgraph.pipeline): load, evidence check, fast SHACL, the
             # violation checks, then every export; the exports are written even though the
             # synthetic data carries planted violations (the command would stop there)
-            from qgraph.exports import Exporter, write_atomically
-            from qgraph.pipeline import check, paused_gc
+            from qgraph.publish.exports import Exporter, write_atomically
+            from qgraph.pipeline import check
+            from qgraph.corpus.loading import paused_gc
 
             t = time.perf_counter()
             outcome = check(root)
@@ -462,7 +461,6 @@ def main(argv: list[str] | None = None) -> int:
     root = OUT / f"synth-{a.triples}"
     sys.path.insert(0, str(SRC))
     from qgraph import synth
-
     t = time.perf_counter()
     m = synth.generate(a.triples, a.seed, root, shapes_file=None)
     gen_s = time.perf_counter() - t

@@ -43,8 +43,10 @@ def main() -> int:
     ap.add_argument("--max-results", type=int, default=None, help="rows per answer (server default if omitted)")
     args = ap.parse_args()
 
-    from qgraph import catalogue, paths
-    from qgraph.server import Running
+    from qgraph.ask import catalogue
+
+    from qgraph import project as paths
+    from qgraph.web.server import Running
     from qgraph.web.pool import Limits
 
     root = args.root or paths.project_root()

@@ -34,7 +34,6 @@ def cases(commands: list[str]) -> list[tuple[str, ...]]:
 def run_parser(argv: tuple[str, ...], columns: int = COLUMNS) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of qgraph's argparse parser for ``argv`` at ``columns``."""
     from qgraph import cli
-
     out, err = io.StringIO(), io.StringIO()
     saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = str(columns)
@@ -57,7 +56,6 @@ def run_parser(argv: tuple[str, ...], columns: int = COLUMNS) -> tuple[int, str,
 def render() -> str:
     """The text of src/qgraph/_help.py."""
     from qgraph import cli
-
     lines = [
         '"""What ``qgraph --help`` and friends print, pre-rendered so that they answer without argparse.',
         "",

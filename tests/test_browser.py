@@ -67,7 +67,7 @@ def browser():
 @pytest.fixture(scope="module")
 def site():
     """The server over the project's own data (read-only; the pictures need real links)."""
-    from qgraph.server import Running
+    from qgraph.web.server import Running
 
     with Running(PROJECT) as running:
         yield running.url
@@ -183,7 +183,7 @@ def test_hostile_label_stays_text_in_the_browser(browser, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
 
-    from qgraph.server import Running
+    from qgraph.web.server import Running
 
     root = make_project(tmp_path / "project")
     with Running(root) as running:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from qgraph.card import card, resolve
-from qgraph.counts import compute
+from qgraph.ask.card import card, resolve
+from qgraph.ask.counts import compute
 from qgraph.errors import QgraphError
-from qgraph.loading import load
-from qgraph.store import BACKENDS, open_store
+from qgraph.corpus.loading import load
+from qgraph.corpus.store import BACKENDS, open_store
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from qgraph import catalogue
+from qgraph.ask import catalogue
 from qgraph.errors import QgraphError
-from qgraph.loading import load
-from qgraph.store import BACKENDS, open_store
+from qgraph.corpus.loading import load
+from qgraph.corpus.store import BACKENDS, open_store
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRIES = catalogue.entries(PROJECT)
@@ -76,7 +76,7 @@ def test_parameter_must_be_a_variable():
 def test_compare_reports_differences():
     from conftest import FIXTURE_PROJECT
 
-    from qgraph.store import Result
+    from qgraph.corpus.store import Result
 
     [entry] = [e for e in catalogue.entries(FIXTURE_PROJECT) if e.name == "tiny-members"]
     wrong = Result("select", ["forum", "nation", "name", "attestedOn"], [])

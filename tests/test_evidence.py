@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from qgraph.evidence import check
-from qgraph.loading import load
+from qgraph.checks.evidence import check
+from qgraph.corpus.loading import load
 
 
 def _problems(root: Path):

@@ -14,9 +14,9 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from qgraph import exports
+from qgraph.publish import exports
 from qgraph.errors import QgraphError
-from qgraph.loading import load
+from qgraph.corpus.loading import load
 
 PROJECT = Path(__file__).resolve().parents[1]
 JENA = PROJECT.parent / "shared" / "tools" / "jena"
@@ -37,7 +37,7 @@ def built(request, tmp_path_factory):
 
 
 def _triples(quads) -> list[tuple]:
-    from qgraph.terms import to_rdflib
+    from qgraph.corpus.terms import to_rdflib
 
     return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads]
 
@@ -97,12 +97,12 @@ def test_dataset_formats_round_trip(built, fmt, parser):
 
 def test_jsonld_is_readable_and_self_contained(built):
     loaded, out = built
-    doc = json.loads((out / "qgraph.jsonld").read_text())
+    doc = json.loads((out / "qgraph.publish.jsonld").read_text())
     ctx = json.loads((out / exports.CONTEXT_FILE).read_text())["@context"]
     assert doc["@context"] == ctx  # embedded: no reader needs to fetch it
     assert ctx["label"]["@id"] == "http://www.w3.org/2000/01/rdf-schema#label"
     assert ctx["evidence"] == {"@id": "https://w3id.org/qgraph/ontology#evidence", "@type": "@id"}
-    text = (out / "qgraph.jsonld").read_text()
+    text = (out / "qgraph.publish.jsonld").read_text()
     assert '"evidence":' in text and "https://w3id.org/qgraph/ontology#evidence" not in text.split('"@graph"')[1]
 
 
@@ -222,7 +222,7 @@ def test_jena_riot_validates(built, name):
 def test_jena_riot_parses_jsonld(built):
     _need_jena()
     loaded, out = built
-    r = _riot("--syntax=JSONLD10", "--count", str(out / "qgraph.jsonld"))
+    r = _riot("--syntax=JSONLD10", "--count", str(out / "qgraph.publish.jsonld"))
     assert r.returncode == 0, r.stdout + r.stderr
     n = len({(q.subject, q.predicate, q.object, q.graph_name) for q in loaded.quads})
     assert f"Quads = {n:,}" in r.stdout + r.stderr, (n, r.stdout, r.stderr)

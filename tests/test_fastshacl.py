@@ -1,4 +1,4 @@
-"""The fast SHACL path (qgraph.fastshacl on Oxigraph) must report what pySHACL reports.
+"""The fast SHACL path (qgraph.checks.shacl on Oxigraph) must report what pySHACL reports.
 
 Compared as sets of (focus node, result path, source shape, severity), on the shapes' valid/ and
 invalid/ fixtures, on the real data, and on generated data with planted faults; plus: every
@@ -17,8 +17,12 @@ pytest.importorskip("pyshacl")
 import pyoxigraph as ox
 from rdflib import Graph
 
-from qgraph import fastshacl, paths, synth
-from qgraph.loading import GRAPH_NS, ONTOLOGY_GRAPH, load
+from qgraph import synth
+
+from qgraph.checks import shacl as fastshacl
+
+from qgraph import project as paths
+from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, load
 
 SHAPES = paths.ONTOLOGY_DIR / "shapes.ttl"
 ONTOLOGY = [paths.ONTOLOGY_DIR / f for f in paths.ONTOLOGY_FILES]
@@ -42,7 +46,7 @@ def ontology_quads() -> list:
 
 
 def rdflib_union(quads: list) -> Graph:
-    """The same quads as one rdflib Graph (what qgraph.validation hands pySHACL)."""
+    """The same quads as one rdflib Graph (what qgraph.checks.validation hands pySHACL)."""
     g = Graph()
     g.parse(data=ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     return g

@@ -1,6 +1,6 @@
 """qgraph's JSON-LD gives exactly PyLD's output, the reference implementation: the files a build
-writes (qgraph.jsonld and every framed view, made by qgraph.jsonld.Writer straight from the
-quads) are byte for byte PyLD's compaction of the expanded documents (qgraph.jsonld.expanded_nodes,
+writes (qgraph.publish.jsonld and every framed view, made by qgraph.publish.jsonld.Writer straight from the
+quads) are byte for byte PyLD's compaction of the expanded documents (qgraph.publish.jsonld.expanded_nodes,
 frame_expanded), and so is the readable reference compactor (compact_document)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import FIXTURE_PROJECT
 
-from qgraph import jsonld as J
-from qgraph.exports import Exporter
-from qgraph.loading import load
+from qgraph.publish import jsonld as J
+from qgraph.publish.exports import Exporter
+from qgraph.corpus.loading import load
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,10 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from qgraph import enrich, links
-from qgraph.loading import ENRICHMENT_GRAPH, LINKS_GRAPH, load
+from qgraph.links import enrich
+
+from qgraph.links import tables as links
+from qgraph.corpus.loading import ENRICHMENT_GRAPH, LINKS_GRAPH, load
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "links"
@@ -122,7 +124,7 @@ def test_link_graphs_load_as_their_own_named_graphs():
 
 
 def test_exports_show_the_named_graphs():
-    from qgraph.exports import Exporter
+    from qgraph.publish.exports import Exporter
 
     nq = Exporter(load(ROOT)).nquads
     assert f"<{LINKS_GRAPH}> ." in nq and f"<{ENRICHMENT_GRAPH}> ." in nq

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from qgraph.errors import QgraphError
-from qgraph.refresh import Backoff, Client, USER_AGENT, refresh, suggest
+from qgraph.links.refresh import Backoff, Client, USER_AGENT, refresh, suggest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "wikidata" / "wikidata.ttl"
@@ -233,7 +233,7 @@ def test_refresh_against_a_real_sparql_server(project, wikidata):
     assert f"retrieved from {wikidata} on 2026-11-21" in ttl
     assert '"2020-01-31"^^xsd:date' in ttl  # the UK's EU membership ended
     assert "wd-membership-oecd-denmark" not in ttl  # the realm's membership is not copied
-    from qgraph.enrich import load_cache
+    from qgraph.links.enrich import load_cache
 
     data = load_cache(project / "data" / "links" / "enrichment-cache.json")
     assert data["origin"] == {"kind": "wikidata-refresh", "date": "2026-11-21", "endpoint": wikidata}

@@ -10,8 +10,9 @@ import rdflib
 import rdflib.namespace as ns
 from rdflib import URIRef
 
-from qgraph import namespaces, paths
+from qgraph import namespaces
 
+from qgraph import project as paths
 QG_IRI = "https://w3id.org/qgraph/ontology#"
 
 

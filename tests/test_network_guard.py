@@ -30,7 +30,7 @@ def test_jsonld_remote_context_refused():
     """qgraph's PyLD document loader refuses remote contexts (before any socket)."""
     from pyld.jsonld import JsonLdError
 
-    from qgraph.jsonld import _pyld, offline_loader
+    from qgraph.publish.jsonld import _pyld, offline_loader
 
     jsonld = _pyld()
     with pytest.raises(JsonLdError):

@@ -32,7 +32,7 @@ BOOLEAN_TYPES = ("application/sparql-results+xml", "application/sparql-results+j
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from qgraph.server import Running
+    from qgraph.web.server import Running
     from qgraph.web.pool import Limits
 
     root = make_project(tmp_path_factory.mktemp("protocol") / "project")

@@ -14,9 +14,9 @@ from conftest import FIXTURE_PROJECT
 from servers import FaultProxy, OxigraphServer, Rule, free_port, oxigraph_executable
 
 from qgraph.errors import QgraphError
-from qgraph.loading import GRAPH_NS, load
-from qgraph.upload import GENID, PushFailed, Target, graph_payloads, push, update_request
-from qgraph.remote import Credentials
+from qgraph.corpus.loading import GRAPH_NS, load
+from qgraph.remote.push import GENID, PushFailed, Target, graph_payloads, push, update_request
+from qgraph.remote.client import Credentials
 
 pytestmark = pytest.mark.skipif(oxigraph_executable() is None, reason="the oxigraph server is not installed")
 

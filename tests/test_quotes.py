@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qgraph.quotes import describe_matches, find_quote
+from qgraph.checks.quotes import describe_matches, find_quote
 
 SOURCES = Path(__file__).resolve().parents[1] / "data" / "sources"
 

@@ -11,12 +11,12 @@ import pytest
 from rdflib import Literal, URIRef
 from servers import FaultProxy, OxigraphServer, VirtuosoServer, free_port, oxigraph_executable, virtuoso_available
 
-from qgraph import catalogue
+from qgraph.ask import catalogue
 from qgraph.errors import QgraphError
-from qgraph.loading import load
-from qgraph.upload import Target, push
-from qgraph.remote import Credentials, RemoteStore, with_values
-from qgraph.store import open_store
+from qgraph.corpus.loading import load
+from qgraph.remote.push import Target, push
+from qgraph.remote.client import Credentials, RemoteStore, with_values
+from qgraph.corpus.store import open_store
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRIES = catalogue.entries(PROJECT)
@@ -41,7 +41,7 @@ def test_values_block_holds_terms_not_text():
                                                            "b": Literal(hostile + "\n", lang="en")})
     assert text.startswith("SELECT ?a ?b WHERE { ?a ?p ?b }\nVALUES (?a ?b) {\n")
     assert '"x\\" } ; DROP ALL ; SELECT * { ?s ?p \\"\\n"@en' in text
-    from qgraph.remote import _values_rows
+    from qgraph.remote.client import _values_rows
 
     [row] = _values_rows(text)
     assert [str(v) for v in row.values()] == ["https://w3id.org/qgraph/id/denmark", hostile + "\n"]
@@ -248,7 +248,7 @@ def test_catalogue_on_virtuoso_equals_embedded(entry, virtuoso_pushed):
 @pytest.mark.slow
 def test_virtuoso_refuses_anonymous_updates(virtuoso):
     loaded = load(PROJECT)
-    from qgraph.upload import PushFailed
+    from qgraph.remote.push import PushFailed
 
     with pytest.raises(PushFailed, match=r"HTTP 500.*No permission.*replaced: none"):
         push(loaded, Target(virtuoso.sparql, timeout=60, creds=Credentials()))

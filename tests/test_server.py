@@ -67,7 +67,7 @@ class Client:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from qgraph.server import Running
+    from qgraph.web.server import Running
     from qgraph.web.pool import Limits
 
     root = make_project(tmp_path_factory.mktemp("serve") / "project")
@@ -181,7 +181,7 @@ def test_workers_that_cannot_load_the_graph_are_a_clear_error(tmp_path):
     """A worker over its memory cap while loading the graph (a graph too big for the cap) stops
     the start-up with a QgraphError naming the cap, not an EOFError traceback."""
     from qgraph.errors import QgraphError
-    from qgraph.server import make_app
+    from qgraph.web.server import make_app
     from qgraph.web.pool import Limits
 
     root = make_project(tmp_path / "project")
@@ -190,7 +190,7 @@ def test_workers_that_cannot_load_the_graph_are_a_clear_error(tmp_path):
 
 
 def test_oversized_body_413(client):
-    from qgraph.server import MAX_BODY
+    from qgraph.web.server import MAX_BODY
 
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (MAX_BODY + 10)
     status, _, body, _ = client.request("POST", "/sparql", big, {"Content-Type": "application/sparql-query"})

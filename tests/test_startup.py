@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from qgraph import _help, cli, paths
+from qgraph import _help, cli
 
-
+from qgraph import project as paths
 def _load_generator():
     spec = importlib.util.spec_from_file_location("gen_help", paths.ROOT / "scripts" / "gen_help.py")
     module = importlib.util.module_from_spec(spec)

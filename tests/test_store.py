@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-from qgraph.catalogue import result_rows
+from qgraph.ask.catalogue import result_rows
 from qgraph.errors import QgraphError
-from qgraph.loading import QGID, load
-from qgraph.store import BACKENDS, open_store, refuse_remote
+from qgraph.corpus.loading import QGID, load
+from qgraph.corpus.store import BACKENDS, open_store, refuse_remote
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from qgraph import evidence, paths, synth
-from qgraph.loading import load
-from qgraph.quotes import find_quote
+from qgraph import synth
+
+from qgraph.checks import evidence
+
+from qgraph import project as paths
+from qgraph.corpus.loading import load
+from qgraph.checks.quotes import find_quote
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -103,7 +107,7 @@ def test_unfaulted_project_passes_the_violation_checks(tmp_path):
     nodes at 1M triples before the generator labelled memberships, signatures, quotations …)."""
     import shutil
 
-    from qgraph import catalogue
+    from qgraph.ask import catalogue
     from qgraph.pipeline import check
 
     synth.generate(3000, seed=3, out=tmp_path, shapes_file=None)

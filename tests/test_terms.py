@@ -5,7 +5,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from qgraph.errors import QgraphError
-from qgraph.terms import parse_term, shorten, to_oxigraph, to_rdflib
+from qgraph.corpus.terms import parse_term, shorten, to_oxigraph, to_rdflib
 
 P = {"qgid": "https://w3id.org/qgraph/id/", "xsd": str(XSD)}
 

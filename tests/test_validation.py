@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from qgraph.loading import load
-from qgraph.validation import shacl
+from qgraph.corpus.loading import load
+from qgraph.checks.validation import shacl
 
 
 def test_fixture_conforms(fixture_root: Path):

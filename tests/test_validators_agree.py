@@ -1,4 +1,4 @@
-"""The fast validator (qgraph.fastshacl) and pySHACL report the same problems, mapped to the same
+"""The fast validator (qgraph.checks.shacl) and pySHACL report the same problems, mapped to the same
 file and line, on the real project and on a copy with planted SHACL faults."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qgraph import validation
+from qgraph.checks import validation
 from qgraph.errors import QgraphError
-from qgraph.loading import load
+from qgraph.corpus.loading import load
 
 ROOT = Path(__file__).resolve().parents[1]
 QDG = "data/qdg-2026-london-summit.ttl"

@@ -26,10 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def __getattr__(name: str) -> Any:
     if name in ("load", "validate", "build", "query", "export", "show", "stats", "push"):
         from qgraph import api
-
         return getattr(api, name)
     if name in ("QgraphError", "NonConformant"):
         from qgraph import errors
-
         return getattr(errors, name)
     raise AttributeError(f"module 'qgraph' has no attribute {name!r}")

@@ -13,18 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qgraph.store import DEFAULT_BACKEND
+from qgraph.corpus.store import DEFAULT_BACKEND
 
 
 def load(root: Path | str | None = None) -> Any:
-    """Parse ontology and data into a :class:`~qgraph.loading.Loaded` (one graph per file)."""
-    from qgraph.loading import load as _load
+    """Parse ontology and data into a :class:`~qgraph.corpus.loading.Loaded` (one graph per file)."""
+    from qgraph.corpus.loading import load as _load
 
     return _load(root)
 
 
 def validate(root: Path | str | None = None) -> list:
-    """Every problem (:class:`~qgraph.report.Problem`) the checks find; empty when all is well."""
+    """Every problem (:class:`~qgraph.checks.report.Problem`) the checks find; empty when all is well."""
     from qgraph.pipeline import check
 
     return check(root).problems
@@ -41,7 +41,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None) -> Any:
 def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
           root: Path | str | None = None, endpoint: str | None = None) -> Any:
     """Run a catalogue query (by name), a ``.rq`` file or SPARQL text; returns a
-    :class:`~qgraph.store.Result` (``vars``, ``rows`` of rdflib terms).
+    :class:`~qgraph.corpus.store.Result` (``vars``, ``rows`` of rdflib terms).
 
     ``params`` maps variable names to values: rdflib terms, or text as on the command line
     (``"qgid:denmark"``, ``"<https://…>"``, ``'"Denmark"@en'``). They are bound, not pasted.
@@ -50,14 +50,14 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
     >>> [str(n) for _, n in r.rows]
     ['Liz Kendall']
     """
-    from qgraph import catalogue
-    from qgraph.loading import load as _load
-    from qgraph.store import open_store
+    from qgraph.ask import catalogue
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
 
     if endpoint is not None:
-        from qgraph import paths
-        from qgraph.loading import project_prefixes
-        from qgraph.remote import RemoteStore
+        from qgraph import project as paths
+        from qgraph.corpus.loading import project_prefixes
+        from qgraph.remote.client import RemoteStore
 
         prefixes = project_prefixes()
         project = Path(root) if root is not None else paths.project_root()
@@ -74,8 +74,8 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
     import io
 
     from qgraph.errors import QgraphError
-    from qgraph.exports import CONTEXT_FILE, Exporter, write_atomically
-    from qgraph.loading import load as _load
+    from qgraph.publish.exports import CONTEXT_FILE, Exporter, write_atomically
+    from qgraph.corpus.loading import load as _load
 
     exporter = Exporter(_load(root))
     if frame is not None and fmt != "jsonld":
@@ -95,19 +95,19 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
 
 def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> str:
     """The entity card of ``entity`` (IRI, prefixed name or label) as text."""
-    from qgraph.card import card
-    from qgraph.loading import load as _load
-    from qgraph.store import open_store
+    from qgraph.ask.card import card
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
 
     loaded = _load(root)
     return card(loaded, open_store(loaded, store), entity)
 
 
 def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
-    """Counts (:class:`~qgraph.counts.Stats`) by class, property and document."""
-    from qgraph.loading import load as _load
-    from qgraph.counts import compute
-    from qgraph.store import open_store
+    """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document."""
+    from qgraph.corpus.loading import load as _load
+    from qgraph.ask.counts import compute
+    from qgraph.corpus.store import open_store
 
     loaded = _load(root)
     return compute(loaded, open_store(loaded, store))
@@ -120,6 +120,6 @@ def push(endpoint: str, graph_store: str | None = None, root: Path | str | None 
     ``update_endpoint`` or else ``endpoint``, or a Graph Store Protocol PUT to ``graph_store``)
     and verify the triple counts; credentials come from the environment
     (``QGRAPH_ENDPOINT_USER``/``QGRAPH_ENDPOINT_PASSWORD`` or ``QGRAPH_ENDPOINT_TOKEN``)."""
-    from qgraph.upload import Target, push_project
+    from qgraph.remote.push import Target, push_project
 
     return push_project(Target(endpoint, update_endpoint, graph_store, None), root)

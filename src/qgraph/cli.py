@@ -17,10 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.exports.FORMATS
-FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.jsonld.FRAMES
-STORES = ("oxigraph", "rdflib")  # = qgraph.store.BACKENDS
-VALIDATORS = ("fast", "pyshacl")  # = qgraph.validation.VALIDATORS
+EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.publish.exports.FORMATS
+FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.publish.jsonld.FRAMES
+STORES = ("oxigraph", "rdflib")  # = qgraph.corpus.store.BACKENDS
+VALIDATORS = ("fast", "pyshacl")  # = qgraph.checks.validation.VALIDATORS
 
 MAIN_HELP = """\
 qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which every fact
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return globals()[f"cmd_{args.command}"](args)
     except NonConformant as e:
-        from qgraph.report import format_text
+        from qgraph.checks.report import format_text
 
         sys.stdout.write(format_text(e.problems))
         print(f"qgraph: {e}", file=sys.stderr)
@@ -294,7 +294,7 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from qgraph import report
+    from qgraph.checks import report
     from qgraph.pipeline import check
 
     outcome = check(_root(args), validator=args.validator, progress=_progress(args))
@@ -320,10 +320,10 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from qgraph import catalogue
-    from qgraph.loading import load
-    from qgraph.output import render
-    from qgraph.store import open_store
+    from qgraph.ask import catalogue
+    from qgraph.corpus.loading import load
+    from qgraph.ask.output import render
+    from qgraph.corpus.store import open_store
 
     spec = args.query
     if spec == "-":
@@ -346,10 +346,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
-    from qgraph import catalogue, paths
-    from qgraph.loading import project_prefixes
-    from qgraph.output import render
-    from qgraph.remote import RemoteStore
+    from qgraph.ask import catalogue
+    from qgraph import project as paths
+    from qgraph.corpus.loading import project_prefixes
+    from qgraph.ask.output import render
+    from qgraph.remote.client import RemoteStore
 
     root = _path(_root(args) or paths.project_root())
     prefixes = project_prefixes()
@@ -360,7 +361,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from qgraph.upload import Target, push_project
+    from qgraph.remote.push import Target, push_project
 
     if args.timeout is not None and args.timeout <= 0:
         from qgraph.errors import QgraphError
@@ -372,8 +373,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    from qgraph import catalogue, paths
-
+    from qgraph.ask import catalogue
+    from qgraph import project as paths
     root = _root(args) or paths.project_root()
     entries = catalogue.entries(_path(root))
     if not entries:
@@ -407,8 +408,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from qgraph.api import stats
-    from qgraph.counts import format_text
-    from qgraph.jsonld import dumps
+    from qgraph.ask.counts import format_text
+    from qgraph.publish.jsonld import dumps
 
     s = stats(_root(args), args.store)
     sys.stdout.write(dumps(s.as_dict()) if args.format == "json" else format_text(s))
@@ -416,16 +417,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from qgraph import paths
-
+    from qgraph import project as paths
     root = _path(_root(args) or paths.project_root())
     if args.refresh or args.suggest:
-        from qgraph.refresh import Client, refresh, suggest
+        from qgraph.links.refresh import Client, refresh, suggest
 
         client = Client(endpoint=args.endpoint, timeout=args.timeout)
         (refresh if args.refresh else suggest)(root, client)
         return EXIT_OK
-    from qgraph.links import counts, rebuild
+    from qgraph.links.enrich import rebuild
+    from qgraph.links.tables import counts
 
     written = rebuild(root)
     per = ", ".join(f"{k} {n}" for k, n in counts(root).items())
@@ -436,7 +437,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from qgraph.errors import QgraphError
-    from qgraph.server import serve
+    from qgraph.web.server import serve
     from qgraph.web.pool import Limits
 
     if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+from qgraph.corpus.loading import paused_gc
 from qgraph.errors import NonConformant
-from qgraph.report import Problem, conforms, counts
+from qgraph.checks.report import Problem, conforms, counts
 
 
 @dataclass
@@ -39,9 +38,11 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
     """Load the project and run every check; never raises for non-conformance.
 
     ``progress``: called with one line as each step ends (what it did, how long it took)."""
-    from qgraph import catalogue, evidence, validation
-    from qgraph.loading import load
-    from qgraph.store import open_store
+    from qgraph.ask import catalogue
+    from qgraph.checks import evidence
+    from qgraph.checks import validation
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
 
     step = _Steps(progress or _quiet)
     with paused_gc():
@@ -84,7 +85,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
           progress: Progress | None = None) -> Outcome:
     """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
     if any check finds a violation. ``progress``: as for :func:`check`."""
-    from qgraph.exports import Exporter, write_atomically
+    from qgraph.publish.exports import Exporter, write_atomically
 
     outcome = check(root, validator=validator, progress=progress)
     if not outcome.conforms:
@@ -97,23 +98,9 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     return outcome
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a step that makes millions of objects and no
-    cycles worth collecting (loading a million triples took 40% longer with it on: it rescans
-    the growing lists each time it runs). Restored afterwards, also on error."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def summary(outcome: Outcome, out: Path | None = None) -> str:
     """The short text a build prints."""
-    from qgraph.counts import compute
+    from qgraph.ask.counts import compute
 
     s = compute(outcome.loaded, outcome.store)
     c = counts(outcome.problems)

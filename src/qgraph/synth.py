@@ -134,7 +134,7 @@ def find_fault_shapes(shapes_file: Path | None, ontology_files: list[Path] | Non
     """
     if shapes_file is None or not Path(shapes_file).exists():
         return {}, {k: "no shapes file" for k in FAULT_KINDS}
-    from qgraph import fastshacl  # lazy: rdflib only when shapes are read
+    from qgraph.checks import shacl as fastshacl  # lazy: rdflib only when shapes are read
 
     shapes = fastshacl.Shapes.from_files([Path(shapes_file)], ontology_files or [])
     found: dict[str, str] = {}
@@ -414,8 +414,7 @@ def generate(triples: int, seed: int = 0, out: Path | str | None = None,
     if triples <= 0:
         raise ValueError("triples must be positive")
     if shapes_file == "default":
-        from qgraph import paths
-
+        from qgraph import project as paths
         shapes_file = paths.SHAPES_FILE
         if ontology_files is None:
             ontology_files = [paths.ONTOLOGY_DIR / f for f in paths.ONTOLOGY_FILES
@@ -461,8 +460,7 @@ def generate(triples: int, seed: int = 0, out: Path | str | None = None,
         # make OUT a qgraph project: the ontology and shapes the faults were planted against
         import shutil
 
-        from qgraph import paths
-
+        from qgraph import project as paths
         (out_path / "ontology").mkdir(exist_ok=True)
         for name in (*paths.ONTOLOGY_FILES, "shapes.ttl"):
             src = paths.ONTOLOGY_DIR / name

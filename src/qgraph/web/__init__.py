@@ -12,5 +12,5 @@ One job per module:
 - :mod:`qgraph.web.endpoint`: the SPARQL 1.1 Protocol request rules;
 - :mod:`qgraph.web.explorer`: data behind the pages (search, entity, network, timeline, map);
 - :mod:`qgraph.web.pages`: HTML, every value escaped;
-- :mod:`qgraph.server`: the HTTP server and its routes.
+- :mod:`qgraph.web.server`: the HTTP server and its routes.
 """

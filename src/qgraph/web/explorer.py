@@ -1,7 +1,7 @@
 """The data behind the pages: search, an entity's description, the network, the timeline, the map.
 
 Every query here is fixed text; user input enters only as a bound value (pyoxigraph
-substitutions through :class:`qgraph.store.Store`), never pasted into SPARQL. The graph does not
+substitutions through :class:`qgraph.corpus.store.Store`), never pasted into SPARQL. The graph does not
 change while the server runs, so labels and the three pictures are computed once.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from qgraph.loading import GRAPH_NS, QGID, Loaded
-from qgraph.store import Store
+from qgraph.corpus.loading import GRAPH_NS, QGID, Loaded
+from qgraph.corpus.store import Store
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 QG = "https://w3id.org/qgraph/ontology#"
@@ -170,8 +170,7 @@ class Explorer:
     def entity(self, iri: str) -> Entity | None:
         from rdflib import Literal, URIRef
 
-        from qgraph import card
-
+        from qgraph.ask import card
         if not self.exists(iri):
             return None
         b = {"e": URIRef(iri)}
@@ -218,7 +217,7 @@ class Explorer:
         """The entity's triples both ways, with the blank nodes it points to (pyoxigraph triples)."""
         from rdflib import URIRef
 
-        from qgraph.terms import to_oxigraph
+        from qgraph.corpus.terms import to_oxigraph
         import pyoxigraph as ox
 
         rows = self.store.query("""CONSTRUCT { ?e ?p ?o . ?o ?bp ?bo . ?s ?q ?e } WHERE {
@@ -303,8 +302,7 @@ class Explorer:
         return sorted({q.graph_name.value for q in self.loaded.quads})
 
     def questions(self) -> list[dict[str, Any]]:
-        from qgraph import catalogue
-
+        from qgraph.ask import catalogue
         return [{"name": e.name, "summary": e.summary, "query": e.text,
                  "params": [{"name": n, "about": a} for n, a in e.params]}
                 for e in catalogue.entries(self.loaded.root)]

@@ -9,7 +9,7 @@ The query is *parsed* (rdflib's SPARQL 1.1 parser) and the parse tree inspected:
   name only the graph's own named graphs (403 otherwise).
 
 A keyword scan over the query with strings, IRIs and comments removed
-(:func:`qgraph.store.refuse_remote`) is kept as a second line for ``SERVICE``.
+(:func:`qgraph.corpus.store.refuse_remote`) is kept as a second line for ``SERVICE``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     from qgraph.errors import QgraphError
-    from qgraph.store import refuse_remote
+    from qgraph.corpus.store import refuse_remote
 
     allowed = set(allowed_graphs)
     try:

@@ -139,7 +139,7 @@ def _child() -> None:
 
     store = ox.Store()
     store.load(nquads, format=ox.RdfFormat.N_QUADS)
-    # the default graph is the merge of all graphs, as in qgraph.store.OxigraphStore
+    # the default graph is the merge of all graphs, as in qgraph.corpus.store.OxigraphStore
     store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                   for q in store.quads_for_pattern(None, None, None, None)])
     del nquads

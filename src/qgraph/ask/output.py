@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qgraph.store import Result
+from qgraph.corpus.store import Result
 
 
 def render(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
@@ -14,11 +14,11 @@ def render(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
         return ("true" if result.boolean else "false") + "\n"
     if fmt == "csv":
-        from qgraph.catalogue import to_csv
+        from qgraph.ask.catalogue import to_csv
 
         return to_csv(result)
     if fmt == "tsv":
-        from qgraph.catalogue import to_csv
+        from qgraph.ask.catalogue import to_csv
 
         return to_csv(result, sep="\t")
     if fmt == "json":
@@ -27,7 +27,7 @@ def render(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
 
 
 def table(result: Result, prefixes: dict[str, str]) -> str:
-    from qgraph.terms import display
+    from qgraph.corpus.terms import display
 
     cells = [[display(t, prefixes) for t in row] for row in result.rows]
     head = list(result.vars)

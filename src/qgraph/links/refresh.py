@@ -11,7 +11,7 @@ The client (:class:`Client`) is polite and strict:
   complete JSON with ``head.vars`` and ``results.bindings``; a truncated body, an HTML error
   page or a 200 with ``text/plain`` is a :class:`~qgraph.errors.QgraphError`, not data.
 
-A refresh re-runs the verification and enrichment queries (:data:`qgraph.enrich.QUERIES`) in
+A refresh re-runs the verification and enrichment queries (:data:`qgraph.links.enrich.QUERIES`) in
 batches with ``VALUES``, prints progress on stderr, reports what changed (new, changed,
 vanished, redirected) and writes the cache and the two graphs atomically: when anything fails,
 the previous files stay byte-identical.
@@ -29,7 +29,7 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from qgraph.enrich import DEFAULT_ENDPOINT, REALMS, values
+from qgraph.links.enrich import DEFAULT_ENDPOINT, REALMS, values
 from qgraph.errors import QgraphError
 
 USER_AGENT = ("qgraph/0.1.0 (quantum-diplomacy knowledge graph; https://w3id.org/qgraph; "
@@ -194,7 +194,7 @@ class Change:
 
 def fetch(client: Client, root: Path, cache: dict[str, Any], today: str) -> tuple[dict[str, Any], list[Change]]:
     """Ask the endpoint; return the new cache and what changed against ``cache``."""
-    from qgraph.enrich import wikidata_links
+    from qgraph.links.enrich import wikidata_links
 
     qids, labels = wikidata_links(root)
     by_qid = {q: s for s, q in qids.items()}
@@ -304,8 +304,8 @@ def _show(v: tuple) -> str:
 
 def refresh(root: Path, client: Client, today: str | None = None, out: TextIO = sys.stdout) -> list[Change]:
     """Refresh the cache from ``client.endpoint``; write cache and graphs only if all went well."""
-    from qgraph.enrich import CACHE, dumps_cache, load_cache
-    from qgraph.links import rebuild
+    from qgraph.links.enrich import CACHE, dumps_cache, load_cache
+    from qgraph.links.enrich import rebuild
 
     cache_path = root / "data" / "links" / CACHE
     cache = load_cache(cache_path, f"data/links/{CACHE}")
@@ -322,11 +322,11 @@ def refresh(root: Path, client: Client, today: str | None = None, out: TextIO = 
 def suggest(root: Path, client: Client, today: str | None = None, out: TextIO = sys.stdout) -> Path:
     """Propose Wikidata candidates, by English label, for linkable entities without a Wikidata
     link; write them to ``data/links/candidates.sssom.tsv`` for review (never into a graph)."""
-    from qgraph.enrich import wikidata_links
-    from qgraph.exports import write_atomically
-    from qgraph.links import COLUMNS, read_table
+    from qgraph.links.enrich import wikidata_links
+    from qgraph.publish.exports import write_atomically
+    from qgraph.links.tables import COLUMNS, read_table
 
-    from qgraph.loading import load
+    from qgraph.corpus.loading import load
 
     qids, _ = wikidata_links(root)
     _, rejected = read_table(root / "data" / "links" / "rejected.sssom.tsv")
@@ -371,7 +371,7 @@ def suggest(root: Path, client: Client, today: str | None = None, out: TextIO = 
 
 def _linkable(loaded: Any) -> dict[str, str]:
     """``qgid:x`` → English label of the entities worth linking (agents, places, people, offices)."""
-    from qgraph.loading import ENRICHMENT_GRAPH, LINKS_GRAPH
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH, LINKS_GRAPH
 
     classes = ("Nation", "Government", "Forum", "InternationalOrganization", "GovernmentDepartment",
                "ResearchInstitute", "InnovationAccelerator", "Facility", "Person", "City", "Venue", "Office")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from qgraph.loading import GRAPH_NS, ONTOLOGY_GRAPH, QG, QGID, Loaded
+from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, QG, QGID, Loaded
 
 
 @dataclass
@@ -59,8 +59,8 @@ _EVIDENCE = """SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?sel) AS ?sels)
 
 
 def compute(loaded: Loaded, store: Any) -> Stats:
-    """Counts over ``store`` (any backend of :mod:`qgraph.store`) holding ``loaded``."""
-    from qgraph.terms import display
+    """Counts over ``store`` (any backend of :mod:`qgraph.corpus.store`) holding ``loaded``."""
+    from qgraph.corpus.terms import display
 
     def pairs(q: str) -> dict[str, int]:
         res = store.query(q)

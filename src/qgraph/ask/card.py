@@ -11,8 +11,8 @@ import textwrap
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.loading import GRAPH_NS, Loaded
-from qgraph.store import Store
+from qgraph.corpus.loading import GRAPH_NS, Loaded
+from qgraph.corpus.store import Store
 
 _LABEL_PROPS = "rdfs:label skos:altLabel skos:prefLabel foaf:name dcterms:title"
 _BY_LABEL = f"""SELECT DISTINCT ?s ?needle WHERE {{
@@ -35,7 +35,7 @@ def resolve(loaded: Loaded, store: Store, entity: str) -> Any:
     """The IRI (rdflib ``URIRef``) of ``entity``; a clear error if it is unknown or ambiguous."""
     from rdflib import Literal, URIRef
 
-    from qgraph.terms import display, expand
+    from qgraph.corpus.terms import display, expand
 
     iri = expand(entity.strip(), loaded.prefixes)
     if iri is not None:
@@ -59,7 +59,7 @@ def card(loaded: Loaded, store: Store, entity: str) -> str:
     """The entity card as text."""
     from rdflib import Literal, URIRef
 
-    from qgraph.terms import display
+    from qgraph.corpus.terms import display
 
     node = resolve(loaded, store, entity)
 

@@ -173,28 +173,3 @@ def counts(root: Path) -> dict[str, int]:
     for r in rows:
         out[r.object_source] = out.get(r.object_source, 0) + 1
     return dict(sorted(out.items()))
-
-
-def rebuild(root: Path, cache_text: str | None = None) -> list[Path]:
-    """Write ``links.ttl`` and ``enrichment.ttl`` (and, when given, the new cache text) into
-    ``data/links/``, all or nothing (see :func:`qgraph.exports.write_atomically`)."""
-    from qgraph import enrich
-    from qgraph.exports import write_atomically
-
-    folder = root / "data" / "links"
-    links_text = turtle(graph_triples(root))
-    if cache_text is None:
-        enrichment_text = enrich.build(root)
-    else:
-        import json
-
-        data = json.loads(cache_text)
-        enrichment_text = turtle(enrich.graph_triples(data, root), enrich.HEADER)
-
-    def writer(text: str):
-        return lambda fh: fh.write(text.encode("utf-8"))
-
-    jobs = {folder / LINKS_TTL: writer(links_text), folder / enrich.ENRICHMENT_TTL: writer(enrichment_text)}
-    if cache_text is not None:
-        jobs[folder / enrich.CACHE] = writer(cache_text)
-    return write_atomically(jobs)

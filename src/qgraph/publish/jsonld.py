@@ -14,7 +14,7 @@ compaction took 194 s of a 255 s build of a 100k-triple graph). Two implementati
 * the reference, readable one: :func:`expanded_nodes` (what PyLD's ``from_rdf`` gives),
   :func:`frame` (the framed tree in expanded form) and :func:`compact_document`;
 * the one a build uses, :class:`Writer`: compacted nodes straight from pyoxigraph quads sorted
-  by :func:`qgraph.exports.Exporter` (no expanded form kept, IRIs compacted once), framed views
+  by :func:`qgraph.publish.exports.Exporter` (no expanded form kept, IRIs compacted once), framed views
   built from an index of compacted nodes, every document streamed node by node as JSON.
 
 The tests hold both to PyLD's compaction of the expanded documents, byte for byte. PyLD never

@@ -455,7 +455,7 @@ class Shapes:
             if p == RDF_TYPE or not p.startswith(SH) or p in _NON_VALIDATING:
                 continue
             if p not in _SUPPORTED:
-                raise Unsupported(f"{p} in shape {key}: not translated by qgraph.fastshacl")
+                raise Unsupported(f"{p} in shape {key}: not translated by qgraph.checks.shacl")
             local = p[len(SH):]
             comp = SH + local[0].upper() + local[1:] + "ConstraintComponent"
             values = f"?this {path} ?v ." if path else "BIND(?this AS ?v)"
@@ -886,7 +886,7 @@ def _is_literal(term) -> bool:
 # --------------------------------------------------------------------------------------------
 
 def pyshacl_results(data_graph, shapes_graph) -> list[Result]:
-    """Validate with pySHACL as ``qgraph.validation`` does (no inference, SHACL-AF on) and return
+    """Validate with pySHACL as ``qgraph.checks.validation`` does (no inference, SHACL-AF on) and return
     its results as :class:`Result` (shape keys from :func:`shape_key`, paths as SPARQL text)."""
     import pyshacl
     from rdflib import BNode, URIRef

@@ -35,7 +35,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from qgraph.errors import QgraphError
 from qgraph.web.pool import Limits
 
-STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml"}
 MAX_BODY = 256 * 1024  # bytes of a POST body (413 beyond)
@@ -65,8 +64,8 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     """Load the project at ``root``, start the query workers and warm the pages' data."""
     import pyoxigraph as ox
 
-    from qgraph.loading import load
-    from qgraph.store import open_store
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
     from qgraph.web.explorer import Explorer
     from qgraph.web.pool import Pool
 
@@ -81,8 +80,12 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     except BaseException:
         pool.close()
         raise
-    static = {p.name: (p.read_bytes(), STATIC_TYPES.get(p.suffix, "application/octet-stream"))
-              for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in STATIC_TYPES}
+    from importlib.resources import files
+
+    folder = files("qgraph.web") / "static"  # package data of the wheel
+    static = {p.name: (p.read_bytes(), STATIC_TYPES.get(Path(p.name).suffix, "application/octet-stream"))
+              for p in sorted(folder.iterdir(), key=lambda p: p.name)
+              if p.is_file() and Path(p.name).suffix in STATIC_TYPES}
     return App(loaded, explorer, pool, static, quiet)
 
 
@@ -221,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             q = (params.get("q") or [""])[0]
             return self._html(pages.search_page(x, q, x.search(q)))
         if path.startswith("/id/"):
-            from qgraph.loading import QGID
+            from qgraph.corpus.loading import QGID
 
             return self._entity(QGID + unquote(path[len("/id/"):]), params)
         if path == "/resource":

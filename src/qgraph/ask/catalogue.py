@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.store import Result, Store, strip_query
+from qgraph.corpus.store import Result, Store, strip_query
 
 _PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)\s*(?:[—–:-]+\s*)?(.*)$")
 
@@ -88,7 +88,7 @@ def query_variables(text: str) -> set[str]:
 
 def bind(text: str, params: dict[str, str] | None, prefixes: dict[str, str]) -> dict[str, Any]:
     """Parameters as rdflib terms, each checked to be a variable of the query."""
-    from qgraph.terms import parse_term
+    from qgraph.corpus.terms import parse_term
 
     out: dict[str, Any] = {}
     names = query_variables(text)
@@ -166,7 +166,7 @@ def compare(result: Result, entry: Entry) -> list[str]:
 def to_csv(result: Result, sep: str = ",") -> str:
     buf = io.StringIO()
     if sep == "\t":
-        from qgraph.terms import to_oxigraph
+        from qgraph.corpus.terms import to_oxigraph
 
         buf.write("\t".join(f"?{v}" for v in result.vars) + "\n")
         for row in result.rows:
@@ -179,12 +179,12 @@ def to_csv(result: Result, sep: str = ",") -> str:
 
 
 def run_checks(loaded: Any, store: Store) -> list:
-    """Every ``*-violation.rq`` check as :class:`~qgraph.report.Problem` rows (none: all pass)."""
+    """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass)."""
     from rdflib import URIRef
 
-    from qgraph.report import Problem
-    from qgraph.terms import display
-    from qgraph.validation import where
+    from qgraph.checks.report import Problem
+    from qgraph.corpus.terms import display
+    from qgraph.checks.validation import where
 
     problems = []
     for entry in checks(loaded.root):

@@ -148,7 +148,7 @@ def dumps_cache(data: dict[str, Any]) -> str:
 
 def wikidata_links(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     """``qgid:x`` → QID and ``qgid:x`` → label, from the accepted table's Wikidata rows."""
-    from qgraph.links import ACCEPTED, read_table
+    from qgraph.links.tables import ACCEPTED, read_table
 
     _, rows = read_table(root / "data" / "links" / ACCEPTED, f"data/links/{ACCEPTED}")
     qids, labels = {}, {}
@@ -277,8 +277,33 @@ def graph_triples(data: dict[str, Any], root: Path) -> list[tuple]:
 
 def build(root: Path, cache: Path | None = None) -> str:
     """The Turtle text of the enrichment graph."""
-    from qgraph.links import turtle
+    from qgraph.links.tables import turtle
 
     path = cache or root / "data" / "links" / CACHE
     data = load_cache(path, f"data/links/{CACHE}" if cache is None else str(cache))
     return turtle(graph_triples(data, root), HEADER)
+
+
+def rebuild(root: Path, cache_text: str | None = None) -> list[Path]:
+    """Write ``links.ttl`` and ``enrichment.ttl`` (and, when given, the new cache text) into
+    ``data/links/``, all or nothing (see :func:`qgraph.publish.exports.write_atomically`)."""
+    from qgraph.links import tables
+    from qgraph.publish.exports import write_atomically
+
+    folder = root / "data" / "links"
+    links_text = tables.turtle(tables.graph_triples(root))
+    if cache_text is None:
+        enrichment_text = build(root)
+    else:
+        import json
+
+        data = json.loads(cache_text)
+        enrichment_text = tables.turtle(graph_triples(data, root), HEADER)
+
+    def writer(text: str):
+        return lambda fh: fh.write(text.encode("utf-8"))
+
+    jobs = {folder / tables.LINKS_TTL: writer(links_text), folder / ENRICHMENT_TTL: writer(enrichment_text)}
+    if cache_text is not None:
+        jobs[folder / CACHE] = writer(cache_text)
+    return write_atomically(jobs)

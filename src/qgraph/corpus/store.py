@@ -89,7 +89,7 @@ class OxigraphStore(Store):
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
         import pyoxigraph as ox
 
-        from qgraph.terms import to_oxigraph, to_rdflib
+        from qgraph.corpus.terms import to_oxigraph, to_rdflib
 
         refuse_remote(text)
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
@@ -142,13 +142,13 @@ class RdflibStore(Store):
 
 
 def open_store(loaded: Any, backend: str = DEFAULT_BACKEND, validated: Any = None) -> Store:
-    """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.loading.Loaded`).
+    """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.corpus.loading.Loaded`).
 
-    ``validated``: the pyoxigraph Store the fast validator ran on (:func:`qgraph.validation.fast`;
+    ``validated``: the pyoxigraph Store the fast validator ran on (:func:`qgraph.checks.validation.fast`;
     every graph but the enrichment), completed here rather than loaded a second time."""
     if backend == "oxigraph":
         if validated is not None:
-            from qgraph.loading import ENRICHMENT_GRAPH
+            from qgraph.corpus.loading import ENRICHMENT_GRAPH
 
             missing = [q for f in loaded.file_for_graph(ENRICHMENT_GRAPH) for q in loaded.quads_of(f)]
             return OxigraphStore(loaded.quads, loaded.prefixes, validated, missing)

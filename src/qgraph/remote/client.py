@@ -1,7 +1,7 @@
 """Talking to an external SPARQL 1.1 store: credentials, HTTP errors, and remote queries.
 
 :class:`RemoteStore` runs a query at a SPARQL endpoint through SPARQLWrapper (explicit timeout,
-a descriptive User-Agent, POST) and returns the same :class:`~qgraph.store.Result` of rdflib
+a descriptive User-Agent, POST) and returns the same :class:`~qgraph.corpus.store.Result` of rdflib
 terms as the embedded stores, so ``--format`` and the catalogue comparison work unchanged.
 
 Parameters are never pasted into the query: each value is serialised as an RDF term (its
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.store import Result, Store, strip_query
+from qgraph.corpus.store import Result, Store, strip_query
 
 USER_AGENT = "qgraph/0.1.0 (SPARQL client of the qgraph knowledge graph; https://w3id.org/qgraph)"
 DEFAULT_TIMEOUT = 60.0
@@ -185,7 +185,7 @@ def _serialise(term: Any) -> str:
     """The N-Triples form of an rdflib term, refused if a store could read it differently."""
     from rdflib import BNode, Literal, URIRef
 
-    from qgraph.terms import to_oxigraph
+    from qgraph.corpus.terms import to_oxigraph
 
     if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
         raise QgraphError(f"cannot bind {term!r}: only IRIs and literals can be parameters")

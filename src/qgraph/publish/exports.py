@@ -8,7 +8,7 @@ agreement, meeting, forum or person with what belongs to it.
 
 Everything is written straight from the parsed pyoxigraph quads (``Loaded.quads``): sorted once
 by their N-Quads text, serialised by pyoxigraph (N-Triples, N-Quads, Turtle, TriG: literals keep
-their lexical form) or compacted by :class:`qgraph.jsonld.Writer` and streamed as JSON. Turtle
+their lexical form) or compacted by :class:`qgraph.publish.jsonld.Writer` and streamed as JSON. Turtle
 and TriG list the triples in that sorted order (TriG graph by graph, in name order) with the
 project's prefixes.
 
@@ -29,15 +29,14 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from qgraph.errors import QgraphError
-from qgraph.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded
-from qgraph.pipeline import paused_gc
+from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded, paused_gc
 
 FORMATS = {
     "turtle": "qgraph.ttl",
     "ntriples": "qgraph.nt",
     "nquads": "qgraph.nq",
     "trig": "qgraph.trig",
-    "jsonld": "qgraph.jsonld",
+    "jsonld": "qgraph.publish.jsonld",
 }
 CONTEXT_FILE = "context.jsonld"
 _CHUNK = 4096  # lines per write
@@ -53,8 +52,8 @@ def _no_gc(fn: Callable) -> Callable:
 
 
 def _reverse_links() -> set[str]:
-    """Every property a framed view nests in reverse (qgraph.jsonld.FRAMES)."""
-    from qgraph.jsonld import FRAMES
+    """Every property a framed view nests in reverse (qgraph.publish.jsonld.FRAMES)."""
+    from qgraph.publish.jsonld import FRAMES
 
     return {p for _, reverse in FRAMES.values() for p in reverse.values()}
 
@@ -114,7 +113,7 @@ def _canonical(quads: list[Any], tag: str) -> list[Any]:
     from rdflib import BNode, Graph
     from rdflib.compare import to_canonical_graph
 
-    from qgraph.terms import to_oxigraph, to_rdflib
+    from qgraph.corpus.terms import to_oxigraph, to_rdflib
 
     g = Graph()
     for q in quads:
@@ -242,7 +241,7 @@ class Exporter:
 
     @cached_property
     def context(self) -> dict[str, Any]:
-        from qgraph.jsonld import make_context
+        from qgraph.publish.jsonld import make_context
 
         return make_context(self.ontology, self.loaded.prefixes)
 
@@ -277,7 +276,7 @@ class Exporter:
 
     @_no_gc
     def write_jsonld(self, fh: IO[bytes]) -> None:
-        from qgraph.jsonld import Index, Writer
+        from qgraph.publish.jsonld import Index, Writer
 
         s = self._sorted
         graphs = ((name, s.graph(name)) for name in self.graph_names)
@@ -303,12 +302,12 @@ class Exporter:
         return (s.quads[i] for start, end in s.shared for i in range(start, end) if i not in s.repeated)
 
     def write_context(self, fh: IO[bytes]) -> None:
-        from qgraph.jsonld import context_document
+        from qgraph.publish.jsonld import context_document
 
         fh.write(context_document(self.context).encode("utf-8"))
 
     def framed_writer(self, view: str) -> Callable[[IO[bytes]], None]:
-        from qgraph.jsonld import FRAMES
+        from qgraph.publish.jsonld import FRAMES
 
         if view not in FRAMES:
             raise QgraphError(f"unknown frame {view!r} (choose from {', '.join(sorted(FRAMES))})")
@@ -336,9 +335,9 @@ class Exporter:
 
     @cached_property
     def _framing(self) -> tuple[Any, Any]:
-        """The JSON-LD writer and the :class:`qgraph.jsonld.Index` of the union graph, shared by
+        """The JSON-LD writer and the :class:`qgraph.publish.jsonld.Index` of the union graph, shared by
         the framed views (dropped once every view asked for is written)."""
-        from qgraph.jsonld import Writer
+        from qgraph.publish.jsonld import Writer
 
         writer = Writer(self.context)
         return writer, writer.index(self._sorted.union(), _reverse_links())
@@ -368,7 +367,7 @@ class Exporter:
 
     def jobs(self, out: Path) -> dict[Path, Callable[[IO[bytes]], None]]:
         """Every file a build writes into ``out``."""
-        from qgraph.jsonld import FRAMES
+        from qgraph.publish.jsonld import FRAMES
 
         jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items()}
         jobs[out / CONTEXT_FILE] = self.write_context

@@ -2,7 +2,7 @@
 
 Two validators give the same problems (tests/test_validation.py holds them to it):
 
-- ``fast`` (the default): :mod:`qgraph.fastshacl`, the SHACL Core constraints of the shapes
+- ``fast`` (the default): :mod:`qgraph.checks.shacl`, the SHACL Core constraints of the shapes
   translated to SPARQL on pyoxigraph;
 - ``pyshacl``: pySHACL, the reference.
 
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.loading import Loaded, parse_file
-from qgraph.report import Problem, locate, locate_quote, node_tokens
+from qgraph.corpus.loading import Loaded, parse_file
+from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
 
 SH = "http://www.w3.org/ns/shacl#"
 OA = "http://www.w3.org/ns/oa#"
@@ -28,7 +28,7 @@ def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
     """The shapes graph as an rdflib ``Graph`` (syntax errors → ``rel:line: …``)."""
     from rdflib import Graph
 
-    from qgraph.terms import to_rdflib
+    from qgraph.corpus.terms import to_rdflib
 
     if not path.is_file():
         raise QgraphError(f"{rel}: missing (the SHACL shapes)")
@@ -84,7 +84,7 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
 
 
 def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[Problem]:
-    """Validate with :mod:`qgraph.fastshacl` on a pyoxigraph store of the same union graph.
+    """Validate with :mod:`qgraph.checks.shacl` on a pyoxigraph store of the same union graph.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
     graphs, so that the build's query store need not load them again); default a new one."""
@@ -92,12 +92,12 @@ def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
 
-    from qgraph import fastshacl
-    from qgraph.terms import display
+    from qgraph.checks import shacl as fastshacl
+    from qgraph.corpus.terms import display
 
     shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
     shapes_graph, shape_prefixes = load_shapes(shapes, _rel(shapes, loaded.root))
-    from qgraph.loading import ENRICHMENT_GRAPH
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH
 
     quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if store is None:
@@ -137,7 +137,7 @@ def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[
 def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: dict[str, str]) -> Problem:
     from rdflib import BNode, URIRef
 
-    from qgraph.terms import display
+    from qgraph.corpus.terms import display
 
     def one(p: str) -> Any:
         return results.value(r, URIRef(SH + p))
@@ -169,7 +169,7 @@ def _fast_shape_name(key: str, prefixes: dict[str, str]) -> str:
     ``<parent node shape>/<path>`` (fastshacl's key is ``parent-IRI/<path-IRI>``)."""
     from rdflib import URIRef
 
-    from qgraph.terms import display
+    from qgraph.corpus.terms import display
 
     if key.endswith(">") and "/<" in key:
         parent, path = key.rsplit("/<", 1)
@@ -188,7 +188,7 @@ def where(loaded: Loaded, focus: Any, path: Any = None, value: Any = None) -> tu
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
 
-    from qgraph.terms import to_oxigraph
+    from qgraph.corpus.terms import to_oxigraph
 
     if focus is None:
         return None, None

@@ -21,7 +21,7 @@ exports give it (``_:<label>`` in ``dist/qgraph.nq``), so a graph pushed twice i
 not merely isomorphic, and can be compared triple by triple. ``skolemise=False`` sends blank
 nodes, which the store renames on every push.
 
-Credentials: see :func:`qgraph.remote.credentials` (environment only; never printed).
+Credentials: see :func:`qgraph.remote.client.credentials` (environment only; never printed).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from qgraph.errors import QgraphError
-from qgraph.loading import GRAPH_NS
-from qgraph.remote import (
+from qgraph.corpus.loading import GRAPH_NS
+from qgraph.remote.client import (
     USER_AGENT,
     Credentials,
     RemoteStore,
@@ -129,11 +129,11 @@ def short_name(graph: str) -> str:
 def graph_payloads(loaded: Any, skolemise: bool = True) -> dict[str, list[str]]:
     """Graph IRI → its triples as sorted N-Triples lines, graphs in name order.
 
-    The triples are the build's (:attr:`qgraph.exports.Exporter.graphs`, with content-derived
+    The triples are the build's (:attr:`qgraph.publish.exports.Exporter.graphs`, with content-derived
     blank-node labels), so this is exactly what ``qgraph build`` writes into ``qgraph.nq``."""
     import pyoxigraph as ox
 
-    from qgraph.exports import Exporter
+    from qgraph.publish.exports import Exporter
 
     def term(t: Any) -> Any:
         if skolemise and type(t) is ox.BlankNode:
@@ -263,7 +263,7 @@ def push_project(target: Target, root: Any = None, skolemise: bool = True, check
     if check:
         from qgraph.errors import NonConformant
         from qgraph.pipeline import check as run_checks
-        from qgraph.report import counts
+        from qgraph.checks.report import counts
 
         outcome = run_checks(root)
         if not outcome.conforms:
@@ -271,7 +271,7 @@ def push_project(target: Target, root: Any = None, skolemise: bool = True, check
             raise NonConformant(f"the data does not conform: {n} violation(s); nothing pushed", outcome.problems)
         loaded = outcome.loaded
     else:
-        from qgraph.loading import load
+        from qgraph.corpus.loading import load
 
         loaded = load(root)
     return push(loaded, target, skolemise, log)

@@ -131,7 +131,7 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF, XSD
 
-    from qgraph.terms import expand
+    from qgraph.corpus.terms import expand
 
     SH = Namespace("http://www.w3.org/ns/shacl#")
     g = Graph(bind_namespaces="none")

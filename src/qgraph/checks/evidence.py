@@ -7,7 +7,7 @@ For each data file ``data/<stem>.ttl`` (its own named graph):
 - every evidence node (typed ``qg:Evidence`` or the object of ``qg:evidence``) is described in
   the file, has that document as its one ``oa:hasSource``, and has at least one
   ``oa:TextQuoteSelector`` whose ``oa:exact`` (with ``oa:prefix``/``oa:suffix``) picks exactly
-  one place in the source text (:func:`qgraph.quotes.find_quote`);
+  one place in the source text (:func:`qgraph.checks.quotes.find_quote`);
 - every ``qgid:`` node the file describes, other than evidence nodes and SKOS concepts,
   carries ``qg:evidence`` in that file.
 """
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from qgraph.loading import QG, QGID, Loaded, SourceFile
-from qgraph.quotes import describe_matches
-from qgraph.report import Problem, locate, locate_quote, node_tokens
+from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
+from qgraph.checks.quotes import describe_matches
+from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
 
 OA = "http://www.w3.org/ns/oa#"
 DCT = "http://purl.org/dc/terms/"
@@ -60,7 +60,7 @@ class _Graph:
 def _graphs(loaded: Loaded) -> dict[str, _Graph]:
     """The data files' and the ontology's graphs (what the check reads), each from its files'
     slice of the quads."""
-    from qgraph.loading import ONTOLOGY_GRAPH
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
 
     graphs: dict[str, _Graph] = {}
     for f in loaded.files:
@@ -77,7 +77,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
     """Run the evidence check over every data file of ``loaded``."""
     import pyoxigraph as ox
 
-    from qgraph.terms import to_rdflib
+    from qgraph.corpus.terms import to_rdflib
 
     summary = EvidenceSummary()
     graphs = _graphs(loaded)
@@ -167,7 +167,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
 
 
 def _name(short: Any, term: Any) -> str:
-    from qgraph.terms import to_rdflib
+    from qgraph.corpus.terms import to_rdflib
 
     return short(to_rdflib(term))
 
@@ -185,7 +185,7 @@ def _clip(s: str, n: int = 70) -> str:
 def _skos_concepts(graphs: dict[str, _Graph]) -> set:
     import pyoxigraph as ox
 
-    from qgraph.loading import ONTOLOGY_GRAPH
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
 
     g = graphs.get(ONTOLOGY_GRAPH, _Graph())
     out: set = set()
@@ -195,7 +195,7 @@ def _skos_concepts(graphs: dict[str, _Graph]) -> set:
 
 
 def _shortener(loaded: Loaded, f: SourceFile):
-    from qgraph.terms import display
+    from qgraph.corpus.terms import display
 
     prefixes = {**loaded.prefixes, **f.prefixes}
     return lambda t: display(t, prefixes)
