@@ -45,11 +45,11 @@ def main() -> int:
 
     from qgraph.ask import catalogue
 
-    from qgraph import project as paths
+    from qgraph import project as paths  # noqa
     from qgraph.web.server import Running
     from qgraph.web.pool import Limits
 
-    root = args.root or paths.project_root()
+    root = args.root or paths.Project.at().root
     entries = catalogue.entries(Path(root))
     if not entries:
         print(f"{root}/queries: no catalogue queries", file=sys.stderr)

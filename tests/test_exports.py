@@ -153,7 +153,7 @@ def test_determinism_across_processes(tmp_path, cli_env):
         out = tmp_path / f"out{seed}"
         env = dict(cli_env, PYTHONHASHSEED=seed)
         r = subprocess.run([sys.executable, "-m", "qgraph", "build", "--out", str(out)], env=env,
-                           capture_output=True, text=True, cwd=tmp_path)
+                           capture_output=True, text=True, cwd=PROJECT / "data")  # found upwards
         assert r.returncode == 0, r.stderr
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())

@@ -21,7 +21,7 @@ from qgraph import synth
 
 from qgraph.checks import shacl as fastshacl
 
-from qgraph import project as paths
+import repo as paths
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, load
 
 SHAPES = paths.ONTOLOGY_DIR / "shapes.ttl"

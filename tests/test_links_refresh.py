@@ -45,6 +45,7 @@ def _free_port() -> int:
 def project(tmp_path: Path) -> Path:
     for d in ("ontology", "data"):
         shutil.copytree(ROOT / d, tmp_path / d)
+    shutil.copyfile(ROOT / "qgraph.toml", tmp_path / "qgraph.toml")
     assert (tmp_path / "data" / "links" / "enrichment-cache.json").is_file()
     return tmp_path
 

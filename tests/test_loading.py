@@ -48,9 +48,18 @@ def test_missing_ontology_file(fixture_root: Path):
         load(fixture_root)
 
 
-def test_no_data_files(fixture_root: Path):
+def test_no_data_files_is_an_empty_corpus(fixture_root: Path):
+    """A new corpus (``qgraph init``) has no documents yet: it loads, with the ontology only."""
     (fixture_root / "data" / "tiny-doc.ttl").unlink()
-    with pytest.raises(QgraphError, match="no data files"):
+    loaded = load(fixture_root)
+    assert loaded.documents == [] and loaded.quads
+
+
+def test_no_data_folder(fixture_root: Path):
+    import shutil
+
+    shutil.rmtree(fixture_root / "data")
+    with pytest.raises(QgraphError, match="data: no such folder"):
         load(fixture_root)
 
 

@@ -12,7 +12,7 @@ from rdflib import URIRef
 
 from qgraph import namespaces
 
-from qgraph import project as paths
+import repo as paths
 QG_IRI = "https://w3id.org/qgraph/ontology#"
 
 

@@ -17,7 +17,7 @@ import rdflib
 from rdflib import Literal, URIRef
 import rdflib.namespace as ns
 
-from qgraph import project as paths
+import repo as paths
 ONTOLOGY_IRI = URIRef("https://w3id.org/qgraph/ontology")
 QG = "https://w3id.org/qgraph/ontology#"
 QGID = "https://w3id.org/qgraph/id/"

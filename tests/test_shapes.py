@@ -20,7 +20,7 @@ import rdflib
 import rdflib.namespace as ns
 from rdflib import URIRef
 
-from qgraph import project as paths
+import repo as paths
 QGSH = "https://w3id.org/qgraph/shapes#"
 VALID = sorted((paths.FIXTURES_DIR / "valid").glob("*.ttl"))
 INVALID = sorted((paths.FIXTURES_DIR / "invalid").glob("*.ttl"))

@@ -14,9 +14,10 @@ import sys
 
 import pytest
 
+import qgraph
 from qgraph import _help, cli
 
-from qgraph import project as paths
+import repo as paths
 def _load_generator():
     spec = importlib.util.spec_from_file_location("gen_help", paths.ROOT / "scripts" / "gen_help.py")
     module = importlib.util.module_from_spec(spec)
@@ -69,7 +70,7 @@ def test_fast_answer_is_what_argparse_prints(argv, capsys, monkeypatch):
 def test_help_says_what_it_should(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", str(_help.COLUMNS))
     code, out, err = _run_main(("--version",), capsys)
-    assert (code, out, err) == (0, "qgraph 0.1.0\n", "")
+    assert (code, out, err) == (0, f"qgraph {qgraph.__version__}\n", "")
     code, out, err = _run_main(("push", "--help"), capsys)
     assert code == 0 and out.startswith("usage: qgraph push ") and "--graph-store URL" in out
     code, out, err = _run_main((), capsys)

@@ -14,7 +14,7 @@ from qgraph import synth
 
 from qgraph.checks import evidence
 
-from qgraph import project as paths
+import repo as paths
 from qgraph.corpus.loading import load
 from qgraph.checks.quotes import find_quote
 

@@ -32,6 +32,7 @@ def test_real_project_same_problems_and_no_violation():
 def planted(tmp_path: Path) -> Path:
     for part in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / part, tmp_path / part)
+    shutil.copyfile(ROOT / "qgraph.toml", tmp_path / "qgraph.toml")
     f = tmp_path / QDG
     text = f.read_text(encoding="utf-8")
     edits = [

@@ -1,7 +1,7 @@
 """qgraph: a knowledge graph of quantum diplomacy, every fact traced to its passage.
 
 The functions below are what the ``qgraph`` command runs. Each reads the project at ``root``
-(default: the checkout, or ``$QGRAPH_ROOT``). Nothing heavy is imported until one is called.
+(default: ``$QGRAPH_ROOT``, else the nearest folder upwards holding ``qgraph.toml``). Nothing heavy is imported until one is called.
 
 >>> import qgraph
 >>> result = qgraph.query("SELECT ?name WHERE { qgid:denmark a qg:Nation ; rdfs:label ?name }")
@@ -16,15 +16,15 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 
 __version__ = "0.1.0"
-__all__ = ["load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]
+__all__ = ["init", "load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qgraph.api import build, export, load, push, query, show, stats, validate
+    from qgraph.api import build, export, init, load, push, query, show, stats, validate
     from qgraph.errors import NonConformant, QgraphError
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("load", "validate", "build", "query", "export", "show", "stats", "push"):
+def __getattr__(name: str) -> object:
+    if name in ("init", "load", "validate", "build", "query", "export", "show", "stats", "push"):
         from qgraph import api
         return getattr(api, name)
     if name in ("QgraphError", "NonConformant"):

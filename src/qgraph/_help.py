@@ -20,6 +20,7 @@ qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which
 is traced to the passage of its source document.
 
 examples:
+  qgraph init my-corpus             make a new corpus folder
   qgraph build                      check everything and write dist/
   qgraph validate                   the same checks, problems with file:line
   qgraph queries                    list the competency questions
@@ -30,6 +31,7 @@ exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
 
 positional arguments:
   COMMAND
+    init      make a new corpus folder that builds at once
     build     check the data and write every export into DIR
     validate  run every check; report problems with file and line
     query     run a competency question, a .rq file or a query on stdin
@@ -51,6 +53,26 @@ options:
   --version   show program's version number and exit
 ''', ''),
     '--version': (0, 'qgraph 0.1.0\n', ''),
+    'init --help': (0, '''\
+usage: qgraph init [-h] [--name NAME] DIR
+
+make a new corpus folder that builds at once
+
+positional arguments:
+  DIR          folder to make the corpus in (created if missing)
+
+options:
+  -h, --help   show this help message and exit
+  --name NAME  the corpus's name (default: the folder's name)
+
+Writes qgraph.toml (the marker that makes DIR a corpus), README.md, data/ and data/sources/
+(with the attribution table). qgraph then finds the corpus from DIR and every folder below it.
+Nothing is overwritten: an existing qgraph.toml is an error (exit 2).
+
+examples:
+  qgraph init my-corpus && cd my-corpus && qgraph build
+  qgraph init . --name "Nordic quantum statements"
+''', ''),
     'build --help': (0, '''\
 usage: qgraph build [-h] [--root DIR] [--out DIR] [--validator {fast,pyshacl}]
                     [--progress | --no-progress]
@@ -59,8 +81,8 @@ check the data and write every export into DIR
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --out DIR             output folder (default: dist)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
@@ -89,8 +111,8 @@ run every check; report problems with file and line
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --format {text,json,turtle}
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
@@ -118,8 +140,8 @@ positional arguments:
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --param NAME=VALUE    bind a variable (repeatable)
   --format {table,csv,tsv,json}
   --store {oxigraph,rdflib}
@@ -152,7 +174,8 @@ list the competency questions with their summaries
 
 options:
   -h, --help  show this help message and exit
-  --root DIR  project folder (default: $QGRAPH_ROOT, or the checkout)
+  --root DIR  corpus folder (default: $QGRAPH_ROOT, else the nearest folder
+              upwards with qgraph.toml)
 
 example:
   qgraph queries
@@ -167,8 +190,8 @@ positional arguments:
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --store {oxigraph,rdflib}
 
 ENTITY is an IRI, a prefixed name or a label (case-insensitive).
@@ -186,8 +209,8 @@ write the whole graph in one format
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --format {turtle,ntriples,nquads,trig,jsonld}
   --out FILE            output file (default: stdout)
   --frame {agreements,forums,meetings,people}
@@ -207,7 +230,8 @@ rebuild the link and enrichment graphs; refresh them from Wikidata
 
 options:
   -h, --help         show this help message and exit
-  --root DIR         project folder (default: $QGRAPH_ROOT, or the checkout)
+  --root DIR         corpus folder (default: $QGRAPH_ROOT, else the nearest
+                     folder upwards with qgraph.toml)
   --refresh          re-run the enrichment and verification queries
   --suggest          propose candidates for unlinked entities
   --endpoint URL     SPARQL endpoint (default: Wikidata's query service)
@@ -235,8 +259,8 @@ counts by class, property and document; facts with and without evidence
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --format {text,json}
   --store {oxigraph,rdflib}
 
@@ -252,8 +276,8 @@ replace each named graph in an external SPARQL 1.1 store, then verify the counts
 
 options:
   -h, --help            show this help message and exit
-  --root DIR            project folder (default: $QGRAPH_ROOT, or the
-                        checkout)
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
   --endpoint URL        SPARQL query endpoint (the counts are checked there)
   --update-endpoint URL
                         SPARQL update endpoint (default: --endpoint)
@@ -284,7 +308,8 @@ serve a read-only SPARQL endpoint, linked-data pages and the explorer
 
 options:
   -h, --help         show this help message and exit
-  --root DIR         project folder (default: $QGRAPH_ROOT, or the checkout)
+  --root DIR         corpus folder (default: $QGRAPH_ROOT, else the nearest
+                     folder upwards with qgraph.toml)
   --host HOST        address to listen on (default: 127.0.0.1)
   --port PORT        port (default: 8080)
   --timeout SECONDS  time limit per query (default: 10)

@@ -55,15 +55,21 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
     from qgraph.corpus.store import open_store
 
     if endpoint is not None:
-        from qgraph import project as paths
         from qgraph.corpus.loading import project_prefixes
+        from qgraph.project import Project
         from qgraph.remote.client import RemoteStore
 
         prefixes = project_prefixes()
-        project = Path(root) if root is not None else paths.project_root()
-        return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, project, params, prefixes)
+        return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, Project.at(root).root, params, prefixes)
     loaded = _load(root)
     return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def init(folder: Path | str, name: str | None = None) -> list[Path]:
+    """Make a new corpus in ``folder`` (what ``qgraph init`` does); the files written."""
+    from qgraph.corpus.scaffold import init as _init
+
+    return _init(folder, name)
 
 
 def export(fmt: str, path: Path | str | None = None, root: Path | str | None = None,

@@ -27,6 +27,7 @@ qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which
 is traced to the passage of its source document.
 
 examples:
+  qgraph init my-corpus             make a new corpus folder
   qgraph build                      check everything and write dist/
   qgraph validate                   the same checks, problems with file:line
   qgraph queries                    list the competency questions
@@ -37,6 +38,15 @@ exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
 """
 
 COMMANDS = {
+    "init": ("make a new corpus folder that builds at once", """\
+Writes qgraph.toml (the marker that makes DIR a corpus), README.md, data/ and data/sources/
+(with the attribution table). qgraph then finds the corpus from DIR and every folder below it.
+Nothing is overwritten: an existing qgraph.toml is an error (exit 2).
+
+examples:
+  qgraph init my-corpus && cd my-corpus && qgraph build
+  qgraph init . --name "Nordic quantum statements"
+"""),
     "build": ("check the data and write every export into DIR", """\
 Loads the ontology and data/*.ttl, checks every evidence quote against data/sources/,
 validates with SHACL (ontology/shapes.ttl) and the queries/checks/ queries, then writes
@@ -142,10 +152,12 @@ def _parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=_path, metavar="DIR",
-                        help="project folder (default: $QGRAPH_ROOT, or the checkout)")
+                        help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
     p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", action="version", version="qgraph 0.1.0")
+    from qgraph import __version__
+
+    p.add_argument("--version", action="version", version=f"qgraph {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str) -> argparse.ArgumentParser:
@@ -153,6 +165,10 @@ def _parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, description=summary, epilog=epilog, parents=[common],
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    ini = sub.add_parser("init", help=COMMANDS["init"][0], description=COMMANDS["init"][0],
+                         epilog=COMMANDS["init"][1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ini.add_argument("dir", type=_path, metavar="DIR", help="folder to make the corpus in (created if missing)")
+    ini.add_argument("--name", help="the corpus's name (default: the folder's name)")
     b = add("build")
     b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
@@ -200,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
     sv.add_argument("--max-results", type=int, default=100_000, metavar="N", help="rows or triples per answer (default: 100000)")
     sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    for name, parser in sub.choices.items():
+        parser.set_defaults(func=globals()["cmd_" + name])
     return p
 
 
@@ -209,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     from qgraph.errors import NonConformant, QgraphError
 
     try:
-        return globals()[f"cmd_{args.command}"](args)
+        return args.func(args)
     except NonConformant as e:
         from qgraph.checks.report import format_text
 
@@ -275,6 +293,15 @@ def _path(text: str) -> Path:
 
 def _root(args: argparse.Namespace) -> Path | None:
     return args.root
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from qgraph.api import init
+
+    written = init(args.dir, args.name)
+    print(f"made a qgraph corpus in {args.dir}: " + ", ".join(str(p.relative_to(args.dir)) for p in written))
+    print(f"next: cd {args.dir} && qgraph new DOC_ID --source TEXT_FILE, then qgraph build")
+    return EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -347,12 +374,12 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
     from qgraph.ask import catalogue
-    from qgraph import project as paths
-    from qgraph.corpus.loading import project_prefixes
     from qgraph.ask.output import render
+    from qgraph.corpus.loading import project_prefixes
+    from qgraph.project import Project
     from qgraph.remote.client import RemoteStore
 
-    root = _path(_root(args) or paths.project_root())
+    root = Project.at(_root(args)).root
     prefixes = project_prefixes()
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     result = catalogue.run(store, spec, root, params, prefixes)
@@ -374,13 +401,14 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_queries(args: argparse.Namespace) -> int:
     from qgraph.ask import catalogue
-    from qgraph import project as paths
-    root = _root(args) or paths.project_root()
-    entries = catalogue.entries(_path(root))
+    from qgraph.project import Project
+
+    project = Project.at(_root(args))
+    entries = catalogue.entries(project)
     if not entries:
         from qgraph.errors import QgraphError
 
-        raise QgraphError(f"{root}/queries: no *.rq queries found")
+        raise QgraphError(f"{project.queries_dir}: no *.rq queries found")
     width = max(len(e.name) for e in entries)
     for e in entries:
         params = f"  [params: {', '.join('?' + n for n, _ in e.params)}]" if e.params else ""
@@ -417,8 +445,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from qgraph import project as paths
-    root = _path(_root(args) or paths.project_root())
+    from qgraph.project import Project
+
+    root = Project.at(_root(args)).root
     if args.refresh or args.suggest:
         from qgraph.links.refresh import Client, refresh, suggest
 

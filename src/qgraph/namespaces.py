@@ -19,36 +19,12 @@ from __future__ import annotations
 import rdflib.namespace
 from rdflib import Namespace, URIRef
 
-QG_IRI = "https://w3id.org/qgraph/ontology#"
-QGID_IRI = "https://w3id.org/qgraph/id/"
-QGSH_IRI = "https://w3id.org/qgraph/shapes#"
-GRAPH_IRI = "https://w3id.org/qgraph/graph/"
-ONTOLOGY_IRI = "https://w3id.org/qgraph/ontology"
+from qgraph.vocab import GRAPH_NS, ONTOLOGY_IRI, PREFIXES  # noqa: F401 (re-exported)
+from qgraph.vocab import QG as QG_IRI
+from qgraph.vocab import QGID as QGID_IRI
+from qgraph.vocab import QGSH as QGSH_IRI
 
-#: prefix -> namespace IRI, as in docs/design.md (plus ``qgsh`` for the SHACL shapes).
-PREFIXES: dict[str, str] = {
-    "qg": QG_IRI,
-    "qgid": QGID_IRI,
-    "qgsh": QGSH_IRI,
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "time": "http://www.w3.org/2006/time#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "vann": "http://purl.org/vocab/vann/",
-    # used by the link and enrichment graphs (data/links/)
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "wd": "http://www.wikidata.org/entity/",
-    "wdt": "http://www.wikidata.org/prop/direct/",
-}
+GRAPH_IRI = GRAPH_NS
 
 #: Data individuals and SKOS concepts (open: any local name is allowed).
 QGID = Namespace(QGID_IRI)

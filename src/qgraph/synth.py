@@ -34,26 +34,12 @@ from pathlib import Path
 
 __all__ = ["FAULT_KINDS", "Manifest", "generate", "main"]
 
-QG = "https://w3id.org/qgraph/ontology#"
-QGID = "https://w3id.org/qgraph/id/"
-ORG = "http://www.w3.org/ns/org#"
-OA = "http://www.w3.org/ns/oa#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCT = "http://purl.org/dc/terms/"
+from qgraph.vocab import OA, ORG, QG, QGID, RDFS, XSD, turtle_prologue
+from qgraph.vocab import DCTERMS as DCT
+
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
-PREFIXES = """@prefix qg: <https://w3id.org/qgraph/ontology#> .
-@prefix qgid: <https://w3id.org/qgraph/id/> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix oa: <http://www.w3.org/ns/oa#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-"""
+PREFIXES = turtle_prologue(["qg", "qgid", "org", "oa", "dcterms", "foaf", "skos", "rdfs", "xsd"]) + "\n"
 
 # The real shared nations (design.md) first, then synthetic ones.
 REAL_NATIONS = [
@@ -414,11 +400,12 @@ def generate(triples: int, seed: int = 0, out: Path | str | None = None,
     if triples <= 0:
         raise ValueError("triples must be positive")
     if shapes_file == "default":
-        from qgraph import project as paths
-        shapes_file = paths.SHAPES_FILE
+        from qgraph import project
+
+        shipped = project.resources() / "ontology"  # the defaults that ship with qgraph
+        shapes_file = shipped / project.SHAPES
         if ontology_files is None:
-            ontology_files = [paths.ONTOLOGY_DIR / f for f in paths.ONTOLOGY_FILES
-                              if (paths.ONTOLOGY_DIR / f).exists()]
+            ontology_files = [shipped / f for f in project.ONTOLOGY_FILES]
     kind_shapes, skipped = find_fault_shapes(Path(shapes_file) if shapes_file else None, ontology_files)
     kinds = sorted(kind_shapes)
 
@@ -438,6 +425,9 @@ def generate(triples: int, seed: int = 0, out: Path | str | None = None,
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         (out_path / "data" / "sources").mkdir(parents=True, exist_ok=True)
+        from qgraph.project import MARKER
+
+        _write_atomic(out_path / MARKER, "# qgraph corpus marker: a synthetic corpus made by qgraph.synth (not real data)\n")
     seen: set[str] = set()
     last_fault_doc = max(fault_plan, default=0)
     i = 0
@@ -460,14 +450,16 @@ def generate(triples: int, seed: int = 0, out: Path | str | None = None,
         # make OUT a qgraph project: the ontology and shapes the faults were planted against
         import shutil
 
-        from qgraph import project as paths
+        from qgraph import project
+
+        shipped = project.resources() / "ontology"
         (out_path / "ontology").mkdir(exist_ok=True)
-        for name in (*paths.ONTOLOGY_FILES, "shapes.ttl"):
-            src = paths.ONTOLOGY_DIR / name
-            if name == "shapes.ttl" and shapes_file:
-                src = Path(shapes_file)
-            if src.exists():
-                shutil.copyfile(src, out_path / "ontology" / name)
+        for name in (*project.ONTOLOGY_FILES, project.SHAPES):
+            src = shipped / name
+            if name == project.SHAPES and shapes_file:
+                src = Path(str(shapes_file))
+            if src.is_file():
+                shutil.copyfile(str(src), out_path / "ontology" / name)
     if out_path is not None:
         _write_atomic(out_path / "manifest.json", json.dumps(manifest.to_json(), indent=1, sort_keys=True) + "\n")
     return manifest

@@ -19,6 +19,7 @@ from typing import Any
 
 from qgraph.errors import QgraphError
 from qgraph.corpus.store import Result, Store, strip_query
+from qgraph.project import Project
 
 _PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)\s*(?:[—–:-]+\s*)?(.*)$")
 
@@ -31,31 +32,35 @@ class Entry:
     path: Path
     summary: str
     params: list[tuple[str, str]] = field(default_factory=list)
+    expected_file: Path | None = None
 
     @property
     def expected(self) -> Path:
-        return self.path.with_suffix(".csv")
+        """The expected answer (``<name>.csv``; beside the query when there is none yet)."""
+        return self.expected_file if self.expected_file is not None else self.path.with_suffix(".csv")
 
     @property
     def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
 
-def _entry(path: Path) -> Entry:
+def _entry(path: Path, expected: Path | None = None) -> Entry:
     lines = path.read_text(encoding="utf-8").splitlines()
     summary = lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else ""
     params = [(m.group(1), m.group(2).strip()) for m in map(_PARAM.match, lines) if m]
-    return Entry(path.stem, path, summary, params)
+    return Entry(Path(path.name).stem, path, summary, params, expected)
 
 
-def entries(root: Path) -> list[Entry]:
-    """The catalogue: every ``queries/*.rq`` of the project, by name."""
-    return [_entry(p) for p in sorted((root / "queries").glob("*.rq"))]
+def entries(root: Path | Project) -> list[Entry]:
+    """The catalogue: the shipped questions and the corpus's ``queries/*.rq``, by name."""
+    project = root if isinstance(root, Project) else Project.at(root)
+    return [_entry(p, project.expected_answer(p)) for p in project.query_files]
 
 
-def checks(root: Path) -> list[Entry]:
-    """The ``queries/checks/*-violation.rq`` checks."""
-    return [_entry(p) for p in sorted((root / "queries" / "checks").glob("*-violation.rq"))]
+def checks(root: Path | Project) -> list[Entry]:
+    """The checks: the shipped ones and the corpus's ``queries/checks/*-violation.rq``."""
+    project = root if isinstance(root, Project) else Project.at(root)
+    return [_entry(p) for p in project.check_files]
 
 
 def looks_like_query(spec: str) -> bool:

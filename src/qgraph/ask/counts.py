@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, QG, QGID, Loaded
+from qgraph.vocab import OA
 
 
 @dataclass
@@ -55,7 +56,7 @@ _DOCUMENT_CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
 _CLASSES_BY_GRAPH = """SELECT ?g ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
   VALUES ?g { %s } GRAPH ?g { ?s a ?class } } GROUP BY ?g ?class"""
 _EVIDENCE = """SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?sel) AS ?sels) WHERE {
-  ?e a <%sEvidence> OPTIONAL { ?e <http://www.w3.org/ns/oa#hasSelector> ?sel } }""" % QG
+  ?e a <%sEvidence> OPTIONAL { ?e <%shasSelector> ?sel } }""" % (QG, OA)
 
 
 def compute(loaded: Loaded, store: Any) -> Stats:

@@ -21,11 +21,9 @@ from typing import Any
 from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
 from qgraph.checks.quotes import describe_matches
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
+from qgraph.vocab import OA, RDF_TYPE, SKOS
+from qgraph.vocab import DCTERMS as DCT
 
-OA = "http://www.w3.org/ns/oa#"
-DCT = "http://purl.org/dc/terms/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -82,7 +80,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
     summary = EvidenceSummary()
     graphs = _graphs(loaded)
     concepts = _skos_concepts(graphs)
-    sources_dir = loaded.root / "data" / "sources"
+    sources_dir = loaded.project.sources_dir
     ev_pred, src_pred, sel_pred = QG + "evidence", OA + "hasSource", OA + "hasSelector"
     for f in loaded.data_files:
         g = graphs.get(f.graph, _Graph())

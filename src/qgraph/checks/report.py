@@ -7,13 +7,16 @@ prefixed name for it) or of a quoted passage in a Turtle file.
 
 from __future__ import annotations
 
+from qgraph.vocab import CHECK
+from qgraph.vocab import SH as SH_NS
+
 import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
 SEVERITIES = ("Violation", "Warning", "Info")
-CHECK_NS = "https://w3id.org/qgraph/check#"
+CHECK_NS = CHECK
 
 
 @dataclass(frozen=True, order=True)
@@ -133,7 +136,7 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
 
     from qgraph.corpus.terms import expand
 
-    SH = Namespace("http://www.w3.org/ns/shacl#")
+    SH = Namespace(SH_NS)
     g = Graph(bind_namespaces="none")
     for p, ns in prefixes.items():
         g.bind(p, ns)

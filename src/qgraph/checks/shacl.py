@@ -40,6 +40,8 @@ replaced, only the affected focus nodes are validated again, over the union:
 
 from __future__ import annotations
 
+from qgraph.vocab import OWL, RDF_FIRST, RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, SH, XSD
+
 import os
 import re
 from dataclasses import dataclass, field
@@ -48,12 +50,6 @@ from typing import Iterable
 
 __all__ = ["Unsupported", "Result", "Shapes", "Validator", "shape_key", "term_key"]
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_SUBCLASSOF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 _SUBCLASS_SLOT = re.compile(r"__SUBCLASSES<([^|>]*)\|(\?\w+)>__")
@@ -168,7 +164,7 @@ def path_sparql(graph, path) -> str:
         return f"<{path}>"
     if not isinstance(path, BNode):
         raise Unsupported(f"path {path!r}")
-    first = graph.value(path, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#first"))
+    first = graph.value(path, URIRef(RDF_FIRST))
     if first is not None:
         return "(" + "/".join(path_sparql(graph, p) for p in Collection(graph, path)) + ")"
     for pred, fmt in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"), ("oneOrMorePath", "{}+"),
@@ -324,7 +320,7 @@ class Shapes:
             cond = f"(isLiteral(?v) && datatype(?v) = <{dt}>"
             if dt.startswith(XSD) and dt[len(XSD):] in _LEXICAL:
                 cond += f' && regex(str(?v), "{_LEXICAL[dt[len(XSD):]]}")'
-            if dt == "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString":
+            if dt == RDF_LANGSTRING:
                 cond = "(isLiteral(?v) && lang(?v) != \"\""
             return cond + ")"
         if pred == "class":

@@ -19,9 +19,8 @@ from typing import Any
 from qgraph.errors import QgraphError
 from qgraph.corpus.loading import Loaded, parse_file
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
+from qgraph.vocab import OA, SH
 
-SH = "http://www.w3.org/ns/shacl#"
-OA = "http://www.w3.org/ns/oa#"
 
 
 def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
@@ -44,7 +43,7 @@ def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
     import pyshacl
     from rdflib import URIRef
 
-    shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
+    shapes = shapes or loaded.project.shapes_file
     rel = _rel(shapes, loaded.root)
     shapes_graph, shape_prefixes = load_shapes(shapes, rel)
     _, results, _ = pyshacl.validate(
@@ -95,7 +94,7 @@ def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[
     from qgraph.checks import shacl as fastshacl
     from qgraph.corpus.terms import display
 
-    shapes = shapes or loaded.root / "ontology" / "shapes.ttl"
+    shapes = shapes or loaded.project.shapes_file
     shapes_graph, shape_prefixes = load_shapes(shapes, _rel(shapes, loaded.root))
     from qgraph.corpus.loading import ENRICHMENT_GRAPH
 

@@ -19,9 +19,8 @@ import re
 from typing import Any
 
 from qgraph.errors import QgraphError
+from qgraph.vocab import RDF_LANGSTRING, XSD_STRING
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _PNAME = re.compile(r"^([A-Za-z][\w.-]*)?:([\w\-.%:]*)$")
 _LITERAL = re.compile(r'^"(?P<v>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<dt><[^>]*>|\S+))?$', re.S)
 

@@ -2,7 +2,7 @@
 
 A small slice of facts about linked entities that diplomacy questions need (membership of NATO,
 the EU, the G7 and the OECD with dates, capitals, coordinates), kept in its own named graph
-``https://w3id.org/qgraph/graph/enrichment``, never mixed with the facts of the documents.
+the enrichment graph (:data:`qgraph.vocab.ENRICHMENT_GRAPH`), never mixed with the facts of the documents.
 
 Every node this graph mints lives in the ``qgid:wd-`` space (``qgid:wd-membership-nato-denmark``,
 ``qgid:wd-geometry-denmark``, ``qgid:wd-source-…``, ``qgid:wd-activity-…``, ``qgid:wd-query-…``);
@@ -29,73 +29,38 @@ from pathlib import Path
 from typing import Any
 
 from qgraph.errors import QgraphError
+from qgraph.vocab import ENRICHMENT_GRAPH, GEO, QGID, WD, WDT  # noqa: F401 (GEO, WDT used by callers)
 
-ENRICHMENT_GRAPH = "https://w3id.org/qgraph/graph/enrichment"
 CACHE = "enrichment-cache.json"
 ENRICHMENT_TTL = "enrichment.ttl"
-QGID = "https://w3id.org/qgraph/id/"
-WD = "http://www.wikidata.org/entity/"
-WDT = "http://www.wikidata.org/prop/direct/"
-GEO = "http://www.opengis.net/ont/geosparql#"
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 #: Wikidata items of realms whose membership may be recorded instead of the country's (README).
 REALMS = {"qgid:denmark": "Q756617", "qgid:netherlands": "Q29999"}
 
-_PREFIXES = """\
-PREFIX wd: <http://www.wikidata.org/entity/>
-PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-PREFIX p: <http://www.wikidata.org/prop/>
-PREFIX ps: <http://www.wikidata.org/prop/statement/>
-PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX schema: <http://schema.org/>
-"""
-#: The queries ``--refresh`` runs; ``{items}`` / ``{orgs}`` / ``{labels}`` become VALUES rows of
-#: validated QIDs or literals (see :func:`values`), never free text.
-QUERIES = {
-    "memberships": _PREFIXES + """\
-SELECT ?item ?org ?start ?end WHERE {
-  VALUES ?item { {items} }
-  VALUES ?org { {orgs} }
-  ?item p:P463 ?statement .
-  ?statement ps:P463 ?org .
-  OPTIONAL { ?statement pq:P580 ?start }
-  OPTIONAL { ?statement pq:P582 ?end }
-}""",
-    "capitals": _PREFIXES + """\
-SELECT ?item ?capital ?capitalLabel WHERE {
-  VALUES ?item { {items} }
-  ?item wdt:P36 ?capital .
-  OPTIONAL { ?capital rdfs:label ?capitalLabel FILTER(LANG(?capitalLabel) = "en") }
-}""",
-    "coordinates": _PREFIXES + """\
-SELECT ?item ?coord WHERE {
-  VALUES ?item { {items} }
-  ?item wdt:P625 ?coord .
-}""",
-    "verification": _PREFIXES + """\
-SELECT ?item ?label ?redirect WHERE {
-  VALUES ?item { {items} }
-  OPTIONAL { ?item rdfs:label ?label FILTER(LANG(?label) = "en") }
-  OPTIONAL { ?item owl:sameAs ?redirect }
-}""",
-    "suggest": _PREFIXES + """\
-SELECT ?label ?item ?description WHERE {
-  VALUES ?label { {labels} }
-  ?item rdfs:label ?label .
-  OPTIONAL { ?item schema:description ?description FILTER(LANG(?description) = "en") }
-}""",
-}
+#: The queries ``--refresh`` runs (``links/wikidata/<kind>.rq``, package data); ``{items}`` /
+#: ``{orgs}`` / ``{labels}`` become VALUES rows of validated QIDs or literals (see
+#: :func:`values`), never free text.
+QUERY_KINDS = ("memberships", "capitals", "coordinates", "verification", "suggest")
+
+
+def query_text(kind: str) -> str:
+    """The Wikidata query ``kind`` as shipped in ``qgraph/links/wikidata/<kind>.rq``."""
+    from importlib.resources import files
+
+    if kind not in QUERY_KINDS:
+        raise QgraphError(f"no Wikidata query named {kind!r}")
+    return (files("qgraph.links") / "wikidata" / f"{kind}.rq").read_text(encoding="utf-8").removesuffix("\n")
+
+
 ACTIVITY_LABELS = {
     "memberships": "memberships of NATO, the EU, the G7 and the OECD",
     "capitals": "capitals of the linked nations",
     "coordinates": "coordinates of the linked nations",
 }
-HEADER = """\
+HEADER = f"""\
 # GENERATED FILE: do not edit. Made by `qgraph link` from data/links/enrichment-cache.json
 # (and the Wikidata links of data/links/accepted.sssom.tsv). Refresh with `qgraph link --refresh`.
-# Named graph: https://w3id.org/qgraph/graph/enrichment (kept apart from the document graphs).
+# Named graph: {ENRICHMENT_GRAPH} (kept apart from the document graphs).
 """
 
 
@@ -111,7 +76,7 @@ def values(kind: str, qids: list[str] | None = None, orgs: list[str] | None = No
     def lit(xs: list[str]) -> str:
         return " ".join(json.dumps(x, ensure_ascii=False) + "@en" for x in xs)
 
-    text = QUERIES[kind]
+    text = query_text(kind)
     return (text.replace("{items}", q(qids or [])).replace("{orgs}", q(orgs or []))
             .replace("{labels}", lit(labels or [])))
 
@@ -181,8 +146,10 @@ def graph_triples(data: dict[str, Any], root: Path) -> list[tuple]:
     from rdflib import RDF, RDFS, Literal, Namespace, URIRef
     from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 
-    ORG = Namespace("http://www.w3.org/ns/org#")
-    QG = Namespace("https://w3id.org/qgraph/ontology#")
+    from qgraph import vocab
+
+    ORG = Namespace(vocab.ORG)
+    QG = Namespace(vocab.QG)
 
     def node(curie: str) -> URIRef:
         if curie.startswith("qgid:"):
@@ -219,7 +186,7 @@ def graph_triples(data: dict[str, Any], root: Path) -> list[tuple]:
                                           "(not retrieved from Wikidata)", lang="en")))
         add((plan, RDF.type, PROV.Plan))
         add((plan, RDFS.label, Literal(f"SPARQL query that `qgraph link --refresh` runs for the {what}", lang="en")))
-        add((plan, RDF.value, Literal(QUERIES[kind])))
+        add((plan, RDF.value, Literal(query_text(kind))))
         add((plan, DCTERMS.source, URIRef(DEFAULT_ENDPOINT)))
     for key, o in sorted(data["organisations"].items()):
         if o["node"].startswith("qgid:wd-"):

@@ -11,7 +11,7 @@ The client (:class:`Client`) is polite and strict:
   complete JSON with ``head.vars`` and ``results.bindings``; a truncated body, an HTML error
   page or a 200 with ``text/plain`` is a :class:`~qgraph.errors.QgraphError`, not data.
 
-A refresh re-runs the verification and enrichment queries (:data:`qgraph.links.enrich.QUERIES`) in
+A refresh re-runs the verification and enrichment queries (``qgraph/links/wikidata/*.rq``) in
 batches with ``VALUES``, prints progress on stderr, reports what changed (new, changed,
 vanished, redirected) and writes the cache and the two graphs atomically: when anything fails,
 the previous files stay byte-identical.
@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from qgraph.links.enrich import DEFAULT_ENDPOINT, REALMS, values
+from qgraph import __version__
 from qgraph.errors import QgraphError
+from qgraph.vocab import BASE
 
-USER_AGENT = ("qgraph/0.1.0 (quantum-diplomacy knowledge graph; https://w3id.org/qgraph; "
+USER_AGENT = (f"qgraph/{__version__} (quantum-diplomacy knowledge graph; {BASE.rstrip('/')}; "
               "link refresh via SPARQLWrapper)")
 JSON_TYPES = ("application/sparql-results+json", "application/json")
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -341,12 +343,14 @@ def suggest(root: Path, client: Client, today: str | None = None, out: TextIO = 
         rows += client.select(values("suggest", labels=chunk), "suggest")
     not_again = {(r.subject_id, r.object_id) for r in rejected if r.predicate_modifier == "Not"}
     day = today or _date.today().isoformat()
-    lines = ["# mapping_set_id: https://w3id.org/qgraph/links/candidates",
+    from qgraph import vocab
+
+    lines = [f"# mapping_set_id: {vocab.CANDIDATES_MAPPING_SET}",
              "# mapping_set_title: qgraph link candidates (UNREVIEWED: never loaded into a graph)",
              "# license: https://creativecommons.org/publicdomain/zero/1.0/",
              f"# mapping_date: {day}",
-             "# curie_map:", "#   qgid: https://w3id.org/qgraph/id/", "#   wd: http://www.wikidata.org/entity/",
-             "#   skos: http://www.w3.org/2004/02/skos/core#", "#   semapv: https://w3id.org/semapv/vocab/",
+             "# curie_map:", f"#   qgid: {vocab.QGID}", f"#   wd: {vocab.WD}",
+             f"#   skos: {vocab.SKOS}", f"#   semapv: {vocab.SEMAPV}",
              "\t".join(COLUMNS)]
     found = set()
     for r in sorted(rows, key=lambda r: (r["label"], r["item"])):
@@ -375,8 +379,10 @@ def _linkable(loaded: Any) -> dict[str, str]:
 
     classes = ("Nation", "Government", "Forum", "InternationalOrganization", "GovernmentDepartment",
                "ResearchInstitute", "InnovationAccelerator", "Facility", "Person", "City", "Venue", "Office")
-    qg, qgid = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/"
-    rdf_type, label = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label"
+    from qgraph.vocab import QG as qg
+    from qgraph.vocab import QGID as qgid
+    from qgraph.vocab import RDF_TYPE as rdf_type
+    from qgraph.vocab import RDFS_LABEL as label
     typed, labels = set(), {}
     for q in loaded.quads:
         if q.graph_name.value in (LINKS_GRAPH, ENRICHMENT_GRAPH):

@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgraph.errors import QgraphError
+from qgraph.vocab import EUC, GEO, LINKS_GRAPH, QGID, SKOS, WD, WDT
 
-LINKS_GRAPH = "https://w3id.org/qgraph/graph/links"
 ACCEPTED = "accepted.sssom.tsv"
 REJECTED = "rejected.sssom.tsv"
 LINKS_TTL = "links.ttl"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-QGID = "https://w3id.org/qgraph/id/"
 COLUMNS = (
     "subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id",
     "object_label", "object_type", "object_source", "mapping_justification",
@@ -38,10 +36,10 @@ NOTATION_DATATYPES = {
     "iso3166-1-alpha-2": QGID + "datatype-iso3166-1-alpha-2",
     "iso3166-1-alpha-3": QGID + "datatype-iso3166-1-alpha-3",
 }
-HEADER = """\
+HEADER = f"""\
 # GENERATED FILE: do not edit. Made by `qgraph link` from data/links/accepted.sssom.tsv
 # (the reviewed table is the source of truth; data/links/README.md says how to change a link).
-# Named graph: https://w3id.org/qgraph/graph/links
+# Named graph: {LINKS_GRAPH}
 """
 
 
@@ -156,10 +154,10 @@ def turtle(triples: list[tuple], header: str = HEADER) -> str:
     g = Graph(bind_namespaces="none")
     for p, ns in sorted(PREFIXES.items()):
         g.bind(p, ns, override=True, replace=True)
-    g.bind("wd", "http://www.wikidata.org/entity/")
-    g.bind("wdt", "http://www.wikidata.org/prop/direct/")
-    g.bind("geo", "http://www.opengis.net/ont/geosparql#")
-    g.bind("euc", "http://publications.europa.eu/resource/authority/country/")
+    g.bind("wd", WD)
+    g.bind("wdt", WDT)
+    g.bind("geo", GEO)
+    g.bind("euc", EUC)
     for t in triples:
         g.add(t)
     body = g.serialize(format="longturtle", encoding="utf-8").decode("utf-8")

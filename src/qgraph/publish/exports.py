@@ -30,6 +30,7 @@ from typing import IO, Any, Callable
 
 from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded, paused_gc
+from qgraph.vocab import RDFS_SUBCLASSOF
 
 FORMATS = {
     "turtle": "qgraph.ttl",
@@ -346,7 +347,7 @@ class Exporter:
         """``cls`` and its subclasses per the ontology graph."""
         import pyoxigraph as ox
 
-        sub = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+        sub = RDFS_SUBCLASSOF
         children: dict[str, set[str]] = {}
         for q in self.ontology:
             if (q.predicate.value == sub and isinstance(q.subject, ox.NamedNode)

@@ -23,17 +23,13 @@ loads a remote document here: its document loader refuses every URL.
 
 from __future__ import annotations
 
+from qgraph.vocab import DCTERMS, OA, ORG, OWL, QG, RDF, RDFS, SKOS, XSD
+
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-QG = "https://w3id.org/qgraph/ontology#"
 RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
 
@@ -42,14 +38,14 @@ _LANG_PROPS = {RDFS + "label", RDFS + "comment", SKOS + "prefLabel", SKOS + "alt
 
 # Standard properties every qgraph file uses: always given a readable key.
 _READABLE = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "definition",
-             SKOS + "editorialNote", "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
-_LANG_PROPS = _LANG_PROPS | {SKOS + "editorialNote", "http://purl.org/dc/terms/title"}
+             SKOS + "editorialNote", DCTERMS + "title", DCTERMS + "identifier")
+_LANG_PROPS = _LANG_PROPS | {SKOS + "editorialNote", DCTERMS + "title"}
 
 # Framed views: file name → (root class, reverse links to nest: term → property pointing at the root)
 FRAMES: dict[str, tuple[str, dict[str, str]]] = {
     "agreements": (QG + "Agreement", {"provisions": QG + "provisionOf", "signatures": QG + "signedDocument"}),
     "meetings": (QG + "Meeting", {"priorityAreas": QG + "agreedAt", "sideEvents": QG + "sideEventOf"}),
-    "forums": (QG + "Forum", {"memberships": "http://www.w3.org/ns/org#organization"}),
+    "forums": (QG + "Forum", {"memberships": ORG + "organization"}),
     "people": (QG + "Person", {"officeHoldings": QG + "holder", "quotations": QG + "speaker"}),
 }
 
@@ -301,7 +297,7 @@ def compact(graphs: dict[str, Iterable[Any]], ctx: dict[str, Any]) -> dict[str, 
 
 
 MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by @id
-_NO_EMBED = {"http://www.w3.org/ns/oa#hasSource"}
+_NO_EMBED = {OA + "hasSource"}
 # Listed only on a tree's root and on the nodes of its @reverse links (its provisions,
 # signatures, priority areas …). A node reached by a forward link (a nation, a forum, a city, a
 # person) is shared by many trees and has passages in every document that mentions it: listing

@@ -27,16 +27,16 @@ from typing import Any
 
 from qgraph.errors import QgraphError
 from qgraph.corpus.store import Result, Store, strip_query
+from qgraph import __version__
+from qgraph.vocab import BASE, RDF_LANGSTRING, XSD_STRING
 
-USER_AGENT = "qgraph/0.1.0 (SPARQL client of the qgraph knowledge graph; https://w3id.org/qgraph)"
+USER_AGENT = f"qgraph/{__version__} (SPARQL client of the qgraph knowledge graph; {BASE.rstrip('/')})"
 DEFAULT_TIMEOUT = 60.0
 ENV_USER = "QGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "QGRAPH_ENDPOINT_PASSWORD"
 ENV_TOKEN = "QGRAPH_ENDPOINT_TOKEN"
 ENV_AUTH = "QGRAPH_ENDPOINT_AUTH"  # basic (default) or digest
 ENV_TIMEOUT = "QGRAPH_ENDPOINT_TIMEOUT"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 @dataclass(frozen=True)

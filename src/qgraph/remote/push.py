@@ -16,7 +16,7 @@ and the count must equal the number of triples sent. Push stops at the first pro
 which graphs were replaced and which were left as they were.
 
 Blank nodes (the text-quote selectors) are skolemised by default: each becomes
-``https://w3id.org/qgraph/.well-known/genid/<label>``, with the same content-derived label the
+``…/.well-known/genid/<label>`` (:data:`qgraph.vocab.GENID`), with the same content-derived label the
 exports give it (``_:<label>`` in ``dist/qgraph.nq``), so a graph pushed twice is *identical*,
 not merely isomorphic, and can be compared triple by triple. ``skolemise=False`` sends blank
 nodes, which the store renames on every push.
@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS
+from qgraph.vocab import GENID as GENID_NS
 from qgraph.remote.client import (
     USER_AGENT,
     Credentials,
@@ -44,7 +45,7 @@ from qgraph.remote.client import (
     timeout_from_env,
 )
 
-GENID = "https://w3id.org/qgraph/.well-known/genid/"
+GENID = GENID_NS
 METHODS = ("update", "gsp")
 
 

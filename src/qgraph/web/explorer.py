@@ -12,28 +12,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from qgraph.corpus.loading import GRAPH_NS, QGID, Loaded
+from qgraph.corpus.loading import Loaded
 from qgraph.corpus.store import Store
+from qgraph.vocab import DCTERMS, ENRICHMENT_GRAPH, FOAF, GEO, GRAPH_NS, OWL, QG, QGID, RDF_TYPE, RDFS, SCHEMA, SKOS, WDT
+from qgraph.vocab import LINKS_GRAPH as LINK_GRAPH
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-QG = "https://w3id.org/qgraph/ontology#"
-LINK_GRAPH = GRAPH_NS + "links"
-ENRICHMENT_GRAPH = GRAPH_NS + "enrichment"
 #: properties that point to the same thing (or a close one) in another dataset
 MATCH_PROPS = {
-    "http://www.w3.org/2004/02/skos/core#exactMatch": "exact match",
-    "http://www.w3.org/2004/02/skos/core#closeMatch": "close match",
-    "http://www.w3.org/2004/02/skos/core#relatedMatch": "related match",
-    "http://www.w3.org/2004/02/skos/core#broadMatch": "broad match",
-    "http://www.w3.org/2004/02/skos/core#narrowMatch": "narrow match",
-    "http://www.w3.org/2002/07/owl#sameAs": "same as",
-    "https://schema.org/sameAs": "same as",
-    "http://www.w3.org/2000/01/rdf-schema#seeAlso": "see also",
+    SKOS + "exactMatch": "exact match",
+    SKOS + "closeMatch": "close match",
+    SKOS + "relatedMatch": "related match",
+    SKOS + "broadMatch": "broad match",
+    SKOS + "narrowMatch": "narrow match",
+    OWL + "sameAs": "same as",
+    SCHEMA + "sameAs": "same as",
+    RDFS + "seeAlso": "see also",
 }
 _LABELS = """SELECT ?s ?l ?p WHERE { VALUES ?p { rdfs:label skos:prefLabel foaf:name dcterms:title }
   ?s ?p ?l FILTER(isLiteral(?l)) }"""
-_LABEL_RANK = {"http://www.w3.org/2000/01/rdf-schema#label": 0, "http://www.w3.org/2004/02/skos/core#prefLabel": 1,
-               "http://xmlns.com/foaf/0.1/name": 2, "http://purl.org/dc/terms/title": 3}
+_LABEL_RANK = {RDFS + "label": 0, SKOS + "prefLabel": 1, FOAF + "name": 2, DCTERMS + "title": 3}
 _SEARCH = """SELECT DISTINCT ?s ?l ?needle WHERE {
   VALUES ?p { rdfs:label skos:altLabel skos:prefLabel foaf:name dcterms:title }
   ?s ?p ?l . FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l)), ?needle)) }"""
@@ -57,7 +54,7 @@ _NET_EDGES = """SELECT DISTINCT ?a ?rel ?b ?g WHERE {
 _EVENTS = """SELECT DISTINCT ?s ?p ?date ?g WHERE {
   VALUES ?p { qg:startDate dcterms:issued qg:signedOn qg:attestedOn qg:announcedOn qg:publishedOn }
   GRAPH ?g { ?s ?p ?date } }"""
-_EVENT_KIND = {QG + "startDate": "meeting", "http://purl.org/dc/terms/issued": "document issued",
+_EVENT_KIND = {QG + "startDate": "meeting", DCTERMS + "issued": "document issued",
                QG + "signedOn": "signature", QG + "attestedOn": "membership attested",
                QG + "announcedOn": "announcement", QG + "publishedOn": "published"}
 _EVENT_PARTS = """SELECT ?s ?p ?o WHERE { VALUES ?p { org:member org:organization qg:holder qg:office
@@ -65,11 +62,11 @@ _EVENT_PARTS = """SELECT ?s ?p ?o WHERE { VALUES ?p { org:member org:organizatio
 _PLACES = """SELECT DISTINCT ?n ?wkt ?via WHERE {
   { ?n geo:hasGeometry/geo:asWKT ?wkt BIND(?n AS ?via) }
   UNION { ?n skos:exactMatch|owl:sameAs|skos:closeMatch ?via . ?via geo:hasGeometry/geo:asWKT ?wkt }
-  FILTER(STRSTARTS(STR(?n), "https://w3id.org/qgraph/id/")) }"""
+  FILTER(STRSTARTS(STR(?n), "%s")) }""" % QGID
 _CAPITALS = """SELECT DISTINCT ?n ?cap WHERE { ?n skos:exactMatch ?x . ?x wdt:P36 ?c . ?c rdfs:label ?cap
-  FILTER(STRSTARTS(STR(?n), "https://w3id.org/qgraph/id/")) }"""
+  FILTER(STRSTARTS(STR(?n), "%s")) }""" % QGID
 _POINT = re.compile(r"^\s*(?:<[^>]*>\s*)?POINT\s*\(\s*(-?[\d.]+(?:[eE]-?\d+)?)\s+(-?[\d.]+(?:[eE]-?\d+)?)\s*\)\s*$", re.I)
-_EXTRA = {"geo": "http://www.opengis.net/ont/geosparql#", "wdt": "http://www.wikidata.org/prop/direct/"}
+_EXTRA = {"geo": GEO, "wdt": WDT}
 
 
 def href(iri: str) -> str:

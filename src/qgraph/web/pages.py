@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
+from qgraph.vocab import ENRICHMENT_GRAPH, RDFS_LABEL
 
 NAV = [("/", "Explore"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
        ("/#query", "SPARQL")]
@@ -115,7 +116,7 @@ def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
 <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=jsonld">JSON-LD</a>,
 <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=ntriples">N-Triples</a></p>
 """]
-    facts = [f for f in e.facts if f.prop != "http://www.w3.org/2000/01/rdf-schema#label"]
+    facts = [f for f in e.facts if f.prop != RDFS_LABEL]
     body.append("<section><h2>Facts</h2>")
     body.append(f"<table class='facts'><thead><tr><th>property</th><th>value</th><th>from</th></tr></thead><tbody>"
                 f"{_fact_rows(x, facts, blanks=blanks)}</tbody></table>" if facts else "<p class='none'>No facts.</p>")
@@ -184,7 +185,7 @@ def picture(kind: str) -> str:
               "timeline": ("Timeline", "The dated events of the documents: meetings, documents issued, signatures, "
                            "memberships and offices attested, announcements."),
               "map": ("Map", "Nations and places with coordinates from the linked data "
-                      "(the enrichment graph <code>https://w3id.org/qgraph/graph/enrichment</code>).")}
+                      "(the enrichment graph <code>{ENRICHMENT_GRAPH}</code>).")}
     title, about = titles[kind]
     return (f"<section id='{kind}-section' class='picture'><h2>{title}</h2><p class='about'>{about}</p>"
             f"<div id='{kind}' class='{kind} canvas' data-src='/api/{kind}'><p class='loading'>Drawing…</p></div></section>")

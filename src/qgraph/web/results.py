@@ -8,6 +8,8 @@ a result over the cap instead of cutting it silently.
 
 from __future__ import annotations
 
+from qgraph.vocab import RDF_LANGSTRING, SPARQL_RESULTS, XSD_STRING
+
 import csv
 import io
 import json
@@ -30,8 +32,6 @@ ASK_OFFER = ["application/sparql-results+json", "application/sparql-results+xml"
 GRAPH_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
                "text/plain": "ntriples"}
 GRAPH_OFFER = ["text/turtle", "application/ld+json", "application/n-triples", "text/plain"]
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def _json_term(t: Any) -> dict[str, str]:
@@ -94,7 +94,7 @@ def solutions(fmt: str, variables: list[str], rows: list[list[Any]]) -> bytes:
                           ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
         out = ['<?xml version="1.0" encoding="UTF-8"?>',
-               '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+               f'<sparql xmlns="{SPARQL_RESULTS}">', "<head>"]
         out += [f"<variable name={quoteattr(v)}/>" for v in variables]
         out += ["</head>", "<results>"]
         for row in rows:
@@ -121,7 +121,7 @@ def boolean(fmt: str, value: bool) -> bytes:
     if fmt == "json":
         return json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
     if fmt == "xml":
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode("utf-8")
     raise ValueError(f"unknown boolean results format {fmt!r}")
 
