@@ -83,6 +83,20 @@ def test_compare_reports_differences():
     assert catalogue.compare(wrong, entry)
 
 
+def test_ask_question_is_compared_with_its_expected_answer(tmp_path):
+    """Regression: compare() ignored ASK results, so an ASK question passed whatever it answered."""
+    from qgraph.corpus.store import Result
+
+    q = tmp_path / "is-denmark-a-nation.rq"
+    q.write_text("# Is Denmark a nation?\nASK { qgid:denmark a qg:Nation }\n", encoding="utf-8")
+    (tmp_path / "is-denmark-a-nation.csv").write_text("boolean\ntrue\n", encoding="utf-8")
+    entry = catalogue._entry(q)
+    assert catalogue.compare(Result("ask", boolean=True), entry) == []
+    assert catalogue.compare(Result("ask", boolean=False), entry) == ["answer: expected true, got false"]
+    (tmp_path / "is-denmark-a-nation.csv").write_text("nation\nqgid:denmark\n", encoding="utf-8")
+    assert catalogue.compare(Result("ask", boolean=True), entry)  # a malformed expectation fails too
+
+
 def test_checks_run_as_violations(fixture_root):
     f = fixture_root / "data" / "tiny-doc.ttl"
     f.write_text(f.read_text().replace('    rdfs:label "Denmark"@en ;\n', ""))

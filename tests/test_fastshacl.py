@@ -154,6 +154,40 @@ def test_incremental_equals_full(generated, shapes_graph, tmp_path):
     assert len(full) == len(before) + 2, "the edit should add two violations"
 
 
+def test_incremental_forgets_a_fixed_fault(generated, shapes_graph, tmp_path):
+    """Regression: the parsed literals of a reloaded graph were kept, so a fault fixed by the
+    edit ("-5"^^xsd:positiveInteger -> "5") was still reported. Compared with a fresh validator."""
+    out, manifest = generated
+    doc = manifest.documents[1]
+    path = out / "data" / f"{doc}.ttl"
+    good = path.read_text(encoding="utf-8")
+    bad_text, n = re.subn(r'(qg:provisionNumber )"(\d+)"\^\^xsd:positiveInteger', r'\1"-5"^^xsd:positiveInteger',
+                          good, count=1)
+    assert n == 1, "the edit did not apply"
+    broken = tmp_path / f"{doc}.ttl"
+    broken.write_text(bad_text, encoding="utf-8")
+    graph = GRAPH_NS + doc
+    loaded = load(out)
+    quads = [q for q in loaded.quads if q.graph_name.value != graph] + parse(broken, graph)
+    store = ox.Store()
+    store.extend(quads)
+    v = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads)
+    before = v.validate()
+    assert any('"-5"' in (r.value or "") for r in before), "the planted fault is not reported"
+
+    def reload():
+        store.clear_graph(ox.NamedNode(graph))
+        new = parse(path, graph)  # the fixed text
+        store.extend(new)
+        v.add_raw(new)
+
+    after = v.revalidate_graph(graph, reload, before)
+    fresh_quads = [q for q in store.quads_for_pattern(None, None, None, None)]
+    fresh = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), loaded.quads).validate()
+    assert fresh_quads and not any('"-5"' in (r.value or "") for r in after)
+    assert {r.key for r in after} == {r.key for r in fresh}
+
+
 def test_incremental_sees_a_type_removed_in_another_graph(shapes_graph):
     """sh:class is not local: a membership in graph A points at a nation typed only in graph B;
     removing the type in B must make A's membership fail."""

@@ -3,7 +3,8 @@
 A catalogue query's first line is ``# <summary>``; ``# param: ?var — meaning`` lines document
 its parameters. Its expected result ``queries/<name>.csv`` is SPARQL 1.1 CSV (IRIs in full,
 literals as their lexical form, blank cells for unbound), compared as a bag unless the query
-has ``ORDER BY``. A check must return no rows.
+has ``ORDER BY``; for an ASK question, a header ``boolean`` and one row ``true`` or ``false``.
+A check must return no rows.
 """
 
 from __future__ import annotations
@@ -148,6 +149,13 @@ def is_ordered(text: str) -> bool:
 def compare(result: Result, entry: Entry) -> list[str]:
     """Differences between ``result`` and ``entry``'s expected CSV (empty list: they agree)."""
     head, expected = read_expected(entry.expected)
+    if result.kind == "ask":  # expected: a header "boolean" and one row, true or false
+        if head != ["boolean"] or len(expected) != 1 or expected[0] not in (("true",), ("false",)):
+            return [f"{entry.expected.name}: an ASK question's expected answer is a 'boolean' header "
+                    "and one row, true or false"]
+        want = expected[0][0] == "true"
+        return [] if result.boolean is want else [f"answer: expected {str(want).lower()}, got "
+                                                  f"{str(result.boolean).lower()}"]
     got = result_rows(result)
     diffs = []
     if head != result.vars:

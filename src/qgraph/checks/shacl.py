@@ -591,7 +591,8 @@ class Validator:
         self.store = store
         self.shapes = shapes
         self._subclass_cache: dict[str, list[str]] = {}
-        self.raw: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        #: (subject, predicate) -> [(lexical form, datatype, graph)] of the parsed literals
+        self.raw: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
         if shapes.raw_predicates:
             if quads is None:
                 raise Unsupported("the shapes check an xsd:integer-family datatype, which the Oxigraph store "
@@ -605,8 +606,18 @@ class Validator:
         preds = self.shapes.raw_predicates
         for q in quads:
             if q.predicate.value in preds and isinstance(q.object, ox.Literal):
+                graph = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
                 self.raw.setdefault((str(q.subject), q.predicate.value), []).append(
-                    (q.object.value, q.object.datatype.value))
+                    (q.object.value, q.object.datatype.value, graph))
+
+    def drop_raw(self, graph: str) -> None:
+        """Forget the parsed literals of the named graph ``graph`` (before it is reloaded)."""
+        for key in list(self.raw):
+            kept = [r for r in self.raw[key] if r[2] != graph]
+            if kept:
+                self.raw[key] = kept
+            else:
+                del self.raw[key]
 
     def _store_subclasses(self, cls: str) -> list[str]:
         """cls and its subclasses according to the store (the ontology graph in it) and the shapes."""
@@ -791,7 +802,7 @@ class Validator:
             if this in seen:
                 continue
             seen.add(this)
-            for lex, ldt in self.raw.get((this, pred), ()):
+            for lex, ldt, _ in self.raw.get((this, pred), ()):
                 if ldt != dt or not lexical.match(lex) or not _in_range(local, lex):
                     out.add(Result(this, chk.path, chk.shape, chk.severity, chk.component,
                                    f'"{lex}"^^<{ldt}>', chk.message))
@@ -829,6 +840,7 @@ class Validator:
         and return the results of a full validation, computed incrementally from ``previous``."""
         before = self.graph_nodes(graph)
         types_before = self._types(before)
+        self.drop_raw(graph)  # load() records the graph's literals anew (add_raw)
         load()
         self._subclass_cache.clear()
         if not self.shapes.local:
