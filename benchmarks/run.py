@@ -33,6 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the pySHACL oracle (tests/oracles), the baseline's validator
 SRC = ROOT / "src"
 OUT = HERE / "out"
 GRAPH_NS = "https://w3id.org/qgraph/graph/"
@@ -90,12 +91,12 @@ def b_shapes():
 
 
 def b_validate(ds, shapes):
-    from qgraph.checks import shacl as fastshacl
-    return fastshacl.pyshacl_results(b_union(ds), shapes)
+    from oracles.pyshacl_harness import pyshacl_results  # tests/oracles: the reference, not product code
+
+    return pyshacl_results(b_union(ds), shapes)
 
 
 def b_exports(ds, out: Path) -> dict[str, float]:
-    from rdflib import Graph
 
     times = {}
     union = None
@@ -162,7 +163,6 @@ def serve_rows(root: Path, timeout: float) -> list[dict]:
     (benchmarks/serve_latency.py): p50 and p95 latency in seconds. No baseline: rdflib has no
     server of its own here."""
     import re
-    import shutil
     import subprocess
 
     cmd = [sys.executable, str(ROOT / "benchmarks" / "serve_latency.py"), "--root", str(root),
@@ -322,9 +322,8 @@ def child(task: str, side: str, root: Path) -> dict:
                 _progress(res, q.stem)
         elif task == "exports":
             # the product's own writers (qgraph.publish.exports: deterministic, canonical), one file each
+            from qgraph.corpus.loading import load, paused_gc
             from qgraph.publish.exports import FORMATS, Exporter
-            from qgraph.corpus.loading import load
-            from qgraph.corpus.loading import paused_gc
 
             with paused_gc():  # as qgraph.pipeline.build writes them
                 exporter = Exporter(load(root))
@@ -337,9 +336,9 @@ def child(task: str, side: str, root: Path) -> dict:
             # what `qgraph build` runs (qgraph.pipeline): load, evidence check, fast SHACL, the
             # violation checks, then every export; the exports are written even though the
             # synthetic data carries planted violations (the command would stop there)
-            from qgraph.publish.exports import Exporter, write_atomically
-            from qgraph.pipeline import check
             from qgraph.corpus.loading import paused_gc
+            from qgraph.pipeline import check
+            from qgraph.publish.exports import Exporter, write_atomically
 
             t = time.perf_counter()
             outcome = check(root)

@@ -43,11 +43,10 @@ def main() -> int:
     ap.add_argument("--max-results", type=int, default=None, help="rows per answer (server default if omitted)")
     args = ap.parse_args()
 
-    from qgraph.ask import catalogue
-
     from qgraph import project as paths  # noqa
-    from qgraph.web.server import Running
+    from qgraph.ask import catalogue
     from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
 
     root = args.root or paths.Project.at().root
     entries = catalogue.entries(Path(root))
@@ -85,7 +84,7 @@ def main() -> int:
                 one(e)
             t0 = time.perf_counter()
             with ThreadPoolExecutor(max_workers=args.concurrency) as ex:
-                for e, dt in zip(jobs, ex.map(one, jobs)):
+                for e, dt in zip(jobs, ex.map(one, jobs), strict=True):
                     times[e.name].append(dt)
             wall = time.perf_counter() - t0
         except Failed as exc:

@@ -36,6 +36,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     echo "test.sh: chromium/chromedriver not found and not root; the browser tests will be skipped (they fail under CI=true)" >&2
   fi
 fi
+# Lint first (pyflakes, bugbear, import order: pyproject.toml [tool.ruff]); a finding fails the run.
+.venv/bin/ruff check src tests benchmarks scripts setup.py
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -4,10 +4,11 @@ real oxigraph server started here on 127.0.0.1."""
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURE_PROJECT
-from servers import OxigraphServer
 
 import qgraph
+
+from conftest import FIXTURE_PROJECT
+from servers import OxigraphServer
 
 
 @pytest.fixture

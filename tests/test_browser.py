@@ -18,8 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT
 from test_server import make_project
+
+from conftest import PROJECT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

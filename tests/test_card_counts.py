@@ -6,9 +6,9 @@ import pytest
 
 from qgraph.ask.card import card, resolve
 from qgraph.ask.counts import compute
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import load
 from qgraph.corpus.store import BACKENDS, open_store
+from qgraph.errors import QgraphError
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from qgraph.ask import catalogue
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import load
 from qgraph.corpus.store import BACKENDS, open_store
+from qgraph.errors import QgraphError
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRIES = catalogue.entries(PROJECT)
@@ -74,9 +74,9 @@ def test_parameter_must_be_a_variable():
 
 
 def test_compare_reports_differences():
-    from conftest import FIXTURE_PROJECT
-
     from qgraph.corpus.store import Result
+
+    from conftest import FIXTURE_PROJECT
 
     [entry] = [e for e in catalogue.entries(FIXTURE_PROJECT) if e.name == "tiny-members"]
     wrong = Result("select", ["forum", "nation", "name", "attestedOn"], [])

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURE_PROJECT, tree_snapshot
 
 

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from qgraph.publish import exports
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import load
+from qgraph.errors import QgraphError
+from qgraph.publish import exports
 
 PROJECT = Path(__file__).resolve().parents[1]
 JENA = PROJECT.parent / "shared" / "tools" / "jena"

@@ -18,11 +18,11 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from qgraph import synth
-
 from qgraph.checks import shacl as fastshacl
-
-import repo as paths
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, load
+
+import oracles.pyshacl_harness as harness
+import repo as paths
 
 SHAPES = paths.ONTOLOGY_DIR / "shapes.ttl"
 ONTOLOGY = [paths.ONTOLOGY_DIR / f for f in paths.ONTOLOGY_FILES]
@@ -57,9 +57,9 @@ def both(quads: list, shapes_graph: Graph) -> tuple[set, set, list, ox.Store]:
     store.extend(quads)
     fast = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
     g = rdflib_union(quads)
-    ref = fastshacl.pyshacl_results(g, shapes_graph)
-    return (fastshacl.canonical_keys(fast, fastshacl.oxigraph_referrers(store)),
-            fastshacl.canonical_keys(ref, fastshacl.rdflib_referrers(g)), fast, store)
+    ref = harness.pyshacl_results(g, shapes_graph)
+    return (harness.canonical_keys(fast, harness.oxigraph_referrers(store)),
+            harness.canonical_keys(ref, harness.rdflib_referrers(g)), fast, store)
 
 
 def assert_same(fast: set, ref: set) -> None:
@@ -309,5 +309,5 @@ def test_blank_node_focus_and_sparql_constraint(generated, shapes_graph, tmp_pat
         v.add_raw(new)
 
     after = v.revalidate_graph(graph, reload, before)
-    canon = fastshacl.oxigraph_referrers(store)
-    assert fastshacl.canonical_keys(after, canon) == fastshacl.canonical_keys(v.validate(), canon)
+    canon = harness.oxigraph_referrers(store)
+    assert harness.canonical_keys(after, canon) == harness.canonical_keys(v.validate(), canon)

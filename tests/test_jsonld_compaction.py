@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import FIXTURE_PROJECT
 
+from qgraph.corpus.loading import load
 from qgraph.publish import jsonld as J
 from qgraph.publish.exports import Exporter
-from qgraph.corpus.loading import load
+
+import oracles.jsonld_reference as R
+from conftest import FIXTURE_PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,11 +41,11 @@ def exporter(request):
 
 
 def test_main_export_equals_pyld(exporter):
-    doc = [{"@id": n, "@graph": J.expanded_nodes(q)} for n, q in exporter.graphs.items()]
+    doc = [{"@id": n, "@graph": R.expanded_nodes(q)} for n, q in exporter.graphs.items()]
     assert doc and any(g["@graph"] for g in doc), "nothing to compact"
     ref = J.dumps(_pyld_compact(doc, exporter.context))
     assert _written(exporter.write_jsonld) == ref
-    assert J.dumps(J.compact_document(doc, exporter.context)) == ref
+    assert J.dumps(R.compact_document(doc, exporter.context)) == ref
 
 
 @pytest.mark.parametrize("hub", [J._HUB, 1], ids=["default", "every-node-a-hub"])
@@ -53,12 +55,12 @@ def test_framed_view_equals_pyld(exporter, view, hub, monkeypatch):
     root, reverse = J.FRAMES[view]
     types = sorted(exporter._subclasses(root))
     union = [q for qs in exporter.graphs.values() for q in qs]
-    expanded = J.frame_expanded(J.expanded_nodes(union), types, reverse)
+    expanded = R.frame_expanded(R.expanded_nodes(union), types, reverse)
     if exporter.loaded.documents != ["tiny-doc"] or view == "agreements":
         assert expanded["@graph"], f"no {view} framed"
     ref = J.dumps(_pyld_compact(expanded, J.frame_context(exporter.context, reverse), graph=True))
     assert _written(Exporter(exporter.loaded).framed_writer(view)) == ref
-    assert J.dumps(J.frame(union, exporter.context, types, reverse)) == ref
+    assert J.dumps(R.frame(union, exporter.context, types, reverse)) == ref
 
 
 NASTY = ["plain", 'quote " and \\ backslash', "tab\tnew\nline\rcr\b\f", "\x00\x01\x1f\x7f",
@@ -96,14 +98,14 @@ def test_edge_cases_equal_pyld():
             quads.append(ox.Quad(c, ox.NamedNode(ex + "note"), ox.Literal(s), g))
     quads.sort(key=str)
     graphs = {g.value: [q for q in quads if q.graph_name == g] for g in (g1, g2)}
-    doc = [{"@id": n, "@graph": J.expanded_nodes(q)} for n, q in graphs.items()]
+    doc = [{"@id": n, "@graph": R.expanded_nodes(q)} for n, q in graphs.items()]
     buf = io.BytesIO()
     J.Writer(ctx).write_document(buf, graphs.items())
     assert buf.getvalue().decode("utf-8") == J.dumps(_pyld_compact(doc, ctx))
 
     reverse = {"pointers": qg + "rel"}
     union = list(dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object, g1) for q in quads))
-    expanded = J.frame_expanded(J.expanded_nodes(union), [qg + "Agreement"], reverse)
+    expanded = R.frame_expanded(R.expanded_nodes(union), [qg + "Agreement"], reverse)
     assert expanded["@graph"]
     w = J.Writer(ctx)
     buf = io.BytesIO()

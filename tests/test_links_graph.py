@@ -16,10 +16,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from qgraph.links import enrich
-
-from qgraph.links import tables as links
 from qgraph.corpus.loading import ENRICHMENT_GRAPH, LINKS_GRAPH, load
+from qgraph.links import enrich
+from qgraph.links import tables as links
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "links"

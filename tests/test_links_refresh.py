@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from qgraph.errors import QgraphError
-from qgraph.links.refresh import Backoff, Client, USER_AGENT, refresh, suggest
+from qgraph.links.refresh import USER_AGENT, Backoff, Client, refresh, suggest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "wikidata" / "wikidata.ttl"

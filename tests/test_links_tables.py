@@ -94,7 +94,7 @@ def read_table(path: Path) -> tuple[dict, list[str], list[dict]]:
         assert len(fields) == len(header), (
             f"{path.name}: data row {number} has {len(fields)} fields, header has {len(header)}"
         )
-        rows.append(dict(zip(header, fields)))
+        rows.append(dict(zip(header, fields, strict=True)))
     return meta, header, rows
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, load
+from qgraph.errors import QgraphError
 
 
 def test_fixture_loads_one_graph_per_file(fixture_root: Path):

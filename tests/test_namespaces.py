@@ -13,6 +13,7 @@ from rdflib import URIRef
 from qgraph import namespaces
 
 import repo as paths
+
 QG_IRI = "https://w3id.org/qgraph/ontology#"
 
 

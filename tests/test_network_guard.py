@@ -4,6 +4,7 @@ import socket
 import urllib.request
 
 import pytest
+
 from conftest import NetworkRefused
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import Literal, URIRef
 import rdflib.namespace as ns
+from rdflib import Literal, URIRef
 
 import repo as paths
+
 ONTOLOGY_IRI = URIRef("https://w3id.org/qgraph/ontology")
 QG = "https://w3id.org/qgraph/ontology#"
 QGID = "https://w3id.org/qgraph/id/"
@@ -223,11 +224,11 @@ def _vocabulary_problems(graph: rdflib.Graph, declared_qg: set[URIRef]) -> list[
             if text != OA_NS and text[len(OA_NS):] not in OA_TERMS:
                 problems.append(f"{iri}: not a Web Annotation term")
             continue
-        for ns, vocabulary in CHECKED_VOCABULARIES.items():
-            if text.startswith(ns):
+        for namespace, vocabulary in CHECKED_VOCABULARIES.items():
+            if text.startswith(namespace):
                 # the bare namespace IRI (rdfs:isDefinedBy <http://www.w3.org/ns/org#>) is fine
-                if text != ns and iri not in vocabulary:
-                    problems.append(f"{iri}: not a term of {ns}")
+                if text != namespace and iri not in vocabulary:
+                    problems.append(f"{iri}: not a term of {namespace}")
                 break
     return problems
 

@@ -32,8 +32,8 @@ BOOLEAN_TYPES = ("application/sparql-results+xml", "application/sparql-results+j
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from qgraph.web.server import Running
     from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
 
     root = make_project(tmp_path_factory.mktemp("protocol") / "project")
     with Running(root, Limits(timeout=10.0, workers=2)) as running:

@@ -10,13 +10,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from qgraph.corpus.loading import GRAPH_NS, load
+from qgraph.errors import QgraphError
+from qgraph.remote.client import Credentials
+from qgraph.remote.push import GENID, PushFailed, Target, graph_payloads, push, update_request
+
 from conftest import FIXTURE_PROJECT
 from servers import FaultProxy, OxigraphServer, Rule, free_port, oxigraph_executable
-
-from qgraph.errors import QgraphError
-from qgraph.corpus.loading import GRAPH_NS, load
-from qgraph.remote.push import GENID, PushFailed, Target, graph_payloads, push, update_request
-from qgraph.remote.client import Credentials
 
 pytestmark = pytest.mark.skipif(oxigraph_executable() is None, reason="the oxigraph server is not installed")
 

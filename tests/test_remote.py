@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
-from servers import FaultProxy, OxigraphServer, VirtuosoServer, free_port, oxigraph_executable, virtuoso_available
 
 from qgraph.ask import catalogue
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import load
-from qgraph.remote.push import Target, push
-from qgraph.remote.client import Credentials, RemoteStore, with_values
 from qgraph.corpus.store import open_store
+from qgraph.errors import QgraphError
+from qgraph.remote.client import Credentials, RemoteStore, with_values
+from qgraph.remote.push import Target, push
+
+from servers import FaultProxy, OxigraphServer, VirtuosoServer, free_port, oxigraph_executable, virtuoso_available
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRIES = catalogue.entries(PROJECT)

@@ -16,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURE_PROJECT
 
 HOSTILE_TTL = """\
@@ -67,8 +68,8 @@ class Client:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from qgraph.web.server import Running
     from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
 
     root = make_project(tmp_path_factory.mktemp("serve") / "project")
     running = Running(root, Limits(timeout=2.0, max_results=500, workers=2))
@@ -181,8 +182,8 @@ def test_workers_that_cannot_load_the_graph_are_a_clear_error(tmp_path):
     """A worker over its memory cap while loading the graph (a graph too big for the cap) stops
     the start-up with a QgraphError naming the cap, not an EOFError traceback."""
     from qgraph.errors import QgraphError
-    from qgraph.web.server import make_app
     from qgraph.web.pool import Limits
+    from qgraph.web.server import make_app
 
     root = make_project(tmp_path / "project")
     with pytest.raises(QgraphError, match=r"could not load the graph .*memory per worker: 16 MiB"):

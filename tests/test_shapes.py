@@ -21,6 +21,7 @@ import rdflib.namespace as ns
 from rdflib import URIRef
 
 import repo as paths
+
 QGSH = "https://w3id.org/qgraph/shapes#"
 VALID = sorted((paths.FIXTURES_DIR / "valid").glob("*.ttl"))
 INVALID = sorted((paths.FIXTURES_DIR / "invalid").glob("*.ttl"))

@@ -18,6 +18,8 @@ import qgraph
 from qgraph import _help, cli
 
 import repo as paths
+
+
 def _load_generator():
     spec = importlib.util.spec_from_file_location("gen_help", paths.ROOT / "scripts" / "gen_help.py")
     module = importlib.util.module_from_spec(spec)

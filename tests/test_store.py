@@ -1,14 +1,13 @@
 """store.py: both backends answer alike; parameters bound, not pasted; nothing remote."""
 
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
 
 from qgraph.ask.catalogue import result_rows
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import QGID, load
 from qgraph.corpus.store import BACKENDS, open_store, refuse_remote
+from qgraph.errors import QgraphError
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.terms import parse_term, shorten, to_oxigraph, to_rdflib
+from qgraph.errors import QgraphError
 
 P = {"qgid": "https://w3id.org/qgraph/id/", "xsd": str(XSD)}
 

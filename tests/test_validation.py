@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from qgraph.corpus.loading import load
 from qgraph.checks.validation import shacl
+from qgraph.corpus.loading import load
 
 
 def test_fixture_conforms(fixture_root: Path):

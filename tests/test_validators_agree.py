@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from qgraph.checks import validation
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import load
+from qgraph.errors import QgraphError
 
 ROOT = Path(__file__).resolve().parents[1]
 QDG = "data/qdg-2026-london-summit.ttl"

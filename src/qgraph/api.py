@@ -79,9 +79,9 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
     without, the text returned. ``frame`` (jsonld only): agreements, meetings, forums, people."""
     import io
 
+    from qgraph.corpus.loading import load as _load
     from qgraph.errors import QgraphError
     from qgraph.publish.exports import CONTEXT_FILE, Exporter, write_atomically
-    from qgraph.corpus.loading import load as _load
 
     exporter = Exporter(_load(root))
     if frame is not None and fmt != "jsonld":
@@ -111,8 +111,8 @@ def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKE
 
 def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
     """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document."""
-    from qgraph.corpus.loading import load as _load
     from qgraph.ask.counts import compute
+    from qgraph.corpus.loading import load as _load
     from qgraph.corpus.store import open_store
 
     loaded = _load(root)

@@ -348,8 +348,8 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from qgraph.ask import catalogue
-    from qgraph.corpus.loading import load
     from qgraph.ask.output import render
+    from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
 
     spec = args.query
@@ -466,8 +466,8 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from qgraph.errors import QgraphError
-    from qgraph.web.server import serve
     from qgraph.web.pool import Limits
+    from qgraph.web.server import serve
 
     if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
         raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from qgraph.checks.report import Problem, conforms, counts
 from qgraph.corpus.loading import paused_gc
 from qgraph.errors import NonConformant
-from qgraph.checks.report import Problem, conforms, counts
 
 
 @dataclass
@@ -39,8 +39,7 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
 
     ``progress``: called with one line as each step ends (what it did, how long it took)."""
     from qgraph.ask import catalogue
-    from qgraph.checks import evidence
-    from qgraph.checks import validation
+    from qgraph.checks import evidence, validation
     from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
 

@@ -34,8 +34,7 @@ from pathlib import Path
 
 __all__ = ["FAULT_KINDS", "Manifest", "generate", "main"]
 
-from qgraph.vocab import OA, ORG, QG, QGID, RDFS, XSD, turtle_prologue
-from qgraph.vocab import DCTERMS as DCT
+from qgraph.vocab import OA, ORG, QG, QGID, RDFS, turtle_prologue
 
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
@@ -232,7 +231,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
     city_slug, city_label, city_nation = cities[rng.randrange(len(cities))]
     plant = [kind for kind in ("membership-member-not-agent", "membership-no-organization",
                                "membership-start-not-date", "membership-no-evidence") if d.fault(kind)]
-    for k, (slug, label) in enumerate(members):
+    for slug, label in members:
         # One membership per (forum, nation) across documents, as design.md names them; its start
         # date is a function of the pair, so documents agree.
         nation_ix = nations.index((slug, label))
@@ -351,7 +350,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         if c % 3 == 0:
             pairs.append(("qg:sector", f"qgid:{SECTORS[c % len(SECTORS)]}"))
         d.node(prov, pairs)
-    for k, (person, name, office, slug) in enumerate(people):
+    for k, (person, name, office, _slug) in enumerate(people):
         sig = f"qgid:{doc_id}-signature-{k + 1}"
         ev = d.evidence(f"Signed for {parties[k][1]} by {name}.", ["qg:signatory", "qg:signedFor"])
         pairs = [("a", "qg:Signature"), ("rdfs:label", _lit(f"Signature of {name} for {parties[k][1]}"))]
@@ -364,7 +363,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         d.node(sig, pairs)
 
     # Quotations.
-    for k, (person, name, office, slug) in enumerate(people):
+    for k, (person, name, office, _slug) in enumerate(people):
         q = f"qgid:{doc_id}-quotation-{k + 1}"
         topic = TOPICS[(k + 3 * i) % len(TOPICS)]
         text = (f"Quantum cooperation on {topic[6:].replace('-', ' ')} matters to us, "

@@ -10,9 +10,9 @@ import difflib
 import textwrap
 from typing import Any
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS, Loaded
 from qgraph.corpus.store import Store
+from qgraph.errors import QgraphError
 
 _LABEL_PROPS = "rdfs:label skos:altLabel skos:prefLabel foaf:name dcterms:title"
 _BY_LABEL = f"""SELECT DISTINCT ?s ?needle WHERE {{

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.store import Result, Store, strip_query
+from qgraph.errors import QgraphError
 from qgraph.project import Project
 
 _PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)\s*(?:[—–:-]+\s*)?(.*)$")
@@ -196,8 +196,8 @@ def run_checks(loaded: Any, store: Store) -> list:
     from rdflib import URIRef
 
     from qgraph.checks.report import Problem
-    from qgraph.corpus.terms import display
     from qgraph.checks.validation import where
+    from qgraph.corpus.terms import display
 
     problems = []
     for entry in checks(loaded.root):
@@ -208,7 +208,7 @@ def run_checks(loaded: Any, store: Store) -> list:
         for row in result.rows:
             focus = next((t for t in row if isinstance(t, URIRef)), None)
             file, line = where(loaded, focus)
-            cells = ", ".join(f"{v}={display(t, loaded.prefixes)}" for v, t in zip(result.vars, row) if t is not None)
+            cells = ", ".join(f"{v}={display(t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True) if t is not None)
             problems.append(Problem(file, line, "Violation", f"check:{entry.name}",
                                     display(focus, loaded.prefixes) if focus is not None else None,
                                     None, f"{entry.summary} ({cells})"))

@@ -35,7 +35,7 @@ def table(result: Result, prefixes: dict[str, str]) -> str:
     widths = [min(w, 80) for w in widths]
 
     def line(values: list[str]) -> str:
-        return "  ".join((v if len(v) <= 80 else v[:79] + "…").ljust(w) for v, w in zip(values, widths)).rstrip()
+        return "  ".join((v if len(v) <= 80 else v[:79] + "…").ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [line(head), "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
     out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
@@ -57,5 +57,5 @@ def sparql_json(result: Result) -> dict[str, Any]:
             return d
         return {"type": "uri", "value": str(t)}
 
-    bindings = [{v: term(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
+    bindings = [{v: term(t) for v, t in zip(result.vars, row, strict=True) if t is not None} for row in result.rows]
     return {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}

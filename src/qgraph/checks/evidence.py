@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
 from qgraph.checks.quotes import describe_matches
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
-from qgraph.vocab import OA, RDF_TYPE, SKOS
+from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
 from qgraph.vocab import DCTERMS as DCT
-
+from qgraph.vocab import OA, RDF_TYPE, SKOS
 
 
 @dataclass
@@ -88,7 +87,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
         short = _shortener(loaded, f)
 
         def add(line_tokens: list[str] | None, shape: str, focus: str | None, path: str | None, msg: str,
-                line: int | None = None) -> None:
+                line: int | None = None, f: Any = f, problems: list = problems) -> None:
             if line is None and line_tokens:
                 line = locate(f.lines, line_tokens)
             problems.append(Problem(f.rel, line, "Violation", shape, focus() if callable(focus) else focus, path, msg))

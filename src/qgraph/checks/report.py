@@ -7,13 +7,13 @@ prefixed name for it) or of a quoted passage in a Turtle file.
 
 from __future__ import annotations
 
-from qgraph.vocab import CHECK
-from qgraph.vocab import SH as SH_NS
-
 import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Iterable
+
+from qgraph.vocab import CHECK
+from qgraph.vocab import SH as SH_NS
 
 SEVERITIES = ("Violation", "Warning", "Info")
 CHECK_NS = CHECK

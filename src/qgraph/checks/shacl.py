@@ -40,13 +40,13 @@ replaced, only the affected focus nodes are validated again, over the union:
 
 from __future__ import annotations
 
-from qgraph.vocab import OWL, RDF_FIRST, RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, SH, XSD
-
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
+
+from qgraph.vocab import OWL, RDF_FIRST, RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, SH, XSD
 
 __all__ = ["Unsupported", "Result", "Shapes", "Validator", "shape_key", "term_key"]
 
@@ -146,7 +146,7 @@ def _nt(term) -> str:
 def shape_key(graph, node) -> str:
     """A stable name for a shape: its IRI, or for a blank-node property shape
     ``<parent node shape>/<path>`` (blank-node ids differ between parses)."""
-    from rdflib import BNode, URIRef
+    from rdflib import URIRef
 
     if isinstance(node, URIRef):
         return str(node)
@@ -270,7 +270,7 @@ class Shapes:
                 path = path_sparql(g, path_node)
                 if not isinstance(path_node, URIRef) and not path.startswith("(^<"):
                     self.local = False
-                for nested in g.objects(ps, self._u("property")):
+                for _nested in g.objects(ps, self._u("property")):
                     raise Unsupported(f"nested sh:property in {shape_key(g, ps)}")
                 self._compile_constraints(ps, shape_key(g, ps), path, key)
 
@@ -309,7 +309,6 @@ class Shapes:
 
     def _value_condition(self, pred: str, obj, s) -> str:
         """SPARQL boolean expression that is true when ?v satisfies a value-type constraint."""
-        from rdflib import URIRef
         from rdflib.collection import Collection
 
         g = self.graph
@@ -376,7 +375,6 @@ class Shapes:
         """SPARQL expression: the node in ``var`` conforms to ``shape`` (a node shape, or a property
         shape when it has sh:path). Used for sh:node and sh:or; raises Unsupported beyond
         minCount 1 / maxCount 0 / hasValue / value-type constraints."""
-        from rdflib import URIRef
 
         g = self.graph
         if depth > 4:
@@ -516,7 +514,6 @@ class Shapes:
             self.checks.append(_Check(key, path, sev, comp, q, self._message(s, msg), node_key))
 
     def _compile_sparql(self, c, key, path, node_key, sev) -> None:
-        from rdflib import URIRef
 
         g = self.graph
         if path is not None:
@@ -887,73 +884,3 @@ def _is_literal(term) -> bool:
     import pyoxigraph as ox
 
     return isinstance(term, ox.Literal)
-
-
-# --------------------------------------------------------------------------------------------
-# Comparison with pySHACL (the reference)
-# --------------------------------------------------------------------------------------------
-
-def pyshacl_results(data_graph, shapes_graph) -> list[Result]:
-    """Validate with pySHACL as ``qgraph.checks.validation`` does (no inference, SHACL-AF on) and return
-    its results as :class:`Result` (shape keys from :func:`shape_key`, paths as SPARQL text)."""
-    import pyshacl
-    from rdflib import BNode, URIRef
-
-    _, report, _ = pyshacl.validate(data_graph, shacl_graph=shapes_graph, inference="none",
-                                    abort_on_first=False, allow_infos=True, allow_warnings=True,
-                                    advanced=True, meta_shacl=False, do_owl_imports=False)
-    u = lambda local: URIRef(SH + local)  # noqa: E731
-    out = set()
-    # top-level results only (sh:result of the report), not the nested sh:detail of sh:node
-    for r in report.objects(None, u("result")):
-        focus = report.value(r, u("focusNode"))
-        path = report.value(r, u("resultPath"))
-        shape = report.value(r, u("sourceShape"))
-        value = report.value(r, u("value"))
-        path_text = None
-        if path is not None:
-            path_text = f"<{path}>" if isinstance(path, URIRef) else path_sparql(report if (path, None, None) in report else shapes_graph, path)
-        out.add(Result(_nt_any(focus), path_text, shape_key(shapes_graph, shape),
-                       str(report.value(r, u("resultSeverity"))),
-                       str(report.value(r, u("sourceConstraintComponent"))),
-                       _nt_any(value) if value is not None else None,
-                       str(report.value(r, u("resultMessage")) or "")))
-    return sorted(out)
-
-
-def _nt_any(term) -> str:
-    from rdflib import BNode
-
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return _nt(term)
-
-
-def canonical_keys(results: Iterable[Result], referrers) -> set[tuple]:
-    """``(focus, path, shape, severity)`` with blank-node focus nodes named by what points at
-    them: ``referrers(bnode_text)`` → sorted ``[(subject, predicate)]`` as N-Triples text."""
-    out = set()
-    for r in results:
-        focus = r.focus
-        if focus.startswith("_:"):
-            focus = "[" + " ".join(f"{s} {p}" for s, p in referrers(focus)) + "]"
-        out.add((focus, r.path, r.shape, r.severity))
-    return out
-
-
-def oxigraph_referrers(store):
-    import pyoxigraph as ox
-
-    def f(bnode_text: str):
-        b = ox.BlankNode(bnode_text[2:])
-        return sorted({(str(q.subject), str(q.predicate)) for q in store.quads_for_pattern(None, None, b, None)})
-    return f
-
-
-def rdflib_referrers(graph):
-    from rdflib import BNode
-
-    def f(bnode_text: str):
-        b = BNode(bnode_text[2:])
-        return sorted({(_nt_any(s), _nt_any(p)) for s, p in graph.subject_predicates(b)})
-    return f

@@ -16,11 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qgraph.errors import QgraphError
-from qgraph.corpus.loading import Loaded, parse_file
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
+from qgraph.corpus.loading import Loaded, parse_file
+from qgraph.errors import QgraphError
 from qgraph.vocab import OA, SH
-
 
 
 def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:

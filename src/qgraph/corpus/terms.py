@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.vocab import RDF_LANGSTRING, XSD_STRING
+from qgraph.vocab import XSD_STRING
 
 _PNAME = re.compile(r"^([A-Za-z][\w.-]*)?:([\w\-.%:]*)$")
 _LITERAL = re.compile(r'^"(?P<v>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<dt><[^>]*>|\S+))?$', re.S)

@@ -188,7 +188,7 @@ def graph_triples(data: dict[str, Any], root: Path) -> list[tuple]:
         add((plan, RDFS.label, Literal(f"SPARQL query that `qgraph link --refresh` runs for the {what}", lang="en")))
         add((plan, RDF.value, Literal(query_text(kind))))
         add((plan, DCTERMS.source, URIRef(DEFAULT_ENDPOINT)))
-    for key, o in sorted(data["organisations"].items()):
+    for _key, o in sorted(data["organisations"].items()):
         if o["node"].startswith("qgid:wd-"):
             n = node(o["node"])
             add((n, RDF.type, ORG.Organization))

@@ -29,9 +29,9 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from qgraph.links.enrich import DEFAULT_ENDPOINT, REALMS, values
 from qgraph import __version__
 from qgraph.errors import QgraphError
+from qgraph.links.enrich import DEFAULT_ENDPOINT, REALMS, values
 from qgraph.vocab import BASE
 
 USER_AGENT = (f"qgraph/{__version__} (quantum-diplomacy knowledge graph; {BASE.rstrip('/')}; "
@@ -306,8 +306,7 @@ def _show(v: tuple) -> str:
 
 def refresh(root: Path, client: Client, today: str | None = None, out: TextIO = sys.stdout) -> list[Change]:
     """Refresh the cache from ``client.endpoint``; write cache and graphs only if all went well."""
-    from qgraph.links.enrich import CACHE, dumps_cache, load_cache
-    from qgraph.links.enrich import rebuild
+    from qgraph.links.enrich import CACHE, dumps_cache, load_cache, rebuild
 
     cache_path = root / "data" / "links" / CACHE
     cache = load_cache(cache_path, f"data/links/{CACHE}")
@@ -324,11 +323,10 @@ def refresh(root: Path, client: Client, today: str | None = None, out: TextIO = 
 def suggest(root: Path, client: Client, today: str | None = None, out: TextIO = sys.stdout) -> Path:
     """Propose Wikidata candidates, by English label, for linkable entities without a Wikidata
     link; write them to ``data/links/candidates.sssom.tsv`` for review (never into a graph)."""
-    from qgraph.links.enrich import wikidata_links
-    from qgraph.publish.exports import write_atomically
-    from qgraph.links.tables import COLUMNS, read_table
-
     from qgraph.corpus.loading import load
+    from qgraph.links.enrich import wikidata_links
+    from qgraph.links.tables import COLUMNS, read_table
+    from qgraph.publish.exports import write_atomically
 
     qids, _ = wikidata_links(root)
     _, rejected = read_table(root / "data" / "links" / "rejected.sssom.tsv")

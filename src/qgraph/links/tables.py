@@ -92,7 +92,7 @@ def read_table(path: Path, rel: str | None = None) -> tuple[dict[str, str], list
             continue
         if len(cells) != len(COLUMNS):
             raise QgraphError(f"{rel}:{n}: {len(cells)} cells, expected {len(COLUMNS)}")
-        d = dict(zip(COLUMNS, cells))
+        d = dict(zip(COLUMNS, cells, strict=True))
         rows.append(Mapping(f"{rel}:{n}", d["subject_id"], d["subject_label"], d["predicate_id"],
                             d["predicate_modifier"], d["object_id"], d["object_label"], d["object_type"],
                             d["object_source"], d["confidence"], d["comment"]))

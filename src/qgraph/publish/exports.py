@@ -28,8 +28,8 @@ from functools import cached_property, wraps
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded, paused_gc
+from qgraph.errors import QgraphError
 from qgraph.vocab import RDFS_SUBCLASSOF
 
 FORMATS = {

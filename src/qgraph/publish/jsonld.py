@@ -23,12 +23,12 @@ loads a remote document here: its document loader refuses every URL.
 
 from __future__ import annotations
 
-from qgraph.vocab import DCTERMS, OA, ORG, OWL, QG, RDF, RDFS, SKOS, XSD
-
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
+
+from qgraph.vocab import DCTERMS, OA, ORG, OWL, QG, RDF, RDFS, SKOS, XSD
 
 RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
@@ -159,33 +159,6 @@ def _value_key(v: Any) -> str:
     return json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
 
 
-def expanded_nodes(triples: Iterable[Any]) -> list[dict[str, Any]]:
-    """Expanded JSON-LD node objects for pyoxigraph triples (or quads: the graph is ignored),
-    sorted by ``@id``, each value once, values sorted by their JSON text (what PyLD's
-    ``from_rdf`` gives, without its quadratic N-Quads parser). The reference for
-    :class:`Writer`."""
-    import pyoxigraph as ox
-
-    nodes: dict[str, dict[str, Any]] = {}
-    for t in triples:
-        sid = _ident(t.subject)
-        node = nodes.setdefault(sid, {"@id": sid})
-        p, o = t.predicate.value, t.object
-        if p == RDF_TYPE and type(o) is not ox.Literal:
-            values = node.setdefault("@type", [])
-            v: Any = _ident(o)
-        else:
-            values = node.setdefault(p, [])
-            v = expanded_value(o)
-        if v not in values:
-            values.append(v)
-    for node in nodes.values():
-        for key, values in node.items():
-            if isinstance(values, list):
-                values.sort(key=_value_key)
-    return [nodes[k] for k in sorted(nodes)]
-
-
 class _Compactor:
     """JSON-LD 1.1 compaction of qgraph's expanded documents against a qgraph context.
 
@@ -273,29 +246,6 @@ class _Compactor:
         return out
 
 
-def compact_document(doc: Any, ctx: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` (a list of graph objects, or ``{"@graph": [...]}``) compacted with ``ctx``:
-    ``{"@context": ctx, "@graph": [...]}``, as PyLD's ``compact`` gives it."""
-    c = _Compactor(ctx)
-    items = doc["@graph"] if isinstance(doc, dict) else doc
-    return {"@context": ctx, "@graph": [c.node(n) for n in items]}
-
-
-def compact_document(doc: Any, ctx: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` (a list of graph objects, or ``{"@graph": [...]}``) compacted with ``ctx``:
-    ``{"@context": ctx, "@graph": [...]}``, as PyLD's ``compact`` gives it."""
-    c = _Compactor(ctx)
-    items = doc["@graph"] if isinstance(doc, dict) else doc
-    return {"@context": ctx, "@graph": [c.node(n) for n in items]}
-
-
-def compact(graphs: dict[str, Iterable[Any]], ctx: dict[str, Any]) -> dict[str, Any]:
-    """The dataset (graph IRI → pyoxigraph triples; named graphs kept) compacted with ``ctx``
-    (the reference for :meth:`Writer.write_document`)."""
-    doc = [{"@id": name, "@graph": expanded_nodes(triples)} for name, triples in sorted(graphs.items())]
-    return compact_document(doc, ctx)
-
-
 MAX_DEPTH = 2  # a framed tree nests two levels below its root; deeper nodes by @id
 _NO_EMBED = {OA + "hasSource"}
 # Listed only on a tree's root and on the nodes of its @reverse links (its provisions,
@@ -311,68 +261,6 @@ def frame_context(ctx: dict[str, Any], reverse: dict[str, str]) -> dict[str, Any
     for term, prop in reverse.items():
         frame_ctx[term] = {"@reverse": prop, "@container": "@set"}
     return frame_ctx
-
-
-def frame_expanded(nodes: list[dict[str, Any]], root_types: list[str],
-                   reverse: dict[str, str]) -> dict[str, Any]:
-    """The framed document in expanded form (``{"@graph": [tree, ...]}``) for the expanded
-    ``nodes`` of a graph: see :func:`frame`."""
-    index = {n["@id"]: n for n in nodes}
-    pointing: dict[tuple[str, str], list[str]] = {}
-    for nid, n in index.items():
-        for prop in reverse.values():
-            for v in n.get(prop, []):
-                if "@id" in v:
-                    pointing.setdefault((v["@id"], prop), []).append(nid)
-
-    def embed(nid: str, seen: set[str], depth: int = 0, own: bool = False) -> dict[str, Any]:
-        seen.add(nid)
-        node = index.get(nid, {"@id": nid})
-        out: dict[str, Any] = {}
-        for key in sorted(node):
-            values = node[key]
-            if key.startswith("@"):
-                out[key] = values
-                continue
-            if key == EVIDENCE and not own:
-                continue  # a shared node's passages come from every document: not this tree's
-            deeper = depth < MAX_DEPTH and key not in _NO_EMBED
-            out[key] = [embed(v["@id"], seen, depth + 1) if deeper and set(v) == {"@id"} and v["@id"] in index
-                        and v["@id"] not in seen else v for v in values]
-        return out
-
-    wanted = set(root_types)
-    roots = []
-    for nid in sorted(index):
-        if not wanted.intersection(index[nid].get("@type", [])):
-            continue
-        seen: set[str] = set()
-        tree = embed(nid, seen, own=True)
-        rev = {}
-        for prop in sorted(set(reverse.values())):
-            kids = sorted(pointing.get((nid, prop), []))
-            if kids:
-                rev[prop] = [embed(k, seen, 1, own=True) if k not in seen else {"@id": k} for k in kids]
-        if rev:
-            tree["@reverse"] = rev
-        roots.append(tree)
-    return {"@graph": roots}
-
-
-def frame(triples: Iterable[Any], ctx: dict[str, Any], root_types: list[str],
-          reverse: dict[str, str]) -> dict[str, Any]:
-    """The graph (pyoxigraph triples) as one tree per node of ``root_types``: each tree nests
-    the nodes its root refers to, two levels deep (each node embedded at its first place in
-    the tree, referred to by ``@id`` after that; never through ``oa:hasSource``) and, under
-    the ``reverse`` terms, the nodes that point at the root. ``qg:evidence`` is kept on the
-    root and on those ``reverse`` nodes only (see :data:`EVIDENCE`).
-
-    This is the shape JSON-LD framing with ``@embed: @once`` and ``@reverse`` gives, built
-    directly (PyLD's framing takes seconds per view on a few thousand triples) and then
-    compacted (:func:`compact_document`). The reference for :meth:`Writer.write_view`.
-    """
-    doc = frame_expanded(expanded_nodes(triples), root_types, reverse)
-    return compact_document(doc, frame_context(ctx, reverse))
 
 
 def _json_key(o: Any) -> str:
@@ -437,7 +325,7 @@ def _assemble(groups: list[tuple[bytes, bool]], items: list[list[bytes]], level:
     their own level: ``level + 1``, or ``level + 2`` inside a list)."""
     inner, inner2 = _IND[level + 1], _IND[level + 2]
     parts = []
-    for (prefix, several), values in zip(groups, items):
+    for (prefix, several), values in zip(groups, items, strict=True):
         if several:
             parts.append(inner + prefix + b"[" + b",".join([inner2 + v for v in values]) + inner + b"]")
         else:
@@ -454,7 +342,7 @@ def _pieces(groups: list[tuple[bytes, bool]], items: list[list[bytes]],
     out: list[bytes] = [b"{"]
     where: dict[str, int] = {}
     refs: dict[str, bytes] = {}
-    for gi, ((prefix, several), values) in enumerate(zip(groups, items)):
+    for gi, ((prefix, several), values) in enumerate(zip(groups, items, strict=True)):
         out.append((b"," if gi else b"") + inner + prefix + (b"[" if several else b""))
         for vi, v in enumerate(values):
             if several:
@@ -812,7 +700,7 @@ class Writer:
                         k if k.startswith("_:") else self._iri(k)[1], False), 4) for k in kids]))
             if not rev:
                 return _assemble(groups, items, 2)
-            merged = sorted([(json.loads(g[0][:-2]), g[0], g[1], its) for g, its in zip(groups, items)]
+            merged = sorted([(json.loads(g[0][:-2]), g[0], g[1], its) for g, its in zip(groups, items, strict=True)]
                             + [(t, self._key_prefix(t), True, vs) for t, vs in rev])
             return _assemble([(m[1], m[2]) for m in merged], [m[3] for m in merged], 2)
 

@@ -25,9 +25,9 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from qgraph.errors import QgraphError
-from qgraph.corpus.store import Result, Store, strip_query
 from qgraph import __version__
+from qgraph.corpus.store import Result, Store, strip_query
+from qgraph.errors import QgraphError
 from qgraph.vocab import BASE, RDF_LANGSTRING, XSD_STRING
 
 USER_AGENT = f"qgraph/{__version__} (SPARQL client of the qgraph knowledge graph; {BASE.rstrip('/')})"

@@ -32,9 +32,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from qgraph.errors import QgraphError
 from qgraph.corpus.loading import GRAPH_NS
-from qgraph.vocab import GENID as GENID_NS
+from qgraph.errors import QgraphError
 from qgraph.remote.client import (
     USER_AGENT,
     Credentials,
@@ -44,6 +43,7 @@ from qgraph.remote.client import (
     describe_failure,
     timeout_from_env,
 )
+from qgraph.vocab import GENID as GENID_NS
 
 GENID = GENID_NS
 METHODS = ("update", "gsp")
@@ -262,9 +262,9 @@ def push_project(target: Target, root: Any = None, skolemise: bool = True, check
     A project that does not conform raises :class:`~qgraph.errors.NonConformant` before anything
     is sent."""
     if check:
+        from qgraph.checks.report import counts
         from qgraph.errors import NonConformant
         from qgraph.pipeline import check as run_checks
-        from qgraph.checks.report import counts
 
         outcome = run_checks(root)
         if not outcome.conforms:

@@ -14,7 +14,21 @@ from typing import Any
 
 from qgraph.corpus.loading import Loaded
 from qgraph.corpus.store import Store
-from qgraph.vocab import DCTERMS, ENRICHMENT_GRAPH, FOAF, GEO, GRAPH_NS, OWL, QG, QGID, RDF_TYPE, RDFS, SCHEMA, SKOS, WDT
+from qgraph.vocab import (
+    DCTERMS,
+    ENRICHMENT_GRAPH,
+    FOAF,
+    GEO,
+    GRAPH_NS,
+    OWL,
+    QG,
+    QGID,
+    RDF_TYPE,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    WDT,
+)
 from qgraph.vocab import LINKS_GRAPH as LINK_GRAPH
 
 #: properties that point to the same thing (or a close one) in another dataset
@@ -212,10 +226,10 @@ class Explorer:
 
     def describe(self, iri: str) -> list[Any]:
         """The entity's triples both ways, with the blank nodes it points to (pyoxigraph triples)."""
+        import pyoxigraph as ox
         from rdflib import URIRef
 
         from qgraph.corpus.terms import to_oxigraph
-        import pyoxigraph as ox
 
         rows = self.store.query("""CONSTRUCT { ?e ?p ?o . ?o ?bp ?bo . ?s ?q ?e } WHERE {
           { ?e ?p ?o OPTIONAL { FILTER(isBlank(?o)) ?o ?bp ?bo } } UNION { ?s ?q ?e } }""", {"e": URIRef(iri)}).rows
@@ -259,7 +273,8 @@ class Explorer:
             s = str(s)
             kind = _EVENT_KIND[str(p)]
             pt = parts.get(s, {})
-            name = lambda key: " and ".join(self.label(x) for x in sorted(pt.get(key, [])))  # noqa: E731
+            def name(key: str, pt: dict = pt) -> str:
+                return " and ".join(self.label(x) for x in sorted(pt.get(key, [])))
             if "member" in pt and "organization" in pt:
                 title = f"{name('member')}: member of {name('organization')}"
             elif "holder" in pt and "office" in pt:

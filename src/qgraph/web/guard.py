@@ -81,8 +81,8 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
     """Parse ``text`` and check it; raises :class:`Refused` (4xx) for anything not allowed."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-    from qgraph.errors import QgraphError
     from qgraph.corpus.store import refuse_remote
+    from qgraph.errors import QgraphError
 
     allowed = set(allowed_graphs)
     try:

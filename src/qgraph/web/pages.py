@@ -12,8 +12,8 @@ import html
 from typing import Any
 from urllib.parse import urlsplit
 
+from qgraph.vocab import RDFS_LABEL
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
-from qgraph.vocab import ENRICHMENT_GRAPH, RDFS_LABEL
 
 NAV = [("/", "Explore"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
        ("/#query", "SPARQL")]

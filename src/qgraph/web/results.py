@@ -8,13 +8,13 @@ a result over the cap instead of cutting it silently.
 
 from __future__ import annotations
 
-from qgraph.vocab import RDF_LANGSTRING, SPARQL_RESULTS, XSD_STRING
-
 import csv
 import io
 import json
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from qgraph.vocab import SPARQL_RESULTS, XSD_STRING
 
 SELECT_TYPES = {
     "application/sparql-results+json": "json",
@@ -89,7 +89,7 @@ def _csv_cell(t: Any) -> str:
 def solutions(fmt: str, variables: list[str], rows: list[list[Any]]) -> bytes:
     """SELECT results (``rows`` of terms or None, in the order of ``variables``)."""
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
@@ -100,7 +100,7 @@ def solutions(fmt: str, variables: list[str], rows: list[list[Any]]) -> bytes:
         for row in rows:
             out.append("<result>" + "".join(
                 f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                for v, t in zip(variables, row) if t is not None) + "</result>")
+                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
         out += ["</results>", "</sparql>"]
         return "\n".join(out).encode("utf-8")
     if fmt == "csv":
