@@ -59,9 +59,11 @@ def test_real_counts_by_document(project_root: Path):
     loaded = load(project_root)
     s = compute(loaded, open_store(loaded))
     assert s.described > 0 and s.without_evidence == 0
-    assert set(s.classes_by_document["qg:Nation"]) == set(loaded.documents)
-    # the UK and Denmark are in both documents: one node each, counted once
-    assert s.document_classes["qg:Nation"] == 13 < sum(s.classes_by_document["qg:Nation"].values())
+    # nations are named in most documents (not in the G7 vision or the MDQ principles page)
+    assert {"qdg-2026-london-summit", "uk-denmark-quantum-mou"} <= set(s.classes_by_document["qg:Nation"])
+    assert set(s.classes_by_document["qg:Nation"]) <= set(loaded.documents)
+    # the QDG's thirteen and Estonia (the DIANA note): one node each however many documents name them
+    assert s.document_classes["qg:Nation"] == 14 < sum(s.classes_by_document["qg:Nation"].values())
     # triples: the merge, a triple stated in two documents counted once
     assert s.triples == len({(q.subject, q.predicate, q.object) for q in loaded.quads}) < len(loaded.quads)
 

@@ -105,3 +105,45 @@ def test_checks_run_as_violations(fixture_root):
     assert [(p.severity, p.shape, p.focus) for p in problems] == [
         ("Violation", "check:nation-without-label-violation", "qgid:denmark")]
     assert problems[0].file == "data/tiny-doc.ttl"
+
+
+_SHARED_NODE_TRIG = """
+@prefix qg: <https://w3id.org/qgraph/ontology#> .
+@prefix qgid: <https://w3id.org/qgraph/id/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/qgraph/graph/doc-a> {
+  qgid:forum qg:topic qgid:topic-x, qgid:topic-y ; qg:evidence qgid:ev-a .
+  qgid:ev-a oa:hasSource qgid:doc-a ; oa:hasSelector [ oa:exact "A states the forum's topic" ] .
+}
+<https://w3id.org/qgraph/graph/doc-b> {
+  qgid:forum qg:evidence qgid:ev-b .
+  qgid:ev-b oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B names the forum only" ] .
+  qgid:other qg:topic qgid:topic-y ; qg:evidence qgid:ev-b2 .
+  qgid:ev-b2 oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B states the topic of another fact" ] .
+}
+<https://w3id.org/qgraph/graph/ontology> { qgid:topic-x skos:prefLabel "x"@en . qgid:topic-y skos:prefLabel "y"@en . }
+"""
+
+
+@pytest.mark.parametrize("name", ["cross-topic-passages", "cross-recurring-topics"])
+def test_topics_are_credited_to_the_document_that_states_them(name):
+    """Regression: the two questions joined qg:topic and qg:evidence over the union of graphs, so a
+    shared node's topic (stated in A) was credited to B, which only names the node."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(_SHARED_NODE_TRIG.encode(), format=ox.RdfFormat.TRIG)
+    text = (PROJECT / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+    result = store.query(text, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    rows = [{v: s[v].value for v in ("topic", "fact", "document", "exact") if v in names and s[v] is not None}
+            for s in result]
+    assert rows, "the question found nothing"
+    for r in rows:
+        if name == "cross-topic-passages" and r["fact"].endswith("/forum"):
+            assert r["document"].endswith("/doc-a") and r["exact"].startswith("A states"), r
+    if name == "cross-recurring-topics":  # only topic-y recurs (A's forum, B's other fact); x is A's alone
+        assert sorted((r["topic"][-1], r["document"].rsplit("/", 1)[1]) for r in rows) == [("y", "doc-a"), ("y", "doc-b")]
+    else:  # the forum's two topics in A, the other fact's topic in B
+        assert len(rows) == 3

@@ -41,6 +41,8 @@ positional arguments:
     export    write the whole graph in one format
     link      rebuild the link and enrichment graphs; refresh them from
               Wikidata
+    expected  show how the questions' expected answers would change; --write
+              updates them
     stats     counts by class, property and document; facts with and without
               evidence
     push      replace each named graph in an external SPARQL 1.1 store, then
@@ -250,6 +252,30 @@ examples:
   qgraph link --refresh
   qgraph link --refresh --endpoint http://127.0.0.1:7878/query
   qgraph link --suggest
+''', ''),
+    'expected --help': (0, '''\
+usage: qgraph expected [-h] [--root DIR] [--write] [NAME ...]
+
+show how the questions' expected answers would change; --write updates them
+
+positional arguments:
+  NAME        questions to check (default: all)
+
+options:
+  -h, --help  show this help message and exit
+  --root DIR  corpus folder (default: $QGRAPH_ROOT, else the nearest folder
+              upwards with qgraph.toml)
+  --write     write the new expected answers into queries/
+
+Runs every competency question (or the NAMEs given) and compares its answer with its expected
+answer (queries/<name>.csv). Prints what changed, question by question, and exits 1 when
+anything differs, so that you review it first; --write then writes the new answers into this
+corpus's queries/ (atomically). Run it after adding or changing a document.
+
+examples:
+  qgraph expected                       review what adding a document changed
+  qgraph expected --write               accept it
+  qgraph expected cross-recurring-topics --write
 ''', ''),
     'stats --help': (0, '''\
 usage: qgraph stats [-h] [--root DIR] [--format {text,json}]

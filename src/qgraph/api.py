@@ -2,8 +2,8 @@
 
 >>> import qgraph
 >>> loaded = qgraph.load()
->>> sorted(loaded.documents)[:1]
-['qdg-2026-london-summit']
+>>> "uk-denmark-quantum-mou" in loaded.documents
+True
 >>> print(qgraph.export("ntriples")[:2])
 <h
 """
@@ -63,6 +63,25 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
         return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, Project.at(root).root, params, prefixes)
     loaded = _load(root)
     return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def expected(root: Path | str | None = None, names: list[str] | None = None, write: bool = False,
+             store: str = "oxigraph") -> list[Any]:
+    """The competency questions whose expected answer (``queries/<name>.csv``) differs from what
+    they answer now, each with its differences (:class:`qgraph.ask.catalogue.ExpectedChange`);
+    with ``write``, the new answers are written into the corpus's ``queries/`` (all or nothing)."""
+    from qgraph.ask import catalogue
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
+
+    loaded = _load(root)
+    changes = catalogue.expected_changes(loaded.project, open_store(loaded, store), names)
+    if write and changes:
+        from qgraph.publish.exports import write_atomically
+
+        loaded.project.queries_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically({c.target: (lambda fh, t=c.text: fh.write(t.encode("utf-8"))) for c in changes})
+    return changes
 
 
 def init(folder: Path | str, name: str | None = None) -> list[Path]:

@@ -116,6 +116,17 @@ examples:
   qgraph link --refresh --endpoint http://127.0.0.1:7878/query
   qgraph link --suggest
 """),
+    "expected": ("show how the questions' expected answers would change; --write updates them", """\
+Runs every competency question (or the NAMEs given) and compares its answer with its expected
+answer (queries/<name>.csv). Prints what changed, question by question, and exits 1 when
+anything differs, so that you review it first; --write then writes the new answers into this
+corpus's queries/ (atomically). Run it after adding or changing a document.
+
+examples:
+  qgraph expected                       review what adding a document changed
+  qgraph expected --write               accept it
+  qgraph expected cross-recurring-topics --write
+"""),
     "stats": ("counts by class, property and document; facts with and without evidence", """\
 example:
   qgraph stats
@@ -201,6 +212,9 @@ def _parser() -> argparse.ArgumentParser:
     lk.add_argument("--endpoint", default="https://query.wikidata.org/sparql", metavar="URL",
                     help="SPARQL endpoint (default: Wikidata's query service)")
     lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)")
+    ex = add("expected")
+    ex.add_argument("names", nargs="*", metavar="NAME", help="questions to check (default: all)")
+    ex.add_argument("--write", action="store_true", help="write the new expected answers into queries/")
     st = add("stats")
     st.add_argument("--format", choices=("text", "json"), default="text")
     st.add_argument("--store", choices=STORES, default="oxigraph")
@@ -432,6 +446,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {result}", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_expected(args: argparse.Namespace) -> int:
+    from qgraph.api import expected
+
+    changes = expected(_root(args), args.names or None, write=args.write)
+    for c in changes:
+        print(f"{c.entry.name}:")
+        for line in c.diffs:
+            print(f"  {line}")
+    if not changes:
+        print("every expected answer is current")
+        return EXIT_OK
+    if args.write:
+        print(f"wrote {len(changes)} expected answer(s) into queries/")
+        return EXIT_OK
+    print(f"{len(changes)} expected answer(s) differ; review the lines above, then run `qgraph expected --write`",
+          file=sys.stderr)
+    return EXIT_NONCONFORMANT
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

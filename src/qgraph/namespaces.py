@@ -60,12 +60,16 @@ class QG(rdflib.namespace.DefinedNamespace):
     Evidence: URIRef
     Facility: URIRef
     Forum: URIRef
+    Foundation: URIRef
     FundingCommitment: URIRef
     Government: URIRef
+    GovernmentBody: URIRef
     GovernmentDepartment: URIRef
+    GuidingPrinciple: URIRef
     InnovationAccelerator: URIRef
     InternationalOrganization: URIRef
     JointStatement: URIRef
+    LeadersStatement: URIRef
     Meeting: URIRef
     MemorandumOfUnderstanding: URIRef
     Nation: URIRef
@@ -73,16 +77,19 @@ class QG(rdflib.namespace.DefinedNamespace):
     Office: URIRef
     OfficeHolding: URIRef
     Person: URIRef
+    PressStatement: URIRef
     PriorityArea: URIRef
     Programme: URIRef
     Provision: URIRef
     Quotation: URIRef
     Recital: URIRef
+    Region: URIRef
     ResearchInstitute: URIRef
     SideEvent: URIRef
     Signature: URIRef
     SourceDocument: URIRef
     Venue: URIRef
+    WebPage: URIRef
     # properties
     about: URIRef
     adoptedBy: URIRef
@@ -94,15 +101,18 @@ class QG(rdflib.namespace.DefinedNamespace):
     attendeeCount: URIRef
     attendeeDescription: URIRef
     attestedOn: URIRef
+    chairedBy: URIRef
     city: URIRef
     committedBy: URIRef
     confidence: URIRef
+    copySource: URIRef
     currency: URIRef
     departmentOf: URIRef
     derivation: URIRef
     durationDays: URIRef
     endDate: URIRef
     evidence: URIRef
+    firstHeldIn: URIRef
     fundedBy: URIRef
     fundingFor: URIRef
     governmentOf: URIRef
@@ -114,6 +124,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     hostNation: URIRef
     hostedBy: URIRef
     itemLabel: URIRef
+    licenceStated: URIRef
     locatedIn: URIRef
     meetingOf: URIRef
     mentions: URIRef
@@ -121,17 +132,25 @@ class QG(rdflib.namespace.DefinedNamespace):
     officeOf: URIRef
     openedBy: URIRef
     ordinal: URIRef
+    organizedBy: URIRef
+    outcome: URIRef
     partOf: URIRef
     partOfProvision: URIRef
     participant: URIRef
+    participantDescription: URIRef
     party: URIRef
     principle: URIRef
+    principleOf: URIRef
     provisionNumber: URIRef
     provisionOf: URIRef
     publishedOn: URIRef
     quoteText: URIRef
     quotedIn: URIRef
     recalls: URIRef
+    releasedBy: URIRef
+    releasedOn: URIRef
+    releasedOnOccasionOf: URIRef
+    resultedIn: URIRef
     runBy: URIRef
     sector: URIRef
     sideEventOf: URIRef
@@ -148,6 +167,8 @@ class QG(rdflib.namespace.DefinedNamespace):
     statedPublisher: URIRef
     supports: URIRef
     technologyArea: URIRef
+    textCompleteness: URIRef
     topic: URIRef
     venue: URIRef
+    yearStated: URIRef
     # --- end generated term list ---

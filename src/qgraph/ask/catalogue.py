@@ -213,3 +213,47 @@ def run_checks(loaded: Any, store: Store) -> list:
                                     display(focus, loaded.prefixes) if focus is not None else None,
                                     None, f"{entry.summary} ({cells})"))
     return problems
+
+
+@dataclass
+class ExpectedChange:
+    """A competency question whose expected answer differs from what it answers now."""
+
+    entry: Entry
+    target: Path  # where the new expected answer goes (the corpus's own queries/)
+    text: str  # the new expected answer, SPARQL 1.1 CSV
+    diffs: list[str]  # what changed (compare()'s lines); ["new"] for a question without one yet
+
+
+def expected_text(result: Result, ordered: bool) -> str:
+    """The expected-answer CSV of ``result``: rows sorted unless the query orders them; an ASK
+    answer as a ``boolean`` header and one row."""
+    if result.kind == "ask":
+        return f"boolean\r\n{str(bool(result.boolean)).lower()}\r\n"
+    if not ordered:
+        result = Result(result.kind, result.vars, sorted(result.rows, key=lambda r: tuple(csv_cell(t) for t in r)),
+                        result.boolean)
+    return to_csv(result)
+
+
+def expected_changes(project: Project, store: Store, names: list[str] | None = None) -> list[ExpectedChange]:
+    """The questions (all, or ``names``) whose expected answer differs from the current answer."""
+    catalogue = {e.name: e for e in entries(project)}
+    unknown = [n for n in names or [] if n not in catalogue]
+    if unknown:
+        raise QgraphError(f"unknown query {unknown[0]!r} (`qgraph queries` lists them)")
+    out = []
+    for name in names or sorted(catalogue):
+        entry = catalogue[name]
+        result = store.query(entry.text)
+        if result.kind == "graph":
+            continue  # CONSTRUCT/DESCRIBE questions have no CSV answer
+        target = project.queries_dir / f"{name}.csv"
+        text = expected_text(result, is_ordered(entry.text))
+        if entry.expected_file is None or not entry.expected.is_file():
+            out.append(ExpectedChange(entry, target, text, ["new: no expected answer yet"]))
+            continue
+        diffs = compare(result, entry)
+        if diffs:
+            out.append(ExpectedChange(entry, target, text, diffs))
+    return out
