@@ -137,7 +137,7 @@ the ontology, links) in one request: a SPARQL update (DROP SILENT GRAPH + INSERT
 --update-endpoint (default: --endpoint), or with --graph-store a Graph Store Protocol PUT.
 Pushing twice changes nothing; a failure leaves each graph as it was or fully replaced, and the
 message says which. Each graph's triple count is then checked at --endpoint. Blank nodes become
-https://w3id.org/qgraph/.well-known/genid/<label> IRIs unless --keep-blank-nodes.
+…/.well-known/genid/<label> IRIs (qgraph.vocab.GENID) unless --keep-blank-nodes.
 Credentials come only from the environment: QGRAPH_ENDPOINT_USER + QGRAPH_ENDPOINT_PASSWORD
 (HTTP Basic; QGRAPH_ENDPOINT_AUTH=digest for Digest) or QGRAPH_ENDPOINT_TOKEN (Bearer).
 See docs/external-stores.md for Virtuoso, GraphDB, Fuseki and Neptune.

@@ -9,10 +9,11 @@ forbids them); ``/static/explorer.js`` draws the pictures and runs queries.
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from qgraph.vocab import RDFS_LABEL
+from qgraph.vocab import PREFIXES, RDFS_LABEL, WDT
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
 
 NAV = [("/", "Explore"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
@@ -43,6 +44,11 @@ def link(iri: str, text: str | None = None, known: bool = True, cls: str = "") -
     return f'<a href="{esc(iri)}" class="ext{" " + esc(cls) if cls else ""}" rel="noopener noreferrer nofollow">{label}</a>'
 
 
+#: the prefixes the explorer's script shortens IRIs with (qgraph.vocab, the one place they are written)
+_PREFIXES_JSON = json.dumps({f"{p}:": ns for p, ns in {**PREFIXES, "wdt": WDT}.items() if p not in ("qgsh", "sh", "vann")},
+                            separators=(",", ":"))
+
+
 def shell(title: str, body: str, active: str = "/") -> bytes:
     on = ' class="on"'
     nav = "".join(f'<a href="{esc(u)}"{on if u == active else ""}>{esc(t)}</a>' for u, t in NAV)
@@ -56,7 +62,7 @@ def shell(title: str, body: str, active: str = "/") -> bytes:
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/explorer.js" defer></script>
 </head>
-<body>
+<body data-prefixes="{esc(_PREFIXES_JSON)}">
 <header class="top"><a class="brand" href="/">qgraph</a><nav>{nav}</nav>
 <form class="quick" action="/search" method="get" role="search"><input name="q" type="search" placeholder="Search labels…" aria-label="Search labels"></form></header>
 <main>

@@ -3,16 +3,10 @@
 // Every value from the graph is put into the page with textContent or setAttribute, never as HTML.
 "use strict";
 (function () {
-  const QGID = "https://w3id.org/qgraph/id/";
-  const SVG = "http://www.w3.org/2000/svg";
-  const PREFIXES = {
-    "qgid:": QGID, "qg:": "https://w3id.org/qgraph/ontology#", "org:": "http://www.w3.org/ns/org#",
-    "skos:": "http://www.w3.org/2004/02/skos/core#", "dcterms:": "http://purl.org/dc/terms/",
-    "rdfs:": "http://www.w3.org/2000/01/rdf-schema#", "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd:": "http://www.w3.org/2001/XMLSchema#", "oa:": "http://www.w3.org/ns/oa#",
-    "foaf:": "http://xmlns.com/foaf/0.1/", "prov:": "http://www.w3.org/ns/prov#", "owl:": "http://www.w3.org/2002/07/owl#",
-    "schema:": "https://schema.org/", "wd:": "http://www.wikidata.org/entity/",
-  };
+  // The prefixes come from the page (qgraph.vocab writes them once, for Python and this script).
+  const PREFIXES = JSON.parse(document.body.dataset.prefixes || "{}");
+  const QGID = PREFIXES["qgid:"] || "";
+  const SVG = "http://www.w3.org/2000/svg";  // the XML namespace of SVG elements
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
