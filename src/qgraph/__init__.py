@@ -15,7 +15,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 
-__version__ = "0.1.0"
+from qgraph._version import __version__  # noqa: F401 (qgraph.__version__)
+
 __all__ = ["init", "load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -166,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
     p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    from qgraph import __version__
+    from qgraph._version import __version__
 
     p.add_argument("--version", action="version", version=f"qgraph {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)

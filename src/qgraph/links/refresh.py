@@ -29,7 +29,7 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from qgraph import __version__
+from qgraph._version import __version__
 from qgraph.errors import QgraphError
 from qgraph.links.enrich import DEFAULT_ENDPOINT, REALMS, values
 from qgraph.vocab import BASE

@@ -25,7 +25,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from qgraph import __version__
+from qgraph._version import __version__
 from qgraph.corpus.store import Result, Store, strip_query
 from qgraph.errors import QgraphError
 from qgraph.vocab import BASE, RDF_LANGSTRING, XSD_STRING

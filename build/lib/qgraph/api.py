@@ -1,0 +1,150 @@
+"""The Python API (re-exported by ``import qgraph``); the command is a thin layer over it.
+
+>>> import qgraph
+>>> loaded = qgraph.load()
+>>> "uk-denmark-quantum-mou" in loaded.documents
+True
+>>> print(qgraph.export("ntriples")[:2])
+<h
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgraph.corpus.store import DEFAULT_BACKEND
+
+
+def load(root: Path | str | None = None) -> Any:
+    """Parse ontology and data into a :class:`~qgraph.corpus.loading.Loaded` (one graph per file)."""
+    from qgraph.corpus.loading import load as _load
+
+    return _load(root)
+
+
+def validate(root: Path | str | None = None) -> list:
+    """Every problem (:class:`~qgraph.checks.report.Problem`) the checks find; empty when all is well."""
+    from qgraph.pipeline import check
+
+    return check(root).problems
+
+
+def build(out: Path | str = "dist", root: Path | str | None = None) -> Any:
+    """Check and write every export into ``out``; raises :class:`~qgraph.errors.NonConformant`
+    (writing nothing) when the data does not conform. Returns the :class:`~qgraph.pipeline.Outcome`."""
+    from qgraph.pipeline import build as _build
+
+    return _build(out, root)
+
+
+def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
+          root: Path | str | None = None, endpoint: str | None = None) -> Any:
+    """Run a catalogue query (by name), a ``.rq`` file or SPARQL text; returns a
+    :class:`~qgraph.corpus.store.Result` (``vars``, ``rows`` of rdflib terms).
+
+    ``params`` maps variable names to values: rdflib terms, or text as on the command line
+    (``"qgid:denmark"``, ``"<https://…>"``, ``'"Denmark"@en'``). They are bound, not pasted.
+
+    >>> r = query("SELECT ?s ?n WHERE { ?s foaf:name ?n }", params={"s": "qgid:liz-kendall"})
+    >>> [str(n) for _, n in r.rows]
+    ['Liz Kendall']
+    """
+    from qgraph.ask import catalogue
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
+
+    if endpoint is not None:
+        from qgraph.corpus.loading import project_prefixes
+        from qgraph.project import Project
+        from qgraph.remote.client import RemoteStore
+
+        prefixes = project_prefixes()
+        return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, Project.at(root).root, params, prefixes)
+    loaded = _load(root)
+    return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def expected(root: Path | str | None = None, names: list[str] | None = None, write: bool = False,
+             store: str = "oxigraph") -> list[Any]:
+    """The competency questions whose expected answer (``queries/<name>.csv``) differs from what
+    they answer now, each with its differences (:class:`qgraph.ask.catalogue.ExpectedChange`);
+    with ``write``, the new answers are written into the corpus's ``queries/`` (all or nothing)."""
+    from qgraph.ask import catalogue
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
+
+    loaded = _load(root)
+    changes = catalogue.expected_changes(loaded.project, open_store(loaded, store), names)
+    if write and changes:
+        from qgraph.publish.exports import write_atomically
+
+        loaded.project.queries_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically({c.target: (lambda fh, t=c.text: fh.write(t.encode("utf-8"))) for c in changes})
+    return changes
+
+
+def init(folder: Path | str, name: str | None = None) -> list[Path]:
+    """Make a new corpus in ``folder`` (what ``qgraph init`` does); the files written."""
+    from qgraph.corpus.scaffold import init as _init
+
+    return _init(folder, name)
+
+
+def export(fmt: str, path: Path | str | None = None, root: Path | str | None = None,
+           frame: str | None = None) -> Any:
+    """The whole graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld). With ``path``, written
+    atomically there (JSON-LD also writes ``context.jsonld`` beside it) and the path returned;
+    without, the text returned. ``frame`` (jsonld only): agreements, meetings, forums, people."""
+    import io
+
+    from qgraph.corpus.loading import load as _load
+    from qgraph.errors import QgraphError
+    from qgraph.publish.exports import CONTEXT_FILE, Exporter, write_atomically
+
+    exporter = Exporter(_load(root))
+    if frame is not None and fmt != "jsonld":
+        raise QgraphError("a frame applies to --format jsonld only")
+    job = exporter.framed_writer(frame) if frame else exporter.writer(fmt)
+    if path is None:
+        buf = io.BytesIO()
+        job(buf)
+        return buf.getvalue().decode("utf-8")
+    path = Path(path)
+    jobs = {path: job}
+    if fmt == "jsonld":
+        jobs[path.parent / CONTEXT_FILE] = exporter.write_context
+    write_atomically(jobs)
+    return path
+
+
+def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> str:
+    """The entity card of ``entity`` (IRI, prefixed name or label) as text."""
+    from qgraph.ask.card import card
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
+
+    loaded = _load(root)
+    return card(loaded, open_store(loaded, store), entity)
+
+
+def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
+    """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document."""
+    from qgraph.ask.counts import compute
+    from qgraph.corpus.loading import load as _load
+    from qgraph.corpus.store import open_store
+
+    loaded = _load(root)
+    return compute(loaded, open_store(loaded, store))
+
+
+def push(endpoint: str, graph_store: str | None = None, root: Path | str | None = None,
+         update_endpoint: str | None = None) -> Any:
+    """Check the project, then replace each of its named graphs whole in the SPARQL store whose
+    query endpoint is ``endpoint`` (one transactional update per graph, sent to
+    ``update_endpoint`` or else ``endpoint``, or a Graph Store Protocol PUT to ``graph_store``)
+    and verify the triple counts; credentials come from the environment
+    (``QGRAPH_ENDPOINT_USER``/``QGRAPH_ENDPOINT_PASSWORD`` or ``QGRAPH_ENDPOINT_TOKEN``)."""
+    from qgraph.remote.push import Target, push_project
+
+    return push_project(Target(endpoint, update_endpoint, graph_store, None), root)

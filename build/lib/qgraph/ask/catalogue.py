@@ -1,0 +1,259 @@
+"""Competency questions (``queries/*.rq``) and checks (``queries/checks/*-violation.rq``).
+
+A catalogue query's first line is ``# <summary>``; ``# param: ?var — meaning`` lines document
+its parameters. Its expected result ``queries/<name>.csv`` is SPARQL 1.1 CSV (IRIs in full,
+literals as their lexical form, blank cells for unbound), compared as a bag unless the query
+has ``ORDER BY``; for an ASK question, a header ``boolean`` and one row ``true`` or ``false``.
+A check must return no rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qgraph.corpus.store import Result, Store, strip_query
+from qgraph.errors import QgraphError
+from qgraph.project import Project
+
+_PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)\s*(?:[—–:-]+\s*)?(.*)$")
+
+
+@dataclass
+class Entry:
+    """One catalogue query."""
+
+    name: str
+    path: Path
+    summary: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+    expected_file: Path | None = None
+
+    @property
+    def expected(self) -> Path:
+        """The expected answer (``<name>.csv``; beside the query when there is none yet)."""
+        return self.expected_file if self.expected_file is not None else self.path.with_suffix(".csv")
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def _entry(path: Path, expected: Path | None = None) -> Entry:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    summary = lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else ""
+    params = [(m.group(1), m.group(2).strip()) for m in map(_PARAM.match, lines) if m]
+    return Entry(Path(path.name).stem, path, summary, params, expected)
+
+
+def entries(root: Path | Project) -> list[Entry]:
+    """The catalogue: the shipped questions and the corpus's ``queries/*.rq``, by name."""
+    project = root if isinstance(root, Project) else Project.at(root)
+    return [_entry(p, project.expected_answer(p)) for p in project.query_files]
+
+
+def checks(root: Path | Project) -> list[Entry]:
+    """The checks: the shipped ones and the corpus's ``queries/checks/*-violation.rq``."""
+    project = root if isinstance(root, Project) else Project.at(root)
+    return [_entry(p) for p in project.check_files]
+
+
+def looks_like_query(spec: str) -> bool:
+    return bool(re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", spec, re.I)) and ("{" in spec or "\n" in spec)
+
+
+def resolve(spec: str, root: Path) -> tuple[str, str]:
+    """``(label, text)`` for a catalogue name, a ``.rq`` file, or query text."""
+    if looks_like_query(spec):
+        return "query", spec
+    by_name = {e.name: e for e in entries(root)}
+    if spec in by_name:
+        return spec, by_name[spec].text
+    p = Path(spec)
+    if p.suffix == ".rq" or p.is_file():
+        if not p.is_file():
+            raise QgraphError(f"{spec}: no such query file")
+        try:
+            return spec, p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise QgraphError(f"{spec}: cannot read: {e}") from None
+    close = difflib.get_close_matches(spec, list(by_name), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else " (`qgraph queries` lists them)"
+    raise QgraphError(f"unknown query {spec!r}{hint}")
+
+
+def query_variables(text: str) -> set[str]:
+    return set(re.findall(r"[?$](\w+)", strip_query(text)))
+
+
+def bind(text: str, params: dict[str, str] | None, prefixes: dict[str, str]) -> dict[str, Any]:
+    """Parameters as rdflib terms, each checked to be a variable of the query."""
+    from qgraph.corpus.terms import parse_term
+
+    out: dict[str, Any] = {}
+    names = query_variables(text)
+    for name, value in (params or {}).items():
+        var = name.lstrip("?$")
+        if not re.fullmatch(r"\w+", var):
+            raise QgraphError(f"bad parameter name {name!r}")
+        if var not in names:
+            raise QgraphError(f"the query has no variable ?{var} (its variables: {', '.join(sorted(names)) or 'none'})")
+        out[var] = value if not isinstance(value, str) else parse_term(value, prefixes)
+    return out
+
+
+def run(store: Store, spec: str, root: Path, params: dict[str, Any] | None = None,
+        prefixes: dict[str, str] | None = None) -> Result:
+    """Run a catalogue query (by name), a ``.rq`` file or query text on ``store``."""
+    label, text = resolve(spec, root)
+    bindings = bind(text, params, prefixes or {})
+    try:
+        return store.query(text, bindings)
+    except QgraphError as e:
+        raise QgraphError(f"{label}: {e}") from None
+
+
+def csv_cell(term: Any) -> str:
+    """A term as SPARQL 1.1 CSV writes it."""
+    from rdflib import BNode
+
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def result_rows(result: Result) -> list[tuple[str, ...]]:
+    return [tuple(csv_cell(t) for t in row) for row in result.rows]
+
+
+def read_expected(path: Path) -> tuple[list[str], list[tuple[str, ...]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise QgraphError(f"{path}: empty (needs a header row of variable names)")
+    return rows[0], [tuple(r) for r in rows[1:]]
+
+
+def is_ordered(text: str) -> bool:
+    return bool(re.search(r"\bORDER\s+BY\b", strip_query(text), re.I))
+
+
+def compare(result: Result, entry: Entry) -> list[str]:
+    """Differences between ``result`` and ``entry``'s expected CSV (empty list: they agree)."""
+    head, expected = read_expected(entry.expected)
+    if result.kind == "ask":  # expected: a header "boolean" and one row, true or false
+        if head != ["boolean"] or len(expected) != 1 or expected[0] not in (("true",), ("false",)):
+            return [f"{entry.expected.name}: an ASK question's expected answer is a 'boolean' header "
+                    "and one row, true or false"]
+        want = expected[0][0] == "true"
+        return [] if result.boolean is want else [f"answer: expected {str(want).lower()}, got "
+                                                  f"{str(result.boolean).lower()}"]
+    got = result_rows(result)
+    diffs = []
+    if head != result.vars:
+        diffs.append(f"columns: expected {head}, got {result.vars}")
+        return diffs
+    if is_ordered(entry.text):
+        if got != expected:
+            diffs.append("rows differ (ordered):")
+            diffs += [f"  - {r}" for r in expected if r not in got] + [f"  + {r}" for r in got if r not in expected]
+            if sorted(got) == sorted(expected):
+                diffs.append("  (same rows, different order)")
+    else:
+        missing = Counter(expected) - Counter(got)
+        extra = Counter(got) - Counter(expected)
+        if missing or extra:
+            diffs.append("rows differ:")
+            diffs += [f"  - {r}" for r in sorted(missing.elements())] + [f"  + {r}" for r in sorted(extra.elements())]
+    return diffs
+
+
+def to_csv(result: Result, sep: str = ",") -> str:
+    buf = io.StringIO()
+    if sep == "\t":
+        from qgraph.corpus.terms import to_oxigraph
+
+        buf.write("\t".join(f"?{v}" for v in result.vars) + "\n")
+        for row in result.rows:
+            buf.write("\t".join("" if t is None else str(to_oxigraph(t)) for t in row) + "\n")
+        return buf.getvalue()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(result.vars)
+    w.writerows(result_rows(result))
+    return buf.getvalue()
+
+
+def run_checks(loaded: Any, store: Store) -> list:
+    """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass)."""
+    from rdflib import URIRef
+
+    from qgraph.checks.report import Problem
+    from qgraph.checks.validation import where
+    from qgraph.corpus.terms import display
+
+    problems = []
+    for entry in checks(loaded.root):
+        try:
+            result = store.query(entry.text)
+        except QgraphError as e:
+            raise QgraphError(f"queries/checks/{entry.path.name}: {e}") from None
+        for row in result.rows:
+            focus = next((t for t in row if isinstance(t, URIRef)), None)
+            file, line = where(loaded, focus)
+            cells = ", ".join(f"{v}={display(t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True) if t is not None)
+            problems.append(Problem(file, line, "Violation", f"check:{entry.name}",
+                                    display(focus, loaded.prefixes) if focus is not None else None,
+                                    None, f"{entry.summary} ({cells})"))
+    return problems
+
+
+@dataclass
+class ExpectedChange:
+    """A competency question whose expected answer differs from what it answers now."""
+
+    entry: Entry
+    target: Path  # where the new expected answer goes (the corpus's own queries/)
+    text: str  # the new expected answer, SPARQL 1.1 CSV
+    diffs: list[str]  # what changed (compare()'s lines); ["new"] for a question without one yet
+
+
+def expected_text(result: Result, ordered: bool) -> str:
+    """The expected-answer CSV of ``result``: rows sorted unless the query orders them; an ASK
+    answer as a ``boolean`` header and one row."""
+    if result.kind == "ask":
+        return f"boolean\r\n{str(bool(result.boolean)).lower()}\r\n"
+    if not ordered:
+        result = Result(result.kind, result.vars, sorted(result.rows, key=lambda r: tuple(csv_cell(t) for t in r)),
+                        result.boolean)
+    return to_csv(result)
+
+
+def expected_changes(project: Project, store: Store, names: list[str] | None = None) -> list[ExpectedChange]:
+    """The questions (all, or ``names``) whose expected answer differs from the current answer."""
+    catalogue = {e.name: e for e in entries(project)}
+    unknown = [n for n in names or [] if n not in catalogue]
+    if unknown:
+        raise QgraphError(f"unknown query {unknown[0]!r} (`qgraph queries` lists them)")
+    out = []
+    for name in names or sorted(catalogue):
+        entry = catalogue[name]
+        result = store.query(entry.text)
+        if result.kind == "graph":
+            continue  # CONSTRUCT/DESCRIBE questions have no CSV answer
+        target = project.queries_dir / f"{name}.csv"
+        text = expected_text(result, is_ordered(entry.text))
+        if entry.expected_file is None or not entry.expected.is_file():
+            out.append(ExpectedChange(entry, target, text, ["new: no expected answer yet"]))
+            continue
+        diffs = compare(result, entry)
+        if diffs:
+            out.append(ExpectedChange(entry, target, text, diffs))
+    return out

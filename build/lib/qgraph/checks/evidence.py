@@ -1,0 +1,198 @@
+"""The evidence check: every quote is in its source, every described node has evidence.
+
+For each data file ``data/<stem>.ttl`` (its own named graph):
+
+- it describes its source document: a ``qg:SourceDocument`` whose ``dcterms:identifier`` is
+  ``<stem>``, and ``data/sources/<stem>.txt`` exists;
+- every evidence node (typed ``qg:Evidence`` or the object of ``qg:evidence``) is described in
+  the file, has that document as its one ``oa:hasSource``, and has at least one
+  ``oa:TextQuoteSelector`` whose ``oa:exact`` (with ``oa:prefix``/``oa:suffix``) picks exactly
+  one place in the source text (:func:`qgraph.checks.quotes.find_quote`);
+- every ``qgid:`` node the file describes, other than evidence nodes and SKOS concepts,
+  carries ``qg:evidence`` in that file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from qgraph.checks.quotes import describe_matches
+from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
+from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
+from qgraph.vocab import DCTERMS as DCT
+from qgraph.vocab import OA, RDF_TYPE, SKOS
+
+
+@dataclass
+class EvidenceSummary:
+    """What the check saw: passages verified and nodes with / without evidence."""
+
+    passages: int = 0
+    passages_found: int = 0
+    described: int = 0
+    with_evidence: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Graph:
+    """One named graph of the parsed quads, indexed subject → predicate → objects (pyoxigraph
+    terms). The check reads each file's graph many times; rdflib's contextual store made that
+    the slowest step of validating a large project."""
+
+    def __init__(self) -> None:
+        self.spo: dict[Any, dict[str, list[Any]]] = {}
+
+    def add(self, s: Any, p: str, o: Any) -> None:
+        self.spo.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def objects(self, s: Any, p: str) -> list[Any]:
+        return self.spo.get(s, {}).get(p, [])
+
+    def subjects(self, p: str, o: Any) -> list[Any]:
+        return [s for s, po in self.spo.items() if o in po.get(p, ())]
+
+
+def _graphs(loaded: Loaded) -> dict[str, _Graph]:
+    """The data files' and the ontology's graphs (what the check reads), each from its files'
+    slice of the quads."""
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
+
+    graphs: dict[str, _Graph] = {}
+    for f in loaded.files:
+        if f.stem is None and f.graph != ONTOLOGY_GRAPH:
+            continue
+        g = graphs.setdefault(f.graph, _Graph())
+        spo = g.spo
+        for q in loaded.quads_of(f):
+            spo.setdefault(q.subject, {}).setdefault(q.predicate.value, []).append(q.object)
+    return graphs
+
+
+def check(loaded: Loaded) -> EvidenceSummary:
+    """Run the evidence check over every data file of ``loaded``."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.terms import to_rdflib
+
+    summary = EvidenceSummary()
+    graphs = _graphs(loaded)
+    concepts = _skos_concepts(graphs)
+    sources_dir = loaded.project.sources_dir
+    ev_pred, src_pred, sel_pred = QG + "evidence", OA + "hasSource", OA + "hasSelector"
+    for f in loaded.data_files:
+        g = graphs.get(f.graph, _Graph())
+        problems = summary.problems
+        short = _shortener(loaded, f)
+
+        def add(line_tokens: list[str] | None, shape: str, focus: str | None, path: str | None, msg: str,
+                line: int | None = None, f: Any = f, problems: list = problems) -> None:
+            if line is None and line_tokens:
+                line = locate(f.lines, line_tokens)
+            problems.append(Problem(f.rel, line, "Violation", shape, focus() if callable(focus) else focus, path, msg))
+
+        stem = ox.Literal(f.stem)
+        docs = [s for s in g.subjects(RDF_TYPE, ox.NamedNode(QG + "SourceDocument"))
+                if stem in g.objects(s, DCT + "identifier")]
+        text = None
+        src = sources_dir / f"{f.stem}.txt"
+        if not docs:
+            add(None, "check:source-document", None, None,
+                f'describes no qg:SourceDocument with dcterms:identifier "{f.stem}"', line=1)
+        elif len(docs) > 1:
+            add(None, "check:source-document", None, None,
+                f'describes {len(docs)} qg:SourceDocument nodes with dcterms:identifier "{f.stem}"', line=1)
+        if not src.is_file():
+            add(None, "check:source-document", None, None,
+                f"its source text data/sources/{f.stem}.txt is missing", line=1)
+        else:
+            text = src.read_text(encoding="utf-8")
+        doc = docs[0] if len(docs) == 1 else None
+
+        evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))
+        evidence_nodes |= {o for po in g.spo.values() for o in po.get(ev_pred, ())}
+        for ev in sorted(evidence_nodes, key=str):
+            tokens = node_tokens(ev.value, f.prefixes) if isinstance(ev, ox.NamedNode) else None
+            name = partial(_name, short, ev)  # made only when a problem is reported
+            if ev not in g.spo:
+                line = locate(f.lines, tokens, prefer_subject=False) if tokens else None
+                add(None, "check:evidence-described", name, "qg:evidence",
+                    "evidence node is not described in this file", line=line)
+                continue
+            sources = g.objects(ev, src_pred)
+            if doc is not None and sources != [doc]:
+                got = ", ".join(short(to_rdflib(s)) for s in sources) or "none"
+                add(tokens, "check:evidence-source", name, "oa:hasSource",
+                    f"oa:hasSource must be {short(to_rdflib(doc))} (this file's source document), found {got}")
+            selectors = g.objects(ev, sel_pred)
+            if not selectors:
+                add(tokens, "check:quote-found", name, "oa:hasSelector", "evidence has no oa:hasSelector")
+            for sel in selectors:
+                exacts = g.objects(sel, OA + "exact")
+                if len(exacts) != 1:
+                    add(tokens, "check:quote-found", name, "oa:exact",
+                        f"a selector needs exactly one oa:exact, found {len(exacts)}")
+                    continue
+                summary.passages += 1
+                if text is None:
+                    continue
+                exact = exacts[0].value
+                prefix = _one(g, sel, OA + "prefix")
+                suffix = _one(g, sel, OA + "suffix")
+                try:
+                    why = describe_matches(text, exact, prefix, suffix)
+                except ValueError as e:
+                    why = str(e)
+                if why:
+                    line = locate_quote(f.lines, exact) or (locate(f.lines, tokens) if tokens else None)
+                    add(None, "check:quote-found", name, "oa:exact",
+                        f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"", line=line)
+                else:
+                    summary.passages_found += 1
+
+        for s in sorted((s for s in g.spo if isinstance(s, ox.NamedNode) and s.value.startswith(QGID)), key=str):
+            if s in evidence_nodes or s in concepts:
+                continue
+            summary.described += 1
+            if g.objects(s, ev_pred):
+                summary.with_evidence += 1
+            else:
+                add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
+                    "described in this file without qg:evidence (every fact needs its passage)")
+    return summary
+
+
+def _name(short: Any, term: Any) -> str:
+    from qgraph.corpus.terms import to_rdflib
+
+    return short(to_rdflib(term))
+
+
+def _one(g: _Graph, s: Any, p: str) -> str | None:
+    values = g.objects(s, p)
+    return values[0].value if values else None
+
+
+def _clip(s: str, n: int = 70) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _skos_concepts(graphs: dict[str, _Graph]) -> set:
+    import pyoxigraph as ox
+
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
+
+    g = graphs.get(ONTOLOGY_GRAPH, _Graph())
+    out: set = set()
+    for cls in ("Concept", "ConceptScheme"):
+        out |= set(g.subjects(RDF_TYPE, ox.NamedNode(SKOS + cls)))
+    return out
+
+
+def _shortener(loaded: Loaded, f: SourceFile):
+    from qgraph.corpus.terms import display
+
+    prefixes = {**loaded.prefixes, **f.prefixes}
+    return lambda t: display(t, prefixes)

@@ -1,0 +1,513 @@
+"""The ``qgraph`` command: argparse only; every command is one call into the library.
+
+Exit codes: 0 ok; 1 the data does not conform; 2 usage or tool error (one line, no traceback).
+Nothing from the RDF stack is imported until a command runs, and ``qgraph --help``, ``-h``,
+``--version``, ``qgraph COMMAND --help`` and a bare ``qgraph`` are answered from the pre-rendered
+qgraph/_help.py (scripts/gen_help.py) without importing argparse, so they start quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
+if TYPE_CHECKING:  # pragma: no cover
+    import argparse
+    from pathlib import Path
+
+EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
+QUERY_FORMATS = ("table", "csv", "tsv", "json")
+EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.publish.exports.FORMATS
+FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.publish.jsonld.FRAMES
+STORES = ("oxigraph", "rdflib")  # = qgraph.corpus.store.BACKENDS
+VALIDATORS = ("fast", "pyshacl")  # = qgraph.checks.validation.VALIDATORS
+
+MAIN_HELP = """\
+qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which every fact
+is traced to the passage of its source document.
+
+examples:
+  qgraph init my-corpus             make a new corpus folder
+  qgraph build                      check everything and write dist/
+  qgraph validate                   the same checks, problems with file:line
+  qgraph queries                    list the competency questions
+  qgraph query qdg-members          run one
+  qgraph show Denmark               an entity card with its evidence
+
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+"""
+
+COMMANDS = {
+    "init": ("make a new corpus folder that builds at once", """\
+Writes qgraph.toml (the marker that makes DIR a corpus), README.md, data/ and data/sources/
+(with the attribution table). qgraph then finds the corpus from DIR and every folder below it.
+Nothing is overwritten: an existing qgraph.toml is an error (exit 2).
+
+examples:
+  qgraph init my-corpus && cd my-corpus && qgraph build
+  qgraph init . --name "Nordic quantum statements"
+"""),
+    "build": ("check the data and write every export into DIR", """\
+Loads the ontology and data/*.ttl, checks every evidence quote against data/sources/,
+validates with SHACL (ontology/shapes.ttl) and the queries/checks/ queries, then writes
+qgraph.ttl, .nt, .nq, .trig, .jsonld, context.jsonld and framed/*.jsonld into DIR.
+Nothing is written if a check finds a violation (exit 1).
+
+SHACL runs on the fast validator (SHACL Core as SPARQL on Oxigraph); --validator pyshacl
+uses pySHACL, the reference (slower; both report the same problems).
+
+example:
+  qgraph build --out dist
+"""),
+    "validate": ("run every check; report problems with file and line", """\
+example:
+  qgraph validate
+  qgraph validate --format json > report.json
+  qgraph validate --validator pyshacl          # the reference SHACL validator
+"""),
+    "query": ("run a competency question, a .rq file or a query on stdin", """\
+Parameters are bound to the query's variables (never pasted into its text). A value is an
+IRI <https://...>, a prefixed name qgid:denmark, a literal "Denmark"@en or "5"^^xsd:integer,
+or plain text (a plain literal). The project's prefixes are predeclared.
+
+examples:
+  qgraph query qdg-members
+  qgraph query qdg-members --param nation=qgid:denmark --format csv
+  echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | qgraph query -
+
+With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
+on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show
+the union of the named graphs as its default graph (docs/external-stores.md), or name the
+graphs with --default-graph. Credentials: QGRAPH_ENDPOINT_USER and QGRAPH_ENDPOINT_PASSWORD
+(or QGRAPH_ENDPOINT_TOKEN) in the environment.
+
+  qgraph query qdg-members --endpoint http://127.0.0.1:7878/query
+"""),
+    "queries": ("list the competency questions with their summaries", """\
+example:
+  qgraph queries
+"""),
+    "show": ("an entity card: types, labels, facts both ways, evidence passages", """\
+ENTITY is an IRI, a prefixed name or a label (case-insensitive).
+
+examples:
+  qgraph show qgid:denmark
+  qgraph show "Liz Kendall"
+"""),
+    "export": ("write the whole graph in one format", """\
+Without --out the export goes to stdout. JSON-LD also writes context.jsonld beside --out.
+
+examples:
+  qgraph export --format trig --out dist/qgraph.trig
+  qgraph export --format jsonld --frame agreements --out agreements.jsonld
+"""),
+    "link": ("rebuild the link and enrichment graphs; refresh them from Wikidata", """\
+Offline (default): writes data/links/links.ttl from accepted.sssom.tsv and
+data/links/enrichment.ttl from the shipped cache enrichment-cache.json.
+--refresh asks the endpoint again (memberships, capitals, coordinates, and whether each
+linked item still exists or was redirected), prints what changed and rewrites the cache
+and both graphs atomically; a failed refresh leaves every file as it was.
+--suggest proposes Wikidata candidates for unlinked entities into
+data/links/candidates.sssom.tsv, for review; nothing unreviewed enters the graph.
+
+examples:
+  qgraph link
+  qgraph link --refresh
+  qgraph link --refresh --endpoint http://127.0.0.1:7878/query
+  qgraph link --suggest
+"""),
+    "expected": ("show how the questions' expected answers would change; --write updates them", """\
+Runs every competency question (or the NAMEs given) and compares its answer with its expected
+answer (queries/<name>.csv). Prints what changed, question by question, and exits 1 when
+anything differs, so that you review it first; --write then writes the new answers into this
+corpus's queries/ (atomically). Run it after adding or changing a document.
+
+examples:
+  qgraph expected                       review what adding a document changed
+  qgraph expected --write               accept it
+  qgraph expected cross-recurring-topics --write
+"""),
+    "stats": ("counts by class, property and document; facts with and without evidence", """\
+example:
+  qgraph stats
+"""),
+    "push": ("replace each named graph in an external SPARQL 1.1 store, then verify the counts", """\
+Checks the project as `qgraph build` does, then replaces each named graph (one per document,
+the ontology, links) in one request: a SPARQL update (DROP SILENT GRAPH + INSERT DATA) sent to
+--update-endpoint (default: --endpoint), or with --graph-store a Graph Store Protocol PUT.
+Pushing twice changes nothing; a failure leaves each graph as it was or fully replaced, and the
+message says which. Each graph's triple count is then checked at --endpoint. Blank nodes become
+…/.well-known/genid/<label> IRIs (qgraph.vocab.GENID) unless --keep-blank-nodes.
+Credentials come only from the environment: QGRAPH_ENDPOINT_USER + QGRAPH_ENDPOINT_PASSWORD
+(HTTP Basic; QGRAPH_ENDPOINT_AUTH=digest for Digest) or QGRAPH_ENDPOINT_TOKEN (Bearer).
+See docs/external-stores.md for Virtuoso, GraphDB, Fuseki and Neptune.
+
+examples:
+  qgraph push --endpoint http://127.0.0.1:7878/query --graph-store http://127.0.0.1:7878/store
+  qgraph push --endpoint http://127.0.0.1:7878/query --update-endpoint http://127.0.0.1:7878/update
+"""),
+    "serve": ("serve a read-only SPARQL endpoint, linked-data pages and the explorer", """Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql
+(SPARQL 1.1 Protocol, read-only), /id/<name> (an entity: HTML, Turtle, JSON-LD or N-Triples by
+Accept), /resource?iri=<IRI>. Updates, LOAD, SERVICE and foreign FROM graphs are refused; a
+query over --timeout or over --max-results is an error (503 / 500), never a cut answer.
+
+examples:
+  qgraph serve
+  qgraph serve --host 0.0.0.0 --port 8000 --timeout 5
+"""),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=_path, metavar="DIR",
+                        help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
+    p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    from qgraph._version import __version__
+
+    p.add_argument("--version", action="version", version=f"qgraph {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        summary, epilog = COMMANDS[name]
+        return sub.add_parser(name, help=summary, description=summary, epilog=epilog, parents=[common],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    ini = sub.add_parser("init", help=COMMANDS["init"][0], description=COMMANDS["init"][0],
+                         epilog=COMMANDS["init"][1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ini.add_argument("dir", type=_path, metavar="DIR", help="folder to make the corpus in (created if missing)")
+    ini.add_argument("--name", help="the corpus's name (default: the folder's name)")
+    b = add("build")
+    b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
+    v = add("validate")
+    v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    for cmd in (b, v):
+        cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
+                         help="SHACL validator: fast (default) or pyshacl (the reference)")
+        cmd.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="report each step and its time on stderr (default: when stderr is a terminal)")
+    q = add("query")
+    q.add_argument("query", metavar="NAME|FILE|-", help="catalogue name, .rq file, or - for stdin")
+    q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a variable (repeatable)")
+    q.add_argument("--format", choices=QUERY_FORMATS, default="table")
+    q.add_argument("--store", choices=STORES, default="oxigraph", help="query engine (default: oxigraph)")
+    q.add_argument("--endpoint", metavar="URL", help="run the query at this remote SPARQL endpoint instead")
+    q.add_argument("--default-graph", action="append", default=[], metavar="IRI",
+                   help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
+    add("queries")
+    s = add("show")
+    s.add_argument("entity", metavar="ENTITY")
+    s.add_argument("--store", choices=STORES, default="oxigraph")
+    e = add("export")
+    e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    e.add_argument("--out", type=_path, metavar="FILE", help="output file (default: stdout)")
+    e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
+    lk = add("link")
+    mode = lk.add_mutually_exclusive_group()
+    mode.add_argument("--refresh", action="store_true", help="re-run the enrichment and verification queries")
+    mode.add_argument("--suggest", action="store_true", help="propose candidates for unlinked entities")
+    lk.add_argument("--endpoint", default="https://query.wikidata.org/sparql", metavar="URL",
+                    help="SPARQL endpoint (default: Wikidata's query service)")
+    lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)")
+    ex = add("expected")
+    ex.add_argument("names", nargs="*", metavar="NAME", help="questions to check (default: all)")
+    ex.add_argument("--write", action="store_true", help="write the new expected answers into queries/")
+    st = add("stats")
+    st.add_argument("--format", choices=("text", "json"), default="text")
+    st.add_argument("--store", choices=STORES, default="oxigraph")
+    pu = add("push")
+    pu.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL query endpoint (the counts are checked there)")
+    pu.add_argument("--update-endpoint", metavar="URL", help="SPARQL update endpoint (default: --endpoint)")
+    pu.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol endpoint: replace each graph by one PUT there")
+    pu.add_argument("--keep-blank-nodes", action="store_true", help="send blank nodes instead of skolem IRIs")
+    pu.add_argument("--timeout", type=float, metavar="SECONDS", help="per request (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)")
+    sv = add("serve")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
+    sv.add_argument("--max-results", type=int, default=100_000, metavar="N", help="rows or triples per answer (default: 100000)")
+    sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    for name, parser in sub.choices.items():
+        parser.set_defaults(func=globals()["cmd_" + name])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _answer_from_help_file(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    from qgraph.errors import NonConformant, QgraphError
+
+    try:
+        return args.func(args)
+    except NonConformant as e:
+        from qgraph.checks.report import format_text
+
+        sys.stdout.write(format_text(e.problems))
+        print(f"qgraph: {e}", file=sys.stderr)
+        return EXIT_NONCONFORMANT
+    except QgraphError as e:
+        print(f"qgraph: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _answer_from_help_file(argv: list[str]) -> None:
+    """Print what argparse would for the help, version and no-argument cases, and exit as it would.
+
+    The answers are pre-rendered in qgraph/_help.py for one terminal width; any other argument
+    list or width returns, and argparse answers (the same bytes, only slower).
+    """
+    if len(argv) > 2 or (argv and argv[-1] not in ("-h", "--help", "--version")):
+        return
+    from qgraph._help import ANSWERS, COLUMNS
+
+    argv = [*argv[:-1], "--help"] if argv and argv[-1] == "-h" else list(argv)
+    answer = ANSWERS.get(" ".join(argv))
+    if answer is None or _terminal_columns() != COLUMNS:
+        return
+    code, out, err = answer
+    for text, stream in ((out, sys.stdout), (err, sys.stderr)):
+        if text:  # as argparse's _print_message: a missing or failing stream is not an error here
+            try:
+                (stream or sys.stderr).write(text)
+            except (AttributeError, OSError):
+                pass
+    raise SystemExit(code)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` (argparse's width) without importing shutil."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        size = os.get_terminal_size(sys.__stdout__.fileno())
+    except (AttributeError, ValueError, OSError):
+        return 80
+    return size.columns or 80
+
+
+def _path(text: str) -> Path:
+    """argparse type for paths; pathlib is imported here, not at start-up (``qgraph --help``)."""
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    return args.root
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from qgraph.api import init
+
+    written = init(args.dir, args.name)
+    print(f"made a qgraph corpus in {args.dir}: " + ", ".join(str(p.relative_to(args.dir)) for p in written))
+    print(f"next: cd {args.dir} && qgraph new DOC_ID --source TEXT_FILE, then qgraph build")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from qgraph.pipeline import build, summary
+
+    outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args))
+    sys.stdout.write(summary(outcome, args.out))
+    return EXIT_OK
+
+
+def _progress(args: argparse.Namespace):  # noqa: ANN202
+    """Each step on stderr as it ends: with --progress, or by default when stderr is a terminal."""
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if not show:
+        return None
+    return lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from qgraph.checks import report
+    from qgraph.pipeline import check
+
+    outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    if args.format == "json":
+        sys.stdout.write(report.format_json(outcome.problems))
+    elif args.format == "turtle":
+        sys.stdout.write(report.format_turtle(outcome.problems, outcome.loaded.prefixes))
+    else:
+        sys.stdout.write(report.format_text(outcome.problems))
+    return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    from qgraph.errors import QgraphError
+
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QgraphError(f"--param {pair!r}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from qgraph.ask import catalogue
+    from qgraph.ask.output import render
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+
+    spec = args.query
+    if spec == "-":
+        spec = sys.stdin.read()
+        if not catalogue.looks_like_query(spec):
+            from qgraph.errors import QgraphError
+
+            raise QgraphError("stdin: no SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) read")
+    params = _params(args.param)
+    if args.endpoint:
+        return _query_endpoint(args, spec, params)
+    if args.default_graph:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError("--default-graph applies to --endpoint only")
+    loaded = load(_root(args))
+    result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
+    sys.stdout.write(render(result, args.format, loaded.prefixes))
+    return EXIT_OK
+
+
+def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
+    from qgraph.ask import catalogue
+    from qgraph.ask.output import render
+    from qgraph.corpus.loading import project_prefixes
+    from qgraph.project import Project
+    from qgraph.remote.client import RemoteStore
+
+    root = Project.at(_root(args)).root
+    prefixes = project_prefixes()
+    store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
+    result = catalogue.run(store, spec, root, params, prefixes)
+    sys.stdout.write(render(result, args.format, prefixes))
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from qgraph.remote.push import Target, push_project
+
+    if args.timeout is not None and args.timeout <= 0:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError("--timeout: expected a positive number of seconds")
+    target = Target(args.endpoint, args.update_endpoint, args.graph_store, args.timeout)
+    push_project(target, _root(args), skolemise=not args.keep_blank_nodes, log=lambda line: print(line, flush=True))
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from qgraph.ask import catalogue
+    from qgraph.project import Project
+
+    project = Project.at(_root(args))
+    entries = catalogue.entries(project)
+    if not entries:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError(f"{project.queries_dir}: no *.rq queries found")
+    width = max(len(e.name) for e in entries)
+    for e in entries:
+        params = f"  [params: {', '.join('?' + n for n, _ in e.params)}]" if e.params else ""
+        print(f"{e.name:<{width}}  {e.summary}{params}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from qgraph.api import show
+
+    sys.stdout.write(show(args.entity, _root(args), args.store))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from qgraph.api import export
+
+    result = export(args.format, args.out, _root(args), args.frame)
+    if args.out is None:
+        sys.stdout.write(result)
+    else:
+        print(f"wrote {result}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_expected(args: argparse.Namespace) -> int:
+    from qgraph.api import expected
+
+    changes = expected(_root(args), args.names or None, write=args.write)
+    for c in changes:
+        print(f"{c.entry.name}:")
+        for line in c.diffs:
+            print(f"  {line}")
+    if not changes:
+        print("every expected answer is current")
+        return EXIT_OK
+    if args.write:
+        print(f"wrote {len(changes)} expected answer(s) into queries/")
+        return EXIT_OK
+    print(f"{len(changes)} expected answer(s) differ; review the lines above, then run `qgraph expected --write`",
+          file=sys.stderr)
+    return EXIT_NONCONFORMANT
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from qgraph.api import stats
+    from qgraph.ask.counts import format_text
+    from qgraph.publish.jsonld import dumps
+
+    s = stats(_root(args), args.store)
+    sys.stdout.write(dumps(s.as_dict()) if args.format == "json" else format_text(s))
+    return EXIT_OK
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from qgraph.project import Project
+
+    root = Project.at(_root(args)).root
+    if args.refresh or args.suggest:
+        from qgraph.links.refresh import Client, refresh, suggest
+
+        client = Client(endpoint=args.endpoint, timeout=args.timeout)
+        (refresh if args.refresh else suggest)(root, client)
+        return EXIT_OK
+    from qgraph.links.enrich import rebuild
+    from qgraph.links.tables import counts
+
+    written = rebuild(root)
+    per = ", ".join(f"{k} {n}" for k, n in counts(root).items())
+    print(f"links: {per}; wrote " + ", ".join(str(w.relative_to(root)) for w in written))
+    return EXIT_OK
+
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qgraph.errors import QgraphError
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import serve
+
+    if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
+        raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")
+    serve(_root(args), args.host, args.port, Limits(timeout=args.timeout, max_results=args.max_results,
+                                                    workers=args.workers))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Read the ontology and every data file, one named graph per file.
+
+Each file is parsed with pyoxigraph's strict Turtle parser (its errors carry line and column,
+reported as ``data/x.ttl:12: …``). The result, :class:`Loaded`, holds the quads and hands out
+an rdflib ``Dataset`` or an rdflib union ``Graph`` when a step needs one (SHACL, exports).
+
+Graph names: ``…/graph/<stem>`` (:func:`qgraph.vocab.graph_name`) for ``data/<stem>.ttl``, ``…/graph/links`` and
+``…/graph/enrichment`` for ``data/links/links.ttl`` and ``data/links/enrichment.ttl`` (when present), and
+``…/graph/ontology`` for the ontology files.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from qgraph.errors import QgraphError
+from qgraph.vocab import ENRICHMENT_GRAPH, GRAPH_NS, LINKS_GRAPH, ONTOLOGY_GRAPH, QG, QGID  # noqa: F401 (re-exported)
+
+LINK_FILES = (("links.ttl", LINKS_GRAPH), ("enrichment.ttl", ENRICHMENT_GRAPH))
+
+def project_prefixes() -> dict[str, str]:
+    """The project's prefix map (prefix → namespace IRI), from :mod:`qgraph.namespaces`."""
+    from qgraph.namespaces import PREFIXES
+
+    return dict(PREFIXES)
+
+
+@dataclass
+class SourceFile:
+    """One parsed file: where it is, which graph it fills, the prefixes it declares."""
+
+    path: Path
+    rel: str
+    graph: str
+    stem: str | None  # the document id for data files, None for ontology files
+    prefixes: dict[str, str] = field(default_factory=dict)
+    triples: int = 0
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8").splitlines()
+
+
+@dataclass
+class Loaded:
+    """The loaded project: files and quads (pyoxigraph terms), with rdflib views on demand."""
+
+    root: Path
+    files: list[SourceFile]
+    quads: list[Any]
+    prefixes: dict[str, str]
+    project: Any = None  # the qgraph.project.Project the files were read from
+
+    @property
+    def data_files(self) -> list[SourceFile]:
+        return [f for f in self.files if f.stem is not None]
+
+    @property
+    def documents(self) -> list[str]:
+        return [f.stem for f in self.data_files if f.stem]
+
+    def file_for_graph(self, graph: str) -> list[SourceFile]:
+        return [f for f in self.files if f.graph == graph]
+
+    @cached_property
+    def _spans(self) -> dict[str, tuple[int, int]]:
+        out, start = {}, 0
+        for f in self.files:
+            out[f.rel] = (start, start + f.triples)
+            start += f.triples
+        return out
+
+    def quads_of(self, f: SourceFile) -> list[Any]:
+        """The quads parsed from ``f`` (``quads`` holds each file's quads in ``files`` order)."""
+        span = self._spans.get(f.rel)
+        if span is None:
+            raise ValueError(f"{f.rel} is not one of the loaded files")
+        return self.quads[span[0]:span[1]]
+
+    @cached_property
+    def node_files(self) -> dict[Any, list[SourceFile]]:
+        """Each subject (and each blank node used as an object) → the files that state it, in
+        ``files`` order: where a problem's focus node is written (built when first needed)."""
+        import pyoxigraph as ox
+
+        out: dict[Any, list[SourceFile]] = {}
+        for f in self.files:
+            for q in self.quads_of(f):
+                for node in (q.subject, q.object) if type(q.object) is ox.BlankNode else (q.subject,):
+                    where = out.get(node)
+                    if where is None:
+                        out[node] = [f]
+                    elif where[-1] is not f:
+                        where.append(f)
+        return out
+
+    def quads_except(self, graph: str) -> list[Any]:
+        """Every quad not in ``graph``, by file slices (no per-quad test)."""
+        out: list[Any] = []
+        start = 0
+        for g in self.files:
+            if g.graph != graph:
+                out += self.quads[start:start + g.triples]
+            start += g.triples
+        return out
+
+    @cached_property
+    def dataset(self) -> Any:
+        """An rdflib ``Dataset`` (default graph = union) with one named graph per file."""
+        from rdflib import Dataset, URIRef
+        from rdflib.namespace import NamespaceManager
+
+        from qgraph.corpus.terms import to_rdflib
+
+        ds = Dataset(default_union=True)
+        ds.namespace_manager = NamespaceManager(ds, bind_namespaces="none")
+        for p, ns in self.prefixes.items():
+            ds.bind(p, ns, override=True, replace=True)
+        graphs: dict[str, Any] = {}
+        for q in self.quads:
+            name = q.graph_name.value
+            g = graphs.get(name)
+            if g is None:
+                g = graphs[name] = ds.graph(URIRef(name))
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return ds
+
+    @cached_property
+    def union(self) -> Any:
+        """An rdflib ``Graph`` with every triple of data, ontology and links (for SHACL).
+
+        The enrichment graph is left out: the shapes describe the documents' facts (each with
+        its passage); the enrichment's facts carry provenance instead and are checked by
+        tests/test_links_graph.py."""
+        from rdflib import Graph, URIRef
+
+        g = Graph(bind_namespaces="none")
+        for p, ns in self.prefixes.items():
+            g.bind(p, ns, override=True, replace=True)
+        for name in sorted({f.graph for f in self.files} - {ENRICHMENT_GRAPH}):
+            for t in self.dataset.graph(URIRef(name)):
+                g.add(t)
+        return g
+
+    def graph(self, name: str) -> Any:
+        from rdflib import URIRef
+
+        return self.dataset.graph(URIRef(name))
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, str]]:
+    """Parse one Turtle file into quads of ``graph``; a syntax error becomes ``rel:line: …``."""
+    import pyoxigraph as ox
+
+    try:
+        parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        g = ox.NamedNode(graph)
+        quads = [ox.Quad(q.subject, q.predicate, q.object, g) for q in parser]
+        return quads, dict(parser.prefixes)
+    except SyntaxError as e:
+        line = e.lineno if e.lineno else None
+        msg = str(e.msg if hasattr(e, "msg") and e.msg else e)
+        msg = re.sub(r"^Parser error at line \d+ between columns \d+ and \d+: ", "", msg)
+        msg = re.sub(r"^Parser error at line \d+ column \d+: ", "", msg)
+        where = f"{rel}:{line}" if line else rel
+        col = f" (column {e.offset})" if e.offset else ""
+        raise QgraphError(f"{where}: Turtle syntax error{col}: {msg}") from None
+    except UnicodeDecodeError as e:
+        raise QgraphError(f"{rel}: not UTF-8 text ({e.reason})") from None
+    except OSError as e:
+        raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
+
+
+def load(root: Path | str | Any | None = None) -> Loaded:
+    """Parse the ontology and all ``data/*.ttl`` of the project at ``root``.
+
+    Raises :class:`~qgraph.errors.QgraphError` (one line, ``file:line``) on a missing or
+    malformed file.
+    """
+    from qgraph.project import Project
+
+    project = root if isinstance(root, Project) else Project.at(root)
+    root = project.root
+    data_dir = project.data_dir
+    files: list[SourceFile] = []
+    quads: list[Any] = []
+    for rel, p in project.ontology_files:
+        q, prefixes = parse_file(p, ONTOLOGY_GRAPH, rel)
+        files.append(SourceFile(p, rel, ONTOLOGY_GRAPH, None, prefixes, len(q)))
+        quads.extend(q)
+    if not data_dir.is_dir():
+        raise QgraphError(f"{_display(data_dir, root)}: no such folder (a corpus keeps one Turtle file per "
+                          "document there; `qgraph new` adds one)")
+    data = sorted(data_dir.glob("*.ttl"))
+    for p in data:
+        rel = _display(p, root)
+        stem = p.stem
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", stem):
+            raise QgraphError(f"{rel}: a document id must be lower-case words joined by '-'")
+        graph = GRAPH_NS + stem
+        q, prefixes = parse_file(p, graph, rel)
+        files.append(SourceFile(p, rel, graph, stem, prefixes, len(q)))
+        quads.extend(q)
+    for name, graph in LINK_FILES:  # generated by `qgraph link`; each in its own named graph
+        p = project.link_file(name)
+        if p.is_file():
+            rel = _display(p, root)
+            q, prefixes = parse_file(p, graph, rel)
+            files.append(SourceFile(p, rel, graph, None, prefixes, len(q)))
+            quads.extend(q)
+    return Loaded(root=root, files=files, quads=quads, prefixes=project_prefixes(), project=project)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a step that makes millions of objects and no
+    cycles worth collecting (loading a million triples took 40% longer with it on: it rescans
+    the growing lists each time it runs). Restored afterwards, also on error."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

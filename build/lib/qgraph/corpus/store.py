@@ -1,0 +1,158 @@
+"""The storage interface: run SPARQL over the loaded graph, in one of two backends.
+
+- ``oxigraph`` (default): an in-memory ``pyoxigraph.Store``; its default graph holds the merge
+  of all named graphs (each triple once), so queries see the union by default.
+- ``rdflib``: an rdflib ``Dataset`` with ``default_union``.
+
+Both take parameters as a mapping of variable name → rdflib term (pyoxigraph's substitutions,
+rdflib's ``initBindings``), never as text, and both return a :class:`Result` of rdflib terms, so
+callers cannot tell the backends apart. Nothing is fetched: ``SERVICE`` is refused and rdflib's
+loading of ``FROM`` graphs is switched off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from qgraph.errors import QgraphError
+
+BACKENDS = ("oxigraph", "rdflib")
+DEFAULT_BACKEND = "oxigraph"
+
+
+@dataclass
+class Result:
+    """Query result: ``kind`` is ``select``, ``ask`` or ``graph`` (CONSTRUCT/DESCRIBE)."""
+
+    kind: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+
+
+_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_IRIS = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_COMMENTS = re.compile(r"#[^\n]*")
+_SERVICE = re.compile(r"(?<![?$:\w-])SERVICE(?![\w:-])", re.I)
+
+
+def strip_query(text: str) -> str:
+    """The query without strings, IRIs and comments (for keyword checks)."""
+    out = _STRINGS.sub('""', text)
+    out = _IRIS.sub("<>", out)
+    return _COMMENTS.sub("", out)
+
+
+def refuse_remote(text: str) -> None:
+    """Refuse a query that would reach out over the network (``SERVICE``)."""
+    if _SERVICE.search(strip_query(text)):
+        raise QgraphError("SERVICE is not supported: qgraph answers from the local graph only")
+
+
+def _one_line(msg: str, limit: int = 160) -> str:
+    msg = " ".join(str(msg).split())
+    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
+
+
+class Store:
+    """Base class of the backends."""
+
+    name = "?"
+
+    def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
+        raise NotImplementedError
+
+
+class OxigraphStore(Store):
+    """pyoxigraph in memory (the default, fast)."""
+
+    name = "oxigraph"
+
+    def __init__(self, quads: list[Any], prefixes: dict[str, str], store: Any = None, missing: Any = None):
+        """``store``: a pyoxigraph Store that already holds every quad but ``missing`` (the build
+        validates on it first); those are added here."""
+        import pyoxigraph as ox
+
+        if store is None:
+            store = ox.Store()
+            store.bulk_extend(quads)  # a fresh in-memory store: no transaction needed
+        else:
+            store.bulk_extend(missing)
+        # The default graph is the merge (a set) of all graphs, as in rdflib's default_union;
+        # Oxigraph's use_default_graph_as_union would repeat a triple stated in two graphs.
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+        self._store = store
+        self._prefixes = dict(prefixes)
+
+    def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
+        import pyoxigraph as ox
+
+        from qgraph.corpus.terms import to_oxigraph, to_rdflib
+
+        refuse_remote(text)
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            res = self._store.query(text, prefixes=self._prefixes, substitutions=subs or None)
+        except SyntaxError as e:
+            raise QgraphError(f"syntax error: {_one_line(e.msg if getattr(e, 'msg', None) else str(e))}") from None
+        except OSError as e:
+            raise QgraphError(f"query failed: {e}") from None
+        if isinstance(res, ox.QueryBoolean):
+            return Result("ask", boolean=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            names = [v.value for v in res.variables]
+            rows = [tuple(to_rdflib(sol[n]) for n in names) for sol in res]
+            return Result("select", names, rows)
+        rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
+        return Result("graph", ["subject", "predicate", "object"], rows)
+
+
+class RdflibStore(Store):
+    """rdflib ``Dataset`` with ``default_union`` (the reference, slow)."""
+
+    name = "rdflib"
+
+    def __init__(self, dataset: Any, prefixes: dict[str, str]):
+        import rdflib.plugins.sparql as sparql
+
+        sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM/FROM NAMED graphs
+        self._ds = dataset
+        self._prefixes = dict(prefixes)
+
+    def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
+        from rdflib import Variable
+        from rdflib.plugins.sparql import prepareQuery
+
+        refuse_remote(text)
+        try:
+            prepared = prepareQuery(text, initNs=self._prefixes)
+        except Exception as e:  # pyparsing's ParseException, or an unknown prefix
+            raise QgraphError(f"syntax error: {_one_line(str(e))}") from None
+        init = {Variable(k): v for k, v in (bindings or {}).items()}
+        res = self._ds.query(prepared, initBindings=init)
+        if res.type == "ASK":
+            return Result("ask", boolean=bool(res.askAnswer))
+        if res.type == "SELECT":
+            names = [str(v) for v in res.vars]
+            rows = [tuple(row[i] for i in range(len(names))) for row in res]
+            return Result("select", names, rows)
+        return Result("graph", ["subject", "predicate", "object"], [tuple(t) for t in res.graph])
+
+
+def open_store(loaded: Any, backend: str = DEFAULT_BACKEND, validated: Any = None) -> Store:
+    """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.corpus.loading.Loaded`).
+
+    ``validated``: the pyoxigraph Store the fast validator ran on (:func:`qgraph.checks.validation.fast`;
+    every graph but the enrichment), completed here rather than loaded a second time."""
+    if backend == "oxigraph":
+        if validated is not None:
+            from qgraph.corpus.loading import ENRICHMENT_GRAPH
+
+            missing = [q for f in loaded.file_for_graph(ENRICHMENT_GRAPH) for q in loaded.quads_of(f)]
+            return OxigraphStore(loaded.quads, loaded.prefixes, validated, missing)
+        return OxigraphStore(loaded.quads, loaded.prefixes)
+    if backend == "rdflib":
+        return RdflibStore(loaded.dataset, loaded.prefixes)
+    raise QgraphError(f"unknown store {backend!r} (choose from {', '.join(BACKENDS)})")

@@ -1,0 +1,133 @@
+"""RDF terms: conversion between pyoxigraph and rdflib, and terms typed by a user.
+
+A user names a term as an IRI in angle brackets (``<https://…>``), a prefixed name
+(``qgid:denmark``), a Turtle-style literal (``"Denmark"@en``, ``"5"^^xsd:integer``) or plain
+text (a plain literal).
+
+>>> from rdflib import URIRef, Literal
+>>> parse_term("qgid:denmark", {"qgid": "https://w3id.org/qgraph/id/"})
+rdflib.term.URIRef('https://w3id.org/qgraph/id/denmark')
+>>> parse_term('"Denmark"@en', {})
+rdflib.term.Literal('Denmark', lang='en')
+>>> parse_term("Denmark", {})
+rdflib.term.Literal('Denmark')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from qgraph.errors import QgraphError
+from qgraph.vocab import XSD_STRING
+
+_PNAME = re.compile(r"^([A-Za-z][\w.-]*)?:([\w\-.%:]*)$")
+_LITERAL = re.compile(r'^"(?P<v>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<dt><[^>]*>|\S+))?$', re.S)
+
+
+def expand(name: str, prefixes: dict[str, str]) -> str | None:
+    """The IRI of ``<iri>`` or ``prefix:local`` (``None`` if it is neither)."""
+    if name.startswith("<") and name.endswith(">") and len(name) > 2:
+        return name[1:-1]
+    m = _PNAME.match(name)
+    if m and (m.group(1) or "") in prefixes and "://" not in name:
+        return prefixes[m.group(1) or ""] + m.group(2)
+    if re.match(r"^(https?|urn|file):\S+$", name):
+        return name
+    return None
+
+
+def parse_term(text: str, prefixes: dict[str, str]) -> Any:
+    """An rdflib term from what a user typed (see the module doc)."""
+    from rdflib import Literal, URIRef
+
+    text = text.strip()
+    iri = expand(text, prefixes)
+    if iri is not None:
+        return URIRef(iri)
+    m = _LITERAL.match(text)
+    if m:
+        value = re.sub(r'\\(["\\])', r"\1", m.group("v"))
+        if m.group("lang"):
+            return Literal(value, lang=m.group("lang"))
+        if m.group("dt"):
+            dt = expand(m.group("dt"), prefixes)
+            if dt is None:
+                raise QgraphError(f"unknown datatype {m.group('dt')!r} in {text!r}")
+            return Literal(value, datatype=URIRef(dt))
+        return Literal(value)
+    m = _PNAME.match(text)
+    if m and m.group(1) and not m.group(2).startswith("//"):
+        raise QgraphError(f"unknown prefix {m.group(1)!r} in {text!r} (known: {', '.join(sorted(prefixes))})")
+    return Literal(text)
+
+
+def to_rdflib(term: Any) -> Any:
+    """The rdflib term for a pyoxigraph term (``None`` stays ``None``).
+
+    A literal typed ``xsd:string`` becomes rdflib's plain literal, as rdflib's own parser makes it.
+    """
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise QgraphError(f"unsupported RDF term {term!r}")
+
+
+def to_oxigraph(term: Any) -> Any:
+    """The pyoxigraph term for an rdflib term."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise QgraphError(f"unsupported RDF term {term!r}")
+
+
+def shorten(iri: str, prefixes: dict[str, str]) -> str:
+    """``prefix:local`` for an IRI under a known namespace (longest match), else ``<iri>``.
+
+    >>> shorten("https://w3id.org/qgraph/id/denmark", {"qgid": "https://w3id.org/qgraph/id/"})
+    'qgid:denmark'
+    """
+    best = None
+    for p, ns in prefixes.items():
+        if iri.startswith(ns) and re.fullmatch(r"[\w\-.]*", iri[len(ns):]) and not iri.endswith("."):
+            if best is None or len(ns) > len(prefixes[best]):
+                best = p
+    return f"{best}:{iri[len(prefixes[best]):]}" if best is not None else f"<{iri}>"
+
+
+def display(term: Any, prefixes: dict[str, str]) -> str:
+    """A short, readable form of an rdflib term for tables and cards."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return shorten(str(term), prefixes)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        return str(term)
+    return str(term)

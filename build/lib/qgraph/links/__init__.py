@@ -1,0 +1,1 @@
+"""Links to other datasets: the reviewed SSSOM tables, the enrichment cache, the Wikidata refresh."""

@@ -1,0 +1,123 @@
+"""The main job: load → evidence → SHACL → violation checks → exports → summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from qgraph.checks.report import Problem, conforms, counts
+from qgraph.corpus.loading import paused_gc
+from qgraph.errors import NonConformant
+
+
+@dataclass
+class Outcome:
+    """What a check or build found (and, for a build, wrote)."""
+
+    loaded: Any
+    store: Any
+    problems: list[Problem]
+    evidence: Any
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return conforms(self.problems)
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
+          progress: Progress | None = None) -> Outcome:
+    """Load the project and run every check; never raises for non-conformance.
+
+    ``progress``: called with one line as each step ends (what it did, how long it took)."""
+    from qgraph.ask import catalogue
+    from qgraph.checks import evidence, validation
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+
+    step = _Steps(progress or _quiet)
+    with paused_gc():
+        loaded = load(root)
+        step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
+        ev = evidence.check(loaded)
+        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources")
+        shared = None
+        if validator == "fast" and backend == "oxigraph":
+            import pyoxigraph as ox
+
+            shared = ox.Store()  # validated in, then completed into the query store
+        shacl = validation.validate(loaded, validator, store=shared)
+        step(f"SHACL ({validator}): {len(shacl)} result(s)")
+        problems = list(ev.problems) + shacl
+        store = open_store(loaded, backend, validated=shared)
+        step(f"store ({backend}) ready")
+        checks = catalogue.run_checks(loaded, store)
+        step(f"checks (queries/checks): {len(checks)} problem(s)")
+        problems += checks
+    return Outcome(loaded, store, sorted(set(problems)), ev)
+
+
+class _Steps:
+    """Reports each step with the seconds it took."""
+
+    def __init__(self, report: Progress) -> None:
+        import time
+
+        self.report, self.clock = report, time.perf_counter
+        self.last = self.clock()
+
+    def __call__(self, what: str) -> None:
+        now = self.clock()
+        self.report(f"{what} ({now - self.last:.1f} s)")
+        self.last = now
+
+
+def build(out: Path | str = "dist", root: Path | str | None = None, validator: str = "fast",
+          progress: Progress | None = None) -> Outcome:
+    """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
+    if any check finds a violation. ``progress``: as for :func:`check`."""
+    from qgraph.publish.exports import Exporter, write_atomically
+
+    outcome = check(root, validator=validator, progress=progress)
+    if not outcome.conforms:
+        n = counts(outcome.problems)["Violation"]
+        raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
+    step = _Steps(progress or _quiet)
+    with paused_gc():
+        outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+    step(f"wrote {len(outcome.written)} files")
+    return outcome
+
+
+def summary(outcome: Outcome, out: Path | None = None) -> str:
+    """The short text a build prints."""
+    from qgraph.ask.counts import compute
+
+    s = compute(outcome.loaded, outcome.store)
+    c = counts(outcome.problems)
+    # Entities of the documents only: the link and enrichment graphs are counted by their triples.
+    per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]
+    top = ", ".join(f"{c} {n}" for n, c in per_class[:12])
+    lines = [
+        f"documents: {len(s.documents)} ({', '.join(s.documents)})",
+        f"triples: {s.triples} (" + ", ".join(f"{g} {n}" for g, n in s.triples_by_graph.items()) + ")",
+        f"entities in the documents by class: {top}",
+        f"facts with evidence: {s.with_evidence}/{s.described}; evidence passages found in their "
+        f"sources: {outcome.evidence.passages_found}/{outcome.evidence.passages}",
+        f"warnings: {c['Warning']}" + ("" if not c["Warning"] else " (qgraph validate lists them)"),
+    ]
+    for p in outcome.problems:
+        if p.severity != "Violation":
+            lines.append("  " + p.text())
+    if out is not None and outcome.written:
+        lines.append(f"wrote {len(outcome.written)} files to {out}/: " + ", ".join(
+            sorted(str(p.relative_to(out)) for p in outcome.written)))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,210 @@
+"""The corpus a command works on: where it is, and every path and setting of it.
+
+A corpus is a folder with the marker file ``qgraph.toml`` at its root. It is found the way git
+finds a repository: the current folder or its nearest parent that holds the marker; ``--root DIR``
+or ``$QGRAPH_ROOT`` point elsewhere. ``qgraph init DIR`` makes one.
+
+The tool carries its defaults as package data (``qgraph/resources/``: the ontology, shapes,
+concept schemes, competency questions and checks, copied there from the repository's top-level
+``ontology/`` and ``queries/`` when the wheel is built). A corpus uses them and extends them with
+its own ``ontology/*.ttl`` and ``queries/*.rq``; a file of the same name replaces the shipped one.
+``[defaults] ontology = false`` / ``queries = false`` in ``qgraph.toml`` turns the shipped set off.
+
+:class:`Project` is the one place that knows these paths; every module asks it, none builds a
+corpus path by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from qgraph.errors import QgraphError
+
+MARKER = "qgraph.toml"
+ENV = "QGRAPH_ROOT"
+#: the ontology files, in load order (each replaceable by a corpus file of the same name)
+ONTOLOGY_FILES = ("qgraph.ttl", "alignments.ttl", "concepts.ttl")
+SHAPES = "shapes.ttl"
+DEFAULT_OUT = Path("dist")
+HINT = ("make one with `qgraph init DIR`, or point at one with --root DIR or $QGRAPH_ROOT")
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder from ``start`` upwards that holds ``qgraph.toml`` (``None`` if none)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / MARKER).is_file():
+            return folder
+    return None
+
+
+def locate(root: Path | str | None = None) -> Path:
+    """The corpus root: ``root`` if given, else ``$QGRAPH_ROOT``, else found from the current folder.
+
+    Raises :class:`QgraphError` (exit 2, one line with the hint) when there is none.
+    """
+    if root is None:
+        env = os.environ.get(ENV)
+        if env:
+            return _check(Path(env), f"${ENV}")
+        found = find_root(Path.cwd())
+        if found is None:
+            raise QgraphError(f"{Path.cwd()}: not inside a qgraph corpus (no {MARKER} here or in a parent "
+                              f"folder); {HINT}")
+        return found
+    return _check(Path(root), "--root")
+
+
+def _check(root: Path, what: str) -> Path:
+    if not root.is_dir():
+        raise QgraphError(f"{root}: no such folder ({what}); {HINT}")
+    if not (root / MARKER).is_file():
+        raise QgraphError(f"{root}: not a qgraph corpus (no {MARKER}); {HINT}")
+    return root.resolve()
+
+
+def resources() -> Any:
+    """The package's shipped defaults (``importlib.resources`` traversable of qgraph/resources)."""
+    from importlib.resources import files
+
+    return files("qgraph") / "resources"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A corpus folder and everything the tool reads from or writes to it."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: Path | str | None = None) -> Project:
+        """The project at ``root`` (or located as :func:`locate` says)."""
+        return cls(locate(root))
+
+    # --- settings (qgraph.toml) ------------------------------------------------------------
+    @cached_property
+    def settings(self) -> dict[str, Any]:
+        import tomllib
+
+        path = self.root / MARKER
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise QgraphError(f"{MARKER}: {e}") from None
+        except OSError as e:
+            raise QgraphError(f"{MARKER}: cannot read: {e.strerror or e}") from None
+
+    def _use_defaults(self, kind: str) -> bool:
+        value = self.settings.get("defaults", {}).get(kind, True)
+        if not isinstance(value, bool):
+            raise QgraphError(f"{MARKER}: [defaults] {kind} must be true or false, not {value!r}")
+        return value
+
+    # --- the corpus's own folders -------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @property
+    def links_dir(self) -> Path:
+        return self.data_dir / "links"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.queries_dir / "checks"
+
+    def source_text(self, doc_id: str) -> Path:
+        return self.sources_dir / f"{doc_id}.txt"
+
+    def data_file(self, doc_id: str) -> Path:
+        return self.data_dir / f"{doc_id}.ttl"
+
+    def link_file(self, name: str) -> Path:
+        return self.links_dir / name
+
+    def display(self, path: Path | Any) -> str:
+        """A path as messages show it: relative to the corpus root where it lies inside."""
+        try:
+            return str(Path(str(path)).resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # --- shipped defaults, extended by the corpus ----------------------------------------------
+    def _merged(self, kind: str, shipped: Any, own: Path, patterns: tuple[str, ...]) -> dict[str, Any]:
+        """name -> file: the shipped files (when used), then the corpus's own, replacing by name."""
+        out: dict[str, Any] = {}
+        if self._use_defaults(kind) and shipped.is_dir():
+            for p in shipped.iterdir():
+                if p.is_file() and any(Path(p.name).match(pat) for pat in patterns):
+                    out[p.name] = p
+        if own.is_dir():
+            for pat in patterns:
+                for p in own.glob(pat):
+                    if p.is_file():
+                        out[p.name] = p
+        return out
+
+    @cached_property
+    def _ontology(self) -> dict[str, Any]:
+        return self._merged("ontology", resources() / "ontology", self.ontology_dir, ("*.ttl",))
+
+    @cached_property
+    def ontology_files(self) -> list[tuple[str, Any]]:
+        """(display name, file) of every ontology file: the three core files first, then the rest."""
+        files = self._ontology
+        missing = [n for n in ONTOLOGY_FILES if n not in files]
+        if missing:
+            raise QgraphError(f"ontology/{missing[0]}: missing (the ontology files are {', '.join(ONTOLOGY_FILES)}; "
+                              "the installed qgraph ships them unless [defaults] ontology = false)")
+        extra = sorted(n for n in files if n not in ONTOLOGY_FILES and n != SHAPES)
+        return [(self._name("ontology", n, files[n]), files[n]) for n in (*ONTOLOGY_FILES, *extra)]
+
+    @cached_property
+    def shapes_file(self) -> Any:
+        f = self._ontology.get(SHAPES)
+        if f is None:
+            raise QgraphError(f"ontology/{SHAPES}: missing")
+        return f
+
+    @cached_property
+    def query_files(self) -> list[Any]:
+        """The competency questions (``*.rq``), sorted by name."""
+        merged = self._merged("queries", resources() / "queries", self.queries_dir, ("*.rq",))
+        return [merged[n] for n in sorted(merged)]
+
+    @cached_property
+    def check_files(self) -> list[Any]:
+        """The checks (``checks/*-violation.rq``), sorted by name."""
+        merged = self._merged("queries", resources() / "queries" / "checks", self.checks_dir, ("*-violation.rq",))
+        return [merged[n] for n in sorted(merged)]
+
+    def expected_answer(self, query_file: Any) -> Any | None:
+        """The expected answer (``<name>.csv`` beside the query, or shipped with it), if any."""
+        name = Path(query_file.name).with_suffix(".csv").name
+        own = self.queries_dir / name
+        if own.is_file():
+            return own
+        shipped = resources() / "queries" / name
+        return shipped if self._use_defaults("queries") and shipped.is_file() else None
+
+    def _name(self, kind: str, name: str, f: Any) -> str:
+        own = (self.ontology_dir if kind == "ontology" else self.queries_dir) / name
+        if isinstance(f, Path) and f == own:
+            return self.display(own)
+        return f"{kind}/{name} (shipped with qgraph)"

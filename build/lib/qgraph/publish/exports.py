@@ -1,0 +1,436 @@
+"""Deterministic, atomic, offline exports of the built graph.
+
+Formats (``FORMATS``): ``turtle`` (the union graph, each triple once), ``ntriples`` (sorted,
+distinct), ``nquads`` (sorted; one named graph per source document plus the ontology), ``trig``
+(the same graphs), ``jsonld`` (the named graphs compacted with the context made from the
+ontology; ``context.jsonld`` is written beside it). ``framed/<view>.jsonld`` nest each
+agreement, meeting, forum or person with what belongs to it.
+
+Everything is written straight from the parsed pyoxigraph quads (``Loaded.quads``): sorted once
+by their N-Quads text, serialised by pyoxigraph (N-Triples, N-Quads, Turtle, TriG: literals keep
+their lexical form) or compacted by :class:`qgraph.publish.jsonld.Writer` and streamed as JSON. Turtle
+and TriG list the triples in that sorted order (TriG graph by graph, in name order) with the
+project's prefixes.
+
+Blank nodes get stable labels (a hash of their surroundings, prefixed by their graph), so
+building twice gives byte-identical files. Every file is written to a temporary file in the
+same folder and renamed into place only when all of a job's files are complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from pathlib import Path
+from typing import IO, Any, Callable
+
+from qgraph.corpus.loading import GRAPH_NS, ONTOLOGY_GRAPH, Loaded, paused_gc
+from qgraph.errors import QgraphError
+from qgraph.vocab import RDFS_SUBCLASSOF
+
+FORMATS = {
+    "turtle": "qgraph.ttl",
+    "ntriples": "qgraph.nt",
+    "nquads": "qgraph.nq",
+    "trig": "qgraph.trig",
+    "jsonld": "qgraph.publish.jsonld",
+}
+CONTEXT_FILE = "context.jsonld"
+_CHUNK = 4096  # lines per write
+
+
+def _no_gc(fn: Callable) -> Callable:
+    @wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with paused_gc():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def _reverse_links() -> set[str]:
+    """Every property a framed view nests in reverse (qgraph.publish.jsonld.FRAMES)."""
+    from qgraph.publish.jsonld import FRAMES
+
+    return {p for _, reverse in FRAMES.values() for p in reverse.values()}
+
+
+def _label(tag: str, signature: str) -> str:
+    """``b`` + hex: a label every N-Quads/JSON-LD parser accepts, distinct per graph ``tag``."""
+    return "b" + hashlib.sha256(f"{tag}\n{signature}".encode()).hexdigest()[:24]
+
+
+def _relabel(quads: list[Any], tag: str) -> list[Any]:
+    """The quads of one graph that touch a blank node, with blank-node labels that depend only
+    on the graph's content: a hash of each blank node's statements, refined four times through
+    its blank neighbours; if two blank nodes still look alike, rdflib's canonicaliser labels
+    that graph's blank nodes instead."""
+    import pyoxigraph as ox
+
+    bnode = ox.BlankNode
+    quads = list(dict.fromkeys(quads))  # each statement once
+    static: dict[Any, list[str]] = {}  # blank node -> its statements with no other blank node
+    linked: dict[Any, list[tuple[str, Any]]] = {}  # blank node -> ("<p" or ">p", blank neighbour)
+    for q in quads:
+        s, o = q.subject, q.object
+        p = str(q.predicate)
+        if type(s) is bnode:
+            if type(o) is bnode:
+                linked.setdefault(s, []).append((f">{p} ", o))
+            else:
+                static.setdefault(s, []).append(f">{p} {o}")
+            static.setdefault(s, [])
+        if type(o) is bnode:
+            if type(s) is bnode:
+                linked.setdefault(o, []).append((f"<{p} ", s))
+            else:
+                static.setdefault(o, []).append(f"<{p} {s}")
+            static.setdefault(o, [])
+
+    def digest(parts: list[str]) -> str:
+        return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+    sig = {b: "" for b in static}
+    for b, parts in static.items():  # without blank neighbours: the same in every round
+        if b not in linked:
+            sig[b] = digest(parts)
+    for _ in range(4):
+        sig.update({b: digest(static[b] + [d + sig[n] for d, n in links]) for b, links in linked.items()})
+    if len(set(sig.values())) < len(sig):  # symmetric blank nodes: full canonicalisation
+        return _canonical(quads, tag)
+    names = {b: bnode(_label(tag, sig[b])) for b in sig}
+    return [ox.Quad(names.get(q.subject, q.subject), q.predicate, names.get(q.object, q.object), q.graph_name)
+            for q in quads]
+
+
+def _canonical(quads: list[Any], tag: str) -> list[Any]:
+    """``quads`` relabelled by rdflib's canonicaliser (only for a graph whose blank nodes the
+    hashes of :func:`_relabel` cannot tell apart)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Graph
+    from rdflib.compare import to_canonical_graph
+
+    from qgraph.corpus.terms import to_oxigraph, to_rdflib
+
+    g = Graph()
+    for q in quads:
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    graph = quads[0].graph_name
+
+    def term(t: Any) -> Any:
+        return ox.BlankNode(_label(tag, str(t))) if isinstance(t, BNode) else to_oxigraph(t)
+
+    return [ox.Quad(term(s), term(p), term(o), graph) for s, p, o in to_canonical_graph(g)]
+
+
+@dataclass
+class _Sorted:
+    """The distinct quads sorted by their N-Quads text; positions (in ``quads``) of the quads
+    whose triple is the one before's (stated in another graph too); each graph's positions;
+    the (start, end) positions of each subject stated in more than one graph."""
+
+    quads: list[Any]
+    repeated: set[int]
+    by_graph: dict[str, list[int]]
+    shared: list[tuple[int, int]]
+
+    def graph(self, name: str) -> Iterator[Any]:
+        quads = self.quads
+        return (quads[i] for i in self.by_graph.get(name, ()))
+
+    def union(self) -> Iterator[Any]:
+        """Each triple once (as the first of its quads), in sorted order."""
+        repeated = self.repeated
+        return (q for i, q in enumerate(self.quads) if i not in repeated)
+
+
+@dataclass
+class Exporter:
+    """The built graph in every export format, from ``loaded.quads`` (no rdflib)."""
+
+    loaded: Loaded
+
+    @cached_property
+    @_no_gc
+    def quads(self) -> list[Any]:
+        """``loaded.quads`` with stable blank-node labels (quads without a blank node as they
+        are, the relabelled ones at the end)."""
+        import pyoxigraph as ox
+
+        bnode = ox.BlankNode
+        touching: dict[str, list[int]] = {}
+        for i, q in enumerate(self.loaded.quads):
+            if type(q.subject) is bnode or type(q.object) is bnode:
+                touching.setdefault(q.graph_name.value, []).append(i)
+        if not touching:
+            return self.loaded.quads
+        drop = {i for positions in touching.values() for i in positions}
+        out = [q for i, q in enumerate(self.loaded.quads) if i not in drop]
+        for name in sorted(touching):
+            out.extend(_relabel([self.loaded.quads[i] for i in touching[name]], name.removeprefix(GRAPH_NS)))
+        return out
+
+    @cached_property
+    def graph_names(self) -> list[str]:
+        """Every graph (one per file, the ontology's), in name order."""
+        return sorted({f.graph for f in self.loaded.files})
+
+    @cached_property
+    @_no_gc
+    def _sorted(self) -> _Sorted:
+        quads = self.quads
+        keys = [str(q) for q in quads]  # N-Quads line without " .": sorting these sorts the lines
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        out: list[Any] = []
+        repeated: set[int] = set()
+        by_graph: dict[str, list[int]] = {name: [] for name in self.graph_names}
+        shared: list[tuple[int, int]] = []
+        last = last_triple = None
+        subject, start, graph, several = "\0", 0, "", False  # the current subject's run
+        for i in order:
+            key = keys[i]
+            if key == last:
+                continue
+            last = key
+            cut = key.rindex(" <")  # the graph IRI is last; an IRI holds no space
+            triple = key[:cut]
+            g = key[cut + 2:-1]
+            n = len(out)
+            if triple == last_triple:  # the same triple sorts next to itself
+                repeated.add(n)
+            last_triple = triple
+            if not key.startswith(subject):  # a subject's statements sort together
+                if several:
+                    shared.append((start, n))
+                subject, start, graph, several = key[:key.index(" ") + 1], n, g, False
+            elif g != graph:
+                several = True
+            by_graph.setdefault(g, []).append(n)
+            out.append(quads[i])
+        if several:
+            shared.append((start, len(out)))
+        return _Sorted(out, repeated, by_graph, shared)
+
+    @property
+    def graphs(self) -> dict[str, list[Any]]:
+        """Graph IRI → its distinct quads (pyoxigraph, stable blank-node labels), sorted by their
+        N-Quads text; graphs in name order."""
+        return {name: list(self._sorted.graph(name)) for name in self.graph_names}
+
+    @property
+    def ntriples(self) -> str:
+        """Sorted, distinct N-Triples lines of the union graph."""
+        return "".join(self._ntriples_lines())
+
+    @property
+    def nquads(self) -> str:
+        """Sorted N-Quads lines, one named graph per file."""
+        return "".join(f"{q} .\n" for q in self._sorted.quads)
+
+    def _ntriples_lines(self) -> Iterator[str]:
+        for q in self._sorted.union():
+            line = str(q)
+            yield line[:line.rindex(" <")] + " .\n"
+
+    @cached_property
+    def ontology(self) -> list[Any]:
+        return list(self._sorted.graph(ONTOLOGY_GRAPH))
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        from qgraph.publish.jsonld import make_context
+
+        return make_context(self.ontology, self.loaded.prefixes)
+
+    @property
+    def _prefixes(self) -> dict[str, str]:
+        return {p: ns for p, ns in sorted(self.loaded.prefixes.items()) if p}
+
+    @_no_gc
+    def write_turtle(self, fh: IO[bytes]) -> None:
+        """The union graph by pyoxigraph's Turtle serialiser: triples in N-Triples order, the
+        project's prefixes."""
+        import pyoxigraph as ox
+
+        ox.serialize((q.triple for q in self._sorted.union()), fh, ox.RdfFormat.TURTLE, prefixes=self._prefixes)
+
+    @_no_gc
+    def write_ntriples(self, fh: IO[bytes]) -> None:
+        _write_lines(fh, self._ntriples_lines())
+
+    @_no_gc
+    def write_nquads(self, fh: IO[bytes]) -> None:
+        _write_lines(fh, (f"{q} .\n" for q in self._sorted.quads))
+
+    @_no_gc
+    def write_trig(self, fh: IO[bytes]) -> None:
+        """Each named graph, in name order, by pyoxigraph's TriG serialiser (see write_turtle)."""
+        import pyoxigraph as ox
+
+        s = self._sorted
+        quads = (q for name in self.graph_names for q in s.graph(name))
+        ox.serialize(quads, fh, ox.RdfFormat.TRIG, prefixes=self._prefixes)
+
+    @_no_gc
+    def write_jsonld(self, fh: IO[bytes]) -> None:
+        from qgraph.publish.jsonld import Index, Writer
+
+        s = self._sorted
+        graphs = ((name, s.graph(name)) for name in self.graph_names)
+        if self._views_wanted - self._views_written and "_framing" not in self.__dict__:
+            # the framed views will need the union's nodes: keep them from this pass
+            writer, index = Writer(self.context), Index()
+            writer.write_document(fh, graphs, index, _reverse_links(), self._shared_subjects)
+            self.__dict__["_framing"] = (writer, writer.index(self._shared_union(), _reverse_links(), index))
+        else:
+            Writer(self.context).write_document(fh, graphs)
+
+    @property
+    def _shared_subjects(self) -> set[str]:
+        import pyoxigraph as ox
+
+        s = self._sorted
+        subjects = (s.quads[start].subject for start, _ in s.shared)
+        return {f"_:{t.value}" if type(t) is ox.BlankNode else t.value for t in subjects}
+
+    def _shared_union(self) -> Iterator[Any]:
+        """The union's statements about the subjects stated in more than one graph."""
+        s = self._sorted
+        return (s.quads[i] for start, end in s.shared for i in range(start, end) if i not in s.repeated)
+
+    def write_context(self, fh: IO[bytes]) -> None:
+        from qgraph.publish.jsonld import context_document
+
+        fh.write(context_document(self.context).encode("utf-8"))
+
+    def framed_writer(self, view: str) -> Callable[[IO[bytes]], None]:
+        from qgraph.publish.jsonld import FRAMES
+
+        if view not in FRAMES:
+            raise QgraphError(f"unknown frame {view!r} (choose from {', '.join(sorted(FRAMES))})")
+        root, reverse = FRAMES[view]
+        types = sorted(self._subclasses(root))
+
+        @_no_gc
+        def write(fh: IO[bytes]) -> None:
+            writer, index = self._framing
+            writer.write_view(fh, index, types, reverse)
+            self._views_written.add(view)
+            if self._views_written >= self._views_wanted:  # the last view: let the index go
+                self.__dict__.pop("_framing", None)
+
+        self._views_wanted.add(view)
+        return write
+
+    @cached_property
+    def _views_wanted(self) -> set[str]:
+        return set()
+
+    @cached_property
+    def _views_written(self) -> set[str]:
+        return set()
+
+    @cached_property
+    def _framing(self) -> tuple[Any, Any]:
+        """The JSON-LD writer and the :class:`qgraph.publish.jsonld.Index` of the union graph, shared by
+        the framed views (dropped once every view asked for is written)."""
+        from qgraph.publish.jsonld import Writer
+
+        writer = Writer(self.context)
+        return writer, writer.index(self._sorted.union(), _reverse_links())
+
+    def _subclasses(self, cls: str) -> set[str]:
+        """``cls`` and its subclasses per the ontology graph."""
+        import pyoxigraph as ox
+
+        sub = RDFS_SUBCLASSOF
+        children: dict[str, set[str]] = {}
+        for q in self.ontology:
+            if (q.predicate.value == sub and isinstance(q.subject, ox.NamedNode)
+                    and isinstance(q.object, ox.NamedNode)):
+                children.setdefault(q.object.value, set()).add(q.subject.value)
+        found, todo = {cls}, [cls]
+        while todo:
+            for c in children.get(todo.pop(), ()):
+                if c not in found:
+                    found.add(c)
+                    todo.append(c)
+        return found
+
+    def writer(self, fmt: str) -> Callable[[IO[bytes]], None]:
+        if fmt not in FORMATS:
+            raise QgraphError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+        return getattr(self, f"write_{fmt}")
+
+    def jobs(self, out: Path) -> dict[Path, Callable[[IO[bytes]], None]]:
+        """Every file a build writes into ``out``."""
+        from qgraph.publish.jsonld import FRAMES
+
+        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items()}
+        jobs[out / CONTEXT_FILE] = self.write_context
+        for view in sorted(FRAMES):
+            jobs[out / "framed" / f"{view}.jsonld"] = self.framed_writer(view)
+        return jobs
+
+
+def _write_lines(fh: IO[bytes], lines: Iterator[str]) -> None:
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= _CHUNK:
+            fh.write("".join(chunk).encode("utf-8"))
+            chunk = []
+    if chunk:
+        fh.write("".join(chunk).encode("utf-8"))
+
+
+def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]]) -> list[Path]:
+    """Write every job to a temporary file beside its target, then rename them all into place.
+
+    If any job fails (or a folder cannot be made), every temporary file is removed and no
+    target is touched; the error becomes a :class:`QgraphError`.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target, job in jobs.items():
+            _make_dir(target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            temps.append((tmp, target))
+            os.chmod(tmp, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as fh:
+                job(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, target in temps:
+            os.replace(tmp, target)
+        temps = []
+    except OSError as e:
+        raise QgraphError(f"cannot write {e.filename or ''}: {e.strerror or e}".replace(" :", ":")) from None
+    finally:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return list(jobs)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise QgraphError(f"cannot write into {path}: it is a file, not a folder") from None
+    except OSError as e:
+        raise QgraphError(f"cannot create folder {path}: {e.strerror or e}") from None
+    if not path.is_dir():
+        raise QgraphError(f"cannot write into {path}: it is not a folder")

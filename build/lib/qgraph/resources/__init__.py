@@ -1,0 +1,1 @@
+"""The defaults that ship with qgraph (generated at build time)."""

@@ -1,0 +1,128 @@
+"""Inspect a SPARQL request before anything is evaluated, and refuse what a read-only public
+endpoint must not run.
+
+The query is *parsed* (rdflib's SPARQL 1.1 parser) and the parse tree inspected:
+
+- an update (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``DROP`` …) is refused (403);
+- ``SERVICE`` anywhere in the query is refused (403): the engine would fetch the IRI;
+- ``FROM`` / ``FROM NAMED`` and the protocol's ``default-graph-uri`` / ``named-graph-uri`` may
+  name only the graph's own named graphs (403 otherwise).
+
+A keyword scan over the query with strings, IRIs and comments removed
+(:func:`qgraph.corpus.store.refuse_remote`) is kept as a second line for ``SERVICE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+from urllib.parse import urljoin
+
+
+class Refused(Exception):
+    """A request the endpoint will not evaluate: ``status`` (4xx) and a one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Inspected:
+    """What the parse tells: the query form and the dataset named in the query."""
+
+    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE
+    from_graphs: list[str]
+    from_named: list[str]
+
+
+_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+          "DescribeQuery": "DESCRIBE"}
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            yield n
+            stack.extend(n.values())
+        elif isinstance(n, (list, tuple, ParseResults)):
+            stack.extend(n)
+
+
+def _one_line(msg: str, limit: int = 200) -> str:
+    msg = " ".join(str(msg).split())
+    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
+
+
+def _iri(value: Any, prefixes: dict[str, str], base: str | None) -> str:
+    from rdflib import URIRef
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(value, CompValue) and value.name == "pname":
+        ns = prefixes.get(value.get("prefix") or "")
+        if ns is None:
+            raise Refused(400, f"unknown prefix {value.get('prefix') or ''}: in a dataset clause")
+        iri = ns + (value.get("localname") or "")
+    elif isinstance(value, URIRef):
+        iri = str(value)
+    else:
+        raise Refused(400, "a dataset clause names something that is not an IRI")
+    return urljoin(base, iri) if base else iri
+
+
+def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] | None = None,
+            default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()) -> Inspected:
+    """Parse ``text`` and check it; raises :class:`Refused` (4xx) for anything not allowed."""
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    from qgraph.corpus.store import refuse_remote
+    from qgraph.errors import QgraphError
+
+    allowed = set(allowed_graphs)
+    try:
+        tree = parseQuery(text)
+    except RecursionError:
+        raise Refused(400, "the query is nested too deeply") from None
+    except Exception as query_error:  # pyparsing's ParseException, or a bad escape
+        try:
+            parseUpdate(text)
+        except Exception:
+            raise Refused(400, f"syntax error: {_one_line(str(query_error))}") from None
+        raise Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
+                           "CLEAR, DROP, CREATE …) are not accepted") from None
+    nodes = list(_walk(tree))
+    if any(n.name == "ServiceGraphPattern" for n in nodes):
+        raise Refused(403, "SERVICE is not allowed: this endpoint answers from its own graph only")
+    try:
+        refuse_remote(text)
+    except QgraphError as e:
+        raise Refused(403, str(e)) from None
+    declared = dict(prefixes or {})
+    base = None
+    for n in nodes:
+        if n.name == "PrefixDecl":
+            declared[str(n.get("prefix") or "")] = str(n.get("iri"))
+        elif n.name == "Base":
+            base = str(n.get("iri"))
+    form = next((_FORMS[n.name] for n in nodes if n.name in _FORMS), None)
+    if form is None:
+        raise Refused(400, "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    for n in nodes:
+        if n.name == "DatasetClause":
+            if "named" in n:
+                from_named.append(_iri(n["named"], declared, base))
+            else:
+                from_graphs.append(_iri(n["default"], declared, base))
+    for iri in [*from_graphs, *from_named, *default_graph_uris, *named_graph_uris]:
+        if iri not in allowed:
+            raise Refused(403, f"the dataset may name only this graph's own named graphs; <{iri}> is "
+                               "not one of them (see /api/graphs)")
+    return Inspected(form, from_graphs, from_named)

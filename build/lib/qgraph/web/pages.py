@@ -1,0 +1,230 @@
+"""HTML pages. Every value from the graph or the request goes through :func:`esc`; an IRI becomes
+a live link only through :func:`link`, which allows this server's own pages and ``http(s)``
+IRIs elsewhere and nothing else (a ``javascript:`` or ``data:`` IRI stays inert text).
+
+The pages carry no inline script or style (the server sends a Content-Security-Policy that
+forbids them); ``/static/explorer.js`` draws the pictures and runs queries.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from qgraph.vocab import PREFIXES, RDFS_LABEL, WDT
+from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
+
+NAV = [("/", "Explore"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
+       ("/#query", "SPARQL")]
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def is_web_iri(iri: str) -> bool:
+    try:
+        parts = urlsplit(iri)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def link(iri: str, text: str | None = None, known: bool = True, cls: str = "") -> str:
+    """``<a>`` to this server's page of ``iri`` (``known``), to ``iri`` itself (another web
+    dataset), or plain text when ``iri`` is not an http(s) IRI."""
+    label = esc(text if text is not None else iri)
+    c = f' class="{esc(cls)}"' if cls else ""
+    if not is_web_iri(iri):
+        return f'<span class="iri inert"{c} title="{esc(iri)}">{label}</span>'
+    if known or iri.startswith(QGID):
+        return f'<a href="{esc(href(iri))}"{c} title="{esc(iri)}">{label}</a>'
+    return f'<a href="{esc(iri)}" class="ext{" " + esc(cls) if cls else ""}" rel="noopener noreferrer nofollow">{label}</a>'
+
+
+#: the prefixes the explorer's script shortens IRIs with (qgraph.vocab, the one place they are written)
+_PREFIXES_JSON = json.dumps({f"{p}:": ns for p, ns in {**PREFIXES, "wdt": WDT}.items() if p not in ("qgsh", "sh", "vann")},
+                            separators=(",", ":"))
+
+
+def shell(title: str, body: str, active: str = "/") -> bytes:
+    on = ' class="on"'
+    nav = "".join(f'<a href="{esc(u)}"{on if u == active else ""}>{esc(t)}</a>' for u, t in NAV)
+    page = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)} · qgraph</title>
+<link rel="stylesheet" href="/static/style.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/explorer.js" defer></script>
+</head>
+<body data-prefixes="{esc(_PREFIXES_JSON)}">
+<header class="top"><a class="brand" href="/">qgraph</a><nav>{nav}</nav>
+<form class="quick" action="/search" method="get" role="search"><input name="q" type="search" placeholder="Search labels…" aria-label="Search labels"></form></header>
+<main>
+{body}
+</main>
+<footer>A knowledge graph of quantum diplomacy: every fact traced to the passage of its source document.
+<a href="/sparql">SPARQL endpoint</a> · <a href="/api/graphs">named graphs</a></footer>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+def _term(x: Explorer, value: Any, label: str | None = None, blanks: dict | None = None) -> str:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(value, URIRef):
+        iri = str(value)
+        known = iri in x.labels or iri in x.types or iri.startswith(QGID)
+        return link(iri, label or x.label(iri), known=known or x.exists(iri))
+    if isinstance(value, Literal):
+        extra = ""
+        if value.language:
+            extra = f'<span class="lang">@{esc(value.language)}</span>'
+        elif value.datatype is not None:
+            extra = f'<span class="dt">{esc(x.label(str(value.datatype)))}</span>'
+        return f'<span class="lit">{esc(value)}</span>{extra}'
+    if isinstance(value, BNode) and blanks and str(value) in blanks:
+        inner = "".join(f"<li>{link(p, x.label(p))} {_term(x, o)}</li>" for p, o in blanks[str(value)])
+        return f'<ul class="bnode">{inner}</ul>'
+    return '<span class="inert">(blank node)</span>'
+
+
+def _fact_rows(x: Explorer, facts: list[Fact], incoming: bool = False, blanks: dict | None = None) -> str:
+    rows = []
+    for f in facts:
+        docs = ", ".join(esc(g.rsplit("/", 1)[-1]) for g in f.graphs)
+        prop = link(f.prop, x.label(f.prop))
+        val = _term(x, f.value, f.label, blanks)
+        if incoming:
+            rows.append(f"<tr><td>{val}</td><td>{prop}</td><td class='this'>this</td></tr>")
+        else:
+            rows.append(f"<tr><td>{prop}</td><td>{val}</td><td class='graphs'>{docs}</td></tr>")
+    return "\n".join(rows)
+
+
+def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
+    types = " ".join(f'<span class="type">{link(t, x.label(t))}</span>' for t in e.types) or '<span class="inert">untyped</span>'
+    alt = [f for f in e.facts if f.prop.endswith(("#altLabel", "#prefLabel", "/name"))]
+    alts = ", ".join(esc(f.value) for f in alt)
+    body = [f"""<article class="entity">
+<h1>{esc(e.label)}</h1>
+<p class="iri">{esc(e.iri)}</p>
+<p class="types">{types}</p>
+{f'<p class="alt">Also called: {alts}</p>' if alts else ''}
+<p class="formats">This description as <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=turtle">Turtle</a>,
+<a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=jsonld">JSON-LD</a>,
+<a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=ntriples">N-Triples</a></p>
+"""]
+    facts = [f for f in e.facts if f.prop != RDFS_LABEL]
+    body.append("<section><h2>Facts</h2>")
+    body.append(f"<table class='facts'><thead><tr><th>property</th><th>value</th><th>from</th></tr></thead><tbody>"
+                f"{_fact_rows(x, facts, blanks=blanks)}</tbody></table>" if facts else "<p class='none'>No facts.</p>")
+    body.append("</section><section><h2>Referenced by</h2>")
+    body.append(f"<table class='facts incoming'><tbody>{_fact_rows(x, e.incoming, True)}</tbody></table>"
+                if e.incoming else "<p class='none'>Nothing points here.</p>")
+    body.append("</section><section id='evidence'><h2>Evidence</h2>")
+    if e.evidence:
+        for ev in e.evidence:
+            sup = ", ".join(link(s, x.label(s)) for s in ev["supports"])
+            conf = f'<span class="badge conf-{esc(ev["confidence"])}">confidence: {esc(ev["confidence"])}</span>' if ev["confidence"] else ""
+            der = f'<p class="derivation">Derived: {esc(ev["derivation"])}</p>' if ev["derivation"] else ""
+            body.append(f"""<figure class="passage">
+<blockquote>{esc(ev["exact"])}</blockquote>
+<figcaption>{link(ev["doc"], ev["doc_label"], cls="doc")}{f' <span class="docid">[{esc(ev["id"])}]</span>' if ev["id"] else ''}
+{f'· supports {sup}' if sup else ''} {conf} · {link(ev["iri"], "passage node", cls="evnode")}</figcaption>
+{der}</figure>""")
+    else:
+        body.append("<p class='none'>No evidence passage is attached to this node.</p>")
+    body.append("</section><section id='elsewhere'><h2>In other datasets</h2>")
+    if e.matches:
+        items = []
+        for m in e.matches:
+            iri = str(m.value)
+            here = f' · <a href="{esc(href(iri))}">what this graph says about it</a>' if x.exists(iri) else ""
+            items.append(f"<li>{esc(MATCH_PROPS.get(m.prop, x.label(m.prop)))}: {link(iri, iri, known=False)}"
+                         f"{here} <span class='graphs'>{esc(', '.join(g.rsplit('/', 1)[-1] for g in m.graphs))}</span></li>")
+        body.append(f"<ul class='matches'>{''.join(items)}</ul>")
+    else:
+        body.append("<p class='none'>No links to other datasets.</p>")
+    body.append("</section></article>")
+    return shell(e.label, "\n".join(body), active="")
+
+
+def not_found(what: str) -> bytes:
+    return shell("Not found", f"<h1>Not found</h1><p>{esc(what)}</p><p><a href='/'>Back to the explorer</a></p>", "")
+
+
+def search_page(x: Explorer, q: str, hits: list[dict[str, Any]]) -> bytes:
+    items = "".join(f"<li>{link(h['iri'], h['label'])} <span class='types'>{esc(', '.join(h['types']))}</span>"
+                    f"{'' if h['matched'] == h['label'] else ' <span class=matched>(' + esc(h['matched']) + ')</span>'}</li>"
+                    for h in hits)
+    body = (f"<h1>Search</h1><form action='/search' method='get'><input name='q' value='{esc(q)}' type='search'>"
+            f" <button>Search</button></form>"
+            + (f"<ol class='hits'>{items}</ol>" if hits else f"<p class='none'>No label contains “{esc(q)}”.</p>"))
+    return shell(f"Search: {q}", body, "")
+
+
+def _questions(x: Explorer) -> str:
+    out = []
+    for qn in x.questions():
+        params = (f"<span class='params'>parameters: {esc(', '.join('?' + p['name'] for p in qn['params']))}"
+                  " (unbound here: all rows)</span>" if qn["params"] else "")
+        out.append(f"""<li class="question" id="q-{esc(qn['name'])}">
+<div class="qhead"><button type="button" class="run" data-name="{esc(qn['name'])}">Run</button>
+<button type="button" class="edit" data-name="{esc(qn['name'])}">Edit</button>
+<span class="qname">{esc(qn['name'])}</span> <span class="summary">{esc(qn['summary'])}</span> {params}</div>
+<pre class="qtext" hidden>{esc(qn['query'])}</pre>
+<div class="qresult" aria-live="polite"></div></li>""")
+    return "\n".join(out)
+
+
+def picture(kind: str) -> str:
+    titles = {"network": ("Network", "Nations, forums, agreements and institutions, and how the documents connect them. "
+                          "Dashed lines come only from linked data (the enrichment graph). Drag to rearrange; click a name to open it."),
+              "timeline": ("Timeline", "The dated events of the documents: meetings, documents issued, signatures, "
+                           "memberships and offices attested, announcements."),
+              "map": ("Map", "Nations and places with coordinates from the linked data "
+                      "(the enrichment graph <code>{ENRICHMENT_GRAPH}</code>).")}
+    title, about = titles[kind]
+    return (f"<section id='{kind}-section' class='picture'><h2>{title}</h2><p class='about'>{about}</p>"
+            f"<div id='{kind}' class='{kind} canvas' data-src='/api/{kind}'><p class='loading'>Drawing…</p></div></section>")
+
+
+def home(x: Explorer) -> bytes:
+    n_docs = len(x.loaded.documents)
+    body = f"""<section class="intro"><h1>Quantum diplomacy, traced to the text</h1>
+<p>{len(x.loaded.quads)} statements from {n_docs} source documents, with the ontology and linked data.
+Search for a nation, a person or an agreement; run a question; or write your own SPARQL.</p></section>
+<section id="search-section"><h2>Search</h2>
+<form id="search-form" action="/search" method="get" role="search">
+<input id="search" name="q" type="search" placeholder="e.g. Denmark, Kendall, memorandum" autocomplete="off" aria-label="Search by label">
+<button type="submit">Search</button></form>
+<ol id="search-results" class="hits" aria-live="polite"></ol></section>
+<section id="questions-section"><h2>Questions</h2>
+<p class="about">The competency questions of the catalogue (<code>queries/*.rq</code>). Run one to see its answer as a table.</p>
+<ol class="questions">{_questions(x)}</ol></section>
+<section id="query"><h2>SPARQL</h2>
+<form id="query-form" action="/sparql" method="post">
+<textarea id="query-text" name="query" rows="9" spellcheck="false" aria-label="SPARQL query">SELECT ?nation ?label WHERE {{
+  ?nation a qg:Nation ; rdfs:label ?label .
+}} ORDER BY ?label</textarea>
+<div class="row"><button type="submit" id="query-run">Run query</button>
+<span class="hint">Read-only; the project's prefixes (qg:, qgid:, org:, skos:, …) are predeclared. Endpoint: <code>/sparql</code></span></div>
+</form>
+<div id="query-result" class="qresult" aria-live="polite"></div></section>
+{picture("network")}
+{picture("timeline")}
+{picture("map")}
+"""
+    return shell("Explorer", body, "/")
+
+
+def picture_page(kind: str) -> bytes:
+    return shell(kind.capitalize(), picture(kind), "/" + kind)

@@ -1,0 +1,281 @@
+"""Worker processes that evaluate endpoint queries under a deadline.
+
+Why processes: a pyoxigraph query cannot be interrupted from Python, and a cartesian product can
+spend minutes before its first row (checking the clock between rows would never get a chance).
+Each worker holds its own in-memory copy of the graph (a few MB) and answers one job at a time
+over a pipe. The HTTP thread waits for the answer until the deadline; a worker that runs over
+is killed and replaced by a fresh one, so a runaway query costs one worker restart (~0.3 s,
+off the request path) and never the server. A worker that crashes (memory cap, a bug) is
+replaced the same way. Workers also cap their address space (``RLIMIT_AS``).
+
+A job is inspected (:mod:`qgraph.web.guard`) *inside* the worker too, so that even the parser
+runs under the deadline; nothing is evaluated before it passes.
+
+Measured on the project data (2 CPUs): a catalogue query costs ~1–3 ms in a worker plus ~1 ms of
+pipe and process switching; spawning a replacement worker takes ~0.3 s.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Limits:
+    """The endpoint's limits (all explicit errors when hit)."""
+
+    timeout: float = 10.0        # seconds per query (503 when exceeded)
+    max_results: int = 100_000   # rows or triples per answer (500 when exceeded); ~40 MB of JSON,
+                                 # in line with max_bytes: a catalogue answer at 1M triples has 38k rows
+    max_bytes: int = 32 << 20    # bytes per serialized answer (500 when exceeded)
+    workers: int = 2
+    queue_wait: float = 30.0     # seconds to wait for a free worker (503 when exceeded)
+    memory: int = 2 << 30        # address-space cap of a worker, bytes (0: none)
+
+
+@dataclass
+class Job:
+    query: str
+    accept: str
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    dataset_given: bool = False
+
+
+Reply = tuple  # (status, content type, body bytes)
+
+
+def _text(status: int, message: str) -> Reply:
+    return status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------- inside a worker process
+
+def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], limits: Limits) -> Reply:
+    """Inspect and run one job on ``store`` (a pyoxigraph Store); the reply to send back."""
+    import pyoxigraph as ox
+
+    from qgraph.web import results
+    from qgraph.web.guard import Refused, inspect
+    from qgraph.web.negotiation import choose
+
+    try:
+        inspect(job.query, graphs, prefixes, job.default_graphs, job.named_graphs)
+    except Refused as e:
+        return _text(e.status, e.message)
+    kwargs: dict[str, Any] = {}
+    if job.dataset_given:  # the protocol's dataset replaces the query's FROM / FROM NAMED
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        res = store.query(job.query, prefixes=prefixes, **kwargs)
+        cap = limits.max_results
+        if isinstance(res, ox.QueryBoolean):
+            ctype = choose(job.accept, results.ASK_OFFER)
+            if ctype is None:
+                return _text(406, "ASK results are offered as " + ", ".join(results.ASK_OFFER))
+            return 200, ctype, results.boolean(results.SELECT_TYPES[ctype], bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            ctype = choose(job.accept, results.SELECT_OFFER)
+            if ctype is None:
+                return _text(406, "SELECT results are offered as " + ", ".join(results.SELECT_OFFER))
+            names = [v.value for v in res.variables]
+            rows = []
+            for sol in res:
+                if len(rows) >= cap:
+                    return _over_cap(cap, "rows")
+                rows.append([sol[n] for n in names])
+            body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
+        else:
+            ctype = choose(job.accept, results.GRAPH_OFFER)
+            if ctype is None:
+                return _text(406, "CONSTRUCT and DESCRIBE results are offered as " + ", ".join(results.GRAPH_OFFER))
+            triples = []
+            for t in res:
+                if len(triples) >= cap:
+                    return _over_cap(cap, "triples")
+                triples.append(t)
+            body = results.graph(results.GRAPH_TYPES[ctype], triples, prefixes)
+    except SyntaxError as e:
+        return _text(400, f"syntax error: {' '.join(str(e.msg if getattr(e, 'msg', None) else e).split())}")
+    except MemoryError:
+        return _text(500, "the query needed more memory than a query may use")
+    except (OSError, RuntimeError, ValueError, TypeError) as e:
+        return _text(500, f"query failed: {' '.join(str(e).split())[:300]}")
+    if len(body) > limits.max_bytes:
+        return _text(500, f"result cap exceeded: the answer is larger than {limits.max_bytes} bytes")
+    charset = "; charset=utf-8" if ctype.startswith("text/") or ctype.endswith(("json", "xml")) else ""
+    return 200, ctype + charset, body
+
+
+def _over_cap(cap: int, what: str) -> Reply:
+    return _text(500, f"result cap exceeded: the query has more than {cap} {what}; add a LIMIT (or narrow "
+                      "the query) and ask again, or start the server with a larger `qgraph serve --max-results`")
+
+
+def _child() -> None:
+    """Entry point of a worker process: ``python -c '…_child()' FD``; the graph arrives on FD."""
+    import os
+    import signal
+    import sys
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
+    conn = Connection(int(sys.argv[1]))
+    nquads, prefixes, graphs, limits = conn.recv()
+    if limits.memory:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+        except (ImportError, ValueError, OSError):
+            pass
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(nquads, format=ox.RdfFormat.N_QUADS)
+    # the default graph is the merge of all graphs, as in qgraph.corpus.store.OxigraphStore
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                  for q in store.quads_for_pattern(None, None, None, None)])
+    del nquads
+    allowed = set(graphs)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = evaluate(store, job, prefixes, allowed, limits)
+        except Exception as e:  # never let one query end the worker loop
+            reply = _text(500, f"query failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+# ---------------------------------------------------------------- in the server
+
+class _Worker:
+    """One worker: a ``python`` child started with ``subprocess`` (not ``multiprocessing``, whose
+    ``spawn`` would re-import the caller's ``__main__``), talking over a socket pair."""
+
+    def __init__(self, args: tuple):
+        import os
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        import qgraph
+
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        src = str(Path(qgraph.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        fd = theirs.fileno()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from qgraph.web.pool import _child; _child()", str(fd)],
+            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, close_fds=True)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(args)
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if not self.ready and self.conn.poll(timeout):
+            msg = self.conn.recv()
+            self.ready = msg[0] == "ready"
+        return self.ready
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(5)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+class Pool:
+    """``workers`` processes, each with the graph; :meth:`run` answers one job under the deadline."""
+
+    def __init__(self, nquads: bytes, prefixes: dict[str, str], graphs: list[str], limits: Limits):
+        self.limits = limits
+        self._args = (nquads, dict(prefixes), list(graphs), limits)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.restarts = 0
+        for _ in range(max(1, limits.workers)):
+            self._add()
+
+    def _add(self) -> None:
+        w = _Worker(self._args)
+        with self._lock:
+            if self._closed:
+                w.kill()
+                return
+            self._all.add(w)
+        self._idle.put(w)
+
+    def _replace(self, w: _Worker) -> None:
+        w.kill()
+        with self._lock:
+            self._all.discard(w)
+        self._add()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until every worker has loaded the graph (server start-up)."""
+        workers = [self._idle.get() for _ in range(max(1, self.limits.workers))]
+        try:
+            for w in workers:
+                if not w.wait_ready(timeout):
+                    raise RuntimeError("a query worker did not start")
+        finally:
+            for w in workers:
+                self._idle.put(w)
+
+    def run(self, job: Job) -> Reply:
+        try:
+            w = self._idle.get(timeout=self.limits.queue_wait)
+        except queue.Empty:
+            return _text(503, "the server is busy: every query worker is taken; try again shortly")
+        healthy = False
+        try:
+            if not w.wait_ready(60.0):
+                return _text(500, "a query worker failed to start; try again")
+            w.conn.send(job)
+            if not w.conn.poll(self.limits.timeout):
+                return _text(503, f"time limit exceeded: the query ran for more than {self.limits.timeout:g} s "
+                                  "and was stopped; narrow it or add a LIMIT")
+            reply = w.conn.recv()
+            healthy = True
+            return reply
+        except (EOFError, OSError, BrokenPipeError):
+            return _text(500, "the query failed and its worker was restarted (it may need too much memory)")
+        finally:
+            if healthy:
+                self._idle.put(w)
+            else:
+                with self._lock:
+                    self.restarts += 1
+                threading.Thread(target=self._replace, args=(w,), daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for w in workers:
+            w.kill()

@@ -1,0 +1,139 @@
+"""Write query results from pyoxigraph terms.
+
+SELECT/ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV. CONSTRUCT/DESCRIBE: Turtle,
+JSON-LD, N-Triples (pyoxigraph's serializers). The rows are written by qgraph (not by
+pyoxigraph's ``QuerySolutions.serialize``) because the endpoint counts them first, to refuse
+a result over the cap instead of cutting it silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from qgraph.vocab import SPARQL_RESULTS, XSD_STRING
+
+SELECT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+#: the types offered for SELECT, in the server's order of preference
+SELECT_OFFER = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                "text/tab-separated-values", "application/json", "application/xml"]
+ASK_OFFER = ["application/sparql-results+json", "application/sparql-results+xml", "application/json",
+             "application/xml"]
+GRAPH_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
+               "text/plain": "ntriples"}
+GRAPH_OFFER = ["text/turtle", "application/ld+json", "application/n-triples", "text/plain"]
+
+
+def _json_term(t: Any) -> dict[str, str]:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != XSD_STRING:
+            d["datatype"] = t.datatype.value
+        return d
+    if isinstance(t, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(t.subject),
+                                            "predicate": _json_term(t.predicate),
+                                            "object": _json_term(t.object)}}
+    raise TypeError(f"not an RDF term: {t!r}")
+
+
+def _xml_term(t: Any) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+        if t.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
+        return f"<literal>{escape(t.value)}</literal>"
+    if isinstance(t, ox.Triple):
+        return (f"<triple><subject>{_xml_term(t.subject)}</subject><predicate>{_xml_term(t.predicate)}"
+                f"</predicate><object>{_xml_term(t.object)}</object></triple>")
+    raise TypeError(f"not an RDF term: {t!r}")
+
+
+def _csv_cell(t: Any) -> str:
+    import pyoxigraph as ox
+
+    if t is None:
+        return ""
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    if isinstance(t, (ox.NamedNode, ox.Literal)):
+        return t.value
+    return str(t)
+
+
+def solutions(fmt: str, variables: list[str], rows: list[list[Any]]) -> bytes:
+    """SELECT results (``rows`` of terms or None, in the order of ``variables``)."""
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0" encoding="UTF-8"?>',
+               f'<sparql xmlns="{SPARQL_RESULTS}">', "<head>"]
+        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        out += ["</head>", "<results>"]
+        for row in rows:
+            out.append("<result>" + "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
+        out += ["</results>", "</sparql>"]
+        return "\n".join(out).encode("utf-8")
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(variables)
+        w.writerows([_csv_cell(t) for t in row] for row in rows)
+        return buf.getvalue().encode("utf-8")
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise ValueError(f"unknown results format {fmt!r}")
+
+
+def boolean(fmt: str, value: bool) -> bytes:
+    """ASK results."""
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
+    if fmt == "xml":
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode("utf-8")
+    raise ValueError(f"unknown boolean results format {fmt!r}")
+
+
+def graph(fmt: str, triples: list[Any], prefixes: dict[str, str] | None = None) -> bytes:
+    """CONSTRUCT/DESCRIBE results (or an entity's description) as Turtle, JSON-LD or N-Triples."""
+    import pyoxigraph as ox
+
+    if fmt == "turtle":
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes or {})
+    if fmt == "jsonld":
+        return ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    if fmt == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    raise ValueError(f"unknown graph format {fmt!r}")

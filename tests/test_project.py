@@ -1,0 +1,141 @@
+"""A tool apart from its corpus: the corpus is found like git finds a repository, `qgraph init`
+makes one that builds at once, and an installed (non-editable) qgraph carries its defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qgraph.errors import QgraphError
+from qgraph.project import MARKER, Project, find_root, locate
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _qgraph(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+            python: str = sys.executable) -> subprocess.CompletedProcess:
+    env = dict(os.environ if env is None else env)
+    return subprocess.run([python, "-m", "qgraph", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture()
+def clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("QGRAPH_ROOT", None)
+    return env
+
+
+def test_found_from_a_subfolder():
+    assert find_root(PROJECT / "data" / "sources") == PROJECT
+    assert (PROJECT / MARKER).is_file()
+
+
+def test_not_found_outside(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("QGRAPH_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert find_root(tmp_path) is None
+    with pytest.raises(QgraphError, match="not inside a qgraph corpus.*qgraph init"):
+        locate()
+
+
+def test_root_and_environment_override(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QGRAPH_ROOT", str(PROJECT))
+    assert locate() == PROJECT
+    with pytest.raises(QgraphError, match="not a qgraph corpus"):
+        locate(tmp_path)
+    with pytest.raises(QgraphError, match="no such folder"):
+        locate(tmp_path / "nope")
+
+
+def test_validate_from_data_finds_the_corpus(clean_env):
+    r = _qgraph(["validate", "--format", "json"], PROJECT / "data", clean_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("[") or r.stdout.startswith("{")
+
+
+def test_outside_a_corpus_exit_2_with_the_hint(tmp_path: Path, clean_env):
+    for command in (["build", "--out", str(tmp_path / "out")], ["validate"], ["stats"], ["queries"]):
+        r = _qgraph(command, tmp_path, clean_env)
+        assert r.returncode == 2, (command, r.stderr)
+        assert r.stderr.startswith("qgraph: error: ") and "qgraph init" in r.stderr and "Traceback" not in r.stderr
+        assert r.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_init_builds_green_at_once(tmp_path: Path, clean_env):
+    corpus = tmp_path / "x"
+    r = _qgraph(["init", str(corpus)], tmp_path, clean_env)
+    assert r.returncode == 0, r.stderr
+    assert (corpus / MARKER).is_file() and (corpus / "data" / "sources" / "README.md").is_file()
+    r = _qgraph(["build"], corpus, clean_env)
+    assert r.returncode == 0, r.stderr
+    assert (corpus / "dist" / "qgraph.ttl").is_file() and "documents: 0" in r.stdout
+    # the shipped questions and checks are there; nothing was overwritten by a second init
+    r = _qgraph(["queries"], corpus, clean_env)
+    assert r.returncode == 0 and "qdg-members" in r.stdout
+    before = (corpus / MARKER).read_bytes()
+    r = _qgraph(["init", str(corpus)], tmp_path, clean_env)
+    assert r.returncode == 2 and "already exists" in r.stderr
+    assert (corpus / MARKER).read_bytes() == before
+
+
+def test_a_corpus_extends_the_shipped_defaults(tmp_path: Path):
+    from qgraph.api import init
+
+    init(tmp_path)
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "my-question.rq").write_text("# Mine\nSELECT ?s WHERE { ?s a qg:Nation }\n")
+    (tmp_path / "queries" / "qdg-members.rq").write_text("# Replaced\nSELECT ?s WHERE { ?s a qg:Forum }\n")
+    project = Project.at(tmp_path)
+    names = {Path(p.name).stem: p for p in project.query_files}
+    assert "my-question" in names and "mou-parties" in names
+    assert names["qdg-members"] == tmp_path / "queries" / "qdg-members.rq"  # same name: the corpus's own
+    (tmp_path / MARKER).write_text("[defaults]\nqueries = false\nontology = false\n")
+    project = Project.at(tmp_path)
+    assert sorted(Path(p.name).stem for p in project.query_files) == ["my-question", "qdg-members"]
+    with pytest.raises(QgraphError, match="ontology/qgraph.ttl: missing"):
+        _ = project.ontology_files
+
+
+def test_a_bad_marker_is_one_line(tmp_path: Path):
+    (tmp_path / MARKER).write_text("[defaults\n")
+    with pytest.raises(QgraphError, match=f"{MARKER}: "):
+        _ = Project.at(tmp_path).settings
+
+
+@pytest.mark.slow
+def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
+    """A plain (non-editable) install carries the ontology, shapes and queries as package data:
+    built into a wheel offline, installed into a folder of its own, run in the checkout."""
+    wheels = tmp_path / "wheels"
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                        "-w", str(wheels), str(PROJECT)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    [wheel] = list(wheels.glob("qgraph-*.whl"))
+    target = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                        str(wheel)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (target / "qgraph" / "resources" / "ontology" / "shapes.ttl").is_file()
+    installed = dict(clean_env, PYTHONPATH=str(target))
+    where = subprocess.run([sys.executable, "-c", "import qgraph; print(qgraph.__file__)"], env=installed,
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert where.stdout.startswith(str(target)), where.stdout
+    outs = {}
+    for name, env in (("installed", installed), ("editable", clean_env)):
+        r = _qgraph(["build", "--out", str(tmp_path / name)], PROJECT, env)
+        assert r.returncode == 0, r.stderr
+        outs[name] = {str(p.relative_to(tmp_path / name)): p.read_bytes()
+                      for p in sorted((tmp_path / name).rglob("*")) if p.is_file()}
+    assert len(outs["editable"]) >= 10
+    assert outs["installed"] == outs["editable"]
+    # and in a corpus of its own, with only the shipped defaults
+    corpus = tmp_path / "fresh"
+    assert _qgraph(["init", str(corpus)], tmp_path, installed).returncode == 0
+    r = _qgraph(["build"], corpus, installed)
+    assert r.returncode == 0, r.stderr
