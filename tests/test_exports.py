@@ -97,12 +97,12 @@ def test_dataset_formats_round_trip(built, fmt, parser):
 
 def test_jsonld_is_readable_and_self_contained(built):
     loaded, out = built
-    doc = json.loads((out / "qgraph.publish.jsonld").read_text())
+    doc = json.loads((out / "qgraph.jsonld").read_text())
     ctx = json.loads((out / exports.CONTEXT_FILE).read_text())["@context"]
     assert doc["@context"] == ctx  # embedded: no reader needs to fetch it
     assert ctx["label"]["@id"] == "http://www.w3.org/2000/01/rdf-schema#label"
     assert ctx["evidence"] == {"@id": "https://w3id.org/qgraph/ontology#evidence", "@type": "@id"}
-    text = (out / "qgraph.publish.jsonld").read_text()
+    text = (out / "qgraph.jsonld").read_text()
     assert '"evidence":' in text and "https://w3id.org/qgraph/ontology#evidence" not in text.split('"@graph"')[1]
 
 
@@ -158,6 +158,11 @@ def test_determinism_across_processes(tmp_path, cli_env):
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     assert len(files) == 10
+    # the names the README lists (regression: a module rename once turned qgraph.jsonld into
+    # qgraph.publish.jsonld)
+    assert sorted(str(f) for f in files) == sorted([
+        "context.jsonld", "framed/agreements.jsonld", "framed/forums.jsonld", "framed/meetings.jsonld",
+        "framed/people.jsonld", "qgraph.jsonld", "qgraph.nq", "qgraph.nt", "qgraph.trig", "qgraph.ttl"])
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), f"{rel} differs between builds"
 
@@ -222,7 +227,7 @@ def test_jena_riot_validates(built, name):
 def test_jena_riot_parses_jsonld(built):
     _need_jena()
     loaded, out = built
-    r = _riot("--syntax=JSONLD10", "--count", str(out / "qgraph.publish.jsonld"))
+    r = _riot("--syntax=JSONLD10", "--count", str(out / "qgraph.jsonld"))
     assert r.returncode == 0, r.stdout + r.stderr
     n = len({(q.subject, q.predicate, q.object, q.graph_name) for q in loaded.quads})
     assert f"Quads = {n:,}" in r.stdout + r.stderr, (n, r.stdout, r.stderr)

@@ -37,7 +37,7 @@ FORMATS = {
     "ntriples": "qgraph.nt",
     "nquads": "qgraph.nq",
     "trig": "qgraph.trig",
-    "jsonld": "qgraph.publish.jsonld",
+    "jsonld": "qgraph.jsonld",
 }
 CONTEXT_FILE = "context.jsonld"
 _CHUNK = 4096  # lines per write
