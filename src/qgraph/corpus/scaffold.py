@@ -217,6 +217,8 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
     ]
     if title:
         out += [f"    rdfs:label {turtle_string(title, 'en')} ;", f"    dcterms:title {turtle_string(title, 'en')} ;"]
+    else:  # a label is required: the first line of the text, as it stands
+        out.append(f"    rdfs:label {turtle_string(quoted(head), 'en')} ;")
     out.append(f"    dcterms:identifier {turtle_string(doc_id)} ;")
     out.append(f"    qg:textCompleteness qgid:text-{completeness} ;")
     out.append(f"    dcterms:license <{licence}> ;" if licence else "    qg:licenceStated false ;")
@@ -227,13 +229,16 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
         notes.append("No licence is stated in the copy (qg:licenceStated false).")
     if title and not title_quoted:
         notes.append("The title was given to qgraph new; the text does not state it in these words.")
+    if not title:
+        notes.append("No title was given to qgraph new; the label is the text's first line.")
     if url:
         notes.append("qg:copySource is the address of the stored copy, recorded for attribution only, not as evidence.")
     if notes:
         out.append("    skos:editorialNote " + " ,\n        ".join(turtle_string(n, "en") for n in notes) + " ;")
     out.append(f"    qg:evidence {ev}-title , {ev}-text-ends .")
     out += ["", "# " + "=" * 93, "# Evidence", "# " + "=" * 93, ""]
-    supports = "rdf:type, dcterms:identifier" + (", rdfs:label, dcterms:title" if title_quoted else "")
+    supports = "rdf:type, dcterms:identifier" + (", rdfs:label, dcterms:title" if title_quoted else
+                                                   "" if title else ", rdfs:label")
     out += [f"{ev}-title", "    a qg:Evidence ;", f"    oa:hasSource {doc} ;",
             selector_turtle(quoted(head), head.prefix, head.suffix), f"    qg:supports {supports} .", ""]
     derivation = {
