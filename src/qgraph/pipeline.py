@@ -48,9 +48,9 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
         loaded = load(root)
         step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
         ev = evidence.check(loaded)
-        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources")
         terms = vocabulary.check(loaded)
-        step(f"terms and qg:supports: {len(terms)} problem(s)")
+        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
+             f"terms and qg:supports: {len(terms)} problem(s)")
         shared = None
         if validator == "fast" and backend == "oxigraph":
             import pyoxigraph as ox

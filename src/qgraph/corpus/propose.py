@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from qgraph.errors import QgraphError
+from qgraph.vocab import QGID
 
 __all__ = ["Proposal", "Draft", "propose", "known_entities"]
 
@@ -239,7 +240,7 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
         if len(name.split()) < 2 or name.lower() in lower or name in seen:
             continue
         seen.add(name)
-        iri = "https://w3id.org/qgraph/id/" + slug(name)
+        iri = QGID + slug(name)
         if iri in known:
             continue
         cls = "GovernmentDepartment" if re.search(r"Ministry|Department", name) else (
@@ -525,7 +526,7 @@ def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Propo
             t = things[0]
             item = replace(item, kind="mention", entity=t.iri, label=t.label, cls=t.cls, status="known")
         elif item.entity is None:
-            item = replace(item, kind="new", entity="https://w3id.org/qgraph/id/" + slug(item.label), status="new")
+            item = replace(item, kind="new", entity=QGID + slug(item.label), status="new")
     return item
 
 
