@@ -74,10 +74,10 @@ _ORDINAL_OF = re.compile(r"\s+(?:\w+\s+){0,3}?(?P<what>meeting|summit|session|ro
 _QUOTE = re.compile(r"[“\"](?P<q>[^”\"]{20,}?)[”\"]")
 _SAID = re.compile(r"(?:said|says|stated|added)\s+(?P<who>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)"
                    r"|(?P<who2>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)\s*(?:,[^,]{0,120},\s*)?(?:said|says|stated|added)\b")
-_NEW_NAME = re.compile(
-    r"\b(?:the\s+)?(?P<name>(?:[A-Z][\w’'&.-]*\s+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
+_NEW_NAME = re.compile(  # a name on one line: spaces only between its words
+    r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
     r"Foundation|University|Laboratory|Centre|Center|Commission|Secretariat|Embassy)"
-    r"(?:\s+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)){0,8})")
+    r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)){0,8})")
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Proposal:
     prop: str | None = None
     value: str | None = None
     datatype: str | None = None
-    status: str = "known"  # known | new | flagged
+    status: str = "proposed"  # known (a mention of a thing the graph knows) | new | flagged | proposed
     confidence: str = "medium"
     note: str | None = None
     source: str = "qgraph"  # the extractor that made it
@@ -214,7 +214,7 @@ def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
                 continue
             seen.add(thing.iri)
             conf = "high" if len(by_name[name]) == 1 else "low"
-            out.append(Proposal("mention", text[s:e], thing.iri, thing.label, thing.cls, confidence=conf,
+            out.append(Proposal("mention", text[s:e], thing.iri, thing.label, thing.cls, status="known", confidence=conf,
                                 note=None if conf == "high" else f'"{name}" names {len(by_name[name])} known things'))
     for m in _GOVERNMENTS.finditer(text):
         for nation in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("list")):
@@ -223,7 +223,7 @@ def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
                 for thing in by_name.get(label, []):
                     if thing.iri not in seen and thing.cls == "Government":
                         seen.add(thing.iri)
-                        out.append(Proposal("mention", m.group(), thing.iri, thing.label, thing.cls, confidence="medium",
+                        out.append(Proposal("mention", m.group(), thing.iri, thing.label, thing.cls, status="known", confidence="medium",
                                             note=f'"{nation}" in a list of governments'))
     return out
 
@@ -236,7 +236,7 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
     lower = {n.lower() for n in by_name}
     out, seen = [], set()
     for m in _NEW_NAME.finditer(text):
-        name = re.sub(r"(\s+(of|for|and|on|the))+$", "", " ".join(m.group("name").split()))
+        name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", " ".join(m.group("name").split()))
         if len(name.split()) < 2 or name.lower() in lower or name in seen:
             continue
         seen.add(name)
