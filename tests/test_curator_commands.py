@@ -227,3 +227,26 @@ qgid:us-sweden-ev-meeting
     outcome = check(corpus)
     assert [p.text() for p in outcome.problems if p.severity == "Violation"] == []
     assert outcome.evidence.passages_found == 3
+
+
+def test_dates_partial_kept_partial_and_relative_only_against_a_stated_date():
+    from qgraph.corpus.propose import _dates
+
+    def values(text):
+        return {(p.exact, p.value, p.status) for p in _dates(text)}
+
+    got = values("The meeting ran July 28–30. It was announced last month.")
+    assert ("July 28–30", "--07-28", "proposed") in got and ("July 28–30", "--07-30", "proposed") in got
+    assert ("last month", None, "flagged") in got  # no date stated: nothing to resolve it against
+    got = values("8 April 2026\n\nThe UK committed £2 billion last month.")
+    assert ("8 April 2026", "2026-04-08", "proposed") in got
+    assert ("last month", "2026-03", "proposed") in got
+
+
+def test_amounts_and_ordinals():
+    from qgraph.corpus.propose import _amounts, _ordinals
+
+    [a] = _amounts("committing £2 billion to quantum")
+    assert (a.value, a.note) == ("2000000000", 'currency GBP (qg:currency "GBP")')
+    assert {(o.exact, o.value) for o in _ordinals("the 7th MDQ meeting and the fifth meeting")} == {
+        ("7th MDQ meeting", "7"), ("fifth meeting", "5")}
