@@ -76,3 +76,52 @@ def test_file_without_source_document(fixture_root: Path):
     problems = _problems(fixture_root)
     assert [p.file for p in problems] == ["data/other-doc.ttl"]
     assert "qg:SourceDocument" in problems[0].message
+
+
+# Lines of quote problems: the line of the selector's own oa:exact, found among the file's
+# string literals, never the first place the quote's words appear (issue 12).
+
+def _line_of(f: Path, line: int) -> str:
+    return f.read_text(encoding="utf-8").splitlines()[line - 1]
+
+
+def test_quote_problem_at_its_oa_exact_not_at_a_description_repeating_it(fixture_root: Path):
+    src = fixture_root / "data" / "sources" / "tiny-doc.txt"
+    src.write_text(src.read_text(encoding="utf-8") + "\nThe Forum\u2019s members agreed.\n", encoding="utf-8")
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    text = f.read_text(encoding="utf-8")
+    text = text.replace('    rdfs:label "Tiny Forum"@en ;\n',
+                        '    rdfs:label "Tiny Forum"@en ;\n    dcterms:description "The Forum\'s members agreed."@en ;\n')
+    text += ('\nqgid:tiny-doc-ev-agreed\n    a qg:Evidence ;\n    oa:hasSource qgid:doc-tiny-doc ;\n'
+             '    oa:hasSelector [\n        a oa:TextQuoteSelector ;\n'
+             '        oa:exact "The Forum\'s members agreed." ;\n    ] .\n')
+    text = text.replace("qg:evidence qgid:tiny-doc-ev-meet-again .", "qg:evidence qgid:tiny-doc-ev-meet-again, qgid:tiny-doc-ev-agreed .")
+    f.write_text(text, encoding="utf-8")
+    [p] = _problems(fixture_root)
+    assert p.shape == "check:quote-found" and "not found" in p.message
+    assert _line_of(f, p.line).strip().startswith('oa:exact "The Forum\'s')
+
+
+def test_ambiguous_quote_at_its_own_line_not_the_header_comment(fixture_root: Path):
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    text = "# They agreed to meet again. (the data file's header repeats a quote)\n" + f.read_text()
+    f.write_text(text.replace('        oa:suffix " They" ;\n', ""))
+    [p] = _problems(fixture_root)
+    assert "2 times" in p.message
+    assert p.line != 1
+    assert _line_of(f, p.line).strip() == 'oa:exact "They agreed to meet again." ;'
+
+
+def test_the_same_quote_twice_in_a_file_reported_at_the_selector_that_fails(fixture_root: Path):
+    # two evidence nodes quote the same words; the first picks one place (suffix), the second not
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    text = f.read_text() + ('\nqgid:tiny-doc-ev-again-2\n    a qg:Evidence ;\n    oa:hasSource qgid:doc-tiny-doc ;\n'
+                            '    oa:hasSelector [\n        a oa:TextQuoteSelector ;\n'
+                            '        oa:exact "They agreed to meet again." ;\n    ] .\n')
+    text = text.replace("qg:evidence qgid:tiny-doc-ev-meet-again .", "qg:evidence qgid:tiny-doc-ev-meet-again, qgid:tiny-doc-ev-again-2 .")
+    f.write_text(text)
+    [p] = _problems(fixture_root)
+    assert p.focus == "qgid:tiny-doc-ev-again-2" and "2 times" in p.message
+    lines = f.read_text().splitlines()
+    assert p.line > next(i for i, ln in enumerate(lines, 1) if ln.startswith("qgid:tiny-doc-ev-again-2"))
+    assert lines[p.line - 1].strip() == 'oa:exact "They agreed to meet again." ;'

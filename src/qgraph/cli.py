@@ -28,6 +28,8 @@ is traced to the passage of its source document.
 
 examples:
   qgraph init my-corpus             make a new corpus folder
+  qgraph new my-doc --source t.txt  add a document (its text and a data file)
+  qgraph propose my-doc             draft its facts with their passages, for review
   qgraph build                      check everything and write dist/
   qgraph validate                   the same checks, problems with file:line
   qgraph queries                    list the competency questions
@@ -46,6 +48,44 @@ Nothing is overwritten: an existing qgraph.toml is an error (exit 2).
 examples:
   qgraph init my-corpus && cd my-corpus && qgraph build
   qgraph init . --name "Nordic quantum statements"
+"""),
+    "new": ("add a document: its text, its attribution row and a data file that builds at once", """\
+Copies FILE byte for byte to data/sources/DOC_ID.txt, adds its row to data/sources/README.md
+and writes data/DOC_ID.ttl: the prefixes and the document node (qg:SourceDocument with its
+identifier, title, --url as qg:copySource, --licence or qg:licenceStated false, and
+qg:textCompleteness), each with evidence quoting the text. The build is green right after.
+Nothing is overwritten: an existing text or data file is an error (exit 2).
+
+examples:
+  qgraph new us-sweden-statement --source statement.txt --title "Joint statement" --url https://...
+  qgraph new uk-mou --source mou.txt --licence https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+"""),
+    "quote": ("check a passage against a document's text and print its selector", """\
+Found once: prints the selector (oa:exact, and oa:prefix/oa:suffix only when needed) and its
+line in the text (exit 0). Found several times: each place with the shortest oa:prefix or
+oa:suffix that picks it alone (exit 1). Not found: the nearest passage of the text and the
+first character that differs, named (a curly ’ U+2019 in the text, a straight ' U+0027 in the
+quote) (exit 1). The same matcher as the build: strict, except that a whitespace run in the
+quote matches any whitespace run, and a page break in the text may match nothing.
+
+examples:
+  qgraph quote us-sweden-statement "The United States of America and Sweden intend"
+"""),
+    "propose": ("draft the facts a document states, each with its passage, for review", """\
+Reads data/sources/DOC_ID.txt and writes a Turtle draft (stdout, or --out FILE; never a data
+file: the build does not load drafts): mentions of the nations, forums, organisations, people,
+offices, places and concepts the graph knows, by every label and alternative name, with their
+IRIs; new things with a proposed IRI, marked new; dates (absolute, partial without a year,
+relative only against a date the text states, else flagged); amounts with their currency;
+ordinals; lists of nations; quotations with their speaker; the meeting or agreement the text
+is about. Every proposal carries a selector checked against the text and a confidence; a
+proposal whose passage does not anchor is dropped and counted. Offline and deterministic.
+--extractor MODULE:FUNCTION adds an external extractor's proposals (checked the same way).
+
+examples:
+  qgraph propose us-sweden-statement
+  qgraph propose us-sweden-statement --out drafts/us-sweden-statement.proposed.ttl
+  qgraph propose my-doc --extractor my_llm_plugin:extract
 """),
     "build": ("check the data and write every export into DIR", """\
 Loads the ontology and data/*.ttl, checks every evidence quote against data/sources/,
@@ -180,6 +220,22 @@ def _parser() -> argparse.ArgumentParser:
                          epilog=COMMANDS["init"][1], formatter_class=argparse.RawDescriptionHelpFormatter)
     ini.add_argument("dir", type=_path, metavar="DIR", help="folder to make the corpus in (created if missing)")
     ini.add_argument("--name", help="the corpus's name (default: the folder's name)")
+    nw = add("new")
+    nw.add_argument("doc_id", metavar="DOC_ID", help="the document id: lower-case words joined by '-'")
+    nw.add_argument("--source", type=_path, required=True, metavar="FILE", help="the text (UTF-8), copied byte for byte")
+    nw.add_argument("--url", metavar="URL", help="address of the copy (qg:copySource, the attribution row)")
+    nw.add_argument("--title", help="the document's title (rdfs:label, dcterms:title)")
+    nw.add_argument("--licence", metavar="URL", help="the licence the copy states (default: qg:licenceStated false)")
+    nw.add_argument("--completeness", choices=("complete", "excerpt", "damaged"), default="complete",
+                    help="how complete the stored text is (default: complete)")
+    qt = add("quote")
+    qt.add_argument("doc_id", metavar="DOC_ID")
+    qt.add_argument("passage", metavar="PASSAGE", help="the passage as it stands in the text")
+    pr = add("propose")
+    pr.add_argument("doc_id", metavar="DOC_ID")
+    pr.add_argument("--out", type=_path, metavar="FILE", help="write the draft here (default: stdout); never data/*.ttl")
+    pr.add_argument("--extractor", action="append", default=[], metavar="MODULE:FUNCTION",
+                    help="an external extractor to add proposals (repeatable)")
     b = add("build")
     b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
@@ -315,6 +371,52 @@ def cmd_init(args: argparse.Namespace) -> int:
     written = init(args.dir, args.name)
     print(f"made a qgraph corpus in {args.dir}: " + ", ".join(str(p.relative_to(args.dir)) for p in written))
     print(f"next: cd {args.dir} && qgraph new DOC_ID --source TEXT_FILE, then qgraph build")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from qgraph.api import new
+
+    written = new(args.doc_id, args.source, _root(args), args.url, args.title, args.licence, args.completeness)
+    print("wrote " + ", ".join(str(p) for p in written))
+    print(f"next: qgraph propose {args.doc_id}, move the facts you accept into data/{args.doc_id}.ttl, then qgraph build")
+    return EXIT_OK
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    from qgraph.api import quote
+    from qgraph.corpus.passages import selector_turtle
+
+    r = quote(args.doc_id, args.passage, _root(args))
+    where = f"data/sources/{args.doc_id}.txt"
+    if r.status == "found":
+        print(f"found once, line {r.occurrences[0].line} of {where}:")
+        print(selector_turtle(r.exact))
+        return EXIT_OK
+    if r.status == "ambiguous":
+        print(f"found {len(r.occurrences)} times in {where}; the selector for each place:")
+        for o in r.occurrences:
+            print(f"# line {o.line}")
+            print(selector_turtle(r.exact, o.prefix, o.suffix))
+        return EXIT_NONCONFORMANT
+    print(f"not found in {where}")
+    if r.nearest:
+        print(f"nearest passage (line {r.nearest_line}): \"{r.nearest}\"")
+    if r.difference:
+        print(f"first difference at {r.difference}")
+    return EXIT_NONCONFORMANT
+
+
+def cmd_propose(args: argparse.Namespace) -> int:
+    from qgraph.api import propose
+
+    draft = propose(args.doc_id, _root(args), args.extractor)
+    if args.out is None:
+        sys.stdout.write(draft.turtle)
+    else:
+        draft.write(args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    print(draft.summary(), file=sys.stderr)
     return EXIT_OK
 
 

@@ -1,0 +1,252 @@
+"""qgraph new, quote and propose (issue 12): exit codes, nothing overwritten, determinism, and
+the walk from a new text to a green build."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from qgraph.api import init
+from qgraph.cli import main
+from tests.conftest import PROJECT, tree_snapshot
+
+TEXT = PROJECT / "data" / "sources" / "us-sweden-quantum-joint-statement.txt"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    init(root)
+    return root
+
+
+def run(root: Path, *argv: str) -> int:
+    return main([argv[0], "--root", str(root), *argv[1:]])
+
+
+def test_new_writes_text_row_and_data_file_and_builds_green(corpus: Path, capsys):
+    assert TEXT.is_file()
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT), "--title", "US-Sweden statement",
+               "--url", "https://example.org/copy") == 0
+    assert (corpus / "data" / "sources" / "us-sweden.txt").read_bytes() == TEXT.read_bytes()
+    assert "| `us-sweden.txt` | US-Sweden statement | https://example.org/copy | not stated in the copy |" in \
+        (corpus / "data" / "sources" / "README.md").read_text()
+    ttl = (corpus / "data" / "us-sweden.ttl").read_text()
+    assert "qg:licenceStated false" in ttl and "qg:copySource <https://example.org/copy>" in ttl
+    from qgraph.pipeline import check
+
+    outcome = check(corpus)
+    assert [p.text() for p in outcome.problems] == []
+    assert outcome.evidence.passages == outcome.evidence.passages_found == 2
+
+
+def test_new_with_licence_and_excerpt(corpus: Path):
+    lic = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT), "--licence", lic, "--completeness", "excerpt") == 0
+    ttl = (corpus / "data" / "doc-a.ttl").read_text()
+    assert f"dcterms:license <{lic}>" in ttl and "qgid:text-excerpt" in ttl and "licenceStated" not in ttl
+    from qgraph.pipeline import check
+
+    assert [p.text() for p in check(corpus).problems] == []
+
+
+def test_new_never_overwrites(corpus: Path, capsys):
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT)) == 0
+    before = tree_snapshot(corpus)
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT), "--title", "Other") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert tree_snapshot(corpus) == before
+    (corpus / "data" / "doc-b.ttl").write_text("# mine\n")  # only the data file is in the way
+    before = tree_snapshot(corpus)
+    assert run(corpus, "new", "doc-b", "--source", str(TEXT)) == 2
+    assert tree_snapshot(corpus) == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["new", "Bad_Id", "--source", str(TEXT)], "document id"),
+    (["new", "doc-a", "--source", "/nonexistent/text.txt"], "cannot read"),
+    (["new", "doc-a", "--source", str(TEXT), "--url", "not a url"], "--url"),
+])
+def test_new_bad_input_is_exit_2_and_writes_nothing(corpus: Path, capsys, argv, message):
+    before = tree_snapshot(corpus)
+    assert run(corpus, *argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert tree_snapshot(corpus) == before
+
+
+@pytest.fixture
+def curly(corpus: Path) -> Path:
+    src = corpus / "t.txt"
+    src.write_text("The Forum\u2019s members met.\n\nThey agreed. They agreed!\n", encoding="utf-8")
+    assert run(corpus, "new", "t-doc", "--source", str(src)) == 0
+    return corpus
+
+
+def test_quote_found_once(curly: Path, capsys):
+    capsys.readouterr()
+    assert run(curly, "quote", "t-doc", "members  met.") == 0
+    out = capsys.readouterr().out
+    assert "line 1" in out and 'oa:exact "members met." ;' in out and "oa:prefix" not in out and "oa:suffix" not in out
+
+
+def test_quote_found_twice_gives_the_shortest_context(curly: Path, capsys):
+    capsys.readouterr()
+    assert run(curly, "quote", "t-doc", "They agreed") == 1
+    out = capsys.readouterr().out
+    assert "found 2 times" in out and 'oa:suffix "."' in out and 'oa:suffix "!"' in out or 'oa:prefix "."' in out
+
+
+def test_quote_explains_a_straight_apostrophe_where_the_text_has_a_curly_one(curly: Path, capsys):
+    capsys.readouterr()
+    assert run(curly, "quote", "t-doc", "The Forum's members met.") == 1
+    out = capsys.readouterr().out
+    assert "not found" in out and "The Forum\u2019s members met." in out
+    assert "\u2019 (U+2019 RIGHT SINGLE QUOTATION MARK) in the text" in out
+    assert "' (U+0027 APOSTROPHE) in the quote" in out
+
+
+def test_quote_unknown_document_is_exit_2(corpus: Path, capsys):
+    assert run(corpus, "quote", "nope", "x") == 2
+    assert "no such source text" in capsys.readouterr().err
+
+
+def _sweden(corpus: Path) -> Path:
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 0
+    return corpus
+
+
+def test_propose_is_deterministic_parses_and_every_passage_anchors(corpus: Path, capsys):
+    from rdflib import Graph, URIRef
+
+    from qgraph.checks.quotes import find_quote
+    from qgraph.vocab import OA
+
+    _sweden(corpus)
+    capsys.readouterr()
+    assert run(corpus, "propose", "us-sweden") == 0
+    first = capsys.readouterr().out
+    assert run(corpus, "propose", "us-sweden") == 0
+    assert capsys.readouterr().out == first
+    g = Graph().parse(data=first, format="turtle")
+    selectors = list(g.subjects(URIRef(OA + "exact"), None))
+    assert selectors, "the draft has no passages"
+    text = TEXT.read_text(encoding="utf-8")
+    for sel in selectors:
+        pre, suf = g.value(sel, URIRef(OA + "prefix")), g.value(sel, URIRef(OA + "suffix"))
+        ex = g.value(sel, URIRef(OA + "exact"))
+        assert len(find_quote(text, str(ex), pre and str(pre), suf and str(suf))) == 1, ex
+    # in a corpus that knows nothing yet, the dates and the statement's kind are still proposed
+    assert '"--04-08"^^xsd:gMonthDay' in first
+
+
+def test_propose_reuses_the_graphs_iris_and_leaves_out_the_documents_own_file(project_root: Path):
+    from qgraph.api import propose
+
+    draft = propose("us-sweden-quantum-joint-statement", project_root)
+    got = {a.proposal.entity for a in draft.proposals if a.proposal.kind == "mention"}
+    assert {"https://w3id.org/qgraph/id/sweden", "https://w3id.org/qgraph/id/united-states"} <= got
+    assert draft.dropped == 0
+
+
+def test_propose_out_file_and_never_into_data(corpus: Path, capsys):
+    _sweden(corpus)
+    out = corpus / "drafts" / "us-sweden.proposed.ttl"
+    assert run(corpus, "propose", "us-sweden", "--out", str(out)) == 0
+    assert out.read_text().startswith("# qgraph propose us-sweden")
+    before = tree_snapshot(corpus)
+    assert run(corpus, "propose", "us-sweden", "--out", str(corpus / "data" / "us-sweden-draft.ttl")) == 2
+    assert tree_snapshot(corpus) == before
+
+
+def test_a_plug_in_extractor_goes_through_the_same_checks(corpus: Path, tmp_path: Path, monkeypatch):
+    from qgraph.api import propose
+
+    _sweden(corpus)
+    (tmp_path / "fake_extractor.py").write_text(
+        "def extract(doc_id, text):\n"
+        "    return [\n"
+        "        {'kind': 'new', 'exact': 'Swedish Ministry of Education and Research', 'label': 'Swedish Ministry of Education and Research', 'confidence': 'high'},\n"
+        "        {'kind': 'mention', 'exact': 'Kingdom of Sweden', 'label': 'Sweden'},\n"
+        "        {'kind': 'mention', 'exact': 'a sentence the text does not contain', 'label': 'Nowhere'},\n"
+        "        'not a proposal',\n"
+        "    ]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = propose("us-sweden", corpus)
+    draft = propose("us-sweden", corpus, ["fake_extractor:extract"])
+    assert draft.dropped == base.dropped + 1  # the passage that does not anchor
+    mine = [a.proposal for a in draft.proposals if a.proposal.source == "fake_extractor:extract"]
+    assert {(p.kind, p.entity, p.status) for p in mine} == {
+        ("new", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research", "new"),
+        ("new", "https://w3id.org/qgraph/id/sweden", "new"),  # the empty corpus knows no Sweden
+    }
+    # against the real graph, the same name reuses the known IRI
+    draft = propose("us-sweden-quantum-joint-statement", PROJECT, ["fake_extractor:extract"])
+    mine = [a.proposal for a in draft.proposals if a.proposal.source == "fake_extractor:extract"]
+    assert ("mention", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research", "known") not in \
+        {(p.kind, p.entity, p.status) for p in mine}  # own file left out: the ministry is new there
+    assert ("mention", "https://w3id.org/qgraph/id/sweden", "known") in {(p.kind, p.entity, p.status) for p in mine}
+
+
+def test_a_broken_extractor_is_one_line_exit_2(corpus: Path, tmp_path: Path, monkeypatch, capsys):
+    _sweden(corpus)
+    (tmp_path / "broken_extractor.py").write_text("def extract(doc_id, text):\n    raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert run(corpus, "propose", "us-sweden", "--extractor", "broken_extractor:extract") == 2
+    assert "boom" in capsys.readouterr().err
+    assert run(corpus, "propose", "us-sweden", "--extractor", "no_such_module_x:f") == 2
+    sys.modules.pop("broken_extractor", None)
+
+
+def test_new_propose_accept_build(corpus: Path, capsys):
+    """The curator's walk: a text the graph has not seen -> new -> propose -> accept -> green."""
+    from qgraph.api import propose
+    from qgraph.corpus.passages import selector_turtle
+    from qgraph.pipeline import check
+
+    _sweden(corpus)
+    draft = propose("us-sweden", corpus)
+    [meeting_date] = [a for a in draft.proposals if a.proposal.kind == "date" and a.proposal.value == "--04-08"]
+    f = corpus / "data" / "us-sweden.ttl"
+    f.write_text(f.read_text() + f"""
+qgid:us-sweden-meeting-april-8
+    a qg:Meeting ;
+    rdfs:label "Meeting at the Swedish Ministry of Education and Research, April 8"@en ;
+    qg:startDate "--04-08"^^xsd:gMonthDay ;
+    qg:yearStated false ;
+    qg:evidence qgid:us-sweden-ev-meeting .
+
+qgid:us-sweden-ev-meeting
+    a qg:Evidence ;
+    oa:hasSource qgid:doc-us-sweden ;
+{selector_turtle(meeting_date.proposal.exact, meeting_date.prefix, meeting_date.suffix)}
+    qg:supports rdf:type, rdfs:label, qg:startDate, qg:yearStated .
+""")
+    outcome = check(corpus)
+    assert [p.text() for p in outcome.problems if p.severity == "Violation"] == []
+    assert outcome.evidence.passages_found == 3
+
+
+def test_dates_partial_kept_partial_and_relative_only_against_a_stated_date():
+    from qgraph.corpus.propose import _dates
+
+    def values(text):
+        return {(p.exact, p.value, p.status) for p in _dates(text)}
+
+    got = values("The meeting ran July 28–30. It was announced last month.")
+    assert ("July 28–30", "--07-28", "proposed") in got and ("July 28–30", "--07-30", "proposed") in got
+    assert ("last month", None, "flagged") in got  # no date stated: nothing to resolve it against
+    got = values("8 April 2026\n\nThe UK committed £2 billion last month.")
+    assert ("8 April 2026", "2026-04-08", "proposed") in got
+    assert ("last month", "2026-03", "proposed") in got
+
+
+def test_amounts_and_ordinals():
+    from qgraph.corpus.propose import _amounts, _ordinals
+
+    [a] = _amounts("committing £2 billion to quantum")
+    assert (a.value, a.note) == ("2000000000", 'currency GBP (qg:currency "GBP")')
+    assert {(o.exact, o.value) for o in _ordinals("the 7th MDQ meeting and the fifth meeting")} == {
+        ("7th MDQ meeting", "7"), ("fifth meeting", "5")}
