@@ -112,9 +112,19 @@ def test_a_bad_marker_is_one_line(tmp_path: Path):
 def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
     """A plain (non-editable) install carries the ontology, shapes and queries as package data:
     built into a wheel offline, installed into a folder of its own, run in the checkout."""
+    import shutil
+
+    # build from a copy: an in-tree build would leave build/ and *.egg-info in the checkout
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "qgraph.toml"):
+        shutil.copyfile(PROJECT / name, source / name)
+    for folder in ("src", "ontology", "queries"):
+        shutil.copytree(PROJECT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "resources"))
     wheels = tmp_path / "wheels"
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        "-w", str(wheels), str(PROJECT)], capture_output=True, text=True)
+                        "-w", str(wheels), str(source)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     [wheel] = list(wheels.glob("qgraph-*.whl"))
     target = tmp_path / "site"
@@ -134,6 +144,7 @@ def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
                       for p in sorted((tmp_path / name).rglob("*")) if p.is_file()}
     assert len(outs["editable"]) >= 10
     assert outs["installed"] == outs["editable"]
+    assert not (PROJECT / "build").exists() or not any((PROJECT / "build").rglob("qgraph"))  # nothing built in-tree
     # and in a corpus of its own, with only the shipped defaults
     corpus = tmp_path / "fresh"
     assert _qgraph(["init", str(corpus)], tmp_path, installed).returncode == 0

@@ -230,7 +230,7 @@ example:
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]
                     [--format {table,csv,tsv,json}]
                     [--store {oxigraph,rdflib}] [--endpoint URL]
-                    [--default-graph IRI]
+                    [--default-graph IRI] [--deadline SECONDS]
                     NAME|FILE|-
 
 run a competency question, a .rq file or a query on stdin
@@ -249,6 +249,8 @@ options:
   --endpoint URL        run the query at this remote SPARQL endpoint instead
   --default-graph IRI   with --endpoint: a graph of the default graph
                         (default-graph-uri; repeatable)
+  --deadline SECONDS    with --endpoint: total time for the request (default:
+                        3600)
 
 Parameters are bound to the query's variables (never pasted into its text). A value is an
 IRI <https://...>, a prefixed name qgid:denmark, a literal "Denmark"@en or "5"^^xsd:integer,
@@ -324,18 +326,21 @@ examples:
 ''', ''),
     'link --help': (0, '''\
 usage: qgraph link [-h] [--root DIR] [--refresh | --suggest] [--endpoint URL]
-                   [--timeout SECONDS]
+                   [--timeout SECONDS] [--deadline SECONDS]
 
 rebuild the link and enrichment graphs; refresh them from Wikidata
 
 options:
-  -h, --help         show this help message and exit
-  --root DIR         corpus folder (default: $QGRAPH_ROOT, else the nearest
-                     folder upwards with qgraph.toml)
-  --refresh          re-run the enrichment and verification queries
-  --suggest          propose candidates for unlinked entities
-  --endpoint URL     SPARQL endpoint (default: Wikidata's query service)
-  --timeout SECONDS  per request (default: 60)
+  -h, --help          show this help message and exit
+  --root DIR          corpus folder (default: $QGRAPH_ROOT, else the nearest
+                      folder upwards with qgraph.toml)
+  --refresh           re-run the enrichment and verification queries
+  --suggest           propose candidates for unlinked entities
+  --endpoint URL      SPARQL endpoint (default: Wikidata's query service)
+  --timeout SECONDS   total time per request, connect to last byte (default:
+                      60)
+  --deadline SECONDS  total time for all the command's requests (default:
+                      3600)
 
 Offline (default): writes data/links/links.ttl from accepted.sssom.tsv and
 data/links/enrichment.ttl from the shipped cache enrichment-cache.json.
@@ -394,7 +399,7 @@ example:
     'push --help': (0, '''\
 usage: qgraph push [-h] [--root DIR] --endpoint URL [--update-endpoint URL]
                    [--graph-store URL] [--keep-blank-nodes]
-                   [--timeout SECONDS]
+                   [--timeout SECONDS] [--deadline SECONDS]
 
 replace each named graph in an external SPARQL 1.1 store, then verify the counts
 
@@ -408,7 +413,10 @@ options:
   --graph-store URL     Graph Store Protocol endpoint: replace each graph by
                         one PUT there
   --keep-blank-nodes    send blank nodes instead of skolem IRIs
-  --timeout SECONDS     per request (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)
+  --timeout SECONDS     total time per request, connect to last byte (default:
+                        $QGRAPH_ENDPOINT_TIMEOUT or 60)
+  --deadline SECONDS    total time for all the command's requests (default:
+                        3600)
 
 Checks the project as `qgraph build` does, then replaces each named graph (one per document,
 the ontology, links) in one request: a SPARQL update (DROP SILENT GRAPH + INSERT DATA) sent to

@@ -253,6 +253,8 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--endpoint", metavar="URL", help="run the query at this remote SPARQL endpoint instead")
     q.add_argument("--default-graph", action="append", default=[], metavar="IRI",
                    help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
+    q.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+                   help="with --endpoint: total time for the request (default: 3600)")
     add("queries")
     s = add("show")
     s.add_argument("entity", metavar="ENTITY")
@@ -267,7 +269,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--suggest", action="store_true", help="propose candidates for unlinked entities")
     lk.add_argument("--endpoint", default="https://query.wikidata.org/sparql", metavar="URL",
                     help="SPARQL endpoint (default: Wikidata's query service)")
-    lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)")
+    lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                    help="total time per request, connect to last byte (default: 60)")
+    lk.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS", help="total time for all the command's requests (default: 3600)")
     ex = add("expected")
     ex.add_argument("names", nargs="*", metavar="NAME", help="questions to check (default: all)")
     ex.add_argument("--write", action="store_true", help="write the new expected answers into queries/")
@@ -279,7 +283,9 @@ def _parser() -> argparse.ArgumentParser:
     pu.add_argument("--update-endpoint", metavar="URL", help="SPARQL update endpoint (default: --endpoint)")
     pu.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol endpoint: replace each graph by one PUT there")
     pu.add_argument("--keep-blank-nodes", action="store_true", help="send blank nodes instead of skolem IRIs")
-    pu.add_argument("--timeout", type=float, metavar="SECONDS", help="per request (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)")
+    pu.add_argument("--timeout", type=float, metavar="SECONDS",
+                    help="total time per request, connect to last byte (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)")
+    pu.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS", help="total time for all the command's requests (default: 3600)")
     sv = add("serve")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
@@ -494,11 +500,13 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     from qgraph.corpus.loading import project_prefixes
     from qgraph.project import Project
     from qgraph.remote.client import RemoteStore
+    from qgraph.remote.deadline import command_deadline
 
     root = Project.at(_root(args)).root
     prefixes = project_prefixes()
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
-    result = catalogue.run(store, spec, root, params, prefixes)
+    with command_deadline(_deadline(args)):
+        result = catalogue.run(store, spec, root, params, prefixes)
     sys.stdout.write(render(result, args.format, prefixes))
     return EXIT_OK
 
@@ -510,9 +518,21 @@ def cmd_push(args: argparse.Namespace) -> int:
         from qgraph.errors import QgraphError
 
         raise QgraphError("--timeout: expected a positive number of seconds")
+    from qgraph.remote.deadline import command_deadline
+
     target = Target(args.endpoint, args.update_endpoint, args.graph_store, args.timeout)
-    push_project(target, _root(args), skolemise=not args.keep_blank_nodes, log=lambda line: print(line, flush=True))
+    with command_deadline(_deadline(args)):
+        push_project(target, _root(args), skolemise=not args.keep_blank_nodes,
+                     log=lambda line: print(line, flush=True))
     return EXIT_OK
+
+
+def _deadline(args: argparse.Namespace) -> float:
+    if not args.deadline > 0:
+        from qgraph.errors import QgraphError
+
+        raise QgraphError("--deadline: expected a positive number of seconds")
+    return args.deadline
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -585,9 +605,11 @@ def cmd_link(args: argparse.Namespace) -> int:
     root = Project.at(_root(args)).root
     if args.refresh or args.suggest:
         from qgraph.links.refresh import Client, refresh, suggest
+        from qgraph.remote.deadline import command_deadline
 
         client = Client(endpoint=args.endpoint, timeout=args.timeout)
-        (refresh if args.refresh else suggest)(root, client)
+        with command_deadline(_deadline(args)):
+            (refresh if args.refresh else suggest)(root, client)
         return EXIT_OK
     from qgraph.links.enrich import rebuild
     from qgraph.links.tables import counts

@@ -35,11 +35,11 @@ def resolve(loaded: Loaded, store: Store, entity: str) -> Any:
     """The IRI (rdflib ``URIRef``) of ``entity``; a clear error if it is unknown or ambiguous."""
     from rdflib import Literal, URIRef
 
-    from qgraph.corpus.terms import display, expand
+    from qgraph.corpus.terms import checked_iri, display, expand
 
     iri = expand(entity.strip(), loaded.prefixes)
     if iri is not None:
-        node = URIRef(iri)
+        node = URIRef(checked_iri(iri, entity.strip()))
         if store.query(_EXISTS, {"e": node}).boolean:
             return node
         raise QgraphError(f"{entity}: not in the graph")

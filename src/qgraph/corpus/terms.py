@@ -37,14 +37,34 @@ def expand(name: str, prefixes: dict[str, str]) -> str | None:
     return None
 
 
+def checked_iri(iri: str, said: str) -> str:
+    """``iri`` if it is an absolute IRI (RFC 3987, as pyoxigraph checks it); otherwise a
+    one-line :class:`QgraphError` naming what the user wrote (``said``).
+
+    >>> checked_iri("https://w3id.org/qgraph/id/x", "qgid:x")
+    'https://w3id.org/qgraph/id/x'
+    >>> checked_iri("http://a b", "<http://a b>")
+    Traceback (most recent call last):
+    qgraph.errors.QgraphError: '<http://a b>' is not a valid IRI (Invalid IRI code point ' ')
+    """
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(iri)
+    except ValueError as e:
+        raise QgraphError(f"{said!r} is not a valid IRI ({' '.join(str(e).split()) or 'malformed'})") from None
+    return iri
+
+
 def parse_term(text: str, prefixes: dict[str, str]) -> Any:
-    """An rdflib term from what a user typed (see the module doc)."""
+    """An rdflib term from what a user typed (see the module doc); a malformed IRI is a
+    :class:`QgraphError`."""
     from rdflib import Literal, URIRef
 
     text = text.strip()
     iri = expand(text, prefixes)
     if iri is not None:
-        return URIRef(iri)
+        return URIRef(checked_iri(iri, text))
     m = _LITERAL.match(text)
     if m:
         value = re.sub(r'\\(["\\])', r"\1", m.group("v"))
@@ -54,7 +74,7 @@ def parse_term(text: str, prefixes: dict[str, str]) -> Any:
             dt = expand(m.group("dt"), prefixes)
             if dt is None:
                 raise QgraphError(f"unknown datatype {m.group('dt')!r} in {text!r}")
-            return Literal(value, datatype=URIRef(dt))
+            return Literal(value, datatype=URIRef(checked_iri(dt, m.group("dt"))))
         return Literal(value)
     m = _PNAME.match(text)
     if m and m.group(1) and not m.group(2).startswith("//"):

@@ -24,6 +24,7 @@ import json
 import socket
 import sys
 import time
+import urllib.error
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
@@ -75,11 +76,29 @@ class Client:
             sw.addCustomHttpHeader("Accept", "application/sparql-results+json")
             wait = None
             try:
-                result = sw.query()
-                return self._parse(result.response, what)
+                # SPARQLWrapper builds the request; it is sent through an opener that ends it by
+                # the timeout in total (a server trickling its answer cannot stretch it)
+                from qgraph.remote.deadline import DeadlineExceeded, opener, request_deadline
+
+                try:
+                    response = opener(request_deadline(self.timeout)).open(sw._createRequest())
+                except urllib.error.HTTPError as e:
+                    if e.code in RETRY_STATUS:
+                        raise
+                    raise QgraphError(f"{self.endpoint}: {what}: HTTP {e.code} ({_reason(e)})") from None
+                with response:
+                    return self._parse(response, what)
+            except DeadlineExceeded as e:
+                if _command_over(e):
+                    raise QgraphError(f"{self.endpoint}: {what}: {e}") from None
+                last = "timed out"
             except _Retryable as e:
                 last, wait = str(e), e.retry_after
+            except QgraphError:
+                raise
             except Exception as e:  # noqa: BLE001 - mapped below: urllib, SPARQLWrapper, socket errors
+                if _command_over(e):
+                    raise QgraphError(f"{self.endpoint}: {what}: {_reason(e)}") from None
                 status, headers = _status(e)
                 if status is not None and status not in RETRY_STATUS:
                     raise QgraphError(f"{self.endpoint}: {what}: HTTP {status} ({_reason(e)})") from None
@@ -100,6 +119,8 @@ class Client:
         try:
             body = response.read()
         except Exception as e:  # noqa: BLE001 - http.client.IncompleteRead, timeouts
+            if _command_over(e):
+                raise QgraphError(f"{self.endpoint}: {what}: {_reason(e)}") from None
             if _is_timeout(e):
                 raise _Retryable("timed out reading the answer") from None
             raise QgraphError(f"{self.endpoint}: {what}: incomplete answer ({_reason(e)})") from None
@@ -143,6 +164,14 @@ def _status(e: BaseException) -> tuple[int | None, Any]:
         if isinstance(e, cls):
             return code, None
     return None, None
+
+
+def _command_over(e: BaseException) -> bool:
+    """Whether ``e`` is the command's deadline running out (no retry then), not a request's."""
+    from qgraph.remote.deadline import deadline_of
+
+    d = deadline_of(e)
+    return d is not None and d.command
 
 
 def _is_timeout(e: BaseException) -> bool:
@@ -205,9 +234,22 @@ def fetch(client: Client, root: Path, cache: dict[str, Any], today: str) -> tupl
     items = [qids[n] for n in nations if n in qids]
     changes: list[Change] = []
 
+    def need(r: dict[str, str], key: str, what: str) -> str:
+        if not r.get(key):
+            raise QgraphError(f"{client.endpoint}: {what}: an answer row has no ?{key} ({_row(r)}); nothing written")
+        return r[key]
+
+    def member(r: dict[str, str], what: str) -> str:
+        q = _qid(need(r, "item", what))
+        if q not in by_qid:
+            raise QgraphError(f"{client.endpoint}: {what}: the answer names wd:{q}, which was not asked about "
+                              f"({_row(r)}); nothing written")
+        return by_qid[q]
+
     rows = client.select_batched("verification", sorted(set(qids.values())), "verification")
     seen: dict[str, dict[str, str]] = {}
     for r in rows:
+        member(r, "verification")
         seen.setdefault(_qid(r["item"]), {}).update({k: v for k, v in r.items() if v})
     for q in sorted(set(qids.values())):
         r = seen.get(q, {})
@@ -224,23 +266,23 @@ def fetch(client: Client, root: Path, cache: dict[str, Any], today: str) -> tupl
     rows = client.select_batched("memberships", items + sorted(realm_items), "memberships", orgs=sorted(org_by_qid))
     memberships = []
     for r in rows:
-        q, org = _qid(r["item"]), org_by_qid.get(_qid(r.get("org", "")))
+        q, org = _qid(need(r, "item", "memberships")), org_by_qid.get(_qid(r.get("org", "")))
         if org is None:
             continue
         if q in realm_items:
             changes.append(Change("note", f"{realm_items[q]}: membership of {orgs[org]['label']} is recorded on "
                                           f"the realm item wd:{q}; not copied to the country"))
             continue
-        memberships.append({"member": by_qid[q], "org": org, "start": _day(r.get("start")),
+        memberships.append({"member": member(r, "memberships"), "org": org, "start": _day(r.get("start")),
                             "end": _day(r.get("end")), "sources": ["wdqs"]})
     rows = client.select_batched("capitals", items, "capitals")
-    capitals = [{"member": by_qid[_qid(r["item"])], "capital": "wd:" + _qid(r["capital"]),
+    capitals = [{"member": member(r, "capitals"), "capital": "wd:" + _qid(need(r, "capital", "capitals")),
                  "label": r.get("capitalLabel") or _qid(r["capital"]), "sources": ["wdqs"]} for r in rows]
     rows = client.select_batched("coordinates", items, "coordinates")
     coordinates = []
     for r in rows:
-        lon, lat = _point(r["coord"], client.endpoint)
-        coordinates.append({"member": by_qid[_qid(r["item"])], "lat": lat, "lon": lon, "sources": ["wdqs"]})
+        lon, lat = _point(need(r, "coord", "coordinates"), client.endpoint)
+        coordinates.append({"member": member(r, "coordinates"), "lat": lat, "lon": lon, "sources": ["wdqs"]})
 
     new = {
         "about": "qgraph enrichment cache: facts for linked entities, retrieved from a SPARQL endpoint by "
@@ -256,6 +298,12 @@ def fetch(client: Client, root: Path, cache: dict[str, Any], today: str) -> tupl
     }
     changes += diff(cache, new, labels)
     return new, changes
+
+
+def _row(r: dict[str, str]) -> str:
+    """One answer row, short, for a message."""
+    text = ", ".join(f"?{k}={v}" for k, v in sorted(r.items())) or "an empty row"
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def _point(wkt: str, endpoint: str) -> tuple[str, str]:

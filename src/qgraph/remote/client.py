@@ -22,6 +22,7 @@ import re
 import socket
 import urllib.error
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,11 @@ def describe_failure(exc: BaseException, url: str, creds: Credentials | None, ti
             return f"the store failed (HTTP {exc.code} {exc.reason}) at {url}{said}"
         return f"the store refused the request (HTTP {exc.code} {exc.reason}) at {url}{said}"
     reason = getattr(exc, "reason", exc)
+    from qgraph.remote.deadline import DeadlineExceeded
+
+    if isinstance(reason, DeadlineExceeded) or isinstance(exc, DeadlineExceeded):
+        said = reason if isinstance(reason, DeadlineExceeded) else exc
+        return f"no complete answer from {url}: {said}"
     if isinstance(reason, ConnectionRefusedError):
         return f"cannot connect to {url} (connection refused)"
     if isinstance(reason, (socket.timeout, TimeoutError)) or isinstance(exc, (socket.timeout, TimeoutError)):
@@ -298,11 +304,21 @@ class RemoteStore(Store):
         return sw
 
     def _send(self, text: str, form: str) -> Result:
+        """One request, built by SPARQLWrapper and sent through a deadline-bound opener: the
+        timeout is the request's total time (connect to last byte), not a per-read timeout."""
+        from qgraph.remote.deadline import opener, request_deadline
+
         sw = self._wrapper(text, form)
         try:
-            response = sw.query().response
-            body = response.read()
-            ctype = response.headers.get("Content-Type", "") if response.headers else ""
+            handlers: list[Any] = []
+            if self.creds.user and self.creds.scheme == "digest":
+                mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+                mgr.add_password(None, self.endpoint, self.creds.user, self.creds.password)
+                handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
+            request = sw._createRequest()
+            with opener(request_deadline(self.timeout), *handlers).open(request) as response:
+                body = response.read()
+                ctype = response.headers.get("Content-Type", "") if response.headers else ""
         except QgraphError:
             raise
         except Exception as e:  # urllib, http.client, socket and SPARQLWrapper's own exceptions
@@ -369,6 +385,23 @@ def _json_result(body: bytes, url: str) -> Result:
     return Result("select", names, rows)
 
 
+def _refuse_xml_bombs(body: bytes, url: str) -> None:
+    """An RDF/XML answer is first read by defusedxml, which refuses entity declarations
+    (billion laughs, quadratic blow-up) and external entities; rdflib's parser would expand them."""
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree
+    from defusedxml import DefusedXmlException
+
+    try:
+        defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as e:
+        raise QgraphError(f"{url} returned RDF/XML with a DTD or entity declarations ({type(e).__name__}); "
+                          "refused: such a document can expand without bound") from None
+    except ParseError as e:
+        raise QgraphError(f"{url}: cannot read the RDF/XML it returned: {one_line(str(e), 120)}") from None
+
+
 def _graph_result(body: bytes, ctype: str, url: str) -> Result:
     from rdflib import Graph
 
@@ -380,6 +413,8 @@ def _graph_result(body: bytes, ctype: str, url: str) -> Result:
         fmt = "nt"
     elif media not in ("text/turtle", "application/x-turtle", "text/n3", ""):
         raise QgraphError(f"{url} returned a graph as {media}; expected Turtle, N-Triples or RDF/XML")
+    if fmt == "xml":
+        _refuse_xml_bombs(body, url)
     g = Graph()
     try:
         g.parse(data=body, format=fmt)

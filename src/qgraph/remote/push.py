@@ -165,16 +165,20 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _opener(target: Target) -> urllib.request.OpenerDirector:
+    """An opener for one request: redirects reported, not followed; digest when asked; the
+    request ends by ``target.timeout`` in total (and by the command's deadline, if sooner)."""
+    from qgraph.remote.deadline import opener, request_deadline
+
     handlers: list[Any] = [_NoRedirect()]
     c = target.creds
     if c and c.user and c.scheme == "digest":
         mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         mgr.add_password(None, target.write_url, c.user, c.password)
         handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
-    return urllib.request.build_opener(*handlers)
+    return opener(request_deadline(target.timeout or 60.0), *handlers)
 
 
-def _send(opener: urllib.request.OpenerDirector, target: Target, graph: str, lines: list[str]) -> None:
+def _send(target: Target, graph: str, lines: list[str]) -> None:
     """Replace ``graph`` at the target in one request (raises urllib/socket errors)."""
     if target.method == "gsp":
         base = target.graph_store or ""
@@ -190,7 +194,7 @@ def _send(opener: urllib.request.OpenerDirector, target: Target, graph: str, lin
     header = target.creds.header() if target.creds else None
     if header:
         req.add_header("Authorization", header)
-    with opener.open(req, timeout=target.timeout) as response:
+    with _opener(target).open(req) as response:
         response.read()
 
 
@@ -233,10 +237,9 @@ def push(loaded: Any, target: Target, skolemise: bool = True,
     how = "Graph Store Protocol PUT" if target.method == "gsp" else "SPARQL update (DROP SILENT GRAPH + INSERT DATA)"
     log(f"pushing {len(payloads)} graphs to {target.write_url} by {how}; blank nodes "
         + ("skolemised to " + GENID + "…" if skolemise else "sent as blank nodes"))
-    opener = _opener(target)
     for outcome in report.outcomes:
         try:
-            _send(opener, target, outcome.graph, payloads[outcome.graph])
+            _send(target, outcome.graph, payloads[outcome.graph])
         except Exception as e:  # urllib, http.client and socket errors
             outcome.status = "unknown" if _was_sent(e) and not isinstance(e, urllib.error.HTTPError) else "failed"
             reason = describe_failure(e, target.write_url, target.creds, target.timeout or 0)

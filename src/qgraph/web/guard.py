@@ -14,9 +14,14 @@ A keyword scan over the query with strings, IRIs and comments removed
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urljoin
+
+#: rdflib's SPARQL parser (pyparsing) is not safe to run on several threads at once: the HTTP
+#: threads of the server inspect queries one at a time
+_PARSE_LOCK = threading.Lock()
 
 
 class Refused(Exception):
@@ -85,17 +90,18 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
     from qgraph.errors import QgraphError
 
     allowed = set(allowed_graphs)
-    try:
-        tree = parseQuery(text)
-    except RecursionError:
-        raise Refused(400, "the query is nested too deeply") from None
-    except Exception as query_error:  # pyparsing's ParseException, or a bad escape
+    with _PARSE_LOCK:
         try:
-            parseUpdate(text)
-        except Exception:
-            raise Refused(400, f"syntax error: {_one_line(str(query_error))}") from None
-        raise Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
-                           "CLEAR, DROP, CREATE …) are not accepted") from None
+            tree = parseQuery(text)
+        except RecursionError:
+            raise Refused(400, "the query is nested too deeply") from None
+        except Exception as query_error:  # pyparsing's ParseException, or a bad escape
+            try:
+                parseUpdate(text)
+            except Exception:
+                raise Refused(400, f"syntax error: {_one_line(str(query_error))}") from None
+            raise Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
+                               "CLEAR, DROP, CREATE …) are not accepted") from None
     nodes = list(_walk(tree))
     if any(n.name == "ServiceGraphPattern" for n in nodes):
         raise Refused(403, "SERVICE is not allowed: this endpoint answers from its own graph only")

@@ -8,8 +8,9 @@ is killed and replaced by a fresh one, so a runaway query costs one worker resta
 off the request path) and never the server. A worker that crashes (memory cap, a bug) is
 replaced the same way. Workers also cap their address space (``RLIMIT_AS``).
 
-A job is inspected (:mod:`qgraph.web.guard`) *inside* the worker too, so that even the parser
-runs under the deadline; nothing is evaluated before it passes.
+A job is inspected (:mod:`qgraph.web.guard`) by the HTTP thread before it reaches the pool, so a
+refusal (403) never waits for a free worker nor runs under a query's time limit; the worker
+inspects it again (defence in depth) and evaluates nothing before that passes.
 
 Measured on the project data (2 CPUs): a catalogue query costs ~1–3 ms in a worker plus ~1 ms of
 pipe and process switching; spawning a replacement worker takes ~0.3 s.
@@ -36,6 +37,10 @@ class Limits:
     workers: int = 2
     queue_wait: float = 30.0     # seconds to wait for a free worker (503 when exceeded)
     memory: int = 2 << 30        # address-space cap of a worker, bytes (0: none)
+    threads: int = 8             # HTTP threads that run the routes (waitress); requests wait in its queue
+    max_connections: int = 100   # open connections; beyond, those waiting longest for their request are closed
+    header_timeout: float = 10.0  # seconds for a request (headers and body) to arrive after its first byte,
+                                  # and for an idle connection to send one
 
 
 @dataclass

@@ -1,9 +1,25 @@
-"""``qgraph serve``: the HTTP server (standard library ``ThreadingHTTPServer``).
+"""``qgraph serve``: the HTTP server (waitress, a WSGI server) and the routes.
 
-Why the standard library: the server answers a small, fixed graph on one machine; one thread per
-connection is plenty, and the work that can hurt (a query) runs in worker processes with a
-deadline (:mod:`qgraph.web.pool`), not in the request threads. A WSGI stack would add
-dependencies without removing any of that work.
+Why waitress, not the standard library's ``ThreadingHTTPServer`` (decided in issue 13; the
+reasons are in docs/design.md, "The server"): ``ThreadingHTTPServer`` gives one thread per
+connection, no connection cap, a per-read (not total) header timeout, answers a request whose
+header section was cut off by the client closing, and leaves the body of a ``GET`` in the stream
+to be read as the next request. waitress reads every request whole (request line, headers and
+body, with size caps) in one I/O loop *before* any worker thread sees it, runs the application on
+a fixed number of threads, caps the open connections and parses framing strictly (hardened
+after its request-smuggling advisories). On top of it this module adds, in small subclasses:
+
+- a request deadline (:attr:`Limits.header_timeout`): a request (headers and body) not fully
+  received that long after its first byte is dropped; an idle connection is dropped as well;
+- a connection cap (:attr:`Limits.max_connections`) that, when exceeded, closes the
+  connections that have waited longest without a complete request, so a burst of half-open
+  connections cannot crowd out clients that send their request at once;
+- stricter framing: ``Transfer-Encoding`` together with ``Content-Length`` (or in HTTP/1.0) is a
+  400 and the connection is closed; a chunked body gets 411 (send a ``Content-Length``).
+
+The work that can hurt (a query) runs in worker processes with a deadline
+(:mod:`qgraph.web.pool`); a query that the guard refuses is refused here, in the request thread,
+before any worker or its time limit is involved (:mod:`qgraph.web.guard`).
 
 Thread safety: the page threads share one in-memory ``pyoxigraph.Store`` (safe for concurrent
 reads) through fixed, parameterised queries; no rdflib graph is shared between threads.
@@ -14,20 +30,20 @@ Routes::
     GET  /network /timeline /map a picture on its own page
     GET  /search?q=              search results (HTML)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
-    GET  /resource?iri=<IRI>     the same for any IRI of the graph
+    GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
     GET  /api/search?q=  /api/network  /api/timeline  /api/map  /api/queries  /api/graphs   (JSON)
     GET  /static/<file>          the explorer's script and style sheet
 """
-
 from __future__ import annotations
 
 import json
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -105,216 +121,313 @@ def _start_workers(pool: Any, quads: int, size: int, limits: Limits) -> None:
                           f"N-Quads; memory per worker: {cap}): {why}") from None
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "qgraph"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # seconds a client may take to send its request
-    app: App  # set on the subclass made by make_server
+Reply = tuple  # (status, content type, body bytes, extra headers)
 
-    # ------------------------------------------------------------------ plumbing
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if not self.app.quiet:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
-    def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        if ctype.startswith("text/html"):
-            self.send_header("Content-Security-Policy", CSP)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+@dataclass
+class Request:
+    """One request as the routes see it (the body already read whole by waitress)."""
 
-    def _text(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        self._send(status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"), headers)
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    remote: str = ""
 
-    def _json(self, data: Any, status: int = 200) -> None:
-        body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        self._send(status, "application/json; charset=utf-8", body, {"Access-Control-Allow-Origin": "*"})
 
-    def _html(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        self._send(status, "text/html; charset=utf-8", body, headers)
+def _request(environ: dict[str, Any]) -> Request:
+    uri = environ.get("REQUEST_URI") or (environ.get("PATH_INFO", "/") + (
+        "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+    parts = urlsplit(uri)
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    for k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(k):
+            headers[k.replace("_", "-").lower()] = environ[k]
+    try:
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:  # pragma: no cover - waitress accepts digits only
+        n = 0
+    body = environ["wsgi.input"].read(n) if n > 0 else b""
+    return Request(environ.get("REQUEST_METHOD", "GET").upper(), parts.path or "/", parts.query, headers, body,
+                   environ.get("REMOTE_ADDR", ""))
 
-    def _body(self) -> bytes | None:
-        """The request body, or None after answering 411/413 (the connection is then closed)."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self.close_connection = True
-            self._text(411, "chunked bodies are not accepted; send a Content-Length")
-            return None
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return b""
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"), headers or {}
+
+
+def _json(data: Any, status: int = 200) -> Reply:
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return status, "application/json; charset=utf-8", body, {"Access-Control-Allow-Origin": "*"}
+
+
+def _html(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    return status, "text/html; charset=utf-8", body, headers or {}
+
+
+def valid_iri(iri: str) -> str | None:
+    """Why ``iri`` is not an absolute IRI (RFC 3987, as pyoxigraph checks it), or None if it is."""
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(iri)
+    except ValueError as e:
+        return str(e) or "not an IRI"
+    return None
+
+
+class Application:
+    """The WSGI application: routes a :class:`Request` to a :data:`Reply`."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        req = _request(environ)
         try:
-            n = int(length)
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            self._text(400, "bad Content-Length")
-            return None
-        if n > self.app.max_body:
-            self.close_connection = True
-            self._text(413, f"request body too large: {n} bytes (at most {self.app.max_body})")
-            return None
-        return self.rfile.read(n)
-
-    def _dispatch(self, method: str) -> None:
-        try:
-            self._route(method)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            status, ctype, body, headers = self.route(req)
         except Exception:  # a bug must cost one answer, not the server
             traceback.print_exc(file=sys.stderr)
-            self.close_connection = True
-            try:
-                self._text(500, "internal error (logged on the server)")
-            except OSError:
-                pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._dispatch("GET")
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch("POST")
-
-    def do_OPTIONS(self) -> None:  # noqa: N802
-        self._send(204, "text/plain", b"", {"Allow": "GET, HEAD, POST, OPTIONS",
-                                            "Access-Control-Allow-Origin": "*",
-                                            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                                            "Access-Control-Allow-Headers": "Content-Type, Accept"})
-
-    def _not_allowed(self) -> None:
-        self._body()
-        self.close_connection = True
-        self._text(405, "method not allowed: this server is read-only (GET, HEAD, POST to /sparql)",
-                   {"Allow": "GET, HEAD, POST, OPTIONS"})
-
-    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
+            status, ctype, body, headers = _text(500, "internal error (logged on the server)")
+        out = [("Content-Type", ctype), ("Content-Length", str(len(body))),
+               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+        if ctype.startswith("text/html"):
+            out.append(("Content-Security-Policy", CSP))
+        out += list(headers.items())
+        if not self.app.quiet:
+            sys.stderr.write(f"{req.remote} - \"{req.method} {req.path}{'?' if req.query else ''}{req.query[:200]}\" "
+                             f"{status}\n")
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:  # pragma: no cover - every status used here is a standard one
+            phrase = "Status"
+        start_response(f"{status} {phrase}", out)
+        return [b"" if req.method == "HEAD" else body]
 
     # ------------------------------------------------------------------ routes
-    def _route(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        path = parts.path
-        query = parts.query
+    def route(self, req: Request) -> Reply:
+        if req.method == "OPTIONS":
+            return 204, "text/plain", b"", {"Allow": "GET, HEAD, POST, OPTIONS", "Access-Control-Allow-Origin": "*",
+                                            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                                            "Access-Control-Allow-Headers": "Content-Type, Accept"}
+        if req.method not in ("GET", "HEAD", "POST"):
+            return _text(405, "method not allowed: this server is read-only (GET, HEAD, POST to /sparql)",
+                         {"Allow": "GET, HEAD, POST, OPTIONS"})
+        method = "GET" if req.method == "HEAD" else req.method
+        path = req.path
         if path in ("/sparql", "/sparql/"):
-            return self._sparql(method, query)
+            return self.sparql(req, method)
         if method != "GET":
-            self._body()
-            return self._text(405, "only GET here (POST goes to /sparql)", {"Allow": "GET, HEAD"})
-        params = parse_qs(query, keep_blank_values=True)
+            return _text(405, "only GET here (POST goes to /sparql)", {"Allow": "GET, HEAD"})
+        params = parse_qs(req.query, keep_blank_values=True)
         x = self.app.explorer
         from qgraph.web import pages
 
         if path == "/":
-            return self._html(pages.home(x))
+            return _html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
-            return self._html(pages.picture_page(path[1:]))
+            return _html(pages.picture_page(path[1:]))
         if path == "/search":
             q = (params.get("q") or [""])[0]
-            return self._html(pages.search_page(x, q, x.search(q)))
+            return _html(pages.search_page(x, q, x.search(q)))
         if path.startswith("/id/"):
             from qgraph.corpus.loading import QGID
 
-            return self._entity(QGID + unquote(path[len("/id/"):]), params)
+            return self.entity(req, QGID + unquote(path[len("/id/"):]), params)
         if path == "/resource":
             iris = params.get("iri") or []
             if len(iris) != 1 or not iris[0]:
-                return self._text(400, "give exactly one iri parameter: /resource?iri=<URL-encoded IRI>")
-            return self._entity(iris[0], params)
+                return _text(400, "give exactly one iri parameter: /resource?iri=<URL-encoded IRI>")
+            return self.entity(req, iris[0], params)
         if path.startswith("/api/"):
-            return self._api(path[len("/api/"):], params)
+            return self.api(path[len("/api/"):], params)
         if path.startswith("/static/"):
             name = path[len("/static/"):]
             if name in self.app.static:
                 body, ctype = self.app.static[name]
-                return self._send(200, ctype, body, {"Cache-Control": "max-age=300"})
-        return self._html(pages.not_found(f"No page at {path}."), 404)
+                return 200, ctype, body, {"Cache-Control": "max-age=300"}
+        return _html(pages.not_found(f"No page at {path}."), 404)
 
-    def _api(self, name: str, params: dict[str, list[str]]) -> None:
+    def api(self, name: str, params: dict[str, list[str]]) -> Reply:
         x = self.app.explorer
         if name == "search":
-            return self._json(x.search((params.get("q") or [""])[0]))
+            return _json(x.search((params.get("q") or [""])[0]))
         if name == "network":
-            return self._json(x.network)
+            return _json(x.network)
         if name == "timeline":
-            return self._json(x.timeline)
+            return _json(x.timeline)
         if name == "map":
-            return self._json(x.places)
+            return _json(x.places)
         if name == "queries":
-            return self._json(x.questions())
+            return _json(x.questions())
         if name == "graphs":
-            return self._json({"graphs": x.graphs})
-        return self._json({"error": f"no API {name!r}"}, 404)
+            return _json({"graphs": x.graphs})
+        return _json({"error": f"no API {name!r}"}, 404)
 
-    def _entity(self, iri: str, params: dict[str, list[str]]) -> None:
+    def entity(self, req: Request, iri: str, params: dict[str, list[str]]) -> Reply:
         from qgraph.web import pages, results
         from qgraph.web.negotiation import choose
 
         fmt = (params.get("format") or [""])[0].lower()
         if fmt and fmt not in FORMAT_PARAM:
-            return self._text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
-        ctype = FORMAT_PARAM[fmt] if fmt else choose(self.headers.get("Accept"), ENTITY_OFFER)
+            return _text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
+        why = valid_iri(iri)
+        if why is not None:
+            return _text(400, f"not a valid IRI: {iri!r} ({why})")
+        ctype = FORMAT_PARAM[fmt] if fmt else choose(req.headers.get("accept"), ENTITY_OFFER)
         vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
         if ctype is None:
-            return self._text(406, "offered: " + ", ".join(ENTITY_OFFER), vary)
+            return _text(406, "offered: " + ", ".join(ENTITY_OFFER), vary)
         x = self.app.explorer
         if ctype == "text/html":
             e = x.entity(iri)
             if e is None:
-                return self._html(pages.not_found(f"{iri} is not in this graph."), 404, vary)
-            return self._html(pages.entity_page(x, e, x.blanks(iri)), headers=vary)
+                return _html(pages.not_found(f"{iri} is not in this graph."), 404, vary)
+            return _html(pages.entity_page(x, e, x.blanks(iri)), headers=vary)
         if not x.exists(iri):
-            return self._text(404, f"{iri} is not in this graph", vary)
+            return _text(404, f"{iri} is not in this graph", vary)
         kind = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}[ctype]
         body = results.graph(kind, x.describe(iri), x.prefixes)
-        return self._send(200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary)
+        return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary
 
-    def _sparql(self, method: str, query: str) -> None:
+    def sparql(self, req: Request, method: str) -> Reply:
         from qgraph.web.endpoint import parse_request
+        from qgraph.web.guard import Refused, inspect
         from qgraph.web.negotiation import choose
         from qgraph.web.pool import Job
 
         cors = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
-        body = b""
-        if method == "POST":
-            got = self._body()
-            if got is None:
-                return
-            body = got
-        accept = self.headers.get("Accept")
-        if method == "GET" and not query and choose(accept, ["application/sparql-results+json", "text/html"]) == "text/html":
-            return self._send(303, "text/plain; charset=utf-8", b"see /#query\n", {"Location": "/#query"})
-        job = parse_request(method, query, self.headers.get("Content-Type"), body, accept)
+        accept = req.headers.get("accept")
+        if method == "GET" and not req.query and choose(accept, ["application/sparql-results+json", "text/html"]) == "text/html":
+            return 303, "text/plain; charset=utf-8", b"see /#query\n", {"Location": "/#query"}
+        body = req.body if method == "POST" else b""
+        job = parse_request(method, req.query, req.headers.get("content-type"), body, accept)
         if not isinstance(job, Job):
             status, ctype, payload = job
-            return self._send(status, ctype, payload, cors)
+            return status, ctype, payload, cors
+        # the guard, here and not only in the worker: a refusal must not wait for a free worker
+        # nor run under a query's time limit (it stays a 403 when every worker is busy)
+        try:
+            inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
+                    job.named_graphs)
+        except Refused as e:
+            status, ctype, payload = _text(e.status, e.message)[:3]
+            return status, ctype, payload, cors
         status, ctype, payload = self.app.pool.run(job)
-        return self._send(status, ctype, payload, cors)
+        return status, ctype, payload, cors
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
+# ---------------------------------------------------------------------- waitress, hardened
+
+def _waitress_classes() -> tuple[type, type]:
+    """The parser, channel and server subclasses (built on first use: waitress is imported late,
+    so that ``qgraph --help`` does not pay for it)."""
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
+    from waitress.server import TcpWSGIServer
+    from waitress.utilities import Error
+
+    class LengthRequired(Error):
+        code = 411
+        reason = "Length Required"
+
+    class Parser(HTTPRequestParser):
+        """waitress's parser, stricter about how a body is framed."""
+
+        def __init__(self, adj: Any):
+            super().__init__(adj)
+            self.started = time.monotonic()  # the first byte of this request (the deadline counts from here)
+
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if (self.chunked or "TRANSFER_ENCODING" in self.headers) and "CONTENT_LENGTH" in self.headers:
+                raise ParsingError("both Transfer-Encoding and Content-Length: ambiguous message framing")
+            if "TRANSFER_ENCODING" in self.headers:  # waitress honours it in HTTP/1.1 only
+                raise ParsingError("Transfer-Encoding in an HTTP/1.0 request")
+            if self.chunked:
+                self.chunked = False
+                self.body_rcv = None
+                self.error = LengthRequired("chunked bodies are not accepted; send a Content-Length")
+
+    class Channel(HTTPChannel):
+        parser_class = Parser
+
+        def __init__(self, *args: Any, **kw: Any):
+            super().__init__(*args, **kw)
+            self.opened = time.monotonic()
+
+    class Server(TcpWSGIServer):
+        channel_class = Channel
+        header_timeout = 10.0
+        max_connections = 100
+
+        def _waiting(self) -> list[Any]:
+            """Open channels with no request being served, the longest-waiting first."""
+            chans = [c for c in list(self.active_channels.values()) if not c.will_close and not c.requests]
+            return sorted(chans, key=lambda c: c.request.started if c.request is not None else c.opened)
+
+        def maintenance(self, now: float) -> None:
+            super().maintenance(now)  # idle connections (channel_timeout)
+            cutoff = time.monotonic() - self.header_timeout
+            for c in self._waiting():
+                if c.request is not None and not c.request.completed and c.request.started < cutoff:
+                    c.will_close = True  # the request did not arrive in time
+
+        def handle_accept(self) -> None:
+            super().handle_accept()
+            open_ = [c for c in list(self.active_channels.values()) if not c.will_close]
+            excess = len(open_) - self.max_connections
+            if excess > 0:
+                for c in self._waiting()[:excess]:
+                    c.will_close = True
+
+    return Server, LengthRequired
 
 
-def make_server(app: App, host: str = "127.0.0.1", port: int = 8080) -> Server:
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    try:
-        return Server((host, port), handler)
-    except OSError as e:
-        raise QgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+class Server:
+    """waitress bound to ``host:port``; :meth:`run` serves until :meth:`stop` (or Ctrl-C)."""
+
+    def __init__(self, app: App, host: str, port: int, limits: Limits):
+        import math
+
+        server_class, _ = _waitress_classes()
+        self._stop = threading.Event()
+        if app.quiet:  # tests and benchmarks: no queue-depth or socket-error chatter
+            import logging
+
+            logging.getLogger("waitress").setLevel(logging.ERROR)
+        try:
+            self.server = server_class(
+                Application(app), host=host, port=port, ident="qgraph", threads=max(1, limits.threads),
+                connection_limit=2 * limits.max_connections + 16, channel_timeout=max(1, math.ceil(limits.header_timeout)),
+                cleanup_interval=1, max_request_body_size=app.max_body + 1, max_request_header_size=64 * 1024,
+                log_socket_errors=not app.quiet, expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+        except OSError as e:
+            raise QgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        self.server.header_timeout = limits.header_timeout
+        self.server.max_connections = limits.max_connections
+        self.server_address = (self.server.effective_host, int(self.server.effective_port))
+
+    def run(self) -> None:
+        from waitress import wasyncore
+
+        while not self._stop.is_set():
+            wasyncore.loop(timeout=0.2, map=self.server._map, use_poll=True, count=1)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        from waitress import wasyncore
+
+        self._stop.set()
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)
+
+
+def make_server(app: App, host: str = "127.0.0.1", port: int = 8080, limits: Limits | None = None) -> Server:
+    return Server(app, host, port, limits or app.pool.limits)
 
 
 def serve(root: Path | str | None = None, host: str = "127.0.0.1", port: int = 8080,
@@ -334,11 +447,11 @@ def serve(root: Path | str | None = None, host: str = "127.0.0.1", port: int = 8
         print(f"qgraph: serving http://{shown}:{server.server_address[1]}/  (SPARQL at /sparql; Ctrl-C stops)",
               file=sys.stderr, flush=True)
         try:
-            server.serve_forever()
+            server.run()
         except KeyboardInterrupt:
             pass
         finally:
-            server.server_close()
+            server.close()
     finally:
         app.close()
 
@@ -349,14 +462,19 @@ class Running:
     def __init__(self, root: Path | str | None = None, limits: Limits | None = None, host: str = "127.0.0.1",
                  port: int = 0, quiet: bool = True):
         self.app = make_app(root, limits, quiet=quiet)
-        self.server = make_server(self.app, host, port)
+        try:
+            self.server = make_server(self.app, host, port)
+        except BaseException:
+            self.app.close()
+            raise
         self.url = f"http://{host}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="qgraph-serve")
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name="qgraph-serve")
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
+        self.thread.join(30)
+        self.server.close()
         self.app.close()
 
     def __enter__(self) -> "Running":

@@ -1,1 +1,0 @@
-"""Links to other datasets: the reviewed SSSOM tables, the enrichment cache, the Wikidata refresh."""

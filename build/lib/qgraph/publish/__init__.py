@@ -1,1 +1,0 @@
-"""Publishing: the exports (Turtle, N-Triples, N-Quads, TriG, JSON-LD, framed views)."""

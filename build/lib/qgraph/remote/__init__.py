@@ -1,1 +1,0 @@
-"""Remote SPARQL stores: querying an endpoint and pushing the named graphs to it."""

@@ -1,1 +1,0 @@
-"""The defaults that ship with qgraph (generated at build time)."""
