@@ -31,6 +31,10 @@ class Problem:
     path: str | None
     message: str
     value: str | None = None
+    #: the SHACL constraint component (``sh:MinCountConstraintComponent``), for the Turtle report
+    component: str | None = None
+    #: the language tag of ``message`` (``en`` for a shape's ``sh:message "…"@en``)
+    lang: str | None = None
 
     @property
     def where(self) -> str:
@@ -130,32 +134,41 @@ def format_json(problems: list[Problem]) -> str:
 
 
 def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
-    """A SHACL ``sh:ValidationReport`` (checks beyond SHACL use shapes under ``check#``)."""
+    """A SHACL ``sh:ValidationReport`` (SHACL 1.0, section 3.6; checks beyond SHACL use shapes
+    and a constraint component under ``check#``).
+
+    ``sh:conforms`` is false whenever there is a result, warnings included (the specification's
+    rule; qgraph's exit code still lets warnings pass); every result has its
+    ``sh:sourceConstraintComponent``, ``sh:focusNode`` and ``sh:sourceShape`` (a blank node for a
+    shape without IRI); results that differ only in their component stay apart; messages keep
+    their language tag."""
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF, XSD
 
     from qgraph.corpus.terms import expand
 
     SH = Namespace(SH_NS)
+    names = {**prefixes, "check": CHECK_NS, "sh": SH_NS}
     g = Graph(bind_namespaces="none")
     for p, ns in prefixes.items():
         g.bind(p, ns)
     g.bind("check", CHECK_NS)
+    g.bind("sh", SH_NS)
     report = BNode("report")
     g.add((report, RDF.type, SH.ValidationReport))
-    g.add((report, SH.conforms, Literal(conforms(problems))))
+    g.add((report, SH.conforms, Literal(not problems)))
     for i, p in enumerate(sorted(problems, key=_key)):
         r = BNode(f"r{i}")
-        g.add((report, SH.result, r))
         g.add((r, RDF.type, SH.ValidationResult))
+        g.add((report, SH.result, r))
         g.add((r, SH.resultSeverity, SH[p.severity]))
-        g.add((r, SH.resultMessage, Literal(p.message)))
-        shape = expand(p.shape, {**prefixes, "check": CHECK_NS})
-        if shape:
-            g.add((r, SH.sourceShape, URIRef(shape)))
+        g.add((r, SH.resultMessage, Literal(p.message, lang=p.lang or None)))
+        component = expand(p.component, names) if p.component else CHECK_NS + "CheckConstraintComponent"
+        g.add((r, SH.sourceConstraintComponent, URIRef(component or p.component)))
+        shape = expand(p.shape, names)
+        g.add((r, SH.sourceShape, URIRef(shape) if shape else BNode(f"r{i}-shape")))
         focus = expand(p.focus, prefixes) if p.focus else None
-        if focus:
-            g.add((r, SH.focusNode, URIRef(focus)))
+        g.add((r, SH.focusNode, URIRef(focus) if focus else BNode(f"r{i}-focus")))
         path = expand(p.path, prefixes) if p.path else None
         if path:
             g.add((r, SH.resultPath, URIRef(path)))
@@ -167,4 +180,5 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
 
 
 def _key(p: Problem) -> tuple:
-    return (SEVERITIES.index(p.severity) if p.severity in SEVERITIES else 9, p.file or "~", p.line or 0, p.shape, p.focus or "", p.message)
+    return (SEVERITIES.index(p.severity) if p.severity in SEVERITIES else 9, p.file or "~", p.line or 0, p.shape,
+            p.focus or "", p.message, p.component or "")
