@@ -62,7 +62,7 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
         checks = catalogue.run_checks(loaded, store)
         step(f"checks (queries/checks): {len(checks)} problem(s)")
         problems += checks
-    return Outcome(loaded, store, sorted(set(problems)), ev)
+    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev)
 
 
 class _Steps:

@@ -36,6 +36,11 @@ class Problem:
     #: the language tag of ``message`` (``en`` for a shape's ``sh:message "…"@en``)
     lang: str | None = None
 
+    def sort_key(self) -> tuple:
+        """An order for any problems (fields that may be ``None`` compare as empty)."""
+        return tuple(-1 if v is None and k == "line" else ("" if v is None else v)
+                     for k, v in ((k, getattr(self, k)) for k in self.__dataclass_fields__))
+
     @property
     def where(self) -> str:
         if self.file and self.line:

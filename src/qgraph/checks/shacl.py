@@ -109,7 +109,7 @@ class Result:
     path: str | None
     shape: str
     severity: str
-    component: str = field(compare=False, default="")
+    component: str = ""  # compared: results differing only in their component stay apart
     value: str | None = field(compare=False, default=None)
     message: str = field(compare=False, default="")
     lang: str = field(compare=False, default="")  # the language tag of ``message``

@@ -275,9 +275,9 @@ def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefix
     for q in quads:
         p = q.predicate.value
         subjects_of.add(p)
+        objects_of.add(p)  # sh:targetObjectsOf selects literal objects too
         nodes.add(q.subject)
         if type(q.object) is not ox.Literal:
-            objects_of.add(p)
             nodes.add(q.object)
         if p == RDF_TYPE:
             types.add(q.object.value)

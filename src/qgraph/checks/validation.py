@@ -80,7 +80,7 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
             store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
     results = literals.drop_covered(results, gate)
     unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes)
-    return sorted(set(gate + results + unused))
+    return sorted(set(gate + results + unused), key=Problem.sort_key)
 
 
 def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads: list | None) -> list[Problem]:
