@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
-from qgraph.corpus.loading import Loaded, parse_file
+from qgraph.corpus.loading import Loaded, parse_file, read_text
 from qgraph.errors import QgraphError
 from qgraph.vocab import OA, SH
 
@@ -65,7 +65,7 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     rel = _rel(shapes, loaded.root)
     shapes_graph, shape_prefixes = load_shapes(shapes, rel)
     prefixes = {**shape_prefixes, **loaded.prefixes}
-    lines = shapes.read_text(encoding="utf-8").splitlines()
+    lines = read_text(shapes, rel).splitlines()
     declared = shapecheck.declared_terms(q for f in loaded.file_for_graph(ONTOLOGY_GRAPH) for q in loaded.quads_of(f))
     shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None)
     gate, bad = literals.check(loaded)

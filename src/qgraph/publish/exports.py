@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -527,9 +528,13 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]]) -> list[Path
     """
     temps: list[tuple[str, Path]] = []
     try:
+        for folder in sorted({target.parent for target in jobs}):
+            if folder.is_dir():
+                remove_stale_temporaries(folder)
         for target, job in jobs.items():
             _make_dir(target.parent)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp",
+                                       dir=target.parent)
             temps.append((tmp, target))
             os.chmod(tmp, 0o666 & ~_umask())
             with os.fdopen(fd, "wb") as fh:
@@ -548,6 +553,48 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]]) -> list[Path
             except OSError:
                 pass
     return list(jobs)
+
+
+#: in the name of every temporary file an export writes, with the writing process's id:
+#: ``.qgraph.ttl.qgraph-tmp-<pid>-<random>.tmp``
+TEMP_MARK = "qgraph-tmp"
+_TEMP = re.compile(r"^\..+\." + TEMP_MARK + r"-(\d+)-[^/]*\.tmp$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed build left in ``folder`` (SIGKILL, SIGTERM, power
+    loss: no ``finally`` ran): only files named by :func:`write_atomically` whose process is no
+    longer running, so a build running beside this one keeps its own. Returns those removed."""
+    removed = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP.match(name)
+        if not m:
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid() or _running(pid):
+            continue
+        try:
+            os.unlink(folder / name)
+            removed.append(folder / name)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise QgraphError(f"cannot remove the stale temporary file {folder / name}: {e.strerror or e}") from None
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: leave its file alone
+    return True
 
 
 def _umask() -> int:
