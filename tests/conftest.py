@@ -71,3 +71,27 @@ def cli_env() -> dict[str, str]:
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes (to prove that nothing changed)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def jena():
+    """The project's Jena launcher (scripts/jena.py: Debian's libapache-jena-java, installed by
+    scripts/test.sh), after :func:`need_jena`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("qgraph_scripts_jena", PROJECT / "scripts" / "jena.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def need_jena():
+    """Jena's launcher, or skip when Jena is not installed and this is not root (who can run
+    scripts/test.sh, which installs it); a failure under CI=true or as root, so the independent
+    cross-checks can never pass by being skipped where they could run."""
+    module = jena()
+    why = module.missing()
+    if why:
+        if os.environ.get("CI", "").lower() == "true" or os.geteuid() == 0:
+            pytest.fail(f"Jena cross-check cannot run: {why}")
+        pytest.skip(why)
+    return module

@@ -4,8 +4,6 @@ Apache Jena's riot (an independent toolkit) parses every export."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +16,9 @@ from qgraph.corpus.loading import load
 from qgraph.errors import QgraphError
 from qgraph.publish import exports
 
+from conftest import jena, need_jena
+
 PROJECT = Path(__file__).resolve().parents[1]
-JENA = PROJECT.parent / "shared" / "tools" / "jena"
 
 
 def _built(root: Path, out: Path) -> tuple:
@@ -198,19 +197,11 @@ def test_unwritable_output(tmp_path):
 
 
 def _need_jena() -> None:
-    """Skip outside CI when Jena or Java is missing; in CI (CI=true) that is a failure, so the
-    independent-parser check can never pass by being skipped."""
-    missing = None if JENA.exists() else f"{JENA} not present"
-    if missing is None and shutil.which("java") is None:
-        missing = "java not installed (scripts/test.sh installs it when run as root)"
-    if missing and os.environ.get("CI"):
-        pytest.fail(f"{missing}: CI must run the Jena cross-check")
-    if missing:
-        pytest.skip(missing)
+    need_jena()
 
 
 def _riot(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(JENA), "riot", *args], capture_output=True, text=True)
+    return jena().run("riot", *args)
 
 
 @pytest.mark.slow

@@ -60,7 +60,10 @@ def _parse(*files: Path) -> rdflib.Graph:
 
 
 def _data_files() -> list[Path]:
-    return sorted(paths.DATA_DIR.glob("*.ttl"))
+    """Every data file: the documents and the link and enrichment graphs (data/links/)."""
+    links = sorted((paths.DATA_DIR / "links").glob("*.ttl"))
+    assert links, "expected data/links/links.ttl and enrichment.ttl"
+    return sorted(paths.DATA_DIR.glob("*.ttl")) + links
 
 
 def _own_terms(graph: rdflib.Graph) -> set[URIRef]:
@@ -244,6 +247,13 @@ def _checked_files() -> list[Path]:
 def test_iris_exist_in_their_vocabulary(path: Path, core: rdflib.Graph) -> None:
     problems = _vocabulary_problems(_parse(path), _own_terms(core))
     assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+def test_link_graphs_are_checked() -> None:
+    """Regression (issue 13, finding 6): the vocabulary checks skipped data/links/, whose graphs
+    used 15 undeclared terms (geo:Geometry, prov:Activity, prov:Plan, dcterms:subject, …)."""
+    names = {p.name for p in _checked_files()}
+    assert {"links.ttl", "enrichment.ttl"} <= names
 
 
 def test_vocabulary_check_catches_typos(core: rdflib.Graph) -> None:

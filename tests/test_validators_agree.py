@@ -38,6 +38,12 @@ def planted(tmp_path: Path) -> Path:
     edits = [
         ('qg:attendeeCount "70"^^xsd:nonNegativeInteger ;', 'qg:attendeeCount "seventy" ;'),  # datatype
         ('qg:currency "GBP" ;', 'qg:currency "pounds" ;'),  # pattern ^[A-Z]{3}$
+        # ill-typed literals (issue 13, finding 3): a shaped property (qg:amount, qg:startDate)
+        # and properties no shape names (the ingest gate)
+        ('qg:amount "2000000000"^^xsd:decimal ;', 'qg:amount "2e9"^^xsd:decimal ;'),
+        ('qg:startDate "2026-03-30"^^xsd:date ;',
+         'qg:startDate "2026-02-30"^^xsd:date ;\n    qg:plantedA "2026-3-30"^^xsd:date, "NaN"^^xsd:decimal ;\n'
+         '    qg:plantedB "many"^^xsd:integer, "25:00:00"^^xsd:time ;'),
     ]
     for old, new in edits:
         assert text.count(old) == 1, old
@@ -54,6 +60,37 @@ def test_planted_faults_same_problems(planted: Path):
     assert ("qgid:qdg-meeting-5", "qg:attendeeCount") in violations
     assert any(path == "qg:currency" for _, path in violations)
     assert all(p.file == QDG and p.line for p in fast if p.severity == "Violation")
+    ill = {p.value: p for p in fast if p.shape == "check:ill-typed-literal"}
+    assert set(ill) == set(ILL_TYPED), ill
+    for value, p in ill.items():  # as written, at the line that writes it
+        assert p.severity == "Violation" and value in _lines(planted)[p.line - 1], (value, p)
+
+
+ILL_TYPED = ['"2e9"^^xsd:decimal', '"2026-02-30"^^xsd:date', '"2026-3-30"^^xsd:date', '"NaN"^^xsd:decimal',
+             '"many"^^xsd:integer', '"25:00:00"^^xsd:time']
+
+
+def _lines(root: Path) -> list[str]:
+    return (root / QDG).read_text(encoding="utf-8").splitlines()
+
+
+def test_planted_faults_on_the_command(planted: Path, cli_env):
+    """Both validators on the command: exit 1, ``file:line: Violation … (value: <as written>)``,
+    the same lines, no traceback (rdflib's conversion warnings) on the pySHACL path."""
+    import subprocess
+    import sys
+
+    out = {}
+    for validator in validation.VALIDATORS:
+        r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--validator", validator, "--root",
+                            str(planted)], capture_output=True, text=True, env=cli_env)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr and "Failed to convert" not in r.stderr, r.stderr
+        out[validator] = r.stdout
+    assert out["fast"] == out["pyshacl"]
+    for value in ILL_TYPED:
+        assert any(line.startswith(QDG + ":") and ": Violation [check:ill-typed-literal]" in line
+                   and line.endswith(f"(value: {value})") for line in out["fast"].splitlines()), value
 
 
 def test_unknown_validator_is_a_clear_error():

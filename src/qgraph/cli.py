@@ -317,6 +317,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print("qgraph: error: out of memory (a file or a literal too large for this machine?)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _answer_from_help_file(argv: list[str]) -> None:
@@ -490,7 +500,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
     result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
-    sys.stdout.write(render(result, args.format, loaded.prefixes))
+    sys.stdout.write(render(result, args.format, loaded.prefixes, terminal=_tty()))
     return EXIT_OK
 
 
@@ -507,7 +517,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     with command_deadline(_deadline(args)):
         result = catalogue.run(store, spec, root, params, prefixes)
-    sys.stdout.write(render(result, args.format, prefixes))
+    sys.stdout.write(render(result, args.format, prefixes, terminal=_tty()))
     return EXIT_OK
 
 

@@ -46,25 +46,31 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
     step = _Steps(progress or _quiet)
     with paused_gc():
         loaded = load(root)
-        step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-        ev = evidence.check(loaded)
-        terms = vocabulary.check(loaded)
-        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
-             f"terms and qg:supports: {len(terms)} problem(s)")
-        shared = None
-        if validator == "fast" and backend == "oxigraph":
-            import pyoxigraph as ox
+        try:
+            step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
+            ev = evidence.check(loaded)
+            terms = vocabulary.check(loaded)
+            step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
+                 f"terms and qg:supports: {len(terms)} problem(s)")
+            shared = None
+            if validator == "fast" and backend == "oxigraph":
+                import pyoxigraph as ox
 
-            shared = ox.Store()  # validated in, then completed into the query store
-        shacl = validation.validate(loaded, validator, store=shared)
-        step(f"SHACL ({validator}): {len(shacl)} result(s)")
-        problems = list(ev.problems) + terms + shacl
-        store = open_store(loaded, backend, validated=shared)
-        step(f"store ({backend}) ready")
-        checks = catalogue.run_checks(loaded, store)
-        step(f"checks (queries/checks): {len(checks)} problem(s)")
-        problems += checks
-    return Outcome(loaded, store, sorted(set(problems)), ev)
+                shared = ox.Store()  # validated in, then completed into the query store
+            shacl = validation.validate(loaded, validator, store=shared)
+            step(f"SHACL ({validator}): {len(shacl)} result(s)")
+            problems = list(ev.problems) + terms + shacl
+            store = open_store(loaded, backend, validated=shared)
+            step(f"store ({backend}) ready")
+            checks = catalogue.run_checks(loaded, store)
+            step(f"checks (queries/checks): {len(checks)} problem(s)")
+            problems += checks
+        except MemoryError:
+            from qgraph.corpus.loading import largest_literal
+            from qgraph.errors import QgraphError
+
+            raise QgraphError(f"out of memory while checking the corpus; {largest_literal(loaded)}") from None
+    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev)
 
 
 class _Steps:
@@ -94,7 +100,14 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
     step = _Steps(progress or _quiet)
     with paused_gc():
-        outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+        try:
+            outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+        except MemoryError:
+            from qgraph.corpus.loading import largest_literal
+            from qgraph.errors import QgraphError
+
+            raise QgraphError(f"out of memory while writing the exports (nothing written); "
+                              f"{largest_literal(outcome.loaded)}") from None
     step(f"wrote {len(outcome.written)} files")
     return outcome
 

@@ -99,7 +99,10 @@ def card(loaded: Loaded, store: Store, entity: str) -> str:
             lines.append(f"      derivation: {derivation}")
     if not ev_rows:
         lines.append("  (none)")
-    return "\n".join(lines) + "\n"
+    from qgraph.ask.output import printable
+
+    # values from the data may hold terminal control characters (ESC, BEL): shown escaped
+    return printable("\n".join(lines), keep="\n") + "\n"
 
 
 def _short(s: str, n: int = 100) -> str:

@@ -42,11 +42,15 @@ class Entry:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        from qgraph.corpus.loading import read_text
+
+        return read_text(self.path, str(self.path))
 
 
 def _entry(path: Path, expected: Path | None = None) -> Entry:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    from qgraph.corpus.loading import read_text
+
+    lines = read_text(path, str(path)).splitlines()
     summary = lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else ""
     params = [(m.group(1), m.group(2).strip()) for m in map(_PARAM.match, lines) if m]
     return Entry(Path(path.name).stem, path, summary, params, expected)
@@ -195,8 +199,7 @@ def run_checks(loaded: Any, store: Store) -> list:
     """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass)."""
     from rdflib import URIRef
 
-    from qgraph.checks.report import Problem
-    from qgraph.checks.validation import where
+    from qgraph.checks.report import Problem, where
     from qgraph.corpus.terms import display
 
     problems = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from qgraph.checks.quotes import describe_matches
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
-from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile
+from qgraph.corpus.loading import QG, QGID, Loaded, SourceFile, _display, read_text
 from qgraph.vocab import DCTERMS as DCT
 from qgraph.vocab import OA, RDF_TYPE, SKOS
 
@@ -107,7 +107,7 @@ def check(loaded: Loaded) -> EvidenceSummary:
             add(None, "check:source-document", None, None,
                 f"its source text data/sources/{f.stem}.txt is missing", line=1)
         else:
-            text = src.read_text(encoding="utf-8")
+            text = read_text(src, _display(src, loaded.root))
         doc = docs[0] if len(docs) == 1 else None
 
         evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))

@@ -109,9 +109,10 @@ class Result:
     path: str | None
     shape: str
     severity: str
-    component: str = field(compare=False, default="")
+    component: str = ""  # compared: results differing only in their component stay apart
     value: str | None = field(compare=False, default=None)
     message: str = field(compare=False, default="")
+    lang: str = field(compare=False, default="")  # the language tag of ``message``
 
     @property
     def key(self) -> tuple[str, str | None, str, str]:
@@ -187,6 +188,7 @@ class _Check:
     query: str          # SELECT ?this ?v (where ?v may be unbound); uses {FOCUS} placeholder
     message: str
     node_shape: str     # key of the node shape whose targets give the focus nodes
+    lang: str = ""      # language tag of the shape's sh:message
 
 
 class Shapes:
@@ -234,6 +236,7 @@ class Shapes:
         from rdflib import RDF, BNode, URIRef
 
         g = self.graph
+        self._refuse_unrun()
         node_shapes = set(g.subjects(RDF.type, self._u("NodeShape")))
         for t in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"):
             node_shapes |= set(g.subjects(self._u(t), None))
@@ -273,6 +276,32 @@ class Shapes:
                 for _nested in g.objects(ps, self._u("property")):
                     raise Unsupported(f"nested sh:property in {shape_key(g, ps)}")
                 self._compile_constraints(ps, shape_key(g, ps), path, key)
+
+    #: SHACL features this module does not run: refused, never ignored (a SPARQL target ignored
+    #: would let the fast validator say "conforms" where pySHACL finds violations)
+    _UNRUN = {
+        "target": "sh:target (a SPARQL-based or custom target, SHACL Advanced Features)",
+        "rule": "sh:rule (SHACL rules, SHACL Advanced Features)",
+        "parameter": "sh:parameter (a SPARQL-based constraint component)",
+        "validator": "sh:validator (a SPARQL-based constraint component)",
+        "nodeValidator": "sh:nodeValidator (a SPARQL-based constraint component)",
+        "propertyValidator": "sh:propertyValidator (a SPARQL-based constraint component)",
+        "js": "sh:js (SHACL-JS)",
+        "entailment": "sh:entailment",
+    }
+
+    def _refuse_unrun(self) -> None:
+        from rdflib import URIRef
+
+        from qgraph.checks.shapecheck import owner
+
+        g = self.graph
+        for local, what in self._UNRUN.items():
+            for s in sorted(g.subjects(URIRef(SH + local), None), key=str):
+                shape = owner(g, s)
+                raise Unsupported(f"shape {_short(shape)} uses {what}, which it does not run")
+        for s in sorted(g.subjects(URIRef(RDF_TYPE), URIRef(SH + "ConstraintComponent")), key=str):
+            raise Unsupported(f"{_short(s)} is a custom sh:ConstraintComponent, which it does not run")
 
     def _deactivated(self, s) -> bool:
         v = self.graph.value(s, self._u("deactivated"))
@@ -442,6 +471,15 @@ class Shapes:
         return "(" + " || ".join(parts) + ")" if parts else "false"
 
     def _compile_constraints(self, s, key: str, path: str | None, node_key: str) -> None:
+        before = len(self.checks)
+        self._compile_constraints_of(s, key, path, node_key)
+        message = self.graph.value(s, self._u("message"))
+        lang = getattr(message, "language", None) or ""
+        for chk in self.checks[before:]:
+            if message is not None and chk.message == str(message):
+                chk.lang = lang
+
+    def _compile_constraints_of(self, s, key: str, path: str | None, node_key: str) -> None:
         g = self.graph
         sev = self._severity(s)
         for p, o in sorted(g.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
@@ -538,6 +576,7 @@ class Shapes:
                                   str(msg_node) if msg_node is not None else "SPARQL constraint",
                                   node_key))
         self.checks[-1].is_sparql = True  # type: ignore[attr-defined]
+        self.checks[-1].lang = getattr(msg_node, "language", None) or ""
 
     # --- queries about the shapes ---------------------------------------------------------------
 
@@ -729,7 +768,7 @@ class Validator:
             except (KeyError, IndexError):
                 v = None
             out.add(Result(str(this), chk.path, chk.shape, chk.severity, chk.component,
-                           str(v) if v is not None else None, chk.message))
+                           str(v) if v is not None else None, chk.message, chk.lang))
         return out
 
     def _select_focus(self, node_key: str, iris: set[str], types: dict[str, frozenset[str]]) -> list[str]:
@@ -794,7 +833,7 @@ class Validator:
         for sol in self.store.query(q, use_default_graph_as_union=True):
             this, v = str(sol["this"]), sol["v"]
             if not isinstance(v, ox.Literal):
-                out.add(Result(this, chk.path, chk.shape, chk.severity, chk.component, str(v), chk.message))
+                out.add(Result(this, chk.path, chk.shape, chk.severity, chk.component, str(v), chk.message, chk.lang))
                 continue
             if this in seen:
                 continue
@@ -802,7 +841,7 @@ class Validator:
             for lex, ldt, _ in self.raw.get((this, pred), ()):
                 if ldt != dt or not lexical.match(lex) or not _in_range(local, lex):
                     out.add(Result(this, chk.path, chk.shape, chk.severity, chk.component,
-                                   f'"{lex}"^^<{ldt}>', chk.message))
+                                   f'"{lex}"^^<{ldt}>', chk.message, chk.lang))
         return out
 
     @staticmethod
@@ -872,6 +911,16 @@ def _in_range(local: str, lex: str) -> bool:
     except ValueError:
         return False
     return (lo is None or n >= lo) and (hi is None or n <= hi)
+
+
+def _short(term) -> str:
+    """A shape's name for a message: its IRI, prefixed when the namespace is a known one."""
+    from rdflib import BNode
+
+    from qgraph.corpus.terms import shorten
+    from qgraph.namespaces import PREFIXES
+
+    return "(a blank node)" if isinstance(term, BNode) else shorten(str(term), dict(PREFIXES))
 
 
 def _named(graph: str):

@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
-from qgraph.corpus.loading import Loaded, parse_file
+from qgraph.checks.report import Problem, locate, node_tokens, where
+from qgraph.corpus.loading import Loaded, parse_file, read_text
 from qgraph.errors import QgraphError
-from qgraph.vocab import OA, RDFS, RDFS_LABEL, SH
+from qgraph.vocab import RDFS, RDFS_LABEL, SH
 
 
 def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
@@ -38,31 +38,8 @@ def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
 
 
 def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
-    """Validate ``loaded`` against the shapes (default ``ontology/shapes.ttl``); every result."""
-    import pyshacl
-    from rdflib import URIRef
-
-    shapes = shapes or loaded.project.shapes_file
-    rel = _rel(shapes, loaded.root)
-    shapes_graph, shape_prefixes = load_shapes(shapes, rel)
-    _, results, _ = pyshacl.validate(
-        loaded.union,
-        shacl_graph=shapes_graph,
-        inference="none",
-        abort_on_first=False,
-        allow_infos=True,
-        allow_warnings=True,
-        advanced=True,
-        meta_shacl=False,
-        do_owl_imports=False,
-    )
-    prefixes = {**shape_prefixes, **loaded.prefixes}
-    problems = []
-    # the report's top-level results only: sh:detail results nested in them (from sh:node,
-    # sh:or) are the same problem seen from inside and would be reported twice
-    for r in results.objects(None, URIRef(SH + "result")):
-        problems.append(_problem(loaded, results, shapes_graph, r, prefixes))
-    return sorted(set(problems))
+    """Validate ``loaded`` with pySHACL (default shapes ``ontology/shapes.ttl``); every problem."""
+    return validate(loaded, "pyshacl", shapes)
 
 
 VALIDATORS = ("fast", "pyshacl")
@@ -72,13 +49,41 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
              store: Any = None) -> list[Problem]:
     """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
 
+    Before either runs: the shapes are checked (:mod:`qgraph.checks.shapecheck`: no network,
+    valid SHACL, declared terms; a :class:`~qgraph.checks.shapecheck.ShapesError` otherwise) and
+    the ill-typed literals are taken out and reported (:mod:`qgraph.checks.literals`). After:
+    a Warning for each shape that selects nothing.
+
     ``store``: for ``fast``, an empty pyoxigraph Store to validate in (it is left holding the
-    validated graphs, see :func:`fast`)."""
+    validated graphs and the ill-typed literals, see :func:`fast`)."""
+    from qgraph.checks import literals, shapecheck
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH, ONTOLOGY_GRAPH
+
+    if validator not in VALIDATORS:
+        raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+    shapes = shapes or loaded.project.shapes_file
+    rel = _rel(shapes, loaded.root)
+    shapes_graph, shape_prefixes = load_shapes(shapes, rel)
+    prefixes = {**shape_prefixes, **loaded.prefixes}
+    lines = read_text(shapes, rel).splitlines()
+    declared = shapecheck.declared_terms(q for f in loaded.file_for_graph(ONTOLOGY_GRAPH) for q in loaded.quads_of(f))
+    shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None)
+    gate, bad = literals.check(loaded)
+    quads = loaded.quads_except(ENRICHMENT_GRAPH)
+    if bad:
+        quads = [q for q in quads if q not in bad]
     if validator == "pyshacl":
-        return label_clashes(loaded, shacl(loaded, shapes))
-    if validator == "fast":
-        return label_clashes(loaded, fast(loaded, shapes, store))
-    raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+        results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
+    else:
+        results = fast(loaded, shapes_graph, prefixes, rel, quads, store)
+        if store is not None and bad:
+            store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
+    results = label_clashes(loaded, literals.drop_covered(results, gate))
+    # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
+    # cover every kind of fact and a small corpus (a new one) has only some of them
+    own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
+    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes) if own else []
+    return sorted(set(gate + results + unused), key=Problem.sort_key)
 
 
 def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
@@ -97,7 +102,7 @@ def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
             iri = expand(p.focus, loaded.prefixes) or (p.focus[1:-1] if p.focus.startswith("<") else None)
             clash = _clash(loaded, p, iri) if iri else None
         out.extend(clash or [p])
-    return sorted(set(out))
+    return sorted(set(out), key=Problem.sort_key)
 
 
 def _clash(loaded: Loaded, p: Problem, iri: str) -> list[Problem] | None:
@@ -136,8 +141,43 @@ def _clash(loaded: Loaded, p: Problem, iri: str) -> list[Problem] | None:
     return out or None
 
 
-def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[Problem]:
-    """Validate with :mod:`qgraph.checks.shacl` on a pyoxigraph store of the same union graph.
+def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads: list | None) -> list[Problem]:
+    """pySHACL on the union graph (``quads``: the union without the ill-typed literals)."""
+    import pyshacl
+    from rdflib import Graph, URIRef
+
+    from qgraph.corpus.terms import to_rdflib
+
+    if quads is None:
+        data = loaded.union
+    else:  # never converts an ill-typed literal (rdflib would log a traceback for each)
+        data = Graph(bind_namespaces="none")
+        for q in quads:
+            data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    # advanced=True runs SHACL-AF (SPARQL targets, rules): safe because shapecheck refused any
+    # query that could reach beyond the data graph
+    _, results, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph,
+        inference="none",
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        advanced=True,
+        meta_shacl=False,
+        do_owl_imports=False,
+    )
+    problems = []
+    # the report's top-level results only: sh:detail results nested in them (from sh:node,
+    # sh:or) are the same problem seen from inside and would be reported twice
+    for r in results.objects(None, URIRef(SH + "result")):
+        problems.append(_problem(loaded, results, shapes_graph, r, prefixes))
+    return problems
+
+
+def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
+         store: Any = None) -> list[Problem]:
+    """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
     graphs, so that the build's query store need not load them again); default a new one."""
@@ -148,20 +188,14 @@ def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[
     from qgraph.checks import shacl as fastshacl
     from qgraph.corpus.terms import display
 
-    shapes = shapes or loaded.project.shapes_file
-    shapes_graph, shape_prefixes = load_shapes(shapes, _rel(shapes, loaded.root))
-    from qgraph.corpus.loading import ENRICHMENT_GRAPH
-
-    quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if store is None:
         store = ox.Store()
     store.bulk_extend(quads)
     try:
         results = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
     except fastshacl.Unsupported as e:
-        raise QgraphError(f"{_rel(shapes, loaded.root)}: the fast validator cannot check this: {e} "
+        raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
                           "(use --validator pyshacl)") from None
-    prefixes = {**shape_prefixes, **loaded.prefixes}
 
     def term(text: str | None) -> Any:
         if text is None:
@@ -183,8 +217,10 @@ def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[
             display(path, prefixes) if isinstance(path, URIRef) else path,
             r.message or r.component.removeprefix(SH),
             display(value, prefixes) if value is not None else None,
+            display(URIRef(r.component), prefixes) if r.component else None,
+            r.lang or None,
         ))
-    return sorted(set(problems))
+    return problems
 
 
 def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: dict[str, str]) -> Problem:
@@ -207,6 +243,8 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
     messages = sorted(str(m) for m in results.objects(r, URIRef(SH + "resultMessage")))
     en = [str(m) for m in results.objects(r, URIRef(SH + "resultMessage")) if getattr(m, "language", None) == "en"]
     message = en[0] if en else (messages[0] if messages else str(one("sourceConstraintComponent") or "violation"))
+    lang = next((m.language for m in results.objects(r, URIRef(SH + "resultMessage")) if str(m) == message), None)
+    component = one("sourceConstraintComponent")
     file, line = where(loaded, focus, path, value)
     return Problem(
         file, line, severity, shape_name,
@@ -214,6 +252,8 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
         display(path, prefixes) if isinstance(path, URIRef) else ("(complex path)" if path is not None else None),
         message,
         display(value, prefixes) if value is not None else None,
+        display(component, prefixes) if component is not None else None,
+        lang,
     )
 
 
@@ -231,52 +271,6 @@ def _fast_shape_name(key: str, prefixes: dict[str, str]) -> str:
     if key.endswith("/(node)"):
         return display(URIRef(key.removesuffix("/(node)").split("|")[0]), prefixes)
     return display(URIRef(key), prefixes)
-
-
-def where(loaded: Loaded, focus: Any, path: Any = None, value: Any = None) -> tuple[str | None, int | None]:
-    """The file and line that describe ``focus`` (a triple with ``path``/``value`` first).
-
-    Looks the node up in :attr:`Loaded.node_files` and reads only those files' quads: asking
-    every file's rdflib graph took minutes for 25k problems in a project of 2,500 files."""
-    import pyoxigraph as ox
-    from rdflib import BNode, URIRef
-
-    from qgraph.corpus.terms import to_oxigraph
-
-    if focus is None:
-        return None, None
-    node = to_oxigraph(focus)
-    files = loaded.node_files.get(node, [])
-    if isinstance(focus, BNode):
-        for f in files:
-            quads = loaded.quads_of(f)
-            exact = next((q.object for q in quads if q.subject == node and q.predicate.value == OA + "exact"), None)
-            parent = next((q.subject for q in quads if q.object == node and type(q.subject) is ox.NamedNode), None)
-            if exact is not None:
-                own = locate(f.lines, node_tokens(parent.value, f.prefixes)) if parent is not None else None
-                line = locate_quote(f.lines, exact.value, f.prefixes, own)
-                if line:
-                    return f.rel, line
-            if parent is not None:
-                return f.rel, locate(f.lines, node_tokens(parent.value, f.prefixes))
-            return f.rel, None
-        return None, None
-    if not files:
-        return None, None
-    p = str(path) if isinstance(path, URIRef) else None
-    o = to_oxigraph(value) if p is not None and value is not None else None
-    order = {id(f): k for k, f in enumerate(loaded.data_files + [f for f in loaded.files if f.stem is None])}
-    candidates = []
-    for f in files:
-        score = 0
-        if p is not None:
-            for q in loaded.quads_of(f):
-                if q.subject == node and q.predicate.value == p:
-                    score = max(score, 2 if o is not None and q.object == o else 1)
-        candidates.append((-score, order.get(id(f), len(order)), f.rel))
-    best = min(candidates)
-    f = next(f for f in files if f.rel == best[2])
-    return f.rel, locate(f.lines, node_tokens(str(focus), f.prefixes))
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -45,7 +45,7 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.path.read_text(encoding="utf-8").splitlines()
+        return read_text(self.path, self.rel).splitlines()
 
 
 @dataclass
@@ -162,6 +162,40 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def read_text(path: Path, rel: str) -> str:
+    """The UTF-8 text of a file; not UTF-8 or unreadable → one line naming the file (and the line
+    of the first byte that is not UTF-8)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise QgraphError(f"{rel}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}: "
+                          f"{e.reason}); save the file as UTF-8") from None
+    except MemoryError:
+        raise QgraphError(f"{rel}: out of memory while reading it ({len(data) / 1e6:.1f} MB)") from None
+
+
+def largest_literal(loaded: Loaded) -> str:
+    """``file:line`` and size of the longest literal loaded (for an out-of-memory message)."""
+    import pyoxigraph as ox
+
+    best, where = 0, None
+    for f in loaded.files:
+        for q in loaded.quads_of(f):
+            if type(q.object) is ox.Literal and len(q.object.value) > best:
+                best, where = len(q.object.value), (f, q.object.value)
+    if where is None:
+        return "no literal"
+    f, value = where
+    head = value[:40]
+    line = next((i for i, text in enumerate(f.lines, 1) if head and head in text), None)
+    return f"the longest literal, {best / 1e6:.1f} million characters, is at {f.rel}" + (f":{line}" if line else "")
+
+
 def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, str]]:
     """Parse one Turtle file into quads of ``graph``; a syntax error becomes ``rel:line: …``."""
     import pyoxigraph as ox
@@ -183,6 +217,9 @@ def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, s
         raise QgraphError(f"{rel}: not UTF-8 text ({e.reason})") from None
     except OSError as e:
         raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
+    except MemoryError:
+        size = path.stat().st_size / 1e6
+        raise QgraphError(f"{rel}: out of memory while parsing it ({size:.1f} MB; a literal too large?)") from None
 
 
 def load(root: Path | str | Any | None = None) -> Loaded:

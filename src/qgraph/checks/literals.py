@@ -1,0 +1,150 @@
+"""The ingest gate: every literal typed with an XSD datatype holds a value of that datatype.
+
+``"2026-02-30"^^xsd:date``, ``"2e9"^^xsd:decimal``, ``"NaN"^^xsd:decimal``, ``"many"^^xsd:integer``
+or ``"25:00:00"^^xsd:time`` is an *ill-typed* literal: its lexical form is not in the lexical
+space of its datatype (RDF 1.1 Concepts, 3.3). Such a value is a violation wherever it appears,
+whether or not a shape names its property, and it is reported once, as written in the file
+(``data/x.ttl:12: Violation [check:ill-typed-literal] … (value: "2e9"^^xsd:decimal)``).
+
+The datatypes are those RDF 1.1 lists as usable XSD datatypes; their lexical spaces and value
+ranges are checked by ``xmlschema``'s XSD 1.1 built-in types (a maintained XSD implementation),
+never by hand-written patterns. An IRI in the XSD namespace that is not one of them
+(``xsd:strng``) is reported as an unknown datatype. Literals of other datatypes (``rdf:langString``,
+``geo:wktLiteral``, the project's own) pass untouched.
+
+Both validators get the data without the ill-typed literals (:func:`check` returns them) and
+their SHACL results about the same node and property are dropped, so the two agree, a value is
+reported once, and rdflib (pySHACL's engine) never sees a literal it cannot convert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from qgraph.checks.report import Problem, locate, node_tokens
+from qgraph.vocab import XSD
+
+SHAPE = "check:ill-typed-literal"
+
+#: the XSD datatypes RDF 1.1 admits (RDF 1.1 Concepts and Abstract Syntax, section 5.1)
+RDF_XSD_TYPES = frozenset("""
+    string boolean decimal integer double float date time dateTime dateTimeStamp gYear gMonth gDay
+    gYearMonth gMonthDay duration yearMonthDuration dayTimeDuration byte short int long unsignedByte
+    unsignedShort unsignedInt unsignedLong positiveInteger nonNegativeInteger negativeInteger
+    nonPositiveInteger hexBinary base64Binary anyURI language normalizedString token NMTOKEN Name
+    NCName
+""".split())
+
+#: types whose lexical forms keep their whitespace (XSD whiteSpace "preserve" / "replace")
+_KEEPS_SPACE = frozenset({"string", "normalizedString"})
+
+
+@dataclass(frozen=True)
+class IllTyped:
+    """One ill-typed literal: the quad, and why."""
+
+    quad: Any
+    reason: str
+
+
+@lru_cache(maxsize=1)
+def _types() -> Any:
+    import xmlschema
+
+    schema = xmlschema.XMLSchema11.meta_schema
+    schema.build()
+    return schema.types
+
+
+@lru_cache(maxsize=65536)
+def problem_with(lexical: str, datatype: str) -> str | None:
+    """Why ``lexical`` is not a value of the XSD ``datatype`` (an IRI); ``None`` if it is one."""
+    local = datatype[len(XSD):]
+    if local not in RDF_XSD_TYPES:
+        return f"unknown datatype xsd:{local} (not one of the XSD datatypes RDF uses)"
+    if local == "string":
+        return None
+    if local not in _KEEPS_SPACE and lexical != " ".join(lexical.split()):
+        return f"not a valid xsd:{local} (spaces around or inside the value)"
+    try:
+        ok = _types()[local].is_valid(lexical)
+    except (ValueError, ArithmeticError, OverflowError):
+        ok = False
+    return None if ok else f"not a valid xsd:{local}"
+
+
+def ill_typed(quads: Any) -> list[IllTyped]:
+    """Every quad whose object is a literal that its XSD datatype cannot hold."""
+    import pyoxigraph as ox
+
+    out = []
+    for q in quads:
+        o = q.object
+        if type(o) is ox.Literal:
+            dt = o.datatype.value
+            if dt.startswith(XSD) and dt != XSD + "string":
+                why = problem_with(o.value, dt)
+                if why:
+                    out.append(IllTyped(q, why))
+    return out
+
+
+def written(lexical: str, datatype: str, prefixes: dict[str, str]) -> str:
+    """The literal as Turtle writes it: ``"2e9"^^xsd:decimal``."""
+    from qgraph.corpus.terms import shorten
+
+    text = lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{text}"^^{shorten(datatype, prefixes)}'
+
+
+def check(loaded: Any) -> tuple[list[Problem], set[Any]]:
+    """The ill-typed literals of every loaded file (enrichment included): one Violation each,
+    at the line that writes the literal, and the set of their quads."""
+    import pyoxigraph as ox
+    from rdflib import BNode, URIRef
+
+    from qgraph.checks.report import where
+    from qgraph.corpus.terms import display
+
+    problems, bad = [], set()
+    for f in loaded.files:
+        for item in ill_typed(loaded.quads_of(f)):
+            q = item.quad
+            bad.add(q)
+            subject = BNode(q.subject.value) if type(q.subject) is ox.BlankNode else URIRef(q.subject.value)
+            prefixes = {**loaded.prefixes, **f.prefixes}
+            value = written(q.object.value, q.object.datatype.value, prefixes)
+            line = _literal_line(f, q, subject, prefixes)
+            if line is None:
+                _, line = where(loaded, subject)
+            problems.append(Problem(
+                f.rel, line, "Violation", SHAPE,
+                display(subject, prefixes) if type(q.subject) is ox.NamedNode else None,
+                display(URIRef(q.predicate.value), prefixes),
+                f"{item.reason}: an ill-typed literal (fix the value or its datatype)",
+                value, "sh:DatatypeConstraintComponent"))
+    return problems, bad
+
+
+def _literal_line(f: Any, q: Any, subject: Any, prefixes: dict[str, str]) -> int | None:
+    """The line of the literal's lexical form, searched from the subject's line on."""
+    import pyoxigraph as ox
+
+    start = 1
+    if type(q.subject) is ox.NamedNode:
+        start = locate(f.lines, node_tokens(str(subject), prefixes)) or 1
+    lex = q.object.value
+    needles = [f'"{lex}"', f"'{lex}'", lex] if lex else ['""']
+    for needle in needles:
+        for i in range(start - 1, len(f.lines)):
+            if needle in f.lines[i]:
+                return i + 1
+    return None
+
+
+def drop_covered(results: list[Problem], gate: list[Problem]) -> list[Problem]:
+    """SHACL results about a node and property whose value the gate already reported."""
+    covered = {(p.focus, p.path) for p in gate}
+    return [r for r in results if (r.focus, r.path) not in covered]
