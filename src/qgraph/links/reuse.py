@@ -173,18 +173,27 @@ def triples(found: list[Reuse]) -> list[tuple]:
         out += [
             (s, URIRef(RDF + "type"), qg("TextReuse")),
             (s, URIRef(RDFS + "label"), Literal(f"Shared wording: {_local(r.source.node)} ({r.source.document}) "
-                                                f"and {_local(r.target.node)} ({r.target.document}), {r.score}",
+                                                f"and {_local(r.target.node)} ({r.target.document}), {decimal_lexical(r.score)}",
                                                 lang="en")),
             (s, qg("reuseSource"), URIRef(r.source.node)),
             (s, qg("reuseTarget"), URIRef(r.target.node)),
             (s, qg("sourcePassage"), URIRef(r.source_passage)),
             (s, qg("targetPassage"), URIRef(r.target_passage)),
-            (s, qg("similarity"), Literal(r.score, datatype=URIRef(XSD + "decimal"))),
+            (s, qg("similarity"), Literal(decimal_lexical(r.score), datatype=URIRef(XSD + "decimal"))),
             (s, qg("method"), URIRef(METHOD)),
             (s, URIRef(DCTERMS + "source"), URIRef(QGID + "doc-" + r.source.document)),
             (s, URIRef(DCTERMS + "source"), URIRef(QGID + "doc-" + r.target.document)),
         ]
     return out
+
+
+def decimal_lexical(d: Decimal) -> str:
+    """The shortest lexical form of ``d`` (no trailing zeros): what both stores print back.
+
+    >>> [decimal_lexical(Decimal(x)) for x in ("1.000", "0.200", "0.629")]
+    ['1', '0.2', '0.629']
+    """
+    return format(d.normalize(), "f")
 
 
 def _local(iri: str) -> str:
