@@ -68,7 +68,8 @@ qgid:denmark
 qgid:{d}-ev-dk
     a qg:Evidence ;
     oa:hasSource qgid:doc-{d} ;
-    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{label}" ] .
+    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{label}" ] ;
+    qg:supports rdfs:label .
 """
 
 

@@ -276,13 +276,13 @@ def test_concepts_are_complete() -> None:
     assert len(concepts) > 40, "expected the topic, technology, sector and principle concepts"
     schemes = {"topic": "scheme-topics", "tech": "scheme-technology-areas",
                "sector": "scheme-sectors", "principle": "scheme-principles",
-               "text": "scheme-text-completeness"}
+               "text": "scheme-text-completeness", "method": "scheme-reuse-methods"}
     problems = []
     for concept in concepts:
         local = str(concept)[len(QGID):]
-        match = re.fullmatch(r"(topic|tech|sector|principle|text)-[a-z]+(-[a-z]+)*", local)
+        match = re.fullmatch(r"(topic|tech|sector|principle|text|method)-[a-z]+(-[a-z]+)*", local)
         if not str(concept).startswith(QGID) or not match:
-            problems.append(f"{concept}: IRI must be qgid:<topic|tech|sector|principle|text>-<slug>")
+            problems.append(f"{concept}: IRI must be qgid:<topic|tech|sector|principle|text|method>-<slug>")
             continue
         scheme = URIRef(QGID + schemes[match.group(1)])
         if (concept, ns.SKOS.inScheme, scheme) not in graph:

@@ -48,6 +48,8 @@ positional arguments:
     export    write the whole graph in one format
     link      rebuild the link and enrichment graphs; refresh them from
               Wikidata
+    reuse     find passages one document shares with another; write the text-
+              reuse graph
     expected  show how the questions' expected answers would change; --write
               updates them
     stats     counts by class, property and document; facts with and without
@@ -355,6 +357,29 @@ examples:
   qgraph link --refresh
   qgraph link --refresh --endpoint http://127.0.0.1:7878/query
   qgraph link --suggest
+''', ''),
+    'reuse --help': (0, '''\
+usage: qgraph reuse [-h] [--root DIR] [--check]
+
+find passages one document shares with another; write the text-reuse graph
+
+options:
+  -h, --help  show this help message and exit
+  --root DIR  corpus folder (default: $QGRAPH_ROOT, else the nearest folder
+              upwards with qgraph.toml)
+  --check     write nothing; exit 1 if data/links/text-reuse.ttl is stale
+
+Compares the text units of every two documents (provisions, recitals, guiding principles,
+commitments, lists of principles) by word 3-shingles and Jaccard similarity and writes the
+pairs scoring 0.1 or more to data/links/text-reuse.ttl (its own named graph, text-reuse),
+each with both passages, the score and the method.
+Run it after adding or changing a document. --check writes nothing and exits 1 when the file
+is not what the documents give.
+
+examples:
+  qgraph reuse
+  qgraph reuse --check
+  qgraph query cross-provision-reuse --param agreement=qgid:doc-uk-denmark-quantum-mou
 ''', ''),
     'expected --help': (0, '''\
 usage: qgraph expected [-h] [--root DIR] [--write] [NAME ...]

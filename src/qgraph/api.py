@@ -84,6 +84,15 @@ def expected(root: Path | str | None = None, names: list[str] | None = None, wri
     return changes
 
 
+def reuse(root: Path | str | None = None, write: bool = True) -> Any:
+    """Find the passages one document shares with another (:mod:`qgraph.links.reuse`) and, with
+    ``write``, write ``data/links/text-reuse.ttl`` atomically when it differs. Returns a
+    :class:`qgraph.links.reuse.Outcome` (``links``, ``changed``, ``path``)."""
+    from qgraph.links.reuse import rebuild
+
+    return rebuild(root, write=write)
+
+
 def init(folder: Path | str, name: str | None = None) -> list[Path]:
     """Make a new corpus in ``folder`` (what ``qgraph init`` does); the files written."""
     from qgraph.corpus.scaffold import init as _init

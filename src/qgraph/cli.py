@@ -156,6 +156,19 @@ examples:
   qgraph link --refresh --endpoint http://127.0.0.1:7878/query
   qgraph link --suggest
 """),
+    "reuse": ("find passages one document shares with another; write the text-reuse graph", """\
+Compares the text units of every two documents (provisions, recitals, guiding principles,
+commitments, lists of principles) by word 3-shingles and Jaccard similarity and writes the
+pairs scoring 0.1 or more to data/links/text-reuse.ttl (its own named graph, text-reuse),
+each with both passages, the score and the method.
+Run it after adding or changing a document. --check writes nothing and exits 1 when the file
+is not what the documents give.
+
+examples:
+  qgraph reuse
+  qgraph reuse --check
+  qgraph query cross-provision-reuse --param agreement=qgid:doc-uk-denmark-quantum-mou
+"""),
     "expected": ("show how the questions' expected answers would change; --write updates them", """\
 Runs every competency question (or the NAMEs given) and compares its answer with its expected
 answer (queries/<name>.csv). Prints what changed, question by question, and exits 1 when
@@ -272,6 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     lk.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                     help="total time per request, connect to last byte (default: 60)")
     lk.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS", help="total time for all the command's requests (default: 3600)")
+    ru = add("reuse")
+    ru.add_argument("--check", action="store_true", help="write nothing; exit 1 if data/links/text-reuse.ttl is stale")
     ex = add("expected")
     ex.add_argument("names", nargs="*", metavar="NAME", help="questions to check (default: all)")
     ex.add_argument("--write", action="store_true", help="write the new expected answers into queries/")
@@ -300,6 +315,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     _answer_from_help_file(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    import logging
+
+    # rdflib logs a traceback for every ill-typed literal it converts (a check's answer row, a
+    # card); qgraph's literal gate reports each of them once, with file:line
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     from qgraph.errors import NonConformant, QgraphError
 
     try:
@@ -629,6 +649,21 @@ def cmd_link(args: argparse.Namespace) -> int:
     print(f"links: {per}; wrote " + ", ".join(str(w.relative_to(root)) for w in written))
     return EXIT_OK
 
+
+def cmd_reuse(args: argparse.Namespace) -> int:
+    from qgraph.api import reuse
+
+    outcome = reuse(_root(args), write=not args.check)
+    print(f"text reuse: {len(outcome.links)} pair(s) of passages shared by two documents "
+          f"({outcome.documents} documents, {outcome.units} text units compared)")
+    if args.check:
+        if outcome.changed:
+            print(f"{outcome.rel} is not current; run `qgraph reuse`", file=sys.stderr)
+            return EXIT_NONCONFORMANT
+        print(f"{outcome.rel} is current")
+        return EXIT_OK
+    print(f"wrote {outcome.rel}" if outcome.changed else f"{outcome.rel} unchanged")
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     SideEvent: URIRef
     Signature: URIRef
     SourceDocument: URIRef
+    TextReuse: URIRef
     Venue: URIRef
     WebPage: URIRef
     # properties
@@ -128,6 +129,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     locatedIn: URIRef
     meetingOf: URIRef
     mentions: URIRef
+    method: URIRef
     office: URIRef
     officeOf: URIRef
     openedBy: URIRef
@@ -151,6 +153,8 @@ class QG(rdflib.namespace.DefinedNamespace):
     releasedOn: URIRef
     releasedOnOccasionOf: URIRef
     resultedIn: URIRef
+    reuseSource: URIRef
+    reuseTarget: URIRef
     runBy: URIRef
     sector: URIRef
     sideEventOf: URIRef
@@ -160,12 +164,15 @@ class QG(rdflib.namespace.DefinedNamespace):
     signedDocument: URIRef
     signedFor: URIRef
     signedOn: URIRef
+    similarity: URIRef
+    sourcePassage: URIRef
     speaker: URIRef
     speakerOffice: URIRef
     startDate: URIRef
     statedIn: URIRef
     statedPublisher: URIRef
     supports: URIRef
+    targetPassage: URIRef
     technologyArea: URIRef
     textCompleteness: URIRef
     topic: URIRef

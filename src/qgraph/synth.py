@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,11 @@ def _date(y: int, m: int, d: int) -> str:
     return f'"{y:04d}-{m:02d}-{d:02d}"^^xsd:date'
 
 
+_BOOKKEEPING = {"a", "qg:evidence", "dcterms:identifier", "qg:copySource", "dcterms:license",
+                "qg:licenceStated", "skos:editorialNote"}
+_DATE_YEAR = re.compile(r'"(\d{4})-\d{2}(?:-\d{2})?"\^\^xsd:(?:date|gYearMonth)')
+
+
 class _Doc:
     """Builds one document's Turtle and text."""
 
@@ -161,11 +167,24 @@ class _Doc:
         self.n = 0  # triples
         self.ev_count = 0
         self.planted: list[tuple[str, str]] = []  # (kind, focus IRI)
+        # evidence nodes are written last (finish()), once the nodes citing them are known:
+        # CURIE -> (block index, supports, years of the dates they support, sentence)
+        self._pending: dict[str, tuple[int, set[str], set[str], str]] = {}
 
     def node(self, iri: str, pairs: list[tuple[str, str]]) -> None:
         body = " ;\n    ".join(f"{p} {o}" for p, o in pairs)
         self.blocks.append(f"{iri}\n    {body} .\n")
         self.n += len(pairs)
+        # what the node's evidence must name in qg:supports (and the years its passage must show
+        # or its derivation explain): queries/checks/fact-property-without-supporting-evidence and
+        # date-without-derivation, so that an unfaulted project passes every check
+        evs = [e.strip() for p, o in pairs if p == "qg:evidence" for e in o.split(",")]
+        props = {p for p, _ in pairs if p not in _BOOKKEEPING}
+        years = {m.group(1) for _, o in pairs for m in _DATE_YEAR.finditer(o)}
+        for ev in evs:
+            if ev in self._pending:
+                self._pending[ev][1].update(props)
+                self._pending[ev][2].update(years)
 
     def evidence(self, sentence: str, supports: list[str], confidence: str | None = None) -> str:
         """Add a sentence to the text and an evidence node quoting it; return its CURIE."""
@@ -180,8 +199,6 @@ class _Doc:
             pairs.append(("oa:hasSource", f"qgid:doc-{self.doc_id}"))
         pairs.append(("oa:hasSelector", f"[ a oa:TextQuoteSelector ; oa:exact {_lit(sentence, None)} ]"))
         self.n += 2  # the selector's two triples
-        for s in supports:
-            pairs.append(("qg:supports", s))
         if "evidence-bad-confidence" in self.faults and self.ev_count == 3:
             self.faults.discard("evidence-bad-confidence")
             self.planted.append(("evidence-bad-confidence", QGID + ev[5:]))
@@ -189,7 +206,20 @@ class _Doc:
         elif confidence:
             pairs.append(("qg:confidence", _lit(confidence, None)))
         self.node(ev, pairs)
+        self._pending[ev] = (len(self.blocks) - 1, set(supports), set(), sentence)
         return ev
+
+    def finish(self) -> None:
+        """Write each evidence's qg:supports (every property of the nodes citing it) and, where
+        its sentence does not show the year of a date it supports, a qg:derivation."""
+        for index, props, years, sentence in self._pending.values():
+            extra = [f"qg:supports {p}" for p in sorted(props)]
+            if any(y not in sentence for y in years):
+                extra.append(f"qg:derivation {_lit('Synthetic: the date is the one the generator gave the fact.', 'en')}")
+            block = self.blocks[index]
+            self.blocks[index] = block[:-3] + "".join(f" ;\n    {x}" for x in extra) + " .\n"
+            self.n += len(extra)
+        self._pending.clear()
 
     def fault(self, kind: str) -> bool:
         if kind in self.faults:
@@ -377,6 +407,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
         pairs += [("qg:speakerOffice", office), ("qg:quotedIn", doc), ("qg:quoteText", _lit(text)),
                   ("qg:topic", f"qgid:{topic}"), ("qg:evidence", ev)]
         d.node(q, pairs)
+    d.finish()
     return d
 
 

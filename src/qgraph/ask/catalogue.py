@@ -21,6 +21,9 @@ from typing import Any
 from qgraph.corpus.store import Result, Store, strip_query
 from qgraph.errors import QgraphError
 from qgraph.project import Project
+from qgraph.vocab import XSD
+
+XSD_DECIMAL = XSD + "decimal"
 
 _PARAM = re.compile(r"^#\s*param:\s*[?$](\w+)\s*(?:[—–:-]+\s*)?(.*)$")
 
@@ -124,13 +127,27 @@ def run(store: Store, spec: str, root: Path, params: dict[str, Any] | None = Non
 
 
 def csv_cell(term: Any) -> str:
-    """A term as SPARQL 1.1 CSV writes it."""
-    from rdflib import BNode
+    """A term as SPARQL 1.1 CSV writes it. An ``xsd:decimal`` is written in its shortest form
+    (``1.0`` and ``1.000`` as ``1``, ``0.200`` as ``0.2``), as Oxigraph writes every decimal, so
+    that the two stores give the same answer whichever lexical form a file used.
+
+    >>> from rdflib import Literal, XSD
+    >>> [csv_cell(Literal(x, datatype=XSD.decimal)) for x in ("1.0", "0.200", "2000000000")]
+    ['1', '0.2', '2000000000']
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from rdflib import BNode, Literal
 
     if term is None:
         return ""
     if isinstance(term, BNode):
         return f"_:{term}"
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_DECIMAL:
+        try:
+            return format(Decimal(str(term)).normalize(), "f")
+        except InvalidOperation:
+            return str(term)
     return str(term)
 
 

@@ -237,10 +237,13 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
         out.append("    skos:editorialNote " + " ,\n        ".join(turtle_string(n, "en") for n in notes) + " ;")
     out.append(f"    qg:evidence {ev}-title , {ev}-text-ends .")
     out += ["", "# " + "=" * 93, "# Evidence", "# " + "=" * 93, ""]
-    supports = "rdf:type, dcterms:identifier" + (", rdfs:label, dcterms:title" if title_quoted else
-                                                   "" if title else ", rdfs:label")
+    supports = "rdf:type, dcterms:identifier, rdfs:label" + (", dcterms:title" if title else "")
+    given = ("The title was given to qgraph new, not quoted from the text; this passage (the text's opening) "
+             "is the document it names." if title and not title_quoted else None)
     out += [f"{ev}-title", "    a qg:Evidence ;", f"    oa:hasSource {doc} ;",
-            selector_turtle(quoted(head), head.prefix, head.suffix), f"    qg:supports {supports} .", ""]
+            selector_turtle(quoted(head), head.prefix, head.suffix),
+            f"    qg:supports {supports} ;" if given else f"    qg:supports {supports} .",
+            *([f"    qg:derivation {turtle_string(given, 'en')} ;", '    qg:confidence "medium" .'] if given else []), ""]
     derivation = {
         "complete": "The stored text ends with these words; qgraph new recorded it as complete (the curator confirms it, or sets qgid:text-excerpt or qgid:text-damaged).",
         "excerpt": "The stored text ends here, before the document does, so the copy is an excerpt.",
