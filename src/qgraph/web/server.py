@@ -13,6 +13,7 @@ Routes::
     GET  /                       explorer: search, questions, SPARQL editor, pictures
     GET  /network /timeline /map a picture on its own page
     GET  /search?q=              search results (HTML)
+    GET  /doc/ /doc/<doc-id>     the documents; one document's text with its evidence passages (web/reading.py)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
     GET  /resource?iri=<IRI>     the same for any IRI of the graph
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
@@ -220,6 +221,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
             return self._html(pages.picture_page(path[1:]))
+        if path in ("/doc", "/doc/") or path.startswith("/doc/"):
+            return self._reading(path)
         if path == "/search":
             q = (params.get("q") or [""])[0]
             return self._html(pages.search_page(x, q, x.search(q)))
@@ -240,6 +243,17 @@ class Handler(BaseHTTPRequestHandler):
                 body, ctype = self.app.static[name]
                 return self._send(200, ctype, body, {"Cache-Control": "max-age=300"})
         return self._html(pages.not_found(f"No page at {path}."), 404)
+
+    def _reading(self, path: str) -> None:
+        from qgraph.web import pages, reading
+
+        doc_id = unquote(path[len("/doc/"):]) if path.startswith("/doc/") else ""
+        if not doc_id:
+            return self._html(reading.index_page(self.app.explorer))
+        body = reading.page(self.app.explorer, doc_id)
+        if body is None:
+            return self._html(pages.not_found(f"No document {doc_id!r} in this project."), 404)
+        return self._html(body)
 
     def _api(self, name: str, params: dict[str, list[str]]) -> None:
         x = self.app.explorer
