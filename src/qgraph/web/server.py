@@ -13,6 +13,8 @@ Routes::
     GET  /                       explorer: search, questions, SPARQL editor, pictures
     GET  /network /timeline /map a picture on its own page
     GET  /search?q=              search results (HTML)
+    GET  /.well-known/void      the dataset's VoID/DCAT description (dist/void.ttl; Turtle, JSON-LD, N-Triples)
+    GET  /ontology               the ontology: documentation (HTML, dist/ontology.html) or Turtle/JSON-LD/N-Triples by Accept
     GET  /doc/ /doc/<doc-id>     the documents; one document's text with its evidence passages (web/reading.py)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
     GET  /resource?iri=<IRI>     the same for any IRI of the graph
@@ -124,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        if ctype.startswith("text/html"):
+        if ctype.startswith("text/html") and "Content-Security-Policy" not in (headers or {}):
             self.send_header("Content-Security-Policy", CSP)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -221,6 +223,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
             return self._html(pages.picture_page(path[1:]))
+        if path in ("/.well-known/void", "/ontology", "/ontology/"):
+            return self._publication(path, params)
         if path in ("/doc", "/doc/") or path.startswith("/doc/"):
             return self._reading(path)
         if path == "/search":
@@ -243,6 +247,29 @@ class Handler(BaseHTTPRequestHandler):
                 body, ctype = self.app.static[name]
                 return self._send(200, ctype, body, {"Cache-Control": "max-age=300"})
         return self._html(pages.not_found(f"No page at {path}."), 404)
+
+    def _publication(self, path: str, params: dict[str, list[str]]) -> None:
+        from qgraph.web import publication as pub
+
+        loaded = self.app.loaded
+        is_doc = path.startswith("/ontology")
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        media = pub.choose_format(self.headers.get("Accept"), (params.get("format") or [""])[0], html=is_doc)
+        if media == "":
+            return self._text(400, "unknown format (turtle, jsonld, ntriples" + (", html)" if is_doc else ")"), vary)
+        if media is None:
+            return self._text(406, "offered: " + ", ".join((["text/html"] if is_doc else []) + list(pub.RDF_OFFER)), vary)
+        if media == "text/html":
+            from qgraph.publish.ontology_doc import STYLE_HASH
+
+            csp = CSP.replace("style-src 'self'", f"style-src 'self' {STYLE_HASH}")
+            return self._html(pub.ontology_html(loaded), headers={**vary, "Content-Security-Policy": csp,
+                                                                  "Link": '</ontology?format=turtle>; rel="alternate"; type="text/turtle"'})
+        if is_doc:
+            ctype, body = pub.rdf_body(media, pub.ontology_triples(loaded), self.app.explorer.prefixes)
+        else:
+            ctype, body = pub.rdf_body(media, pub.void_triples(loaded), self.app.explorer.prefixes, pub.void_turtle(loaded))
+        return self._send(200, ctype, body, vary)
 
     def _reading(self, path: str) -> None:
         from qgraph.web import pages, reading
