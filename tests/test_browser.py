@@ -236,3 +236,20 @@ def test_reading_view(browser, site):
     browser.get(site + "/doc/")
     assert len(wait(browser, "ol.documents li a")) >= 2
     assert console_errors(browser) == []
+
+
+def test_ontology_documentation_page(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/ontology")
+    terms = wait(browser, "section.term", 50)
+    # the page's one style element is allowed by its hash: the term boxes are styled
+    radius = browser.execute_script("return getComputedStyle(arguments[0]).borderTopLeftRadius", terms[0])
+    assert radius == "8px"
+    shot(browser, "12-ontology", full=False)
+    browser.find_element(By.CSS_SELECTOR, '#class-tree a[href="#Membership"], #class-tree ~ ul a[href="#Nation"]').click()
+    target = browser.current_url.rsplit("#", 1)[1]
+    section = browser.find_element(By.ID, target)
+    assert "shapes" in section.text and "qgsh:" in section.text
+    shot(browser, "13-ontology-term", full=False)
+    assert console_errors(browser) == []

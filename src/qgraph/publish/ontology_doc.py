@@ -123,8 +123,9 @@ class _Doc:
 
         out = []
         sh = self.sh
-        if kind == "class":
+        if kind == "class":  # the node shapes that target the class, and their property shapes
             shapes = set(sh.subjects(URIRef(SH + "targetClass"), URIRef(iri)))
+            shapes |= {ps for n in list(shapes) for ps in sh.objects(n, URIRef(SH + "property"))}
         else:
             shapes = set(sh.subjects(URIRef(SH + "path"), URIRef(iri)))
         for s in shapes:
@@ -144,8 +145,11 @@ class _Doc:
                     cons.append(f"sh:{lp} ({' '.join(self.curie(str(m)) for m in Collection(sh, o))})")
                 elif lp == "or":
                     cons.append("sh:or (…)")
+            path = sh.value(s, URIRef(SH + "path"))
+            if kind == "class" and isinstance(path, URIRef):
+                cons.insert(0, f"sh:path {self.curie(str(path))}")
             owner = [self.curie(str(n)) for n in sh.subjects(URIRef(SH + "property"), s)]
-            if owner:
+            if owner and kind != "class":
                 cons.append("in " + ", ".join(sorted(owner)))
             name = self.curie(str(s))
             out.append((name, sev, msg, "; ".join(cons)))
@@ -236,6 +240,7 @@ class _Doc:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_esc(title)}</title>
 <link rel="alternate" type="text/turtle" href="?format=turtle">
+<link rel="icon" href="data:,">
 <style>{STYLE}</style>
 </head>
 <body>
