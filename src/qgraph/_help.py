@@ -203,7 +203,7 @@ example:
   qgraph build --out dist
 ''', ''),
     'validate --help': (0, '''\
-usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle}]
+usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle,jsonld}]
                        [--validator {fast,pyshacl}]
                        [--progress | --no-progress]
 
@@ -213,7 +213,10 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --format {text,json,turtle}
+  --format {text,json,turtle,jsonld}
+                        text (default); json (also on an error such as a
+                        Turtle syntax error); turtle or jsonld (a SHACL
+                        validation report)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)
@@ -224,6 +227,7 @@ options:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 ''', ''),
     'query --help': (0, '''\

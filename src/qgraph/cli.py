@@ -103,6 +103,7 @@ example:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 """),
     "query": ("run a competency question, a .rq file or a query on stdin", """\
@@ -239,7 +240,9 @@ def _parser() -> argparse.ArgumentParser:
     b = add("build")
     b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
-    v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
+                   help="text (default); json (also on an error such as a Turtle syntax error); "
+                        "turtle or jsonld (a SHACL validation report)")
     for cmd in (b, v):
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
@@ -438,13 +441,21 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from qgraph.checks import report
+    from qgraph.errors import QgraphError
     from qgraph.pipeline import check
 
-    outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    try:
+        outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    except QgraphError as e:
+        if args.format == "json":  # JSON on stdout whatever happens; the one-line error on stderr too
+            sys.stdout.write(report.format_json_error(str(e)))
+        raise
     if args.format == "json":
         sys.stdout.write(report.format_json(outcome.problems))
     elif args.format == "turtle":
         sys.stdout.write(report.format_turtle(outcome.problems, outcome.loaded.prefixes))
+    elif args.format == "jsonld":
+        sys.stdout.write(report.format_jsonld(outcome.problems, outcome.loaded.prefixes))
     else:
         sys.stdout.write(report.format_text(outcome.problems))
     return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
