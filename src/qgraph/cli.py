@@ -14,9 +14,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
     from pathlib import Path
+    from typing import Any
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
-QUERY_FORMATS = ("table", "csv", "tsv", "json")
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.publish.exports.FORMATS
 FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.publish.jsonld.FRAMES
 STORES = ("oxigraph", "rdflib")  # = qgraph.corpus.store.BACKENDS
@@ -205,8 +206,16 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=_path, metavar="DIR",
                         help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
-    p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    class _Main(argparse.ArgumentParser):
+        """``qgraph`` alone prints the help and exits 0 (as ``git`` does), not a usage error."""
+
+        def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+            if not (sys.argv[1:] if args is None else list(args)):
+                self.print_help()
+                self.exit(0)
+            return super().parse_args(args, namespace)
+
+    p = _Main(prog="qgraph", description=MAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     from qgraph._version import __version__
 
     p.add_argument("--version", action="version", version=f"qgraph {__version__}")
@@ -261,7 +270,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("entity", metavar="ENTITY")
     s.add_argument("--store", choices=STORES, default="oxigraph")
     e = add("export")
-    e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    e.add_argument("--format", choices=EXPORT_FORMATS,
+                   help="the format (default: from --out's extension: .ttl .nt .nq .trig .jsonld)")
     e.add_argument("--out", type=_path, metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
     lk = add("link")
@@ -495,8 +505,18 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
     result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
-    sys.stdout.write(render(result, args.format, loaded.prefixes))
+    sys.stdout.write(render(result, args.format, loaded.prefixes, _table_width()))
     return EXIT_OK
+
+
+def _table_width() -> int | None:
+    """The terminal's width for tables (``$COLUMNS`` first); ``None`` when writing to a pipe."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
@@ -510,7 +530,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     prefixes = project_prefixes()
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     result = catalogue.run(store, spec, root, params, prefixes)
-    sys.stdout.write(render(result, args.format, prefixes))
+    sys.stdout.write(render(result, args.format, prefixes, _table_width()))
     return EXIT_OK
 
 
@@ -550,10 +570,31 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: an export file's extension → its format (``--out x.ttl`` needs no ``--format``)
+EXPORT_EXTENSIONS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
+                     ".jsonld": "jsonld", ".json": "jsonld"}
+
+
+def _format_from_extension(out: Path | None) -> str:
+    from pathlib import Path
+
+    from qgraph.errors import QgraphError
+
+    if out is None:
+        raise QgraphError("give --format (turtle, ntriples, nquads, trig, jsonld), or --out FILE with an extension "
+                          f"that names one ({' '.join(sorted(EXPORT_EXTENSIONS))})")
+    fmt = EXPORT_EXTENSIONS.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise QgraphError(f"{out}: the extension does not name a format ({' '.join(sorted(EXPORT_EXTENSIONS))}); "
+                          "give --format")
+    return fmt
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from qgraph.api import export
 
-    result = export(args.format, args.out, _root(args), args.frame)
+    fmt = args.format or _format_from_extension(args.out)
+    result = export(fmt, args.out, _root(args), args.frame)
     if args.out is None:
         sys.stdout.write(result)
     else:

@@ -77,3 +77,37 @@ def rdf_body(media: str, triples: list[Any], prefixes: dict[str, str], turtle: b
     if kind == "turtle" and turtle is not None:
         return ctype, turtle
     return ctype, results.graph(kind, triples, prefixes)
+
+
+def context(loaded: Any) -> dict[str, Any]:
+    """The project's JSON-LD context (as ``dist/context.jsonld``), made once."""
+    from qgraph.publish.jsonld import make_context
+
+    def make(lo: Any) -> dict[str, Any]:
+        onto = sorted((q for q in lo.quads if q.graph_name.value == ONTOLOGY_GRAPH), key=str)
+        return make_context(onto, lo.prefixes)
+
+    return _memo(loaded, "context", make)
+
+
+def compact_jsonld(loaded: Any, triples: list[Any]) -> bytes:
+    """``triples`` as a JSON-LD document compacted with the project's context (embedded, so a
+    reader fetches nothing): keys read ``"label"``, ``"memberOf"``, as in ``dist/qgraph.jsonld``."""
+    import io
+
+    import pyoxigraph as ox
+
+    from qgraph.publish.jsonld import Writer, _plain, _stream
+
+    ctx = context(loaded)
+    quads = sorted((ox.Quad(t.subject, t.predicate, t.object) for t in triples),
+                   key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
+    buf = io.BytesIO()
+    _stream(buf, ctx, (_plain(layout, 2) for _, layout, _, _ in Writer(ctx).layouts(quads)))
+    return buf.getvalue()
+
+
+def alternates(path: str, offer: dict[str, str]) -> str:
+    """A ``Link`` header naming each other representation of ``path`` (``rel="alternate"``)."""
+    sep = "&" if "?" in path else "?"
+    return ", ".join(f'<{path}{sep}format={name}>; rel="alternate"; type="{media}"' for name, media in offer.items())

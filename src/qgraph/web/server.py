@@ -306,7 +306,12 @@ class Handler(BaseHTTPRequestHandler):
         if fmt and fmt not in FORMAT_PARAM:
             return self._text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
         ctype = FORMAT_PARAM[fmt] if fmt else choose(self.headers.get("Accept"), ENTITY_OFFER)
-        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        from qgraph.web import publication
+        from qgraph.web.explorer import href
+
+        link = publication.alternates(href(iri), {"html": "text/html", "turtle": "text/turtle",
+                                                  "jsonld": "application/ld+json", "ntriples": "application/n-triples"})
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*", "Link": link}
         if ctype is None:
             return self._text(406, "offered: " + ", ".join(ENTITY_OFFER), vary)
         x = self.app.explorer
@@ -318,7 +323,10 @@ class Handler(BaseHTTPRequestHandler):
         if not x.exists(iri):
             return self._text(404, f"{iri} is not in this graph", vary)
         kind = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}[ctype]
-        body = results.graph(kind, x.describe(iri), x.prefixes)
+        if kind == "jsonld":  # compacted with the project's context, as dist/qgraph.jsonld
+            body = publication.compact_jsonld(self.app.loaded, x.describe(iri))
+        else:
+            body = results.graph(kind, x.describe(iri), x.prefixes)
         return self._send(200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary)
 
     def _sparql(self, method: str, query: str) -> None:
