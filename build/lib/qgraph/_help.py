@@ -9,11 +9,7 @@ COLUMNS wide. tests/test_startup.py fails when this file is stale.
 COLUMNS = 80
 
 ANSWERS = {
-    '': (2, '', '''\
-usage: qgraph [-h] [--version] COMMAND ...
-qgraph: error: the following arguments are required: COMMAND
-'''),
-    '--help': (0, '''\
+    '': (0, '''\
 usage: qgraph [-h] [--version] COMMAND ...
 
 qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which every fact
@@ -21,6 +17,8 @@ is traced to the passage of its source document.
 
 examples:
   qgraph init my-corpus             make a new corpus folder
+  qgraph new my-doc --source t.txt  add a document (its text and a data file)
+  qgraph propose my-doc             draft its facts with their passages, for review
   qgraph build                      check everything and write dist/
   qgraph validate                   the same checks, problems with file:line
   qgraph queries                    list the competency questions
@@ -32,6 +30,59 @@ exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
 positional arguments:
   COMMAND
     init      make a new corpus folder that builds at once
+    new       add a document: its text, its attribution row and a data file
+              that builds at once
+    quote     check a passage against a document's text and print its selector
+    propose   draft the facts a document states, each with its passage, for
+              review
+    build     check the data and write every export into DIR
+    validate  run every check; report problems with file and line
+    query     run a competency question, a .rq file or a query on stdin
+    queries   list the competency questions with their summaries
+    show      an entity card: types, labels, facts both ways, evidence
+              passages
+    export    write the whole graph in one format
+    link      rebuild the link and enrichment graphs; refresh them from
+              Wikidata
+    expected  show how the questions' expected answers would change; --write
+              updates them
+    stats     counts by class, property and document; facts with and without
+              evidence
+    push      replace each named graph in an external SPARQL 1.1 store, then
+              verify the counts
+    serve     serve a read-only SPARQL endpoint, linked-data pages and the
+              explorer
+
+options:
+  -h, --help  show this help message and exit
+  --version   show program's version number and exit
+''', ''),
+    '--help': (0, '''\
+usage: qgraph [-h] [--version] COMMAND ...
+
+qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which every fact
+is traced to the passage of its source document.
+
+examples:
+  qgraph init my-corpus             make a new corpus folder
+  qgraph new my-doc --source t.txt  add a document (its text and a data file)
+  qgraph propose my-doc             draft its facts with their passages, for review
+  qgraph build                      check everything and write dist/
+  qgraph validate                   the same checks, problems with file:line
+  qgraph queries                    list the competency questions
+  qgraph query qdg-members          run one
+  qgraph show Denmark               an entity card with its evidence
+
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+
+positional arguments:
+  COMMAND
+    init      make a new corpus folder that builds at once
+    new       add a document: its text, its attribution row and a data file
+              that builds at once
+    quote     check a passage against a document's text and print its selector
+    propose   draft the facts a document states, each with its passage, for
+              review
     build     check the data and write every export into DIR
     validate  run every check; report problems with file and line
     query     run a competency question, a .rq file or a query on stdin
@@ -75,6 +126,97 @@ examples:
   qgraph init my-corpus && cd my-corpus && qgraph build
   qgraph init . --name "Nordic quantum statements"
 ''', ''),
+    'new --help': (0, '''\
+usage: qgraph new [-h] [--root DIR] --source FILE [--url URL] [--title TITLE]
+                  [--licence URL] [--completeness {complete,excerpt,damaged}]
+                  DOC_ID
+
+add a document: its text, its attribution row and a data file that builds at once
+
+positional arguments:
+  DOC_ID                the document id: lower-case words joined by '-'
+
+options:
+  -h, --help            show this help message and exit
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
+  --source FILE         the text (UTF-8), copied byte for byte
+  --url URL             address of the copy (qg:copySource, the attribution
+                        row)
+  --title TITLE         the document's title (rdfs:label, dcterms:title)
+  --licence URL         the licence the copy states (default: qg:licenceStated
+                        false)
+  --completeness {complete,excerpt,damaged}
+                        how complete the stored text is (default: complete)
+
+Copies FILE byte for byte to data/sources/DOC_ID.txt, adds its row to data/sources/README.md
+and writes data/DOC_ID.ttl: the prefixes and the document node (qg:SourceDocument with its
+identifier, title, --url as qg:copySource, --licence or qg:licenceStated false, and
+qg:textCompleteness), each with evidence quoting the text. The build is green right after.
+Nothing is overwritten: an existing text or data file is an error (exit 2).
+
+examples:
+  qgraph new us-sweden-statement --source statement.txt --title "Joint statement" --url https://...
+  qgraph new uk-mou --source mou.txt --licence https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+''', ''),
+    'quote --help': (0, '''\
+usage: qgraph quote [-h] [--root DIR] DOC_ID PASSAGE
+
+check a passage against a document's text and print its selector
+
+positional arguments:
+  DOC_ID
+  PASSAGE     the passage as it stands in the text
+
+options:
+  -h, --help  show this help message and exit
+  --root DIR  corpus folder (default: $QGRAPH_ROOT, else the nearest folder
+              upwards with qgraph.toml)
+
+Found once: prints the selector (oa:exact, and oa:prefix/oa:suffix only when needed) and its
+line in the text (exit 0). Found several times: each place with the shortest oa:prefix or
+oa:suffix that picks it alone (exit 1). Not found: the nearest passage of the text and the
+first character that differs, named (a curly ’ U+2019 in the text, a straight ' U+0027 in the
+quote) (exit 1). The same matcher as the build: strict, except that a whitespace run in the
+quote matches any whitespace run, and a page break in the text may match nothing.
+
+examples:
+  qgraph quote us-sweden-statement "The United States of America and Sweden intend"
+''', ''),
+    'propose --help': (0, '''\
+usage: qgraph propose [-h] [--root DIR] [--out FILE]
+                      [--extractor MODULE:FUNCTION]
+                      DOC_ID
+
+draft the facts a document states, each with its passage, for review
+
+positional arguments:
+  DOC_ID
+
+options:
+  -h, --help            show this help message and exit
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
+  --out FILE            write the draft here (default: stdout); never
+                        data/*.ttl
+  --extractor MODULE:FUNCTION
+                        an external extractor to add proposals (repeatable)
+
+Reads data/sources/DOC_ID.txt and writes a Turtle draft (stdout, or --out FILE; never a data
+file: the build does not load drafts): mentions of the nations, forums, organisations, people,
+offices, places and concepts the graph knows, by every label and alternative name, with their
+IRIs; new things with a proposed IRI, marked new; dates (absolute, partial without a year,
+relative only against a date the text states, else flagged); amounts with their currency;
+ordinals; lists of nations; quotations with their speaker; the meeting or agreement the text
+is about. Every proposal carries a selector checked against the text and a confidence; a
+proposal whose passage does not anchor is dropped and counted. Offline and deterministic.
+--extractor MODULE:FUNCTION adds an external extractor's proposals (checked the same way).
+
+examples:
+  qgraph propose us-sweden-statement
+  qgraph propose us-sweden-statement --out drafts/us-sweden-statement.proposed.ttl
+  qgraph propose my-doc --extractor my_llm_plugin:extract
+''', ''),
     'build --help': (0, '''\
 usage: qgraph build [-h] [--root DIR] [--out DIR] [--validator {fast,pyshacl}]
                     [--progress | --no-progress]
@@ -105,7 +247,7 @@ example:
   qgraph build --out dist
 ''', ''),
     'validate --help': (0, '''\
-usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle}]
+usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle,jsonld}]
                        [--validator {fast,pyshacl}]
                        [--progress | --no-progress]
 
@@ -115,7 +257,10 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --format {text,json,turtle}
+  --format {text,json,turtle,jsonld}
+                        text (default); json (also on an error such as a
+                        Turtle syntax error); turtle or jsonld (a SHACL
+                        validation report)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)
@@ -126,11 +271,12 @@ options:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 ''', ''),
     'query --help': (0, '''\
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]
-                    [--format {table,csv,tsv,json}]
+                    [--format {table,csv,tsv,json,turtle,ntriples}]
                     [--store {oxigraph,rdflib}] [--endpoint URL]
                     [--default-graph IRI]
                     NAME|FILE|-
@@ -145,7 +291,7 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --param NAME=VALUE    bind a variable (repeatable)
-  --format {table,csv,tsv,json}
+  --format {table,csv,tsv,json,turtle,ntriples}
   --store {oxigraph,rdflib}
                         query engine (default: oxigraph)
   --endpoint URL        run the query at this remote SPARQL endpoint instead
@@ -203,8 +349,9 @@ examples:
   qgraph show "Liz Kendall"
 ''', ''),
     'export --help': (0, '''\
-usage: qgraph export [-h] [--root DIR] --format
-                     {turtle,ntriples,nquads,trig,jsonld} [--out FILE]
+usage: qgraph export [-h] [--root DIR]
+                     [--format {turtle,ntriples,nquads,trig,jsonld}]
+                     [--out FILE]
                      [--frame {agreements,forums,meetings,people}]
 
 write the whole graph in one format
@@ -214,6 +361,8 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --format {turtle,ntriples,nquads,trig,jsonld}
+                        the format (default: from --out's extension: .ttl .nt
+                        .nq .trig .jsonld)
   --out FILE            output file (default: stdout)
   --frame {agreements,forums,meetings,people}
                         framed JSON-LD view (with --format jsonld)

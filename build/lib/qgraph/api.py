@@ -91,6 +91,39 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
     return _init(folder, name)
 
 
+def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: str | None = None,
+        title: str | None = None, licence: str | None = None, completeness: str = "complete") -> list[Path]:
+    """Add a document to the corpus (what ``qgraph new`` does): its text, its attribution row
+    and ``data/<doc_id>.ttl`` with the document node and its evidence; the files written."""
+    from qgraph.corpus.scaffold import new as _new
+
+    return _new(doc_id, source, root, url, title, licence, completeness)
+
+
+def quote(doc_id: str, passage: str, root: Path | str | None = None) -> Any:
+    """Where ``passage`` is in the text of ``doc_id`` and the selector that picks it
+    (:class:`qgraph.corpus.passages.Explanation`: found, ambiguous or missing, and why)."""
+    from qgraph.corpus.passages import explain
+    from qgraph.errors import QgraphError
+    from qgraph.project import Project
+
+    project = Project.at(root)
+    path = project.source_text(doc_id)
+    if not path.is_file():
+        raise QgraphError(f"{project.display(path)}: no such source text (qgraph new {doc_id} --source FILE adds it)")
+    if not passage.split():
+        raise QgraphError("the passage is empty")
+    return explain(path.read_text(encoding="utf-8"), passage)
+
+
+def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] | None = None) -> Any:
+    """Proposed facts for ``doc_id`` with their passages (what ``qgraph propose`` does), as a
+    :class:`qgraph.corpus.propose.Draft`; ``extractors``: ``module:function`` plug-ins."""
+    from qgraph.corpus.propose import propose as _propose
+
+    return _propose(doc_id, root, extractors)
+
+
 def export(fmt: str, path: Path | str | None = None, root: Path | str | None = None,
            frame: str | None = None) -> Any:
     """The whole graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld). With ``path``, written

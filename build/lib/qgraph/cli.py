@@ -14,9 +14,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
     from pathlib import Path
+    from typing import Any
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
-QUERY_FORMATS = ("table", "csv", "tsv", "json")
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.publish.exports.FORMATS
 FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.publish.jsonld.FRAMES
 STORES = ("oxigraph", "rdflib")  # = qgraph.corpus.store.BACKENDS
@@ -28,6 +29,8 @@ is traced to the passage of its source document.
 
 examples:
   qgraph init my-corpus             make a new corpus folder
+  qgraph new my-doc --source t.txt  add a document (its text and a data file)
+  qgraph propose my-doc             draft its facts with their passages, for review
   qgraph build                      check everything and write dist/
   qgraph validate                   the same checks, problems with file:line
   qgraph queries                    list the competency questions
@@ -47,6 +50,44 @@ examples:
   qgraph init my-corpus && cd my-corpus && qgraph build
   qgraph init . --name "Nordic quantum statements"
 """),
+    "new": ("add a document: its text, its attribution row and a data file that builds at once", """\
+Copies FILE byte for byte to data/sources/DOC_ID.txt, adds its row to data/sources/README.md
+and writes data/DOC_ID.ttl: the prefixes and the document node (qg:SourceDocument with its
+identifier, title, --url as qg:copySource, --licence or qg:licenceStated false, and
+qg:textCompleteness), each with evidence quoting the text. The build is green right after.
+Nothing is overwritten: an existing text or data file is an error (exit 2).
+
+examples:
+  qgraph new us-sweden-statement --source statement.txt --title "Joint statement" --url https://...
+  qgraph new uk-mou --source mou.txt --licence https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+"""),
+    "quote": ("check a passage against a document's text and print its selector", """\
+Found once: prints the selector (oa:exact, and oa:prefix/oa:suffix only when needed) and its
+line in the text (exit 0). Found several times: each place with the shortest oa:prefix or
+oa:suffix that picks it alone (exit 1). Not found: the nearest passage of the text and the
+first character that differs, named (a curly ’ U+2019 in the text, a straight ' U+0027 in the
+quote) (exit 1). The same matcher as the build: strict, except that a whitespace run in the
+quote matches any whitespace run, and a page break in the text may match nothing.
+
+examples:
+  qgraph quote us-sweden-statement "The United States of America and Sweden intend"
+"""),
+    "propose": ("draft the facts a document states, each with its passage, for review", """\
+Reads data/sources/DOC_ID.txt and writes a Turtle draft (stdout, or --out FILE; never a data
+file: the build does not load drafts): mentions of the nations, forums, organisations, people,
+offices, places and concepts the graph knows, by every label and alternative name, with their
+IRIs; new things with a proposed IRI, marked new; dates (absolute, partial without a year,
+relative only against a date the text states, else flagged); amounts with their currency;
+ordinals; lists of nations; quotations with their speaker; the meeting or agreement the text
+is about. Every proposal carries a selector checked against the text and a confidence; a
+proposal whose passage does not anchor is dropped and counted. Offline and deterministic.
+--extractor MODULE:FUNCTION adds an external extractor's proposals (checked the same way).
+
+examples:
+  qgraph propose us-sweden-statement
+  qgraph propose us-sweden-statement --out drafts/us-sweden-statement.proposed.ttl
+  qgraph propose my-doc --extractor my_llm_plugin:extract
+"""),
     "build": ("check the data and write every export into DIR", """\
 Loads the ontology and data/*.ttl, checks every evidence quote against data/sources/,
 validates with SHACL (ontology/shapes.ttl) and the queries/checks/ queries, then writes
@@ -63,6 +104,7 @@ example:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 """),
     "query": ("run a competency question, a .rq file or a query on stdin", """\
@@ -164,8 +206,16 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=_path, metavar="DIR",
                         help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
-    p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    class _Main(argparse.ArgumentParser):
+        """``qgraph`` alone prints the help and exits 0 (as ``git`` does), not a usage error."""
+
+        def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+            if not (sys.argv[1:] if args is None else list(args)):
+                self.print_help()
+                self.exit(0)
+            return super().parse_args(args, namespace)
+
+    p = _Main(prog="qgraph", description=MAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     from qgraph._version import __version__
 
     p.add_argument("--version", action="version", version=f"qgraph {__version__}")
@@ -180,10 +230,28 @@ def _parser() -> argparse.ArgumentParser:
                          epilog=COMMANDS["init"][1], formatter_class=argparse.RawDescriptionHelpFormatter)
     ini.add_argument("dir", type=_path, metavar="DIR", help="folder to make the corpus in (created if missing)")
     ini.add_argument("--name", help="the corpus's name (default: the folder's name)")
+    nw = add("new")
+    nw.add_argument("doc_id", metavar="DOC_ID", help="the document id: lower-case words joined by '-'")
+    nw.add_argument("--source", type=_path, required=True, metavar="FILE", help="the text (UTF-8), copied byte for byte")
+    nw.add_argument("--url", metavar="URL", help="address of the copy (qg:copySource, the attribution row)")
+    nw.add_argument("--title", help="the document's title (rdfs:label, dcterms:title)")
+    nw.add_argument("--licence", metavar="URL", help="the licence the copy states (default: qg:licenceStated false)")
+    nw.add_argument("--completeness", choices=("complete", "excerpt", "damaged"), default="complete",
+                    help="how complete the stored text is (default: complete)")
+    qt = add("quote")
+    qt.add_argument("doc_id", metavar="DOC_ID")
+    qt.add_argument("passage", metavar="PASSAGE", help="the passage as it stands in the text")
+    pr = add("propose")
+    pr.add_argument("doc_id", metavar="DOC_ID")
+    pr.add_argument("--out", type=_path, metavar="FILE", help="write the draft here (default: stdout); never data/*.ttl")
+    pr.add_argument("--extractor", action="append", default=[], metavar="MODULE:FUNCTION",
+                    help="an external extractor to add proposals (repeatable)")
     b = add("build")
     b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
-    v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
+                   help="text (default); json (also on an error such as a Turtle syntax error); "
+                        "turtle or jsonld (a SHACL validation report)")
     for cmd in (b, v):
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
@@ -202,7 +270,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("entity", metavar="ENTITY")
     s.add_argument("--store", choices=STORES, default="oxigraph")
     e = add("export")
-    e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    e.add_argument("--format", choices=EXPORT_FORMATS,
+                   help="the format (default: from --out's extension: .ttl .nt .nq .trig .jsonld)")
     e.add_argument("--out", type=_path, metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
     lk = add("link")
@@ -318,6 +387,52 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from qgraph.api import new
+
+    written = new(args.doc_id, args.source, _root(args), args.url, args.title, args.licence, args.completeness)
+    print("wrote " + ", ".join(str(p) for p in written))
+    print(f"next: qgraph propose {args.doc_id}, move the facts you accept into data/{args.doc_id}.ttl, then qgraph build")
+    return EXIT_OK
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    from qgraph.api import quote
+    from qgraph.corpus.passages import selector_turtle
+
+    r = quote(args.doc_id, args.passage, _root(args))
+    where = f"data/sources/{args.doc_id}.txt"
+    if r.status == "found":
+        print(f"found once, line {r.occurrences[0].line} of {where}:")
+        print(selector_turtle(r.exact))
+        return EXIT_OK
+    if r.status == "ambiguous":
+        print(f"found {len(r.occurrences)} times in {where}; the selector for each place:")
+        for o in r.occurrences:
+            print(f"# line {o.line}")
+            print(selector_turtle(r.exact, o.prefix, o.suffix))
+        return EXIT_NONCONFORMANT
+    print(f"not found in {where}")
+    if r.nearest:
+        print(f"nearest passage (line {r.nearest_line}): \"{r.nearest}\"")
+    if r.difference:
+        print(f"first difference at {r.difference}")
+    return EXIT_NONCONFORMANT
+
+
+def cmd_propose(args: argparse.Namespace) -> int:
+    from qgraph.api import propose
+
+    draft = propose(args.doc_id, _root(args), args.extractor)
+    if args.out is None:
+        sys.stdout.write(draft.turtle)
+    else:
+        draft.write(args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    print(draft.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from qgraph.pipeline import build, summary
 
@@ -336,13 +451,21 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from qgraph.checks import report
+    from qgraph.errors import QgraphError
     from qgraph.pipeline import check
 
-    outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    try:
+        outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    except QgraphError as e:
+        if args.format == "json":  # JSON on stdout whatever happens; the one-line error on stderr too
+            sys.stdout.write(report.format_json_error(str(e)))
+        raise
     if args.format == "json":
         sys.stdout.write(report.format_json(outcome.problems))
     elif args.format == "turtle":
         sys.stdout.write(report.format_turtle(outcome.problems, outcome.loaded.prefixes))
+    elif args.format == "jsonld":
+        sys.stdout.write(report.format_jsonld(outcome.problems, outcome.loaded.prefixes))
     else:
         sys.stdout.write(report.format_text(outcome.problems))
     return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
@@ -382,8 +505,18 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
     result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
-    sys.stdout.write(render(result, args.format, loaded.prefixes))
+    sys.stdout.write(render(result, args.format, loaded.prefixes, _table_width()))
     return EXIT_OK
+
+
+def _table_width() -> int | None:
+    """The terminal's width for tables (``$COLUMNS`` first); ``None`` when writing to a pipe."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
@@ -397,7 +530,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     prefixes = project_prefixes()
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     result = catalogue.run(store, spec, root, params, prefixes)
-    sys.stdout.write(render(result, args.format, prefixes))
+    sys.stdout.write(render(result, args.format, prefixes, _table_width()))
     return EXIT_OK
 
 
@@ -437,10 +570,31 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: an export file's extension → its format (``--out x.ttl`` needs no ``--format``)
+EXPORT_EXTENSIONS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
+                     ".jsonld": "jsonld", ".json": "jsonld"}
+
+
+def _format_from_extension(out: Path | None) -> str:
+    from pathlib import Path
+
+    from qgraph.errors import QgraphError
+
+    if out is None:
+        raise QgraphError("give --format (turtle, ntriples, nquads, trig, jsonld), or --out FILE with an extension "
+                          f"that names one ({' '.join(sorted(EXPORT_EXTENSIONS))})")
+    fmt = EXPORT_EXTENSIONS.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise QgraphError(f"{out}: the extension does not name a format ({' '.join(sorted(EXPORT_EXTENSIONS))}); "
+                          "give --format")
+    return fmt
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from qgraph.api import export
 
-    result = export(args.format, args.out, _root(args), args.frame)
+    fmt = args.format or _format_from_extension(args.out)
+    result = export(fmt, args.out, _root(args), args.frame)
     if args.out is None:
         sys.stdout.write(result)
     else:

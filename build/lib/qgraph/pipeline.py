@@ -39,7 +39,7 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
 
     ``progress``: called with one line as each step ends (what it did, how long it took)."""
     from qgraph.ask import catalogue
-    from qgraph.checks import evidence, validation
+    from qgraph.checks import evidence, validation, vocabulary
     from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
 
@@ -48,7 +48,9 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
         loaded = load(root)
         step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
         ev = evidence.check(loaded)
-        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources")
+        terms = vocabulary.check(loaded)
+        step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
+             f"terms and qg:supports: {len(terms)} problem(s)")
         shared = None
         if validator == "fast" and backend == "oxigraph":
             import pyoxigraph as ox
@@ -56,7 +58,7 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
             shared = ox.Store()  # validated in, then completed into the query store
         shacl = validation.validate(loaded, validator, store=shared)
         step(f"SHACL ({validator}): {len(shacl)} result(s)")
-        problems = list(ev.problems) + shacl
+        problems = list(ev.problems) + terms + shacl
         store = open_store(loaded, backend, validated=shared)
         step(f"store ({backend}) ready")
         checks = catalogue.run_checks(loaded, store)

@@ -145,7 +145,8 @@ def check(loaded: Loaded) -> EvidenceSummary:
                 except ValueError as e:
                     why = str(e)
                 if why:
-                    line = locate_quote(f.lines, exact) or (locate(f.lines, tokens) if tokens else None)
+                    own = locate(f.lines, tokens) if tokens else None
+                    line = locate_quote(f.lines, exact, f.prefixes, own) or own
                     add(None, "check:quote-found", name, "oa:exact",
                         f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"", line=line)
                 else:

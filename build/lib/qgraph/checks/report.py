@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Iterable
 
-from qgraph.vocab import CHECK
+from qgraph.vocab import CHECK, OA
 from qgraph.vocab import SH as SH_NS
 
 SEVERITIES = ("Violation", "Warning", "Info")
 CHECK_NS = CHECK
+OA_NS = OA
+OA_EXACT = OA + "exact"
 
 
 @dataclass(frozen=True, order=True)
@@ -75,30 +78,82 @@ def locate(lines: list[str], tokens: Iterable[str], prefer_subject: bool = True)
     return None
 
 
-def locate_quote(lines: list[str], exact: str) -> int | None:
-    """1-based line of the literal holding ``exact`` (matched on its first words)."""
-    words = exact.split()
-    if not words:
+# Turtle tokens that matter for finding a literal: comments, IRIs, the four kinds of string,
+# punctuation and names (prefixed names, keywords). A literal's line is where its token starts.
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<long>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\')
+  | (?P<short>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<name>[^\s;,\[\]()"'<>\#]+)
+  | (?P<punct>[;,\[\]()])
+""", re.VERBOSE | re.DOTALL)
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match) -> str:
+        if m.group(1) or m.group(2):
+            return chr(int(m.group(1) or m.group(2), 16))
+        return _ECHAR.get(m.group(3), m.group(0))
+
+    return _ESCAPE.sub(one, body) if "\\" in body else body
+
+
+def string_literals(text: str) -> list[tuple[int, str, str]]:
+    """Every string literal of a Turtle text: ``(line, value, predicate)``, in file order.
+
+    ``predicate`` is the name or ``<IRI>`` written before the literal (skipping ``,`` of an
+    object list), as the file writes it. Values are unescaped as the parser does.
+
+    >>> string_literals("x:a x:p 'one' ;\\n  x:q 't\\\\'wo', 'z' .")
+    [(1, 'one', 'x:p'), (2, "t'wo", 'x:q'), (2, 'z', 'x:q')]
+    """
+    out: list[tuple[int, str, str]] = []
+    line, last, predicate = 1, 0, ""
+    for m in _TOKEN.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        kind = m.lastgroup
+        if kind in ("long", "short"):
+            k = 3 if kind == "long" else 1
+            out.append((line, _unescape(m.group()[k:-k]), predicate))
+        elif kind in ("name", "iri"):
+            predicate = m.group()
+        elif kind == "punct" and m.group() != ",":
+            predicate = ""
+    return out
+
+
+def locate_quote(lines: list[str], exact: str, prefixes: dict[str, str] | None = None,
+                 after: int | None = None) -> int | None:
+    """1-based line of the ``oa:exact`` literal whose value is ``exact``.
+
+    The file's own string literals are read (not searched for the words), so a description that
+    repeats the quote's words, or the header comment, is never taken for it. When the same
+    quote is the ``oa:exact`` of several selectors in the file, the first at or after line
+    ``after`` (the evidence node's own line) is taken. ``None`` when the file has no such
+    literal (then the caller falls back to the evidence node's line).
+    """
+    names = {"<" + OA_EXACT + ">"}
+    names |= {f"{p}:exact" for p, ns in (prefixes or {"oa": OA_NS}).items() if ns == OA_NS}
+    lits = _literals(tuple(lines))
+    hits = [ln for ln, value, pred in lits if value == exact and pred in names]
+    if not hits:
+        hits = [ln for ln, value, _ in lits if value == exact]
+    if not hits:
         return None
-    head = []
-    for w in words:
-        if '"' in w or "\\" in w:
-            break
-        head.append(w)
-        if len(" ".join(head)) > 40:
-            break
-    needle = " ".join(head) if head else None
-    if not needle:
-        return None
-    for i, line in enumerate(lines, 1):
-        if needle in line:
-            return i
-    # the literal may be wrapped; try the first word or two
-    short = " ".join(head[:2])
-    for i, line in enumerate(lines, 1):
-        if '"' in line and short in line:
-            return i
-    return None
+    if after is not None:
+        later = [ln for ln in hits if ln >= after]
+        if later:
+            return later[0]
+    return hits[0]
+
+
+@lru_cache(maxsize=32)
+def _literals(lines: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    return string_literals("\n".join(lines))
 
 
 def counts(problems: Iterable[Problem]) -> dict[str, int]:
@@ -129,8 +184,57 @@ def format_json(problems: list[Problem]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def format_json_error(message: str) -> str:
+    """The JSON report of a check that could not run (a Turtle syntax error, a missing file):
+    ``conforms`` false, no problems, and ``error`` with the message and, when it names them,
+    the file and line. So ``--format json`` always prints JSON, whatever happens.
+
+    >>> import json
+    >>> json.loads(format_json_error("data/x.ttl:12: Turtle syntax error (column 5): oops"))["error"]["line"]
+    12
+    """
+    m = re.match(r"^([^\s:][^:]*?)(?::(\d+))?: ", message)
+    doc = {
+        "conforms": False,
+        "counts": counts([]),
+        "problems": [],
+        "error": {"message": message, "file": m.group(1) if m else None,
+                  "line": int(m.group(2)) if m and m.group(2) else None},
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
     """A SHACL ``sh:ValidationReport`` (checks beyond SHACL use shapes under ``check#``)."""
+    return _report_graph(problems, prefixes).serialize(format="longturtle", canon=True)
+
+
+def format_jsonld(problems: list[Problem], prefixes: dict[str, str]) -> str:
+    """The same SHACL ``sh:ValidationReport`` as :func:`format_turtle`, as JSON-LD compacted
+    with a context of the report's prefixes (``sh:``, ``check:`` and the project's)."""
+    import json as _json
+
+    g = _report_graph(problems, prefixes)
+    context = {p: ns for p, ns in sorted(g.namespaces()) if p}
+    context["sh"] = SH_NS
+    context["check"] = CHECK_NS
+    doc = _json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))
+    graph = doc.get("@graph")
+    if isinstance(graph, list):  # rdflib lists nodes in store order: sort them (deterministic)
+        graph.sort(key=lambda n: (n.get("@type") != "sh:ValidationReport", _bnode_order(str(n.get("@id")))))
+        for node in graph:
+            if isinstance(node.get("sh:result"), list):
+                node["sh:result"].sort(key=lambda r: _bnode_order(str(r.get("@id"))))
+    return _json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _bnode_order(node_id: str) -> tuple:
+    """``_:r10`` after ``_:r9`` (the results' blank nodes are numbered in report order)."""
+    m = re.fullmatch(r"_:r(\d+)", node_id)
+    return (0, int(m.group(1)), "") if m else (1, 0, node_id)
+
+
+def _report_graph(problems: list[Problem], prefixes: dict[str, str]):
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF, XSD
 
@@ -163,7 +267,7 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
             g.add((r, URIRef(CHECK_NS + "file"), Literal(p.file)))
         if p.line:
             g.add((r, URIRef(CHECK_NS + "line"), Literal(p.line, datatype=XSD.integer)))
-    return g.serialize(format="longturtle", canon=True)
+    return g
 
 
 def _key(p: Problem) -> tuple:

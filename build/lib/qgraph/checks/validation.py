@@ -19,7 +19,7 @@ from typing import Any
 from qgraph.checks.report import Problem, locate, locate_quote, node_tokens
 from qgraph.corpus.loading import Loaded, parse_file
 from qgraph.errors import QgraphError
-from qgraph.vocab import OA, SH
+from qgraph.vocab import OA, RDFS, RDFS_LABEL, SH
 
 
 def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
@@ -75,10 +75,65 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     ``store``: for ``fast``, an empty pyoxigraph Store to validate in (it is left holding the
     validated graphs, see :func:`fast`)."""
     if validator == "pyshacl":
-        return shacl(loaded, shapes)
+        return label_clashes(loaded, shacl(loaded, shapes))
     if validator == "fast":
-        return fast(loaded, shapes, store)
+        return label_clashes(loaded, fast(loaded, shapes, store))
     raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+
+
+def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
+    """Point each violation on ``rdfs:label`` of a node that two files label differently (a
+    shared node: a nation, a forum) at the file that introduced the other label, naming both.
+
+    The label most files give is the established one (on a tie, the first file's); every file
+    giving another gets its own problem at the line of that label. Other problems pass as they are.
+    """
+    from qgraph.corpus.terms import expand
+
+    out = []
+    for p in problems:
+        clash = None
+        if p.severity == "Violation" and p.path == "rdfs:label" and p.focus:
+            iri = expand(p.focus, loaded.prefixes) or (p.focus[1:-1] if p.focus.startswith("<") else None)
+            clash = _clash(loaded, p, iri) if iri else None
+        out.extend(clash or [p])
+    return sorted(set(out))
+
+
+def _clash(loaded: Loaded, p: Problem, iri: str) -> list[Problem] | None:
+    import pyoxigraph as ox
+
+    from qgraph.checks.report import string_literals
+
+    node = ox.NamedNode(iri)
+    by_lang: dict[str, dict[str, list[Any]]] = {}
+    for f in loaded.node_files.get(node, []):
+        if f.stem is None:
+            continue
+        for q in loaded.quads_of(f):
+            if q.subject == node and q.predicate.value == RDFS_LABEL and isinstance(q.object, ox.Literal):
+                files = by_lang.setdefault(q.object.language or "", {}).setdefault(q.object.value, [])
+                if f not in files:
+                    files.append(f)
+    out = []
+    for lang, labels in sorted(by_lang.items()):
+        if len(labels) < 2:
+            continue
+        order = {id(f): k for k, f in enumerate(loaded.files)}
+        ranked = sorted(labels.items(), key=lambda kv: (-len(kv[1]), min(order[id(f)] for f in kv[1])))
+        (usual, usual_files), others = ranked[0], ranked[1:]
+        tag = f"@{lang}" if lang else ""
+        where = ", ".join(f.rel for f in usual_files[:3]) + (f" and {len(usual_files) - 3} more" if len(usual_files) > 3 else "")
+        for label, files in others:
+            for f in files:
+                names = {"rdfs:label", f"<{RDFS_LABEL}>"} | {f"{k}:label" for k, v in f.prefixes.items() if v == RDFS}
+                lines = [ln for ln, v, pred in string_literals("\n".join(f.lines)) if v == label and pred in names]
+                line = lines[0] if lines else locate(f.lines, node_tokens(iri, f.prefixes))
+                out.append(Problem(
+                    f.rel, line, p.severity, p.shape, p.focus, p.path,
+                    f'rdfs:label "{label}"{tag} here, but "{usual}"{tag} in {where}: a node has one '
+                    f"preferred label; use \"{usual}\"{tag} and give \"{label}\" as skos:altLabel"))
+    return out or None
 
 
 def fast(loaded: Loaded, shapes: Path | None = None, store: Any = None) -> list[Problem]:
@@ -196,11 +251,12 @@ def where(loaded: Loaded, focus: Any, path: Any = None, value: Any = None) -> tu
         for f in files:
             quads = loaded.quads_of(f)
             exact = next((q.object for q in quads if q.subject == node and q.predicate.value == OA + "exact"), None)
+            parent = next((q.subject for q in quads if q.object == node and type(q.subject) is ox.NamedNode), None)
             if exact is not None:
-                line = locate_quote(f.lines, exact.value)
+                own = locate(f.lines, node_tokens(parent.value, f.prefixes)) if parent is not None else None
+                line = locate_quote(f.lines, exact.value, f.prefixes, own)
                 if line:
                     return f.rel, line
-            parent = next((q.subject for q in quads if q.object == node and type(q.subject) is ox.NamedNode), None)
             if parent is not None:
                 return f.rel, locate(f.lines, node_tokens(parent.value, f.prefixes))
             return f.rel, None

@@ -88,3 +88,165 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
         folder / "README.md": README_TEXT.format(name=name).encode("utf-8"),
         folder / "data" / "sources" / "README.md": SOURCES_README.encode("utf-8"),
     })
+
+
+DOC_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+COMPLETENESS = ("complete", "excerpt", "damaged")
+_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: str | None = None,
+        title: str | None = None, licence: str | None = None, completeness: str = "complete") -> list[Path]:
+    """Add document ``doc_id`` to the corpus: its text (copied byte for byte), its attribution
+    row, and ``data/<doc_id>.ttl`` with the prefixes and the document node with its evidence.
+
+    Writes nothing if the text or the data file exists already, or on any bad input."""
+    from qgraph.corpus.passages import selector
+    from qgraph.project import Project
+    from qgraph.publish.exports import write_atomically
+
+    if not DOC_ID.fullmatch(doc_id):
+        raise QgraphError(f"document id {doc_id!r}: lower-case letters and digits, words joined by '-'")
+    if completeness not in COMPLETENESS:
+        raise QgraphError(f"--completeness {completeness!r}: choose from {', '.join(COMPLETENESS)}")
+    for what, value in (("--url", url), ("--licence", licence)):
+        if value is not None and not _IRI.fullmatch(value):
+            raise QgraphError(f"{what} {value!r}: not an http(s) address")
+    if title is not None and not title.strip():
+        raise QgraphError("--title is empty")
+    source = Path(source)
+    try:
+        raw = source.read_bytes()
+    except OSError as e:
+        raise QgraphError(f"{source}: cannot read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise QgraphError(f"{source}: not UTF-8 (byte {e.start}); convert the text first, keeping every character") from None
+    if not text.strip():
+        raise QgraphError(f"{source}: the text is empty")
+    project = Project.at(root)
+    txt, ttl = project.source_text(doc_id), project.data_file(doc_id)
+    for p in (txt, ttl):
+        if p.exists():
+            raise QgraphError(f"{project.display(p)}: already exists (nothing was written; qgraph never overwrites here)")
+
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    title_sel = selector(text, title) if title else None
+    head = title_sel or _first_passage(text, lines, selector)
+    tail = _last_passage(text, lines, selector)
+    if head is None or tail is None:
+        raise QgraphError(f"{source}: no line of the text can be quoted (every line is repeated or blank)")
+    readme = project.sources_dir / "README.md"
+    old_readme = readme.read_text(encoding="utf-8") if readme.is_file() else SOURCES_README
+    row = "| `{}.txt` | {} | {} | {} |\n".format(
+        doc_id, _cell(title or "(what it is: to add)"), _cell(url or "(origin: to add)"),
+        _cell(licence or "not stated in the copy"))
+    new_readme = _add_row(old_readme, row)
+    ttl_text = _document_turtle(doc_id, text, title, url, licence, completeness, head, tail, bool(title_sel))
+    project.sources_dir.mkdir(parents=True, exist_ok=True)
+    return write_atomically({
+        txt: (lambda fh: fh.write(raw)),
+        ttl: (lambda fh: fh.write(ttl_text.encode("utf-8"))),
+        readme: (lambda fh: fh.write(new_readme.encode("utf-8"))),
+    })
+
+
+def _cell(s: str) -> str:
+    return " ".join(s.split()).replace("|", "\\|")
+
+
+def _add_row(readme: str, row: str) -> str:
+    """``row`` after the last row of the first table (the attribution table)."""
+    lines = readme.splitlines(keepends=True)
+    last = None
+    for i, ln in enumerate(lines):
+        if ln.startswith("|"):
+            last = i
+        elif last is not None:
+            break
+    if last is None:
+        return readme + ("" if readme.endswith("\n") else "\n") + SOURCES_README.split("\n", 2)[2] + row
+    if not lines[last].endswith("\n"):
+        lines[last] += "\n"
+    return "".join(lines[: last + 1]) + row + "".join(lines[last + 1:])
+
+
+def _first_passage(text: str, lines: list[str], selector) -> object | None:  # noqa: ANN001
+    for ln in lines[:20]:
+        occ = selector(text, ln[:300])
+        if occ is not None and occ.prefix is None and occ.suffix is None:
+            return occ
+    return None
+
+
+def _last_passage(text: str, lines: list[str], selector) -> object | None:  # noqa: ANN001
+    for ln in reversed(lines[-20:]):
+        words = ln.split()
+        tail = " ".join(words[-12:])
+        occ = selector(text, tail)
+        if occ is not None and occ.prefix is None and occ.suffix is None:
+            return occ
+    return None
+
+
+def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None, licence: str | None,
+                     completeness: str, head, tail, title_quoted: bool) -> str:  # noqa: ANN001
+    from qgraph.corpus.passages import selector_turtle, turtle_string
+    from qgraph.vocab import turtle_prologue
+
+    def quoted(occ) -> str:  # noqa: ANN001
+        return " ".join(text[occ.start:occ.end].split())
+
+    doc, ev = f"qgid:doc-{doc_id}", f"qgid:{doc_id}-ev"
+    out = [
+        f"# qgraph data: {title or doc_id}",
+        "#",
+        f"# Source text: data/sources/{doc_id}.txt (byte-for-byte; every oa:exact below is copied",
+        "# from it and must be found there exactly once: `qgraph quote " + doc_id + ' "PASSAGE"` makes the selector).',
+        "# Written by `qgraph new`; `qgraph propose " + doc_id + "` drafts facts with their passages for review.",
+        "",
+        turtle_prologue(["dcterms", "oa", "qg", "qgid", "rdf", "rdfs", "skos", "xsd"]).rstrip("\n"),
+        "",
+        "# " + "=" * 93,
+        "# The document",
+        "# " + "=" * 93,
+        "",
+        doc,
+        "    a qg:SourceDocument ;",
+    ]
+    if title:
+        out += [f"    rdfs:label {turtle_string(title, 'en')} ;", f"    dcterms:title {turtle_string(title, 'en')} ;"]
+    else:  # a label is required: the first line of the text, as it stands
+        out.append(f"    rdfs:label {turtle_string(quoted(head), 'en')} ;")
+    out.append(f"    dcterms:identifier {turtle_string(doc_id)} ;")
+    out.append(f"    qg:textCompleteness qgid:text-{completeness} ;")
+    out.append(f"    dcterms:license <{licence}> ;" if licence else "    qg:licenceStated false ;")
+    if url:
+        out.append(f"    qg:copySource <{url}> ;")
+    notes = []
+    if not licence:
+        notes.append("No licence is stated in the copy (qg:licenceStated false).")
+    if title and not title_quoted:
+        notes.append("The title was given to qgraph new; the text does not state it in these words.")
+    if not title:
+        notes.append("No title was given to qgraph new; the label is the text's first line.")
+    if url:
+        notes.append("qg:copySource is the address of the stored copy, recorded for attribution only, not as evidence.")
+    if notes:
+        out.append("    skos:editorialNote " + " ,\n        ".join(turtle_string(n, "en") for n in notes) + " ;")
+    out.append(f"    qg:evidence {ev}-title , {ev}-text-ends .")
+    out += ["", "# " + "=" * 93, "# Evidence", "# " + "=" * 93, ""]
+    supports = "rdf:type, dcterms:identifier" + (", rdfs:label, dcterms:title" if title_quoted else
+                                                   "" if title else ", rdfs:label")
+    out += [f"{ev}-title", "    a qg:Evidence ;", f"    oa:hasSource {doc} ;",
+            selector_turtle(quoted(head), head.prefix, head.suffix), f"    qg:supports {supports} .", ""]
+    derivation = {
+        "complete": "The stored text ends with these words; qgraph new recorded it as complete (the curator confirms it, or sets qgid:text-excerpt or qgid:text-damaged).",
+        "excerpt": "The stored text ends here, before the document does, so the copy is an excerpt.",
+        "damaged": "The stored text is damaged (the curator quotes the damaged passage here).",
+    }[completeness]
+    out += [f"{ev}-text-ends", "    a qg:Evidence ;", f"    oa:hasSource {doc} ;",
+            selector_turtle(quoted(tail), tail.prefix, tail.suffix), "    qg:supports qg:textCompleteness ;",
+            f"    qg:derivation {turtle_string(derivation, 'en')} .", ""]
+    return "\n".join(out)

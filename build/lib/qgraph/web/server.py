@@ -13,6 +13,9 @@ Routes::
     GET  /                       explorer: search, questions, SPARQL editor, pictures
     GET  /network /timeline /map a picture on its own page
     GET  /search?q=              search results (HTML)
+    GET  /.well-known/void      the dataset's VoID/DCAT description (dist/void.ttl; Turtle, JSON-LD, N-Triples)
+    GET  /ontology               the ontology: documentation (HTML, dist/ontology.html) or Turtle/JSON-LD/N-Triples by Accept
+    GET  /doc/ /doc/<doc-id>     the documents; one document's text with its evidence passages (web/reading.py)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
     GET  /resource?iri=<IRI>     the same for any IRI of the graph
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
@@ -123,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        if ctype.startswith("text/html"):
+        if ctype.startswith("text/html") and "Content-Security-Policy" not in (headers or {}):
             self.send_header("Content-Security-Policy", CSP)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -220,6 +223,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
             return self._html(pages.picture_page(path[1:]))
+        if path in ("/.well-known/void", "/ontology", "/ontology/"):
+            return self._publication(path, params)
+        if path in ("/doc", "/doc/") or path.startswith("/doc/"):
+            return self._reading(path)
         if path == "/search":
             q = (params.get("q") or [""])[0]
             return self._html(pages.search_page(x, q, x.search(q)))
@@ -240,6 +247,40 @@ class Handler(BaseHTTPRequestHandler):
                 body, ctype = self.app.static[name]
                 return self._send(200, ctype, body, {"Cache-Control": "max-age=300"})
         return self._html(pages.not_found(f"No page at {path}."), 404)
+
+    def _publication(self, path: str, params: dict[str, list[str]]) -> None:
+        from qgraph.web import publication as pub
+
+        loaded = self.app.loaded
+        is_doc = path.startswith("/ontology")
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        media = pub.choose_format(self.headers.get("Accept"), (params.get("format") or [""])[0], html=is_doc)
+        if media == "":
+            return self._text(400, "unknown format (turtle, jsonld, ntriples" + (", html)" if is_doc else ")"), vary)
+        if media is None:
+            return self._text(406, "offered: " + ", ".join((["text/html"] if is_doc else []) + list(pub.RDF_OFFER)), vary)
+        if media == "text/html":
+            from qgraph.publish.ontology_doc import STYLE_HASH
+
+            csp = CSP.replace("style-src 'self'", f"style-src 'self' {STYLE_HASH}")
+            return self._html(pub.ontology_html(loaded), headers={**vary, "Content-Security-Policy": csp,
+                                                                  "Link": '</ontology?format=turtle>; rel="alternate"; type="text/turtle"'})
+        if is_doc:
+            ctype, body = pub.rdf_body(media, pub.ontology_triples(loaded), self.app.explorer.prefixes)
+        else:
+            ctype, body = pub.rdf_body(media, pub.void_triples(loaded), self.app.explorer.prefixes, pub.void_turtle(loaded))
+        return self._send(200, ctype, body, vary)
+
+    def _reading(self, path: str) -> None:
+        from qgraph.web import pages, reading
+
+        doc_id = unquote(path[len("/doc/"):]) if path.startswith("/doc/") else ""
+        if not doc_id:
+            return self._html(reading.index_page(self.app.explorer))
+        body = reading.page(self.app.explorer, doc_id)
+        if body is None:
+            return self._html(pages.not_found(f"No document {doc_id!r} in this project."), 404)
+        return self._html(body)
 
     def _api(self, name: str, params: dict[str, list[str]]) -> None:
         x = self.app.explorer
@@ -265,7 +306,12 @@ class Handler(BaseHTTPRequestHandler):
         if fmt and fmt not in FORMAT_PARAM:
             return self._text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
         ctype = FORMAT_PARAM[fmt] if fmt else choose(self.headers.get("Accept"), ENTITY_OFFER)
-        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        from qgraph.web import publication
+        from qgraph.web.explorer import href
+
+        link = publication.alternates(href(iri), {"html": "text/html", "turtle": "text/turtle",
+                                                  "jsonld": "application/ld+json", "ntriples": "application/n-triples"})
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*", "Link": link}
         if ctype is None:
             return self._text(406, "offered: " + ", ".join(ENTITY_OFFER), vary)
         x = self.app.explorer
@@ -277,7 +323,10 @@ class Handler(BaseHTTPRequestHandler):
         if not x.exists(iri):
             return self._text(404, f"{iri} is not in this graph", vary)
         kind = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}[ctype]
-        body = results.graph(kind, x.describe(iri), x.prefixes)
+        if kind == "jsonld":  # compacted with the project's context, as dist/qgraph.jsonld
+            body = publication.compact_jsonld(self.app.loaded, x.describe(iri))
+        else:
+            body = results.graph(kind, x.describe(iri), x.prefixes)
         return self._send(200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary)
 
     def _sparql(self, method: str, query: str) -> None:

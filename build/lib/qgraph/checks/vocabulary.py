@@ -1,0 +1,85 @@
+"""Two checks of the data files against the ontology that SHACL cannot express.
+
+- ``check:term-declared``: every IRI of the project's own namespace (``qg:``) that a data file
+  uses (as a predicate, a class or any other term) is declared in the ontology. A typo or an
+  invented term (``qg:chairedBy`` before the ontology had it) is a violation at the line where
+  the file first uses it.
+- ``check:supports-stated``: every ``qg:supports`` of an evidence node names a property of a
+  triple, stated in the same file, whose subject or object is a node citing that evidence
+  (``qg:evidence``): the passage naming South Korea supports the meeting's ``qg:participant``
+  when it is Korea's evidence. A passage that claims to support a property that no node it
+  describes has (any more) is stale provenance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgraph.checks.report import Problem, locate, node_tokens
+from qgraph.corpus.loading import ONTOLOGY_GRAPH, QG, Loaded
+from qgraph.vocab import RDF_TYPE
+
+__all__ = ["check"]
+
+
+def check(loaded: Loaded) -> list[Problem]:
+    """Both checks over every data file of ``loaded``."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.terms import display
+
+    declared = {q.subject.value for f in loaded.files if f.graph == ONTOLOGY_GRAPH
+                for q in loaded.quads_of(f) if q.predicate.value == RDF_TYPE and isinstance(q.subject, ox.NamedNode)}
+    problems: list[Problem] = []
+    for f in loaded.data_files:
+        quads = loaded.quads_of(f)
+        prefixes = {**loaded.prefixes, **f.prefixes}
+        seen: set[str] = set()
+        for q in quads:
+            for t in (q.subject, q.predicate, q.object):
+                if isinstance(t, ox.NamedNode) and t.value.startswith(QG) and t.value not in declared \
+                        and t.value not in seen:
+                    seen.add(t.value)
+                    name = display_iri(t.value, prefixes)
+                    problems.append(Problem(
+                        f.rel, locate(f.lines, node_tokens(t.value, f.prefixes), prefer_subject=False),
+                        "Violation", "check:term-declared", name, None,
+                        f"{name} is not declared in the ontology (a typo, or a term to add to ontology/*.ttl)"))
+        problems += _supports(loaded, f, quads, prefixes, display)
+    return problems
+
+
+def _supports(loaded: Loaded, f: Any, quads: list[Any], prefixes: dict[str, str], display: Any) -> list[Problem]:
+    from qgraph.corpus.terms import to_rdflib
+
+    evidence, supports = QG + "evidence", QG + "supports"
+    stated: dict[Any, set[str]] = {}
+    citing: dict[Any, list[Any]] = {}
+    claims: list[tuple[Any, str]] = []
+    for q in quads:
+        stated.setdefault(q.subject, set()).add(q.predicate.value)
+        stated.setdefault(q.object, set()).add(q.predicate.value)
+        if q.predicate.value == evidence:
+            citing.setdefault(q.object, []).append(q.subject)
+        elif q.predicate.value == supports:
+            claims.append((q.subject, q.object.value))
+    out = []
+    for ev, prop in sorted(set(claims), key=lambda c: (str(c[0]), c[1])):
+        nodes = citing.get(ev, [])
+        if not nodes or any(prop in stated.get(n, ()) for n in nodes):
+            continue  # an evidence node nobody cites is the unused-evidence check's business
+        ev_name, prop_name = display(to_rdflib(ev), prefixes), display_iri(prop, prefixes)
+        cited_by = ", ".join(sorted(display(to_rdflib(n), prefixes) for n in nodes)[:3])
+        tokens = node_tokens(ev.value, f.prefixes) if hasattr(ev, "value") else []
+        out.append(Problem(
+            f.rel, locate(f.lines, tokens) if tokens else None, "Violation", "check:supports-stated",
+            ev_name, "qg:supports",
+            f"qg:supports {prop_name}, but no node citing this evidence ({cited_by}) states {prop_name} "
+            "in this file: remove it from qg:supports or state the fact", prop_name))
+    return out
+
+
+def display_iri(iri: str, prefixes: dict[str, str]) -> str:
+    from qgraph.corpus.terms import shorten
+
+    return shorten(iri, prefixes)

@@ -1,0 +1,625 @@
+"""``qgraph propose``: draft the facts a source text states, each with its passage, for review.
+
+Offline and deterministic. The generic parts are libraries: sentences by ``pysbd``, dates
+normalised by ``dateparser`` (English only, no language detection, nothing fetched); what is
+specific to qgraph (the graph's own names, the project's IRI style, the evidence model) is here.
+
+What is proposed (each a :class:`Proposal` with a passage and a confidence):
+
+- ``mention``: a thing the graph knows (from the other documents' data files and the SKOS
+  concepts), found by any of its labels (``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``,
+  ``foaf:name``); its IRI is reused. The document's own data file is left out, so what the
+  draft proposes is what the text says, not what was already encoded from it;
+- ``new``: a capitalised name of an organisation, office or place the graph does not know,
+  with a proposed IRI in the project's style (``qgid:swedish-ministry-of-education``);
+- ``date``: absolute (``xsd:date``), month and year (``xsd:gYearMonth``), day without a year
+  (``xsd:gMonthDay``, with ``qg:yearStated false``), relative ("last month") resolved only
+  against a full date the text states, else flagged;
+- ``amount`` with its currency; ``ordinal`` ("the 4th meeting"); ``participants`` (a sentence
+  listing three or more nations); ``quotation`` with its speaker; ``about`` (the kind of
+  document, and the meeting it reports).
+
+Every proposal's passage goes through the build's matcher (:func:`qgraph.corpus.passages.selector`);
+one that does not anchor is dropped and counted. Plug-ins (``--extractor module:function``, or
+the entry-point group ``qgraph.extractors``) return more proposals, which pass the same check and
+have their IRIs reused from the graph's labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from qgraph.errors import QgraphError
+from qgraph.vocab import QGID
+
+__all__ = ["Proposal", "Draft", "propose", "known_entities"]
+
+ENTRY_POINT_GROUP = "qgraph.extractors"
+
+#: classes whose instances are proposed as mentions (agents, places, offices, concepts)
+MENTION_CLASSES = (
+    "Nation", "Government", "Forum", "InternationalOrganization", "GovernmentDepartment", "GovernmentBody",
+    "Foundation", "ResearchInstitute", "InnovationAccelerator", "Facility", "Person", "Office", "City",
+    "Region", "Venue",
+)
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?")
+_M = f"(?:{_MONTHS})"
+_DASH = "(?:\\s*[–—-]\\s*|\\s+to\\s+)"
+_DATE = re.compile(
+    rf"(?P<range1>\b(?P<d1>\d{{1,2}})\s+(?P<m1>{_M}){_DASH}(?P<d2>\d{{1,2}})\s+(?P<m2>{_M})(?:,?\s+(?P<y1>\d{{4}}))?)"
+    rf"|(?P<range2>\b(?P<m3>{_M})\s+(?P<d3>\d{{1,2}}){_DASH}(?P<d4>\d{{1,2}})(?:,?\s+(?P<y2>\d{{4}}))?)"
+    rf"|(?P<range3>\b(?P<d5>\d{{1,2}}){_DASH}(?P<d6>\d{{1,2}})\s+(?P<m4>{_M})(?:,?\s+(?P<y3>\d{{4}}))?)"
+    rf"|(?P<dmy>\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_M},?(?:\s+\d{{4}})?)"
+    rf"|(?P<mdy>\b{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)(?!\d)"
+    rf"|(?P<my>\b{_M}\s+\d{{4}})"
+    r"|(?P<iso>\b\d{4}-\d{2}-\d{2}\b)"
+    r"|(?P<dotted>\b\d{1,2}\.\d{1,2}\.\d{4}\b)"
+    r"|(?P<slashed>\b\d{2}/\d{2}/\d{4}\b)",
+)
+_RELATIVE = re.compile(r"\b(?:last|next|this|earlier this|later this)\s+(?:week|month|year)\b|\byesterday\b|\btoday\b"
+                       rf"|\b{_M}\s+(?:last|next|this)\s+year\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"(?P<cur>£|\$|€|¥|\b(?:GBP|USD|EUR|JPY|CAD|AUD)\s?)(?P<num>\d[\d,]*(?:\.\d+)?)"
+                     r"(?:\s*(?P<scale>million|billion|bn|m)\b)?")
+_CURRENCY = {"£": "GBP", "$": "USD", "€": "EUR", "¥": "JPY"}
+_SCALE = {"million": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9}
+_ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                  "thirteenth fourteenth fifteenth").split()
+_ORDINAL = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
+_ORDINAL_OF = re.compile(r"\s+(?:\w+\s+){0,3}?(?P<what>meeting|summit|session|round|dialogue|conference|plenary)\b",
+                         re.IGNORECASE)
+_QUOTE = re.compile(r"[“\"](?P<q>[^”\"]{20,}?)[”\"]")
+_SAID = re.compile(r"(?:said|says|stated|added)\s+(?P<who>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)"
+                   r"|(?P<who2>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)\s*(?:,[^,]{0,120},\s*)?(?:said|says|stated|added)\b")
+_NEW_NAME = re.compile(  # a name on one line: spaces only between its words
+    r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
+    r"Foundation|University|Laboratory|Centre|Center|Commission|Secretariat|Embassy)"
+    r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)){0,8})")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed fact. ``exact`` is the passage (checked against the text); ``entity`` the
+    IRI it is about (reused when known); ``prop``/``value`` the fact, when it has one."""
+
+    kind: str
+    exact: str
+    entity: str | None = None
+    label: str | None = None
+    cls: str | None = None
+    prop: str | None = None
+    value: str | None = None
+    datatype: str | None = None
+    status: str = "proposed"  # known (a mention of a thing the graph knows) | new | flagged | proposed
+    confidence: str = "medium"
+    note: str | None = None
+    source: str = "qgraph"  # the extractor that made it
+
+
+@dataclass
+class Anchored:
+    proposal: Proposal
+    start: int
+    line: int
+    prefix: str | None
+    suffix: str | None
+
+
+@dataclass
+class Draft:
+    """The proposals that anchor, in text order, and how many were dropped."""
+
+    doc_id: str
+    proposals: list[Anchored] = field(default_factory=list)
+    dropped: int = 0
+    turtle: str = ""
+
+    def summary(self) -> str:
+        kinds: dict[str, int] = {}
+        for a in self.proposals:
+            kinds[a.proposal.kind] = kinds.get(a.proposal.kind, 0) + 1
+        per = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        return f"{len(self.proposals)} proposals ({per}); {self.dropped} dropped (passage not found once in the text)"
+
+    def write(self, path: Path) -> None:
+        from qgraph.publish.exports import write_atomically
+
+        path = Path(path)
+        if path.suffix == ".ttl" and path.resolve().parent.name == "data":
+            raise QgraphError(f"{path}: a draft never goes into data/*.ttl (the build would load it); "
+                              f"use drafts/{self.doc_id}.proposed.ttl")
+        write_atomically({path: lambda fh: fh.write(self.turtle.encode("utf-8"))})
+
+
+# --- what the graph knows -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Known:
+    iri: str
+    label: str  # the preferred label
+    cls: str  # local name of its class, or "Concept"
+
+
+def known_entities(loaded: Any, exclude: str | None = None) -> tuple[dict[str, list[Known]], dict[str, Known]]:
+    """Every name of every known thing → the things it names; and IRI → thing.
+
+    Read from the ontology's SKOS concepts and every data file but ``exclude``'s."""
+    import pyoxigraph as ox
+
+    from qgraph.vocab import FOAF, QG, RDF_TYPE, RDFS, SKOS
+
+    wanted = {QG + c: c for c in MENTION_CLASSES}
+    wanted[SKOS + "Concept"] = "Concept"
+    name_preds = {RDFS + "label": 0, SKOS + "prefLabel": 0, FOAF + "name": 1, SKOS + "altLabel": 2}
+    cls: dict[str, str] = {}
+    names: dict[str, list[tuple[int, str]]] = {}
+    for f in loaded.files:
+        if exclude is not None and f.stem == exclude:
+            continue
+        for q in loaded.quads_of(f):
+            if not isinstance(q.subject, ox.NamedNode):
+                continue
+            p = q.predicate.value
+            if p == RDF_TYPE and q.object.value in wanted:
+                cls.setdefault(q.subject.value, wanted[q.object.value])
+            elif p in name_preds and isinstance(q.object, ox.Literal) and q.object.language in (None, "", "en"):
+                names.setdefault(q.subject.value, []).append((name_preds[p], q.object.value))
+    by_name: dict[str, list[Known]] = {}
+    things: dict[str, Known] = {}
+    for iri in sorted(cls):
+        labels = sorted(set(names.get(iri, [])))
+        if not labels:
+            continue
+        thing = Known(iri, labels[0][1], cls[iri])
+        things[iri] = thing
+        for _, name in labels:
+            for variant in _variants(name):
+                by_name.setdefault(variant, [])
+                if thing not in by_name[variant]:
+                    by_name[variant].append(thing)
+    return by_name, things
+
+
+def _variants(name: str) -> list[str]:
+    """A name and its form without a leading "the" (texts write "the United Kingdom")."""
+    name = " ".join(name.split())
+    out = [name]
+    if name.lower().startswith("the ") and len(name) > 6:
+        out.append(name[4:])
+    return [n for n in out if len(n) >= 2]
+
+
+# --- the extractors ---------------------------------------------------------------------------
+
+def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
+    """Each known thing the text names, once, at the first place it is named (a name inside a
+    longer one counts too: "Japan" in "Government of Japan"); and the governments of "the
+    Governments of A and B", by their own labels."""
+    hits: list[tuple[int, int, str]] = []
+    for name in sorted(by_name, key=lambda n: (-len(n), n)):
+        flags = 0 if len(name) <= 4 or name.isupper() else re.IGNORECASE
+        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, flags):
+            hits.append((m.start(), m.end(), name))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    taken: list[tuple[int, int]] = []
+    seen: set[str] = set()
+    out = []
+    for s, e, name in hits:
+        taken.append((s, e))
+        for thing in by_name[name]:
+            if thing.iri in seen:
+                continue
+            seen.add(thing.iri)
+            conf = "high" if len(by_name[name]) == 1 else "low"
+            out.append(Proposal("mention", text[s:e], thing.iri, thing.label, thing.cls, status="known", confidence=conf,
+                                note=None if conf == "high" else f'"{name}" names {len(by_name[name])} known things'))
+    for m in _GOVERNMENTS.finditer(text):
+        for nation in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("list")):
+            nation = re.sub(r"^the\s+", "", nation.strip())
+            for label in (f"Government of {nation}", f"Government of the {nation}"):
+                for thing in by_name.get(label, []):
+                    if thing.iri not in seen and thing.cls == "Government":
+                        seen.add(thing.iri)
+                        out.append(Proposal("mention", m.group(), thing.iri, thing.label, thing.cls, status="known", confidence="medium",
+                                            note=f'"{nation}" in a list of governments'))
+    return out
+
+
+_GOVERNMENTS = re.compile(r"\bGovernments of (?P<list>(?:the\s+)?[A-Z][\w.-]*(?:\s+(?:of\s+)?(?:the\s+)?[A-Z][\w.-]*)*"
+                          r"(?:(?:,\s*|\s+and\s+)(?:the\s+)?[A-Z][\w.-]*(?:\s+(?:of\s+)?(?:the\s+)?[A-Z][\w.-]*)*)+)")
+
+
+def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Known]) -> list[Proposal]:
+    lower = {n.lower() for n in by_name}
+    out, seen = [], set()
+    for m in _NEW_NAME.finditer(text):
+        name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", " ".join(m.group("name").split()))
+        if len(name.split()) < 2 or name.lower() in lower or name in seen:
+            continue
+        seen.add(name)
+        iri = QGID + slug(name)
+        if iri in known:
+            continue
+        cls = "GovernmentDepartment" if re.search(r"Ministry|Department", name) else (
+            "ResearchInstitute" if re.search(r"Institute|Laboratory|University|Centre|Center", name) else "GovernmentBody")
+        out.append(Proposal("new", name, iri, name, cls, status="new", confidence="low",
+                            note="not in the graph: check the name, the class and the IRI"))
+    return out
+
+
+def slug(name: str) -> str:
+    """The project's style of local name: lower-case words joined by '-'.
+
+    >>> slug("Swedish Ministry of Education & Research")
+    'swedish-ministry-of-education-research'
+    """
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_.lower()))
+
+
+def _parse_date(s: str, base: Any = None) -> Any:
+    import dateparser
+
+    settings = {"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": [], "RETURN_AS_TIMEZONE_AWARE": False}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    return dateparser.parse(s, languages=["en"], settings=settings)
+
+
+def _month(s: str) -> int:
+    d = _parse_date(f"1 {s.rstrip('.')} 2000")
+    return d.month if d else 0
+
+
+def _dates(text: str) -> list[Proposal]:
+    from qgraph.vocab import XSD
+
+    out: list[Proposal] = []
+    full: list[Any] = []
+
+    partial: list[tuple[str, int, int]] = []
+    _NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"]
+
+    def add_day(exact: str, day: str, month: str, year: str | None, conf: str = "high") -> None:
+        mo = _month(month)
+        if not mo or not 1 <= int(day) <= 31:
+            return
+        if year:
+            import datetime as dt
+
+            try:
+                d = dt.date(int(year), mo, int(day))
+            except ValueError:
+                return
+            full.append((text.find(exact), d, exact))
+            out.append(Proposal("date", exact, value=d.isoformat(), datatype=XSD + "date", confidence=conf))
+        else:
+            partial.append((exact, mo, int(day)))
+            out.append(Proposal("date", exact, value=f"--{mo:02d}-{int(day):02d}", datatype=XSD + "gMonthDay",
+                                confidence=conf, note="no year stated: record qg:yearStated false; add no year"))
+
+    for m in _DATE.finditer(text):
+        g = m.groupdict()
+        if g["range1"]:
+            add_day(m.group(), g["d1"], g["m1"], g["y1"])
+            add_day(m.group(), g["d2"], g["m2"], g["y1"])
+        elif g["range2"]:
+            add_day(m.group(), g["d3"], g["m3"], g["y2"])
+            add_day(m.group(), g["d4"], g["m3"], g["y2"])
+        elif g["range3"]:
+            add_day(m.group(), g["d5"], g["m4"], g["y3"])
+            add_day(m.group(), g["d6"], g["m4"], g["y3"])
+        elif g["dmy"] or g["mdy"]:
+            s = m.group()
+            day = re.search(r"\d{1,2}", s).group()
+            month = re.search(_M, s).group()
+            year = re.search(r"\d{4}", s)
+            add_day(s, day, month, year.group() if year else None)
+        elif g["my"]:
+            month, year = m.group().split()[0], m.group().split()[-1]
+            mo = _month(month)
+            if mo:
+                out.append(Proposal("date", m.group(), value=f"{year}-{mo:02d}", datatype=XSD + "gYearMonth",
+                                    confidence="high"))
+        elif g["iso"]:
+            out.append(Proposal("date", m.group(), value=m.group(), datatype=XSD + "date", confidence="high"))
+        elif g["dotted"]:
+            d, mo, y = m.group().split(".")
+            add_day(m.group(), d, _NAMES[int(mo) - 1] if 1 <= int(mo) <= 12 else "x", y, "medium")
+        elif g["slashed"]:  # the US State Department's header: month/day/year
+            mo, d, y = m.group().split("/")
+            add_day(m.group(), d, _NAMES[int(mo) - 1] if 1 <= int(mo) <= 12 else "x", y, "medium")
+    stated = text_first_date = None
+    if full:
+        _, first, stated = min(full, key=lambda x: x[0])  # the first full date the text states
+        import datetime as dt
+
+        text_first_date = dt.datetime(first.year, first.month, first.day)
+        for exact, mo, day in partial:  # the same day in the stated date's year: an alternative
+            year = first.year
+            try:
+                d = dt.date(year, mo, day)
+            except ValueError:
+                continue
+            out.append(Proposal("date", exact, value=d.isoformat(), datatype=XSD + "date", confidence="low",
+                                note=f'the year of "{stated}", the first full date the text states; record it as '
+                                     "qg:derivation, or keep the day partial"))
+    for m in _RELATIVE.finditer(text):
+        phrase = m.group()
+        if text_first_date is None:
+            out.append(Proposal("date", phrase, status="flagged", confidence="low",
+                                note="a relative date, and the text states no date to resolve it against: flagged"))
+            continue
+        resolved = _parse_date(phrase, text_first_date)
+        if resolved is None:
+            continue
+        unit = "month" if "month" in phrase.lower() or re.match(_M, phrase) else ("year" if "year" in phrase.lower() else "day")
+        value, dtp = ((f"{resolved.year}-{resolved.month:02d}", XSD + "gYearMonth") if unit == "month" else
+                      (str(resolved.year), XSD + "gYear") if unit == "year" else
+                      (resolved.date().isoformat(), XSD + "date"))
+        out.append(Proposal("date", phrase, value=value, datatype=dtp, confidence="medium",
+                            note=f'relative, resolved against "{stated}", the first full date the text states '
+                                 "(record it as qg:derivation)"))
+    return out
+
+
+def _amounts(text: str) -> list[Proposal]:
+    from decimal import Decimal
+
+    from qgraph.vocab import XSD
+
+    out = []
+    for m in _AMOUNT.finditer(text):
+        cur = m.group("cur").strip()
+        code = _CURRENCY.get(cur, cur)
+        num = Decimal(m.group("num").replace(",", ""))
+        scale = m.group("scale")
+        if scale:
+            num *= _SCALE[scale.lower()]
+        value = format(num.normalize(), "f")
+        out.append(Proposal("amount", m.group().strip(), prop="qg:amount", value=value, datatype=XSD + "decimal",
+                            confidence="high", note=f"currency {code} (qg:currency \"{code}\")"))
+    return out
+
+
+def _ordinals(text: str) -> list[Proposal]:
+    from qgraph.vocab import XSD
+
+    out = []
+    for m in _ORDINAL.finditer(text):
+        after = _ORDINAL_OF.match(text, m.end())
+        if not after:
+            continue
+        n = int(m.group("n")) if m.group("n") else _ORDINAL_WORDS.index(m.group("w").lower()) + 1
+        out.append(Proposal("ordinal", text[m.start():after.end()], prop="qg:ordinal", value=str(n),
+                            datatype=XSD + "positiveInteger", confidence="high",
+                            note=f"the {after.group('what').lower()} numbered {n}"))
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    import pysbd
+
+    spans = []
+    for s in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
+        body = s.sent.strip()
+        if body:
+            start = text.find(body, max(0, s.start - 5))
+            if start >= 0:
+                spans.append((start, start + len(body)))
+    return spans
+
+
+def _participants(text: str, mentions: list[Proposal], by_name: dict[str, list[Known]],
+                  sentences: list[tuple[int, int]]) -> list[Proposal]:
+    nation_names = sorted({n for n, things in by_name.items() if any(t.cls == "Nation" for t in things)},
+                          key=lambda n: -len(n))
+    out = []
+    for s, e in sentences:
+        sent = text[s:e]
+        found: list[str] = []
+        for name in nation_names:
+            flags = 0 if len(name) <= 4 else re.IGNORECASE
+            if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", sent, flags):
+                for t in by_name[name]:
+                    if t.cls == "Nation" and t.iri not in found:
+                        found.append(t.iri)
+        if len(found) >= 3:
+            out.append(Proposal("participants", " ".join(sent.split()), prop="qg:participant / org:member",
+                                value=" ".join(sorted(found)), confidence="medium",
+                                note=f"{len(found)} nations listed: participants of the meeting or members of the forum"))
+    return out
+
+
+def _quotations(text: str, things: dict[str, Known], sentences: list[tuple[int, int]]) -> list[Proposal]:
+    people = {t.label: t for t in things.values() if t.cls == "Person"}
+    out = []
+    for m in _QUOTE.finditer(text):
+        around = text[max(0, m.start() - 200): m.end() + 200]
+        who = _SAID.search(text, m.end(), min(len(text), m.end() + 200)) or _SAID.search(around)
+        speaker = None
+        if who:
+            name = who.group("who") or who.group("who2")
+            speaker = next((t for label, t in people.items() if label in name or name in label), None)
+            speaker_name = speaker.label if speaker else name
+        out.append(Proposal("quotation", " ".join(m.group("q").split()), entity=speaker.iri if speaker else None,
+                            label=speaker_name if who else None, prop="qg:speaker",
+                            confidence="medium" if who else "low",
+                            note=("speaker " + (speaker.iri if speaker else f'"{speaker_name}" (new)')) if who
+                            else "speaker not found near the quotation"))
+    return out
+
+
+_ABOUT = (
+    (re.compile(r"\bMemorandum of Understanding\b", re.I), "MemorandumOfUnderstanding"),
+    (re.compile(r"\bJoint Statement\b", re.I), "JointStatement"),
+    (re.compile(r"\bcommuniqu[eé]\b", re.I), "Communique"),
+    (re.compile(r"\bCommon Vision\b|\bLeaders[’']? Statement\b", re.I), "LeadersStatement"),
+)
+
+
+def _about(text: str) -> list[Proposal]:
+    out = []
+    for rx, cls in _ABOUT:
+        m = rx.search(text)
+        if m:
+            out.append(Proposal("about", m.group(), cls=cls, prop="rdf:type", value="qg:" + cls, confidence="medium",
+                                note=f"the document is (or contains) a qg:{cls}"))
+    return out
+
+
+def builtin(text: str, by_name: dict[str, list[Known]], things: dict[str, Known]) -> list[Proposal]:
+    """Every proposal of qgraph's own extractors, in no particular order."""
+    mentions = _mentions(text, by_name)
+    sentences = _sentences(text)
+    return (mentions + _new_things(text, by_name, things) + _dates(text) + _amounts(text) + _ordinals(text)
+            + _participants(text, mentions, by_name, sentences) + _quotations(text, things, sentences) + _about(text))
+
+
+# --- plug-ins ----------------------------------------------------------------------------------
+
+Extractor = Callable[[str, str], Any]
+
+
+def load_extractor(spec: str) -> Extractor:
+    """``module:function`` → the function (called with the document id and its text; returns
+    proposals as :class:`Proposal` or dicts of its fields)."""
+    import importlib
+
+    mod, _, fn = spec.partition(":")
+    if not mod or not fn:
+        raise QgraphError(f"--extractor {spec!r}: expected MODULE:FUNCTION")
+    try:
+        func = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError) as e:
+        raise QgraphError(f"--extractor {spec!r}: cannot load it ({e})") from None
+    if not callable(func):
+        raise QgraphError(f"--extractor {spec!r}: not a function")
+    return func
+
+
+def _plugins(specs: list[str]) -> list[tuple[str, Extractor]]:
+    from importlib.metadata import entry_points
+
+    out = [(ep.name, ep.load()) for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
+    return out + [(s, load_extractor(s)) for s in specs]
+
+
+def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Proposal | None:
+    if isinstance(item, dict):
+        fields = {k: v for k, v in item.items() if k in Proposal.__dataclass_fields__}
+        if not isinstance(fields.get("kind"), str) or not isinstance(fields.get("exact"), str):
+            return None
+        item = Proposal(**fields)
+    if not isinstance(item, Proposal):
+        return None
+    item = replace(item, source=name)
+    if item.kind in ("mention", "new") and item.label:  # reuse the graph's IRI for a name it knows
+        things = by_name.get(" ".join(item.label.split())) or by_name.get(" ".join(item.exact.split()))
+        if things and len(things) == 1:
+            t = things[0]
+            item = replace(item, kind="mention", entity=t.iri, label=t.label, cls=t.cls, status="known")
+        elif item.entity is None:
+            item = replace(item, kind="new", entity=QGID + slug(item.label), status="new")
+    return item
+
+
+# --- the draft ---------------------------------------------------------------------------------
+
+def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] | None = None,
+            loaded: Any = None) -> Draft:
+    """The draft of ``doc_id``: every proposal that anchors in its text, in text order."""
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.passages import selector
+
+    loaded = loaded or load(root)
+    path = loaded.project.source_text(doc_id)
+    if not path.is_file():
+        raise QgraphError(f"{loaded.project.display(path)}: no such source text (qgraph new {doc_id} --source FILE adds it)")
+    text = path.read_text(encoding="utf-8")
+    by_name, things = known_entities(loaded, exclude=doc_id)
+    proposals = builtin(text, by_name, things)
+    for name, func in _plugins(extractors or []):
+        try:
+            items = list(func(doc_id, text) or [])
+        except Exception as e:  # noqa: BLE001 (a plug-in's failure is reported, never a traceback)
+            raise QgraphError(f"extractor {name}: failed ({type(e).__name__}: {e})") from None
+        proposals += [p for p in (_from_plugin(name, it, by_name) for it in items) if p is not None]
+    draft = Draft(doc_id)
+    seen = set()
+    for p in proposals:
+        key = (p.kind, p.exact, p.entity, p.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        occ = selector(text, p.exact) if p.exact.strip() else None
+        if occ is None:
+            draft.dropped += 1
+            continue
+        draft.proposals.append(Anchored(p, occ.start, occ.line, occ.prefix, occ.suffix))
+    draft.proposals.sort(key=lambda a: (a.start, a.proposal.kind, a.proposal.entity or "", a.proposal.value or ""))
+    draft.turtle = render(draft, loaded.prefixes)
+    return draft
+
+
+def render(draft: Draft, prefixes: dict[str, str]) -> str:
+    """The draft as Turtle: one ``qgd:Proposal`` per proposal with its evidence in the data files'
+    shape, and a comment line a curator reads first."""
+    from qgraph.corpus.passages import selector_turtle, turtle_string
+    from qgraph.corpus.terms import shorten
+    from qgraph.vocab import DRAFT, turtle_prologue
+
+    table = {**prefixes, "qgd": DRAFT}
+    doc = draft.doc_id
+    out = [
+        f"# qgraph propose {doc}: proposed facts for review (a draft: the build never loads it).",
+        f"# Move what you accept into data/{doc}.ttl in the data's own shape; a passage here is checked",
+        "# against the text already. NEW marks a thing the graph does not know (check its proposed IRI).",
+        f"# {draft.summary()}",
+        "",
+        turtle_prologue(sorted(set(["dcterms", "oa", "org", "qg", "qgid", "rdf", "rdfs", "skos", "xsd"]) & set(table))
+                        + ["qgd"], table).rstrip("\n"),
+        "",
+    ]
+    for i, a in enumerate(draft.proposals, 1):
+        p = a.proposal
+        head = f"# {i}. {p.kind}"
+        if p.entity:
+            head += f" {'NEW ' if p.status == 'new' else ''}{shorten(p.entity, table)}"
+        if p.cls:
+            head += f" (qg:{p.cls})" if p.cls != "Concept" else " (skos:Concept)"
+        if p.value is not None:
+            head += f" {p.prop + ' ' if p.prop else ''}{p.value}"
+        if p.status == "flagged":
+            head += " FLAGGED"
+        out.append(head + f"; line {a.line}; confidence {p.confidence}" + (f"; {p.note}" if p.note else ""))
+        lines = [f"qgd:p{i}", "    a qgd:Proposal ;", f"    qgd:kind {turtle_string(p.kind)} ;",
+                 f"    qgd:status {turtle_string(p.status)} ;"]
+        if p.entity:
+            lines.append(f"    qgd:entity {shorten(p.entity, table)} ;")
+        if p.label:
+            lines.append(f"    rdfs:label {turtle_string(p.label, 'en')} ;")
+        if p.cls:
+            lines.append(f"    qgd:class {'skos:Concept' if p.cls == 'Concept' else 'qg:' + p.cls} ;")
+        if p.prop:
+            lines.append(f"    qgd:property {turtle_string(p.prop)} ;")
+        if p.value is not None:
+            lit = turtle_string(p.value)
+            if p.datatype:
+                lit += f"^^{shorten(p.datatype, table)}"
+            lines.append(f"    qgd:value {lit} ;")
+        if p.note:
+            lines.append(f"    skos:editorialNote {turtle_string(p.note, 'en')} ;")
+        if p.source != "qgraph":
+            lines.append(f"    qgd:extractor {turtle_string(p.source)} ;")
+        lines += ["    qgd:evidence [", "        a qg:Evidence ;", f"        oa:hasSource qgid:doc-{doc} ;",
+                  selector_turtle(" ".join(p.exact.split()), a.prefix, a.suffix, indent="        "),
+                  f"        qg:confidence {turtle_string(p.confidence)}", "    ] ."]
+        out += lines + [""]
+    return "\n".join(out)
