@@ -74,9 +74,10 @@ def site():
         yield running.url
 
 
-def shot(driver, name: str) -> Path:
+def shot(driver, name: str, full: bool = True) -> Path:
+    """Save a screenshot (``full``: the whole page; else the window, for pages with a sticky column)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full})
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(base64.b64decode(png["data"]))
     assert path.stat().st_size > 1000
@@ -202,3 +203,53 @@ def test_hostile_label_stays_text_in_the_browser(browser, tmp_path):
         with pytest.raises(NoAlertPresentException):
             browser.switch_to.alert.text  # noqa: B018
         shot(browser, "08-hostile-label-escaped")
+
+
+def test_reading_view(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/id/doc-uk-denmark-quantum-mou")
+    wait(browser, "a.read-text")[0].click()
+    marks = wait(browser, ".source-text mark a")
+    assert browser.current_url.endswith("/doc/uk-denmark-quantum-mou")
+    n_passages = len(browser.find_elements(By.CSS_SELECTOR, "li.passage-facts"))
+    assert n_passages >= 10 and len(marks) >= n_passages
+    shot(browser, "09-reading-mou", full=False)
+    mark = next(m for m in marks if "Christina Egelund" in m.text)
+    target = mark.get_attribute("href").rsplit("#", 1)[1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", mark)
+    mark.click()
+    assert browser.current_url.endswith("#" + target)
+    item = browser.find_element(By.ID, target)
+    assert item.is_displayed()
+    assert any(a.get_attribute("href").endswith("/id/christina-egelund")
+               for a in item.find_elements(By.CSS_SELECTOR, "ul.facts a"))
+    shot(browser, "10-reading-passage-facts", full=False)
+    back = item.find_element(By.CSS_SELECTOR, "a.back")
+    back.click()
+    assert browser.current_url.endswith("#" + back.get_attribute("href").rsplit("#", 1)[1])
+    browser.get(site + "/doc/g7-kananaskis-quantum-common-vision")
+    banner = wait(browser, ".banner.damaged")[0]
+    assert "damaged" in banner.text
+    wait(browser, ".source-text mark")
+    shot(browser, "11-reading-damaged-banner", full=False)
+    browser.get(site + "/doc/")
+    assert len(wait(browser, "ol.documents li a")) >= 2
+    assert console_errors(browser) == []
+
+
+def test_ontology_documentation_page(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/ontology")
+    terms = wait(browser, "section.term", 50)
+    # the page's one style element is allowed by its hash: the term boxes are styled
+    radius = browser.execute_script("return getComputedStyle(arguments[0]).borderTopLeftRadius", terms[0])
+    assert radius == "8px"
+    shot(browser, "12-ontology", full=False)
+    browser.find_element(By.CSS_SELECTOR, '#class-tree a[href="#Membership"], #class-tree ~ ul a[href="#Nation"]').click()
+    target = browser.current_url.rsplit("#", 1)[1]
+    section = browser.find_element(By.ID, target)
+    assert "shapes" in section.text and "qgsh:" in section.text
+    shot(browser, "13-ontology-term", full=False)
+    assert console_errors(browser) == []

@@ -135,6 +135,6 @@ def test_deep_chain_exports_every_format(tmp_path, no_canonicaliser):
     loaded.quads = loaded.quads + chain(5000)
     out = tmp_path / "dist"
     written = exports.write_atomically(exports.Exporter(loaded).jobs(out))
-    assert len(written) == len(exports.FORMATS) + 1 + len(list((out / "framed").glob("*.jsonld")))
+    assert len(written) == len(exports.FORMATS) + 1 + len(list((out / "framed").glob("*.jsonld"))) + 3  # + void.ttl, ontology.html, shapes.ttl
     lines = (out / "qgraph.nq").read_text(encoding="utf-8").splitlines()
     assert len(lines) == before + 5001

@@ -70,7 +70,8 @@ def test_build_writes_every_file(built):
     _, out = built
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == sorted(list(exports.FORMATS.values()) + [exports.CONTEXT_FILE] + [
-        f"framed/{v}.jsonld" for v in ("agreements", "forums", "meetings", "people")])
+        f"framed/{v}.jsonld" for v in ("agreements", "forums", "meetings", "people")] + [
+        "ontology.html", "shapes.ttl", "void.ttl"])
     assert not list(out.rglob("*.tmp")), "temporary files left behind"
 
 
@@ -156,12 +157,13 @@ def test_determinism_across_processes(tmp_path, cli_env):
         assert r.returncode == 0, r.stderr
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
-    assert len(files) == 10
+    assert len(files) == 13
     # the names the README lists (regression: a module rename once turned qgraph.jsonld into
     # qgraph.publish.jsonld)
     assert sorted(str(f) for f in files) == sorted([
         "context.jsonld", "framed/agreements.jsonld", "framed/forums.jsonld", "framed/meetings.jsonld",
-        "framed/people.jsonld", "qgraph.jsonld", "qgraph.nq", "qgraph.nt", "qgraph.trig", "qgraph.ttl"])
+        "framed/people.jsonld", "ontology.html", "qgraph.jsonld", "qgraph.nq", "qgraph.nt", "qgraph.trig",
+        "qgraph.ttl", "shapes.ttl", "void.ttl"])
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), f"{rel} differs between builds"
 

@@ -9,10 +9,56 @@ COLUMNS wide. tests/test_startup.py fails when this file is stale.
 COLUMNS = 80
 
 ANSWERS = {
-    '': (2, '', '''\
+    '': (0, '''\
 usage: qgraph [-h] [--version] COMMAND ...
-qgraph: error: the following arguments are required: COMMAND
-'''),
+
+qgraph builds, checks and serves a knowledge graph of quantum diplomacy in which every fact
+is traced to the passage of its source document.
+
+examples:
+  qgraph init my-corpus             make a new corpus folder
+  qgraph new my-doc --source t.txt  add a document (its text and a data file)
+  qgraph propose my-doc             draft its facts with their passages, for review
+  qgraph build                      check everything and write dist/
+  qgraph validate                   the same checks, problems with file:line
+  qgraph queries                    list the competency questions
+  qgraph query qdg-members          run one
+  qgraph show Denmark               an entity card with its evidence
+
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+
+positional arguments:
+  COMMAND
+    init      make a new corpus folder that builds at once
+    new       add a document: its text, its attribution row and a data file
+              that builds at once
+    quote     check a passage against a document's text and print its selector
+    propose   draft the facts a document states, each with its passage, for
+              review
+    build     check the data and write every export into DIR
+    validate  run every check; report problems with file and line
+    query     run a competency question, a .rq file or a query on stdin
+    queries   list the competency questions with their summaries
+    show      an entity card: types, labels, facts both ways, evidence
+              passages
+    export    write the whole graph in one format
+    link      rebuild the link and enrichment graphs; refresh them from
+              Wikidata
+    reuse     find passages one document shares with another; write the text-
+              reuse graph
+    expected  show how the questions' expected answers would change; --write
+              updates them
+    stats     counts by class, property and document; facts with and without
+              evidence
+    push      replace each named graph in an external SPARQL 1.1 store, then
+              verify the counts
+    serve     serve a read-only SPARQL endpoint, linked-data pages and the
+              explorer
+
+options:
+  -h, --help  show this help message and exit
+  --version   show program's version number and exit
+''', ''),
     '--help': (0, '''\
 usage: qgraph [-h] [--version] COMMAND ...
 
@@ -205,7 +251,7 @@ example:
   qgraph build --out dist
 ''', ''),
     'validate --help': (0, '''\
-usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle}]
+usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle,jsonld}]
                        [--validator {fast,pyshacl}]
                        [--progress | --no-progress]
 
@@ -215,7 +261,10 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --format {text,json,turtle}
+  --format {text,json,turtle,jsonld}
+                        text (default); json (also on an error such as a
+                        Turtle syntax error); turtle or jsonld (a SHACL
+                        validation report)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)
@@ -226,11 +275,12 @@ options:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 ''', ''),
     'query --help': (0, '''\
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]
-                    [--format {table,csv,tsv,json}]
+                    [--format {table,csv,tsv,json,turtle,ntriples}]
                     [--store {oxigraph,rdflib}] [--endpoint URL]
                     [--default-graph IRI] [--deadline SECONDS]
                     NAME|FILE|-
@@ -245,7 +295,7 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --param NAME=VALUE    bind a variable (repeatable)
-  --format {table,csv,tsv,json}
+  --format {table,csv,tsv,json,turtle,ntriples}
   --store {oxigraph,rdflib}
                         query engine (default: oxigraph)
   --endpoint URL        run the query at this remote SPARQL endpoint instead
@@ -305,8 +355,9 @@ examples:
   qgraph show "Liz Kendall"
 ''', ''),
     'export --help': (0, '''\
-usage: qgraph export [-h] [--root DIR] --format
-                     {turtle,ntriples,nquads,trig,jsonld} [--out FILE]
+usage: qgraph export [-h] [--root DIR]
+                     [--format {turtle,ntriples,nquads,trig,jsonld}]
+                     [--out FILE]
                      [--frame {agreements,forums,meetings,people}]
 
 write the whole graph in one format
@@ -316,6 +367,8 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --format {turtle,ntriples,nquads,trig,jsonld}
+                        the format (default: from --out's extension: .ttl .nt
+                        .nq .trig .jsonld)
   --out FILE            output file (default: stdout)
   --frame {agreements,forums,meetings,people}
                         framed JSON-LD view (with --format jsonld)

@@ -14,9 +14,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
     from pathlib import Path
+    from typing import Any
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_ERROR = 0, 1, 2
-QUERY_FORMATS = ("table", "csv", "tsv", "json")
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "turtle", "ntriples")
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # = qgraph.publish.exports.FORMATS
 FRAMES = ("agreements", "forums", "meetings", "people")  # = qgraph.publish.jsonld.FRAMES
 STORES = ("oxigraph", "rdflib")  # = qgraph.corpus.store.BACKENDS
@@ -103,6 +104,7 @@ example:
 example:
   qgraph validate
   qgraph validate --format json > report.json
+  qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
 """),
     "query": ("run a competency question, a .rq file or a query on stdin", """\
@@ -217,8 +219,16 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=_path, metavar="DIR",
                         help="corpus folder (default: $QGRAPH_ROOT, else the nearest folder upwards with qgraph.toml)")
-    p = argparse.ArgumentParser(prog="qgraph", description=MAIN_HELP,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    class _Main(argparse.ArgumentParser):
+        """``qgraph`` alone prints the help and exits 0 (as ``git`` does), not a usage error."""
+
+        def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+            if not (sys.argv[1:] if args is None else list(args)):
+                self.print_help()
+                self.exit(0)
+            return super().parse_args(args, namespace)
+
+    p = _Main(prog="qgraph", description=MAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     from qgraph._version import __version__
 
     p.add_argument("--version", action="version", version=f"qgraph {__version__}")
@@ -252,7 +262,9 @@ def _parser() -> argparse.ArgumentParser:
     b = add("build")
     b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
     v = add("validate")
-    v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
+                   help="text (default); json (also on an error such as a Turtle syntax error); "
+                        "turtle or jsonld (a SHACL validation report)")
     for cmd in (b, v):
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
@@ -273,7 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("entity", metavar="ENTITY")
     s.add_argument("--store", choices=STORES, default="oxigraph")
     e = add("export")
-    e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    e.add_argument("--format", choices=EXPORT_FORMATS,
+                   help="the format (default: from --out's extension: .ttl .nt .nq .trig .jsonld)")
     e.add_argument("--out", type=_path, metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--frame", choices=FRAMES, help="framed JSON-LD view (with --format jsonld)")
     lk = add("link")
@@ -474,13 +487,21 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from qgraph.checks import report
+    from qgraph.errors import QgraphError
     from qgraph.pipeline import check
 
-    outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    try:
+        outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+    except QgraphError as e:
+        if args.format == "json":  # JSON on stdout whatever happens; the one-line error on stderr too
+            sys.stdout.write(report.format_json_error(str(e)))
+        raise
     if args.format == "json":
         sys.stdout.write(report.format_json(outcome.problems))
     elif args.format == "turtle":
         sys.stdout.write(report.format_turtle(outcome.problems, outcome.loaded.prefixes))
+    elif args.format == "jsonld":
+        sys.stdout.write(report.format_jsonld(outcome.problems, outcome.loaded.prefixes))
     else:
         sys.stdout.write(report.format_text(outcome.problems))
     return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
@@ -520,8 +541,18 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
     result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
-    sys.stdout.write(render(result, args.format, loaded.prefixes, terminal=_tty()))
+    sys.stdout.write(render(result, args.format, loaded.prefixes, _table_width(), terminal=_tty()))
     return EXIT_OK
+
+
+def _table_width() -> int | None:
+    """The terminal's width for tables (``$COLUMNS`` first); ``None`` when writing to a pipe."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str]) -> int:
@@ -537,7 +568,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
     store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
     with command_deadline(_deadline(args)):
         result = catalogue.run(store, spec, root, params, prefixes)
-    sys.stdout.write(render(result, args.format, prefixes, terminal=_tty()))
+    sys.stdout.write(render(result, args.format, prefixes, _table_width(), terminal=_tty()))
     return EXIT_OK
 
 
@@ -589,10 +620,31 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: an export file's extension → its format (``--out x.ttl`` needs no ``--format``)
+EXPORT_EXTENSIONS = {".ttl": "turtle", ".turtle": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
+                     ".jsonld": "jsonld", ".json": "jsonld"}
+
+
+def _format_from_extension(out: Path | None) -> str:
+    from pathlib import Path
+
+    from qgraph.errors import QgraphError
+
+    if out is None:
+        raise QgraphError("give --format (turtle, ntriples, nquads, trig, jsonld), or --out FILE with an extension "
+                          f"that names one ({' '.join(sorted(EXPORT_EXTENSIONS))})")
+    fmt = EXPORT_EXTENSIONS.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise QgraphError(f"{out}: the extension does not name a format ({' '.join(sorted(EXPORT_EXTENSIONS))}); "
+                          "give --format")
+    return fmt
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from qgraph.api import export
 
-    result = export(args.format, args.out, _root(args), args.frame)
+    fmt = args.format or _format_from_extension(args.out)
+    result = export(fmt, args.out, _root(args), args.frame)
     if args.out is None:
         sys.stdout.write(result)
     else:

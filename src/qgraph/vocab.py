@@ -56,6 +56,16 @@ WDPQ = "http://www.wikidata.org/prop/qualifier/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
 EUC = "http://publications.europa.eu/resource/authority/country/"  # EU country authority table
 SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
+VOID = "http://rdfs.org/ns/void#"  # the dataset description (dist/void.ttl)
+DCAT = "http://www.w3.org/ns/dcat#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C's IRIs of RDF formats (dcterms:format)
+GEONAMES = "https://sws.geonames.org/"
+GEONAMES_SITE = "https://www.geonames.org/"
+WIKIDATA_SITE = "https://www.wikidata.org/"
+DATASET = BASE + "dataset"  # the dataset as a whole (VoID/DCAT); its parts below it
+DUMPS = BASE + "dist/"  # where a deployment publishes the build's files (dist/)
+SPARQL_ENDPOINT = BASE + "sparql"
 SVG = "http://www.w3.org/2000/svg"
 
 # --- single terms used often ---------------------------------------------------------------

@@ -19,6 +19,7 @@ _BY_LABEL = f"""SELECT DISTINCT ?s ?needle WHERE {{
   VALUES ?p {{ {_LABEL_PROPS} }} ?s ?p ?l . FILTER(LCASE(STR(?l)) = ?needle) }} ORDER BY ?s"""
 _ALL_LABELS = f"SELECT DISTINCT ?l WHERE {{ VALUES ?p {{ {_LABEL_PROPS} }} ?s ?p ?l }}"
 _EXISTS = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
+_WHAT = """SELECT ?e ?t ?g WHERE { { GRAPH ?g { ?e a ?t } } UNION { GRAPH ?g { ?e ?p ?o } } }"""
 _OUT = """SELECT DISTINCT ?e ?p ?o ?label ?g WHERE {
   GRAPH ?g { ?e ?p ?o } OPTIONAL { ?o rdfs:label ?label } }"""
 _IN = """SELECT DISTINCT ?e ?s ?p ?label WHERE {
@@ -33,9 +34,9 @@ _EVIDENCE = """SELECT ?e ?ev ?doc ?id ?exact ?derivation ?confidence
 
 def resolve(loaded: Loaded, store: Store, entity: str) -> Any:
     """The IRI (rdflib ``URIRef``) of ``entity``; a clear error if it is unknown or ambiguous."""
-    from rdflib import Literal, URIRef
+    from rdflib import URIRef
 
-    from qgraph.corpus.terms import checked_iri, display, expand
+    from qgraph.corpus.terms import checked_iri, expand
 
     iri = expand(entity.strip(), loaded.prefixes)
     if iri is not None:
@@ -43,16 +44,48 @@ def resolve(loaded: Loaded, store: Store, entity: str) -> Any:
         if store.query(_EXISTS, {"e": node}).boolean:
             return node
         raise QgraphError(f"{entity}: not in the graph")
-    rows = store.query(_BY_LABEL, {"needle": Literal(entity.strip().lower())}).rows
-    if len(rows) == 1:
-        return rows[0][0]
-    if len(rows) > 1:
-        names = ", ".join(display(r[0], loaded.prefixes) for r in rows)
-        raise QgraphError(f"{entity!r} names {len(rows)} entities: {names}; give one of these instead")
+    found = candidates(loaded, store, entity)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        own = [c for c in found if _own(c)]
+        if len(own) == 1:  # the corpus's own entity, not its twin in another dataset (wd:Q84 for London)
+            return own[0]
+        names = "; ".join(describe_candidate(loaded, store, c) for c in found)
+        raise QgraphError(f"{entity!r} names {len(found)} entities: {names}; give one of these instead")
     labels = sorted({str(r[0]) for r in store.query(_ALL_LABELS).rows})
     close = difflib.get_close_matches(entity.strip(), labels, n=3, cutoff=0.6)
     hint = f" (did you mean {' / '.join(repr(c) for c in close)}?)" if close else ""
     raise QgraphError(f"no entity named {entity!r}{hint}")
+
+
+def candidates(loaded: Loaded, store: Store, entity: str) -> list[Any]:
+    """The entities (rdflib terms) with a label equal to ``entity`` (case-insensitive), in IRI order."""
+    from rdflib import Literal
+
+    return [r[0] for r in store.query(_BY_LABEL, {"needle": Literal(entity.strip().lower())}).rows]
+
+
+def _own(node: Any) -> bool:
+    """An entity of the corpus (``qgid:``), not one the enrichment minted (``qgid:wd-``) or
+    another dataset's (Wikidata, GeoNames)."""
+    from qgraph.vocab import QGID
+
+    return str(node).startswith(QGID) and not str(node).startswith(QGID + "wd-")
+
+
+def describe_candidate(loaded: Loaded, store: Store, node: Any) -> str:
+    """``qgid:london (qg:City; documents)`` / ``wd:Q84 (no type; enrichment)``: one candidate."""
+    from qgraph.corpus.terms import display
+
+    types, graphs = set(), set()
+    for _, t, g in store.query(_WHAT, {"e": node}).rows:
+        if t is not None:
+            types.add(display(t, loaded.prefixes))
+        graphs.add(str(g).removeprefix(GRAPH_NS))
+    docs = sorted(g for g in graphs if g not in ("enrichment", "links", "ontology"))
+    where = ", ".join(([f"{len(docs)} document(s)"] if docs else []) + sorted(graphs & {"enrichment", "links", "ontology"}))
+    return f"{display(node, loaded.prefixes)} ({', '.join(sorted(types)) or 'no type'}; {where or 'no graph'})"
 
 
 def card(loaded: Loaded, store: Store, entity: str) -> str:
@@ -76,7 +109,11 @@ def card(loaded: Loaded, store: Store, entity: str) -> str:
     types = [d(o) for _, p, o, _, _ in out_rows if str(p).endswith("22-rdf-syntax-ns#type")]
     labels = [str(o) for _, p, o, _, _ in out_rows if str(p).endswith("#label") and isinstance(o, Literal)]
     lines = [f"{d(node)}  {labels[0] if labels else ''}".rstrip(), f"  <{node}>",
-             f"  types: {', '.join(types) or '(none)'}", "", "facts:"]
+             f"  types: {', '.join(types) or '(none)'}"]
+    others = [c for c in candidates(loaded, store, entity) if c != node]
+    if others:  # the name is shared (London and its Wikidata twin): say which others bear it
+        lines.append(f"  also named {entity.strip()!r}: " + "; ".join(describe_candidate(loaded, store, c) for c in others))
+    lines += ["", "facts:"]
     for _, p, o, label, graphs in out_rows:
         if str(p).endswith("22-rdf-syntax-ns#type") or str(p).endswith("ontology#evidence"):
             continue

@@ -28,17 +28,26 @@ def printable(text: str, keep: str = "") -> str:
     return _CONTROLS.sub(escape, text)
 
 
-def render(result: Result, fmt: str, prefixes: dict[str, str], terminal: bool = False) -> str:
-    """``result`` as text in ``fmt``; ``terminal``: the text goes to a terminal, so CSV and TSV
-    are written with their control characters escaped too (the table always is; JSON escapes
-    its own)."""
-    text = _render(result, fmt, prefixes)
+def render(result: Result, fmt: str, prefixes: dict[str, str], width: int | None = None,
+           terminal: bool = False) -> str:
+    """``result`` as text in ``fmt``; a table fits ``width`` columns when given (the terminal's);
+    ``terminal``: the text goes to a terminal, so CSV and TSV are written with their control
+    characters escaped too (the table always is; JSON escapes its own). A CONSTRUCT/DESCRIBE
+    result is printed as Turtle (``table``, ``turtle``) or N-Triples."""
+    text = _render(result, fmt, prefixes, width)
     if terminal and fmt in ("csv", "tsv"):
         return printable(text, keep="\t\n\r")
     return text
 
 
-def _render(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
+def _render(result: Result, fmt: str, prefixes: dict[str, str], width: int | None = None) -> str:
+    if result.kind == "graph" and fmt in ("table", "turtle", "ntriples"):
+        return graph_text(result, "ntriples" if fmt == "ntriples" else "turtle", prefixes)
+    if fmt in ("turtle", "ntriples"):
+        from qgraph.errors import QgraphError
+
+        raise QgraphError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; this one is "
+                          f"{'an ASK' if result.kind == 'ask' else 'a SELECT'} (table, csv, tsv or json)")
     if result.kind == "ask":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
@@ -55,19 +64,61 @@ def _render(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
         # json escapes C0 controls itself; DEL and C1 (a terminal's CSI is U+009B) only in strings
         text = json.dumps(sparql_json(result), indent=2, ensure_ascii=False)
         return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-    return table(result, prefixes)
+    return table(result, prefixes, width)
 
 
-def table(result: Result, prefixes: dict[str, str]) -> str:
+def graph_text(result: Result, fmt: str, prefixes: dict[str, str]) -> str:
+    """CONSTRUCT/DESCRIBE triples as Turtle with the project's prefixes, or N-Triples (sorted)."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.terms import to_oxigraph
+
+    triples = sorted({ox.Triple(*(to_oxigraph(t) for t in row)) for row in result.rows}, key=str)
+    if fmt == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    used = {p: ns for p, ns in sorted(prefixes.items()) if p and any(
+        str(t).startswith("<" + ns) for tr in triples for t in (tr.subject, tr.predicate, tr.object))}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")
+
+
+MIN_COLUMN = 6  # a column is never cut narrower than this (or its header, if shorter)
+
+
+def fit(widths: list[int], width: int | None, minimum: list[int] | None = None) -> list[int]:
+    """Column widths that fit ``width`` characters with two spaces between columns: the widest
+    columns give way first, none below ``MIN_COLUMN``. Without ``width``: at most 80 each.
+
+    >>> fit([10, 40, 30], 60)
+    [10, 23, 23]
+    >>> fit([10, 40, 30], None)
+    [10, 40, 30]
+    >>> fit([50, 50], 20)
+    [9, 9]
+    """
+    if width is None:
+        return [min(w, 80) for w in widths]
+    out = list(widths)
+    floor = [min(w, max(MIN_COLUMN, m)) for w, m in zip(widths, minimum or [0] * len(widths), strict=True)]
+    budget = width - 2 * (len(out) - 1)
+    while sum(out) > budget:
+        i = max(range(len(out)), key=lambda k: (out[k] - floor[k] > 0, out[k], -k))
+        if out[i] <= floor[i]:
+            break
+        out[i] -= 1
+    return out
+
+
+def table(result: Result, prefixes: dict[str, str], width: int | None = None) -> str:
+    """An aligned table; with ``width``, long cells are cut (…) so that each line fits."""
     from qgraph.corpus.terms import display
 
     cells = [[printable(display(t, prefixes)) for t in row] for row in result.rows]
     head = list(result.vars)
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(head)]
-    widths = [min(w, 80) for w in widths]
+    widths = fit([max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(head)], width)
 
     def line(values: list[str]) -> str:
-        return "  ".join((v if len(v) <= 80 else v[:79] + "…").ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join((v if len(v) <= w else v[:max(w - 1, 0)] + "…").ljust(w)
+                         for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [line(head), "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
     out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")

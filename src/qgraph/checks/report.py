@@ -193,6 +193,26 @@ def format_json(problems: list[Problem]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def format_json_error(message: str) -> str:
+    """The JSON report of a check that could not run (a Turtle syntax error, a missing file):
+    ``conforms`` false, no problems, and ``error`` with the message and, when it names them,
+    the file and line. So ``--format json`` always prints JSON, whatever happens.
+
+    >>> import json
+    >>> json.loads(format_json_error("data/x.ttl:12: Turtle syntax error (column 5): oops"))["error"]["line"]
+    12
+    """
+    m = re.match(r"^([^\s:][^:]*?)(?::(\d+))?: ", message)
+    doc = {
+        "conforms": False,
+        "counts": counts([]),
+        "problems": [],
+        "error": {"message": message, "file": m.group(1) if m else None,
+                  "line": int(m.group(2)) if m and m.group(2) else None},
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
     """A SHACL ``sh:ValidationReport`` (SHACL 1.0, section 3.6; checks beyond SHACL use shapes
     and a constraint component under ``check#``).
@@ -202,6 +222,35 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
     ``sh:sourceConstraintComponent``, ``sh:focusNode`` and ``sh:sourceShape`` (a blank node for a
     shape without IRI); results that differ only in their component stay apart; messages keep
     their language tag."""
+    return _report_graph(problems, prefixes).serialize(format="longturtle", canon=True)
+
+
+def format_jsonld(problems: list[Problem], prefixes: dict[str, str]) -> str:
+    """The same SHACL ``sh:ValidationReport`` as :func:`format_turtle`, as JSON-LD compacted
+    with a context of the report's prefixes (``sh:``, ``check:`` and the project's)."""
+    import json as _json
+
+    g = _report_graph(problems, prefixes)
+    context = {p: ns for p, ns in sorted(g.namespaces()) if p}
+    context["sh"] = SH_NS
+    context["check"] = CHECK_NS
+    doc = _json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))
+    graph = doc.get("@graph")
+    if isinstance(graph, list):  # rdflib lists nodes in store order: sort them (deterministic)
+        graph.sort(key=lambda n: (n.get("@type") != "sh:ValidationReport", _bnode_order(str(n.get("@id")))))
+        for node in graph:
+            if isinstance(node.get("sh:result"), list):
+                node["sh:result"].sort(key=lambda r: _bnode_order(str(r.get("@id"))))
+    return _json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _bnode_order(node_id: str) -> tuple:
+    """``_:r10`` after ``_:r9`` (the results' blank nodes are numbered in report order)."""
+    m = re.fullmatch(r"_:r(\d+)", node_id)
+    return (0, int(m.group(1)), "") if m else (1, 0, node_id)
+
+
+def _report_graph(problems: list[Problem], prefixes: dict[str, str]):
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF, XSD
 
@@ -236,7 +285,7 @@ def format_turtle(problems: list[Problem], prefixes: dict[str, str]) -> str:
             g.add((r, URIRef(CHECK_NS + "file"), Literal(p.file)))
         if p.line:
             g.add((r, URIRef(CHECK_NS + "line"), Literal(p.line, datatype=XSD.integer)))
-    return g.serialize(format="longturtle", canon=True)
+    return g
 
 
 def _key(p: Problem) -> tuple:

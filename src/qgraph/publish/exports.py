@@ -498,15 +498,40 @@ class Exporter:
             raise QgraphError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
         return getattr(self, f"write_{fmt}")
 
+    def publication_jobs(self, out: Path) -> dict[Path, Callable[[IO[bytes]], None]]:
+        return _publication_jobs(self, out)
+
     def jobs(self, out: Path) -> dict[Path, Callable[[IO[bytes]], None]]:
         """Every file a build writes into ``out``."""
         from qgraph.publish.jsonld import FRAMES
 
         jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items()}
         jobs[out / CONTEXT_FILE] = self.write_context
+        jobs.update(self.publication_jobs(out))
         for view in sorted(FRAMES):
             jobs[out / "framed" / f"{view}.jsonld"] = self.framed_writer(view)
         return jobs
+
+
+SHAPES_FILE = "shapes.ttl"
+
+
+def _copy(source: Any) -> Callable[[IO[bytes]], None]:
+    def job(fh: IO[bytes]) -> None:
+        fh.write(source.read_bytes())
+    return job
+
+
+def _publication_jobs(exporter: Exporter, out: Path) -> dict[Path, Callable[[IO[bytes]], None]]:
+    """Beside the dumps: the VoID/DCAT description, the ontology's documentation, the shapes."""
+    from qgraph.publish.dataset import VOID_FILE, write_void
+    from qgraph.publish.ontology_doc import DOC_FILE, write_doc
+
+    loaded = exporter.loaded
+    jobs = {out / VOID_FILE: write_void(loaded), out / DOC_FILE: write_doc(loaded)}
+    if loaded.project is not None:
+        jobs[out / SHAPES_FILE] = _copy(loaded.project.shapes_file)
+    return jobs
 
 
 def _write_lines(fh: IO[bytes], lines: Iterator[str]) -> None:

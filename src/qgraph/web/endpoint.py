@@ -4,7 +4,8 @@
 - ``POST`` with ``application/x-www-form-urlencoded`` (``query=…`` in the body);
 - ``POST`` with ``application/sparql-query`` (the query is the body, UTF-8).
 
-``default-graph-uri`` and ``named-graph-uri`` (URL or form) give the dataset. Anything else is a
+``default-graph-uri`` and ``named-graph-uri`` (URL or form) give the dataset; ``format=`` or
+``output=`` (``json``, ``csv``, ``turtle``, … or a media type) overrides ``Accept``. Anything else is a
 4xx: updates (``update=`` or ``application/sparql-update``: 403), two ``query`` parameters, a
 missing or wrong media type, a body not in UTF-8, a syntax error (checked by the worker).
 """
@@ -79,6 +80,24 @@ def parse_request(method: str, query_string: str, content_type: str | None, body
         return _text(400, "more than one query parameter")
     if not queries[0].strip():
         return _text(400, "the query is empty")
+    accept = _format_param(form, accept)
+    if isinstance(accept, tuple):
+        return accept
     default = form.get("default-graph-uri", [])
     named = form.get("named-graph-uri", [])
     return Job(queries[0], accept or "*/*", default, named, bool(default or named))
+
+
+def _format_param(form: dict[str, list[str]], accept: str | None) -> str | None | Reply:
+    """``format=``/``output=`` (Fuseki's and Virtuoso's names, or a media type) overrides Accept."""
+    from qgraph.web.results import FORMAT_NAMES, format_accept
+
+    given = form.get("format", []) + form.get("output", [])
+    if not given:
+        return accept
+    if len(set(given)) > 1:
+        return _text(400, "give one format (format= or output=)")
+    media = format_accept(given[0])
+    if media is None:
+        return _text(400, f"unknown format {given[0]!r} (one of {', '.join(sorted(FORMAT_NAMES))} or a media type)")
+    return media

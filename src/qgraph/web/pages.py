@@ -13,10 +13,10 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from qgraph.vocab import PREFIXES, RDFS_LABEL, WDT
+from qgraph.vocab import DCTERMS, PREFIXES, QG, RDFS_LABEL, WDT
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
 
-NAV = [("/", "Explore"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
+NAV = [("/", "Explore"), ("/doc/", "Documents"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
        ("/#query", "SPARQL")]
 
 
@@ -49,7 +49,7 @@ _PREFIXES_JSON = json.dumps({f"{p}:": ns for p, ns in {**PREFIXES, "wdt": WDT}.i
                             separators=(",", ":"))
 
 
-def shell(title: str, body: str, active: str = "/") -> bytes:
+def shell(title: str, body: str, active: str = "/", head: str = "") -> bytes:
     on = ' class="on"'
     nav = "".join(f'<a href="{esc(u)}"{on if u == active else ""}>{esc(t)}</a>' for u, t in NAV)
     page = f"""<!doctype html>
@@ -61,7 +61,7 @@ def shell(title: str, body: str, active: str = "/") -> bytes:
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/explorer.js" defer></script>
-</head>
+{head}</head>
 <body data-prefixes="{esc(_PREFIXES_JSON)}">
 <header class="top"><a class="brand" href="/">qgraph</a><nav>{nav}</nav>
 <form class="quick" action="/search" method="get" role="search"><input name="q" type="search" placeholder="Search labels…" aria-label="Search labels"></form></header>
@@ -109,6 +109,17 @@ def _fact_rows(x: Explorer, facts: list[Fact], incoming: bool = False, blanks: d
     return "\n".join(rows)
 
 
+def _reading_link(e: Entity) -> str:
+    """A source document's page leads to its reading view (/doc/<doc-id>)."""
+    if QG + "SourceDocument" not in e.types:
+        return ""
+    ids = [str(f.value) for f in e.facts if f.prop == DCTERMS + "identifier"]
+    if not ids:
+        return ""
+    return (f'<p class="read"><a class="read-text" href="/doc/{esc(ids[0])}">Read the text with its '
+            f'evidence passages highlighted</a></p>')
+
+
 def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
     types = " ".join(f'<span class="type">{link(t, x.label(t))}</span>' for t in e.types) or '<span class="inert">untyped</span>'
     alt = [f for f in e.facts if f.prop.endswith(("#altLabel", "#prefLabel", "/name"))]
@@ -118,6 +129,7 @@ def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
 <p class="iri">{esc(e.iri)}</p>
 <p class="types">{types}</p>
 {f'<p class="alt">Also called: {alts}</p>' if alts else ''}
+{_reading_link(e)}
 <p class="formats">This description as <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=turtle">Turtle</a>,
 <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=jsonld">JSON-LD</a>,
 <a href="{esc(href(e.iri))}{'&' if '?' in href(e.iri) else '?'}format=ntriples">N-Triples</a></p>

@@ -1,7 +1,8 @@
 """Write query results from pyoxigraph terms.
 
-SELECT/ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV. CONSTRUCT/DESCRIBE: Turtle,
-JSON-LD, N-Triples (pyoxigraph's serializers). The rows are written by qgraph (not by
+SELECT/ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV (ASK in CSV/TSV as one
+``_askResult`` column, as Jena and RDF4J write it). CONSTRUCT/DESCRIBE: Turtle, JSON-LD,
+N-Triples, N-Quads (pyoxigraph's serializers). The rows are written by qgraph (not by
 pyoxigraph's ``QuerySolutions.serialize``) because the endpoint counts them first, to refuse
 a result over the cap instead of cutting it silently.
 """
@@ -28,10 +29,42 @@ SELECT_TYPES = {
 SELECT_OFFER = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values", "application/json", "application/xml"]
 ASK_OFFER = ["application/sparql-results+json", "application/sparql-results+xml", "application/json",
-             "application/xml"]
+             "application/xml", "text/csv", "text/tab-separated-values"]
 GRAPH_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
-               "text/plain": "ntriples"}
-GRAPH_OFFER = ["text/turtle", "application/ld+json", "application/n-triples", "text/plain"]
+               "application/n-quads": "nquads", "text/plain": "ntriples"}
+GRAPH_OFFER = ["text/turtle", "application/ld+json", "application/n-triples", "application/n-quads", "text/plain"]
+#: ``?format=`` / ``?output=`` on /sparql (as Fuseki and Virtuoso read them): a name or a media
+#: type → the Accept header it stands for (a name may cover the SELECT and the CONSTRUCT type)
+FORMAT_NAMES = {
+    "json": "application/sparql-results+json, application/ld+json;q=0.9",
+    "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "srx": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle", "ttl": "text/turtle",
+    "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+    "ntriples": "application/n-triples", "nt": "application/n-triples",
+    "nquads": "application/n-quads", "nq": "application/n-quads",
+}
+
+
+def format_accept(value: str) -> str | None:
+    """The Accept header a ``format``/``output`` parameter stands for; ``None`` if unknown.
+
+    >>> format_accept("csv")
+    'text/csv'
+    >>> format_accept("text/turtle")
+    'text/turtle'
+    >>> format_accept("pdf") is None
+    True
+    """
+    v = value.strip().lower()
+    if v in FORMAT_NAMES:
+        return FORMAT_NAMES[v]
+    if v in SELECT_TYPES or v in GRAPH_TYPES:
+        return v
+    return None
 
 
 def _json_term(t: Any) -> dict[str, str]:
@@ -123,6 +156,10 @@ def boolean(fmt: str, value: bool) -> bytes:
     if fmt == "xml":
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{SPARQL_RESULTS}">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode("utf-8")
+    if fmt == "csv":  # not defined by SPARQL 1.1 CSV/TSV; one column, as Jena and RDF4J answer
+        return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode("utf-8")
+    if fmt == "tsv":
+        return f"?_askResult\n{'true' if value else 'false'}\n".encode("utf-8")
     raise ValueError(f"unknown boolean results format {fmt!r}")
 
 
@@ -136,4 +173,6 @@ def graph(fmt: str, triples: list[Any], prefixes: dict[str, str] | None = None) 
         return ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
     if fmt == "ntriples":
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "nquads":  # the triples in the default graph
+        return ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=ox.RdfFormat.N_QUADS)
     raise ValueError(f"unknown graph format {fmt!r}")

@@ -29,6 +29,9 @@ Routes::
     GET  /                       explorer: search, questions, SPARQL editor, pictures
     GET  /network /timeline /map a picture on its own page
     GET  /search?q=              search results (HTML)
+    GET  /.well-known/void      the dataset's VoID/DCAT description (dist/void.ttl; Turtle, JSON-LD, N-Triples)
+    GET  /ontology               the ontology: documentation (HTML, dist/ontology.html) or Turtle/JSON-LD/N-Triples by Accept
+    GET  /doc/ /doc/<doc-id>     the documents; one document's text with its evidence passages (web/reading.py)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
     GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
@@ -192,7 +195,7 @@ class Application:
             status, ctype, body, headers = _text(500, "internal error (logged on the server)")
         out = [("Content-Type", ctype), ("Content-Length", str(len(body))),
                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
-        if ctype.startswith("text/html"):
+        if ctype.startswith("text/html") and "Content-Security-Policy" not in headers:
             out.append(("Content-Security-Policy", CSP))
         out += list(headers.items())
         if not self.app.quiet:
@@ -228,6 +231,10 @@ class Application:
             return _html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
             return _html(pages.picture_page(path[1:]))
+        if path in ("/.well-known/void", "/ontology", "/ontology/"):
+            return self.publication(req, path, params)
+        if path in ("/doc", "/doc/") or path.startswith("/doc/"):
+            return self.reading(path)
         if path == "/search":
             q = (params.get("q") or [""])[0]
             return _html(pages.search_page(x, q, x.search(q)))
@@ -248,6 +255,40 @@ class Application:
                 body, ctype = self.app.static[name]
                 return 200, ctype, body, {"Cache-Control": "max-age=300"}
         return _html(pages.not_found(f"No page at {path}."), 404)
+
+    def publication(self, req: Request, path: str, params: dict[str, list[str]]) -> Reply:
+        from qgraph.web import publication as pub
+
+        loaded = self.app.loaded
+        is_doc = path.startswith("/ontology")
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        media = pub.choose_format(req.headers.get("accept"), (params.get("format") or [""])[0], html=is_doc)
+        if media == "":
+            return _text(400, "unknown format (turtle, jsonld, ntriples" + (", html)" if is_doc else ")"), vary)
+        if media is None:
+            return _text(406, "offered: " + ", ".join((["text/html"] if is_doc else []) + list(pub.RDF_OFFER)), vary)
+        if media == "text/html":
+            from qgraph.publish.ontology_doc import STYLE_HASH
+
+            csp = CSP.replace("style-src 'self'", f"style-src 'self' {STYLE_HASH}")
+            return _html(pub.ontology_html(loaded), headers={**vary, "Content-Security-Policy": csp,
+                                                             "Link": '</ontology?format=turtle>; rel="alternate"; type="text/turtle"'})
+        if is_doc:
+            ctype, body = pub.rdf_body(media, pub.ontology_triples(loaded), self.app.explorer.prefixes)
+        else:
+            ctype, body = pub.rdf_body(media, pub.void_triples(loaded), self.app.explorer.prefixes, pub.void_turtle(loaded))
+        return 200, ctype, body, vary
+
+    def reading(self, path: str) -> Reply:
+        from qgraph.web import pages, reading
+
+        doc_id = unquote(path[len("/doc/"):]) if path.startswith("/doc/") else ""
+        if not doc_id:
+            return _html(reading.index_page(self.app.explorer))
+        body = reading.page(self.app.explorer, doc_id)
+        if body is None:
+            return _html(pages.not_found(f"No document {doc_id!r} in this project."), 404)
+        return _html(body)
 
     def api(self, name: str, params: dict[str, list[str]]) -> Reply:
         x = self.app.explorer
@@ -276,7 +317,12 @@ class Application:
         if why is not None:
             return _text(400, f"not a valid IRI: {iri!r} ({why})")
         ctype = FORMAT_PARAM[fmt] if fmt else choose(req.headers.get("accept"), ENTITY_OFFER)
-        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        from qgraph.web import publication
+        from qgraph.web.explorer import href
+
+        link = publication.alternates(href(iri), {"html": "text/html", "turtle": "text/turtle",
+                                                  "jsonld": "application/ld+json", "ntriples": "application/n-triples"})
+        vary = {"Vary": "Accept", "Access-Control-Allow-Origin": "*", "Link": link}
         if ctype is None:
             return _text(406, "offered: " + ", ".join(ENTITY_OFFER), vary)
         x = self.app.explorer
@@ -288,7 +334,10 @@ class Application:
         if not x.exists(iri):
             return _text(404, f"{iri} is not in this graph", vary)
         kind = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}[ctype]
-        body = results.graph(kind, x.describe(iri), x.prefixes)
+        if kind == "jsonld":  # compacted with the project's context, as dist/qgraph.jsonld
+            body = publication.compact_jsonld(self.app.loaded, x.describe(iri))
+        else:
+            body = results.graph(kind, x.describe(iri), x.prefixes)
         return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary
 
     def sparql(self, req: Request, method: str) -> Reply:

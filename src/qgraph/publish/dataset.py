@@ -1,0 +1,248 @@
+"""The dataset described in VoID and DCAT: ``dist/void.ttl``, served at ``/.well-known/void``.
+
+Everything is counted from the loaded quads (nothing is typed in by hand): triples per named
+graph, the classes and properties with their counts, links to other datasets per target dataset
+and link property, the licence each graph's own data states, the dumps the build writes with
+their formats, and the SPARQL endpoint. No blank nodes: every part has an IRI under
+:data:`qgraph.vocab.DATASET`, and the triples are written sorted, so two builds give the same
+bytes.
+
+Where things live: ``https://w3id.org/qgraph/dist/<file>`` for the build's files
+(:data:`qgraph.vocab.DUMPS`, the address a deployment publishes ``dist/`` at) and
+``https://w3id.org/qgraph/sparql`` for ``qgraph serve``'s endpoint.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import IO, Any
+from urllib.parse import quote
+
+from qgraph.vocab import (
+    DATASET,
+    DCAT,
+    DCTERMS,
+    DUMPS,
+    ENRICHMENT_GRAPH,
+    EUC,
+    FORMATS_NS,
+    GEONAMES,
+    GEONAMES_SITE,
+    GRAPH_NS,
+    LINKS_GRAPH,
+    ONTOLOGY_GRAPH,
+    ONTOLOGY_IRI,
+    OWL,
+    QG,
+    QGID,
+    RDF_TYPE,
+    RDFS,
+    SCHEMA,
+    SD,
+    SKOS,
+    SPARQL_ENDPOINT,
+    VOID,
+    WD,
+    WIKIDATA_SITE,
+    XSD,
+)
+
+VOID_FILE = "void.ttl"
+
+#: the dumps a build writes: file → (media type, W3C format IRI or None, what it is)
+DUMP_FILES = {
+    "qgraph.ttl": ("text/turtle", FORMATS_NS + "Turtle", "the whole graph (the union of the named graphs), Turtle"),
+    "qgraph.nt": ("application/n-triples", FORMATS_NS + "N-Triples", "the whole graph, N-Triples"),
+    "qgraph.nq": ("application/n-quads", FORMATS_NS + "N-Quads", "every named graph, N-Quads"),
+    "qgraph.trig": ("application/trig", FORMATS_NS + "TriG", "every named graph, TriG"),
+    "qgraph.jsonld": ("application/ld+json", FORMATS_NS + "JSON-LD", "the whole graph, JSON-LD compacted with context.jsonld"),
+    "shapes.ttl": ("text/turtle", FORMATS_NS + "Turtle", "the SHACL shapes the data conforms to"),
+    "ontology.html": ("text/html", None, "the ontology's documentation"),
+}
+#: namespaces of other datasets → (the dataset's IRI, its title)
+TARGETS = {
+    WD: (WIKIDATA_SITE, "Wikidata"),
+    GEONAMES: (GEONAMES_SITE, "GeoNames"),
+    EUC: (EUC.rstrip("/"), "EU Vocabularies: Countries and territories (the EU country authority table)"),
+}
+LINK_PROPERTIES = (SKOS + "exactMatch", SKOS + "closeMatch", SKOS + "relatedMatch", SKOS + "broadMatch",
+                   SKOS + "narrowMatch", OWL + "sameAs", SCHEMA + "sameAs")
+_PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "sd": SD, "xsd": XSD, "rdfs": RDFS,
+             "qg": QG, "qgid": QGID, "skos": SKOS, "owl": OWL, "formats": FORMATS_NS}
+
+
+def _slug(iri: str, prefixes: dict[str, str]) -> str:
+    """``owl:Class`` for an IRI of a known namespace (readable part IRIs), else the IRI encoded."""
+    for p, ns in sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rest = iri[len(ns):]
+        if iri.startswith(ns) and rest and all(c.isalnum() or c in "-_." for c in rest):
+            return f"{p}:{rest}"
+    return quote(iri, safe="")
+
+
+def describe(loaded: Any) -> list[Any]:
+    """The VoID/DCAT triples (pyoxigraph ``Triple``), sorted."""
+    import pyoxigraph as ox
+
+    N, L = ox.NamedNode, ox.Literal
+    integer = N(XSD + "integer")
+
+    def count(n: int) -> Any:
+        return L(str(n), datatype=integer)
+
+    ds = N(DATASET)
+    out: set[Any] = set()
+    known = {**loaded.prefixes, **_PREFIXES}
+
+    def add(s: Any, p: str, o: Any) -> None:
+        out.add(ox.Triple(s, N(p), o))
+
+    per_graph: Counter[str] = Counter()
+    triples: set[tuple[Any, Any, Any]] = set()
+    for q in loaded.quads:
+        per_graph[q.graph_name.value] += 1
+        triples.add((q.subject, q.predicate, q.object))
+    classes: dict[str, set[Any]] = defaultdict(set)
+    properties: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    subjects, objects = set(), set()
+    for s, p, o in triples:
+        subjects.add(s)
+        objects.add(o)
+        properties[p.value] += 1
+        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            classes[o.value].add(s)
+        if p.value in LINK_PROPERTIES and isinstance(o, ox.NamedNode):
+            for ns in TARGETS:
+                if o.value.startswith(ns):
+                    links[(ns, p.value)] += 1
+    licences = _licences(loaded)
+
+    add(ds, RDF_TYPE, N(VOID + "Dataset"))
+    add(ds, RDF_TYPE, N(DCAT + "Dataset"))
+    add(ds, DCTERMS + "title", L("qgraph: a knowledge graph of quantum diplomacy", language="en"))
+    add(ds, DCTERMS + "description", L(
+        "Nations, forums, meetings, agreements, provisions, institutions, people and the offices they hold, "
+        "from source documents on quantum diplomacy; every fact is traced by a qg:Evidence to the exact passage "
+        "of its source document. One named graph per document, plus the ontology, the links to other "
+        "datasets and the enrichment from them.", language="en"))
+    add(ds, VOID + "triples", count(len(triples)))
+    add(ds, VOID + "distinctSubjects", count(len(subjects)))
+    add(ds, VOID + "distinctObjects", count(len(objects)))
+    add(ds, VOID + "classes", count(len(classes)))
+    add(ds, VOID + "properties", count(len(properties)))
+    add(ds, VOID + "uriSpace", L(QGID))
+    add(ds, VOID + "sparqlEndpoint", N(SPARQL_ENDPOINT))
+    add(ds, VOID + "vocabulary", N(ONTOLOGY_IRI))
+    add(ds, VOID + "rootResource", N(QGID + "doc-" + loaded.documents[0]) if loaded.documents else N(ONTOLOGY_IRI))
+    for doc_id in loaded.documents[:3]:
+        add(ds, VOID + "exampleResource", N(QGID + "doc-" + doc_id))
+    add(ds, DCTERMS + "conformsTo", N(DUMPS + "shapes.ttl"))
+    if len(set(licences.values())) == 1:
+        add(ds, DCTERMS + "license", N(next(iter(licences.values()))))
+    # the SPARQL endpoint as a DCAT data service
+    svc = N(DATASET + "/sparql")
+    add(svc, RDF_TYPE, N(DCAT + "DataService"))
+    add(svc, RDF_TYPE, N(SD + "Service"))
+    add(svc, DCAT + "endpointURL", N(SPARQL_ENDPOINT))
+    add(svc, SD + "endpoint", N(SPARQL_ENDPOINT))
+    add(svc, SD + "supportedLanguage", N(SD + "SPARQL11Query"))
+    add(svc, DCAT + "servesDataset", ds)
+    add(svc, DCTERMS + "title", L("qgraph SPARQL 1.1 endpoint (read-only)", language="en"))
+    add(ds, DCAT + "distribution", N(DATASET + "/distribution/sparql"))
+    sparql_dist = N(DATASET + "/distribution/sparql")
+    add(sparql_dist, RDF_TYPE, N(DCAT + "Distribution"))
+    add(sparql_dist, DCAT + "accessURL", N(SPARQL_ENDPOINT))
+    add(sparql_dist, DCAT + "accessService", svc)
+    add(sparql_dist, DCTERMS + "title", L("SPARQL endpoint", language="en"))
+    # the dumps
+    for name, (media, fmt, what) in DUMP_FILES.items():
+        d = N(f"{DATASET}/distribution/{name}")
+        add(ds, DCAT + "distribution", d)
+        add(d, RDF_TYPE, N(DCAT + "Distribution"))
+        add(d, DCAT + "downloadURL", N(DUMPS + name))
+        add(d, DCAT + "mediaType", N("https://www.iana.org/assignments/media-types/" + media))
+        if fmt:
+            add(d, DCTERMS + "format", N(fmt))
+        add(d, DCTERMS + "title", L(name))
+        add(d, DCTERMS + "description", L(what, language="en"))
+        if name.startswith("qgraph."):
+            add(ds, VOID + "dataDump", N(DUMPS + name))
+    # one subset per named graph
+    for g in sorted(per_graph):
+        sub = N(f"{DATASET}/graph/{g.removeprefix(GRAPH_NS)}")
+        add(ds, VOID + "subset", sub)
+        add(sub, RDF_TYPE, N(VOID + "Dataset"))
+        add(sub, SD + "name", N(g))
+        add(sub, VOID + "triples", count(per_graph[g]))
+        add(sub, DCTERMS + "title", L(_graph_title(loaded, g), language="en"))
+        if g in licences:
+            add(sub, DCTERMS + "license", N(licences[g]))
+    # classes and properties
+    for c in sorted(classes):
+        part = N(f"{DATASET}/class/{_slug(c, known)}")
+        add(ds, VOID + "classPartition", part)
+        add(part, VOID + "class", N(c))
+        add(part, VOID + "entities", count(len(classes[c])))
+    for p in sorted(properties):
+        part = N(f"{DATASET}/property/{_slug(p, known)}")
+        add(ds, VOID + "propertyPartition", part)
+        add(part, VOID + "property", N(p))
+        add(part, VOID + "triples", count(properties[p]))
+    # links per target dataset and link property
+    for (ns, prop), n in sorted(links.items()):
+        target, title = TARGETS[ns]
+        ls = N(f"{DATASET}/links/{title.split(':')[0].split()[0].lower()}/{_slug(prop, known)}")
+        add(ds, VOID + "subset", ls)
+        add(ls, RDF_TYPE, N(VOID + "Linkset"))
+        add(ls, VOID + "subjectsTarget", ds)
+        add(ls, VOID + "objectsTarget", N(target))
+        add(ls, VOID + "linkPredicate", N(prop))
+        add(ls, VOID + "triples", count(n))
+        add(N(target), RDF_TYPE, N(VOID + "Dataset"))
+        add(N(target), DCTERMS + "title", L(title, language="en"))
+    return sorted(out, key=str)
+
+
+def _licences(loaded: Any) -> dict[str, str]:
+    """graph → the licence its own data states: a document graph's source document's
+    ``dcterms:license``, the ontology's header's; graphs that state none are left out."""
+    out: dict[str, str] = {}
+    lic, ident = DCTERMS + "license", DCTERMS + "identifier"
+    ids: dict[tuple[str, Any], str] = {}
+    found: dict[tuple[str, Any], str] = {}
+    for q in loaded.quads:
+        g = q.graph_name.value
+        if q.predicate.value == ident:
+            ids[(g, q.subject)] = q.object.value
+        elif q.predicate.value == lic:
+            found[(g, q.subject)] = q.object.value
+    for (g, s), value in found.items():
+        if g == ONTOLOGY_GRAPH and s.value == ONTOLOGY_IRI:
+            out[g] = value
+        elif ids.get((g, s)) == g.removeprefix(GRAPH_NS):
+            out[g] = value
+    return out
+
+
+def _graph_title(loaded: Any, g: str) -> str:
+    if g == ONTOLOGY_GRAPH:
+        return "the ontology, its alignments and concept schemes"
+    if g == LINKS_GRAPH:
+        return "links to other datasets (reviewed SSSOM tables)"
+    if g == ENRICHMENT_GRAPH:
+        return "facts from linked data (memberships, capitals, coordinates), with their provenance"
+    return f"the facts of the source document {g.removeprefix(GRAPH_NS)}"
+
+
+def turtle(loaded: Any) -> bytes:
+    """The description as Turtle (sorted triples, fixed prefixes: the same bytes every build)."""
+    import pyoxigraph as ox
+
+    return ox.serialize(describe(loaded), format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
+
+
+def write_void(loaded: Any):
+    def job(fh: IO[bytes]) -> None:
+        fh.write(turtle(loaded))
+    return job

@@ -1,0 +1,176 @@
+"""What the build publishes beside the dumps, and how the server serves it:
+
+- the dump conforms to its own shapes in **stock pySHACL** (``pyshacl.validate`` on the built
+  ``dist/qgraph.ttl`` and ``dist/qgraph.trig`` with the published ``dist/shapes.ttl``). Only
+  ``sh:Violation`` counts, as in ``qgraph build``: warnings (a membership without
+  ``qg:attestedOn``) are reported and allowed (``allow_warnings=True``), and the test counts
+  the violations itself;
+- ``dist/void.ttl``: VoID + DCAT, its counts equal to the graph's own;
+- ``dist/ontology.html``: every term of the ontology with its definition and the shapes that
+  constrain it;
+- ``/.well-known/void`` and ``/ontology`` (HTML, or Turtle by Accept).
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import rdflib
+import rdflib.compare
+from rdflib import RDF, Literal, Namespace, URIRef
+
+from conftest import PROJECT
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+QG = "https://w3id.org/qgraph/ontology#"
+DATASET = URIRef("https://w3id.org/qgraph/dataset")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    import qgraph
+
+    out = tmp_path_factory.mktemp("dist")
+    qgraph.build(out, root=PROJECT)
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    from qgraph.corpus.loading import load
+
+    return load(PROJECT)
+
+
+def _violations(data: object, shapes: Path) -> tuple[bool, list[str]]:
+    from pyshacl import validate
+
+    conforms, report, _ = validate(data, shacl_graph=str(shapes), allow_warnings=True)
+    bad = [f"{report.value(r, SH.sourceShape)} {report.value(r, SH.focusNode)}"
+           for r in report.subjects(SH.resultSeverity, SH.Violation)]
+    return conforms, bad
+
+
+def test_published_shapes_are_the_shipped_ones(dist):
+    from qgraph.project import resources
+
+    assert (dist / "shapes.ttl").read_bytes() == (resources() / "ontology" / "shapes.ttl").read_bytes()
+
+
+def test_dump_conforms_to_its_shapes_in_stock_pyshacl(dist):
+    """Regression: the enrichment graph's memberships (no qg:evidence) and an xsd:gYear start
+    date made 36 violations in the published Turtle dump."""
+    ttl = rdflib.Graph().parse(dist / "qgraph.ttl", format="turtle")
+    assert any(True for _ in ttl.subjects(URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"))), \
+        "the dump holds no enrichment facts: nothing to test"
+    conforms, bad = _violations(ttl, dist / "shapes.ttl")
+    assert bad == [] and conforms
+
+
+def test_trig_dump_conforms_to_its_shapes_in_stock_pyshacl(dist):
+    ds = rdflib.Dataset(default_union=True)
+    ds.parse(dist / "qgraph.trig", format="trig")
+    assert len(list(ds.graphs())) > 3
+    conforms, bad = _violations(ds, dist / "shapes.ttl")
+    assert bad == [] and conforms
+
+
+def test_void_counts_are_the_graphs(dist, loaded):
+    g = rdflib.Graph().parse(dist / "void.ttl", format="turtle")
+    assert (DATASET, RDF.type, VOID.Dataset) in g and (DATASET, RDF.type, DCAT.Dataset) in g
+    per_graph = Counter(q.graph_name.value for q in loaded.quads)
+    subsets = {str(g.value(s, SD.name)): int(g.value(s, VOID.triples))
+               for s in g.objects(DATASET, VOID.subset) if g.value(s, SD.name) is not None}
+    assert subsets == dict(per_graph) and len(subsets) >= 4
+    union = {(q.subject, q.predicate, q.object) for q in loaded.quads}
+    assert int(g.value(DATASET, VOID.triples)) == len(union)
+    nations = {q.subject for q in loaded.quads if q.predicate.value.endswith("#type") and q.object.value == QG + "Nation"}
+    parts = {str(g.value(p, VOID["class"])): int(g.value(p, VOID.entities)) for p in g.objects(DATASET, VOID.classPartition)}
+    assert parts[QG + "Nation"] == len(nations) > 0
+    # links per target dataset: the link graph's skos:exactMatch to Wikidata
+    wd = sum(1 for s, p, o in union if p.value.endswith("core#exactMatch") and o.value.startswith("http://www.wikidata.org/entity/"))
+    linksets = {(str(g.value(s, VOID.objectsTarget)), str(g.value(s, VOID.linkPredicate))): int(g.value(s, VOID.triples))
+                for s in g.subjects(RDF.type, VOID.Linkset)}
+    assert linksets[("https://www.wikidata.org/", "http://www.w3.org/2004/02/skos/core#exactMatch")] == wd > 0
+    assert {"https://www.geonames.org/", "http://publications.europa.eu/resource/authority/country"} <= {t for t, _ in linksets}
+    # every dump the build wrote is a distribution, with its media type
+    urls = {str(g.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]: g.value(d, DCAT.mediaType)
+            for d in g.objects(DATASET, DCAT.distribution) if g.value(d, DCAT.downloadURL) is not None}
+    written = {p.name for p in dist.iterdir() if p.is_file() and p.name != "void.ttl" and p.name != "context.jsonld"}
+    assert written <= set(urls) and all(urls.values())
+    assert (None, DCAT.endpointURL, URIRef("https://w3id.org/qgraph/sparql")) in g
+    assert g.value(DATASET, VOID.sparqlEndpoint) == URIRef("https://w3id.org/qgraph/sparql")
+    licences = {str(o) for s in g.objects(DATASET, VOID.subset) for o in g.objects(s, URIRef("http://purl.org/dc/terms/license"))}
+    assert "https://creativecommons.org/licenses/by/4.0/" in licences  # the ontology's, from its header
+    assert g.value(DATASET, VOID.uriSpace) == Literal("https://w3id.org/qgraph/id/")
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "script":
+            self.scripts += 1
+
+
+def test_ontology_documentation(dist, loaded):
+    html = (dist / "ontology.html").read_text(encoding="utf-8")
+    parsed = _Ids()
+    parsed.feed(html)
+    onto = loaded.graph("https://w3id.org/qgraph/graph/ontology")
+    own = {str(s) for s in onto.subjects(RDF.type, None) if str(s).startswith(QG)}
+    assert len(own) > 50
+    assert {s[len(QG):] for s in own} <= parsed.ids
+    assert parsed.scripts == 0
+    for section in ("class-tree", "property-index", "namespaces", "metadata"):
+        assert section in parsed.ids
+    nation = html[html.index('id="Nation"'):]
+    nation = nation[:nation.index("</section>")]
+    assert "sovereign state" in nation and "qgsh:NationShape" in nation
+    start = html[html.index('id="startDate"'):]
+    start = start[:start.index("</section>")]
+    assert "qgsh:Membership-startDate" in start and "xsd:gYear" in start and "domain includes" in start
+
+
+def test_served(dist):
+    from qgraph.publish.ontology_doc import STYLE_HASH
+    from qgraph.web.server import Running
+
+    with Running(PROJECT) as running:
+        with urllib.request.urlopen(running.url + "/.well-known/void") as r:
+            assert r.headers["Content-Type"].startswith("text/turtle")
+            assert r.read() == (dist / "void.ttl").read_bytes()
+        req = urllib.request.Request(running.url + "/.well-known/void", headers={"Accept": "application/ld+json"})
+        with urllib.request.urlopen(req) as r:
+            served = rdflib.Graph().parse(data=r.read(), format="json-ld")
+        assert rdflib.compare.isomorphic(served, rdflib.Graph().parse(dist / "void.ttl"))
+        with urllib.request.urlopen(running.url + "/ontology") as r:
+            assert r.headers["Content-Type"].startswith("text/html")
+            assert STYLE_HASH in r.headers["Content-Security-Policy"]
+            assert r.read() == (dist / "ontology.html").read_bytes()
+        req = urllib.request.Request(running.url + "/ontology", headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(req) as r:
+            g = rdflib.Graph().parse(data=r.read(), format="turtle")
+        assert (URIRef(QG + "Nation"), RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in g
+        with urllib.request.urlopen(running.url + "/ontology?format=ntriples") as r:
+            assert r.headers["Content-Type"].startswith("application/n-triples")
+        for path, accept, code in (("/ontology?format=bogus", None, 400), ("/.well-known/void", "image/png", 406),
+                                   ("/.well-known/void?format=html", None, 400)):
+            req = urllib.request.Request(running.url + path, headers={"Accept": accept} if accept else {})
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req)
+            assert e.value.code == code, path
