@@ -344,7 +344,7 @@ def child(task: str, side: str, root: Path) -> dict:
             outcome = check(root)
             with paused_gc():  # as qgraph.pipeline.build does
                 write_atomically(Exporter(outcome.loaded).jobs(exp_dir / "build"))
-            res["build"] = time.perf_counter() - t
+            res["build (inner: pipeline.check + exports, no summary)"] = time.perf_counter() - t
             res["results"] = len(outcome.problems)
         elif task == "build-oxigraph-serialisers":
             # not the product: load + fast SHACL + pyoxigraph's own serialisers (not canonical, no
@@ -441,6 +441,77 @@ def startup_row() -> dict:
             "qgraph_peak_mib": round(qpeak, 1), "note": "ratio = qgraph / python (target <= 1.5)"}
 
 
+def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+    """One qgraph command in a new process: (wall seconds, peak MiB, exit code)."""
+    script = Path(sys.executable).with_name("qgraph")
+    cmd = ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + args
+    env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, err = p.communicate()
+    wall = time.perf_counter() - t
+    return wall, _child_maxrss.pop(p.pid, 0.0), p.returncode
+
+
+def command_rows(root: Path) -> list[dict]:
+    """What users run, each a whole command in a new process: ``qgraph build`` (the summary
+    included), ``qgraph validate``, ``qgraph validate`` after editing one document ("edit-check":
+    qgraph keeps no state between runs yet, so it is a whole validation), ``qgraph stats``,
+    ``qgraph show``."""
+    import shutil
+
+    out_dir = OUT / f"build-{root.name}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    rows = []
+
+    def row(task: str, res: tuple[float, float, int], ok: tuple[int, ...] = (0,)) -> None:
+        wall, peak, rc = res
+        r = {"task": task, "baseline_s": None, "qgraph_s": round(wall, 4), "ratio": None,
+             "baseline_peak_mib": None, "qgraph_peak_mib": round(peak, 1)}
+        if rc not in ok:
+            r["note"] = f"exit code {rc}"
+        rows.append(r)
+        print(f"  {task}: {wall:.2f} s, peak {peak:.0f} MiB, exit {rc}", flush=True)
+
+    row("command: qgraph build", _time_command(["build", "--root", str(root), "--out", str(out_dir)]))  # -> "build"
+    row("command: qgraph validate", _time_command(["validate", "--root", str(root)]), (0, 1))
+    doc = sorted((root / "data").glob("*.ttl"))[CHANGED_DOC_INDEX - 1]
+    original = doc.read_bytes()
+    edited, _ = _edit(root)
+    try:
+        doc.write_bytes(edited.read_bytes())
+        row("edit-check", _time_command(["validate", "--root", str(root)]), (0, 1))
+    finally:
+        doc.write_bytes(original)
+    row("command: qgraph stats", _time_command(["stats", "--root", str(root)]))
+    row("command: qgraph show", _time_command(["show", "--root", str(root), f"qgid:doc-{doc.stem}"]))
+    return rows
+
+
+def growth(paths: list[Path]) -> str:
+    """The exponent k of time ∝ triples^k between benchmark JSON files of different sizes
+    (each written by --json, its size taken from the ``triples`` row)."""
+    import math
+
+    runs = []
+    for p in paths:
+        rows = json.loads(p.read_text(encoding="utf-8"))
+        size = next((r["qgraph_s"] for r in rows if r["task"] == "triples"), None)
+        if size is None:
+            raise SystemExit(f"{p}: no triples row (written by an older run.py)")
+        runs.append((size, {r["task"]: r["qgraph_s"] for r in rows if r.get("qgraph_s")}))
+    runs.sort(key=lambda r: r[0])
+    tasks = [t for t in runs[0][1] if t == "build" or t.startswith(("validate", "export:", "command:", "edit-check",
+                                                                       "load"))]
+    lines = ["task" + "".join(f"  k {int(a[0]):,}->{int(b[0]):,}" for a, b in zip(runs, runs[1:], strict=False))]
+    for t in tasks:
+        ks = []
+        for (n1, a), (n2, b) in zip(runs, runs[1:], strict=False):
+            ks.append(f"{math.log(b[t] / a[t]) / math.log(n2 / n1):.2f}" if t in a and t in b and a[t] > 0 else "-")
+        lines.append(f"{t:44}" + "".join(f"{k:>20}" for k in ks))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--triples", type=int, default=10000)
@@ -448,8 +519,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-baseline", action="store_true", help="only the qgraph side")
     ap.add_argument("--timeout", type=float, default=2400, help="seconds per child (partial query results are kept)")
+    ap.add_argument("--growth", nargs="+", type=Path, metavar="JSON",
+                    help="only print the exponent k of time ∝ size^k between these --json outputs")
     ap.add_argument("--child", nargs=3, metavar=("TASK", "SIDE", "ROOT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.growth:
+        print(growth(a.growth))
+        return 0
     if a.child:
         task, side, root = a.child
         print(json.dumps(child(task, side, Path(root))))
@@ -486,6 +562,11 @@ def main(argv: list[str] | None = None) -> int:
                     measured.setdefault(k, {})[side] = (v, peak)
             print(f"  {task} [{side}] done in {wall:.1f} s, peak {peak:.0f} MiB", flush=True)
 
+    # the qgraph side of "build" is the whole `qgraph build` command (summary included)
+    commands = command_rows(root)
+    build_cmd = next(r for r in commands if r["task"] == "command: qgraph build")
+    if "note" not in build_cmd:
+        measured.setdefault("build", {})["qgraph"] = (build_cmd["qgraph_s"], build_cmd["qgraph_peak_mib"])
     rows = []
     for task, by_side in measured.items():
         b, q = by_side.get("baseline", (None, 0.0)), by_side.get("qgraph", (None, 0.0))
@@ -506,7 +587,10 @@ def main(argv: list[str] | None = None) -> int:
                          "qgraph_s": round(100 * q1 / qf, 2), "ratio": None,
                          "baseline_peak_mib": None, "qgraph_peak_mib": None})
     rows.append(startup_row())
+    rows.extend(r for r in commands if r is not build_cmd)
     rows.extend(serve_rows(root, a.timeout))
+    rows.append({"task": "triples", "baseline_s": None, "qgraph_s": m.triples, "ratio": None,
+                 "baseline_peak_mib": None, "qgraph_peak_mib": None, "note": "the data's size (for --growth)"})
     # answers must agree (row counts; the catalogue tests compare the rows themselves)
     diffs = [k[5:] for k in extra.get("qgraph", {}) if k.startswith("rows:")
              and "baseline" in extra and f"over:{k[5:]}" not in extra["baseline"]

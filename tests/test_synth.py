@@ -115,3 +115,15 @@ def test_unfaulted_project_passes_the_violation_checks(tmp_path):
     outcome = check(tmp_path)
     violations = [p for p in outcome.problems if p.severity == "Violation"]
     assert not violations, violations[:5]
+def test_unplanted_corpus_claims_only_stated_support(tmp_path):
+    """Without planted faults, every qg:supports names a property a citing node states: a
+    document whose forum memberships were all described by earlier documents once claimed
+    org:member for its members' passage (check:supports-stated failed `qgraph build` at 100k)."""
+    from qgraph import synth
+    from qgraph.checks import vocabulary
+    from qgraph.corpus.loading import load
+
+    synth.generate(100000, 0, tmp_path, shapes_file=None)
+    loaded = load(tmp_path)
+    assert len(loaded.data_files) > 50, "the generator wrote documents"
+    assert [p for p in vocabulary.check(loaded) if p.shape == "check:supports-stated"] == []

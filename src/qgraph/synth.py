@@ -255,12 +255,15 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
                    ("skos:altLabel", _lit(f"SF{forum_n}")), ("qg:evidence", ev)])
     members = rng.sample(nations, 10 + rng.randrange(4))
     member_sentence = f"Members of the {forum_label} include " + ", ".join(lbl for _, lbl in members) + "."
-    ev_members = d.evidence(member_sentence, ["org:member"])
-    for slug, label in members:
-        d.node(f"qgid:{slug}", [("a", "qg:Nation"), ("rdfs:label", _lit(label)), ("qg:evidence", ev_members)])
     city_slug, city_label, city_nation = cities[rng.randrange(len(cities))]
     plant = [kind for kind in ("membership-member-not-agent", "membership-no-organization",
                                "membership-start-not-date", "membership-no-evidence") if d.fault(kind)]
+    # the passage supports org:member only where this document describes a membership citing it
+    # (all of them described by earlier documents: it supports the nations' labels)
+    describes = plant or any(f"qgid:membership-synth-forum-{forum_n}-{slug}" not in seen for slug, _ in members)
+    ev_members = d.evidence(member_sentence, ["org:member"] if describes else ["rdfs:label"])
+    for slug, label in members:
+        d.node(f"qgid:{slug}", [("a", "qg:Nation"), ("rdfs:label", _lit(label)), ("qg:evidence", ev_members)])
     for slug, label in members:
         # One membership per (forum, nation) across documents, as design.md names them; its start
         # date is a function of the pair, so documents agree.
