@@ -362,3 +362,25 @@ def test_pictures_data(client):
     events = json.loads(client.get("/api/timeline")[2])["events"]
     assert {e["date"] for e in events} == {"2026-04-08"}
     assert json.loads(client.get("/api/map")[2]) == {"points": []}  # the fixture has no coordinates
+
+
+def test_etag_and_not_modified(client):
+    status, _, body, headers = client.get("/api/queries")
+    assert status == 200 and headers["etag"].startswith('"')
+    status, _, again, headers2 = client.request("GET", "/api/queries", headers={"If-None-Match": headers["etag"]})
+    assert (status, again) == (304, b"") and headers2["etag"] == headers["etag"]
+    status, _, _, _ = client.request("GET", "/api/queries", headers={"If-None-Match": '"something-else"'})
+    assert status == 200
+
+
+def test_gzip_when_accepted(client):
+    import gzip
+
+    status, _, plain, headers = client.get("/")
+    assert status == 200 and "content-encoding" not in headers and len(plain) >= 1024
+    status, _, packed, headers = client.request("GET", "/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert status == 200 and headers["content-encoding"] == "gzip" and "Accept-Encoding" in headers["vary"]
+    assert gzip.decompress(packed) == plain and len(packed) < len(plain)
+    assert int(headers["content-length"]) == len(packed)
+    # the same bytes every time (no timestamp in the gzip header)
+    assert client.request("GET", "/", headers={"Accept-Encoding": "gzip"})[2] == packed

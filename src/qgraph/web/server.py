@@ -156,6 +156,41 @@ def _request(environ: dict[str, Any]) -> Request:
                    environ.get("REMOTE_ADDR", ""))
 
 
+#: answers at least this long are gzipped for a client that accepts it (shorter ones gain little)
+GZIP_MIN = 1024
+_COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results",
+                 "application/n-triples", "application/n-quads", "application/trig", "application/xml")
+
+
+def _conditional(req: Request, status: int, ctype: str, body: bytes,
+                 headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+    """ETag, 304 Not Modified and gzip for a successful GET/HEAD answer.
+
+    The entity tag is a hash of the uncompressed body (the graph does not change while the
+    server runs, so the same request gives the same bytes); ``If-None-Match`` naming it gets
+    ``304`` with no body. A client that accepts gzip gets long textual answers compressed
+    (``mtime=0``: the same bytes every time), with ``Vary: Accept-Encoding``."""
+    if status != 200 or req.method not in ("GET", "HEAD"):
+        return status, body, headers
+    import hashlib
+
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers["ETag"] = tag
+    vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    if "Accept-Encoding" not in vary:
+        headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
+    wanted = [t.strip() for t in req.headers.get("if-none-match", "").split(",")]
+    if tag in wanted or "*" in wanted:
+        return 304, b"", headers
+    accepts = [e.split(";")[0].strip().lower() for e in req.headers.get("accept-encoding", "").split(",")]
+    if "gzip" in accepts and len(body) >= GZIP_MIN and ctype.startswith(_COMPRESSIBLE):
+        import gzip
+
+        body = gzip.compress(body, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return status, body, headers
+
+
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
     return status, "text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8"), headers or {}
 
@@ -193,6 +228,7 @@ class Application:
         except Exception:  # a bug must cost one answer, not the server
             traceback.print_exc(file=sys.stderr)
             status, ctype, body, headers = _text(500, "internal error (logged on the server)")
+        status, body, headers = _conditional(req, status, ctype, body, dict(headers))
         out = [("Content-Type", ctype), ("Content-Length", str(len(body))),
                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
         if ctype.startswith("text/html") and "Content-Security-Policy" not in headers:
