@@ -384,3 +384,17 @@ def test_gzip_when_accepted(client):
     assert int(headers["content-length"]) == len(packed)
     # the same bytes every time (no timestamp in the gzip header)
     assert client.request("GET", "/", headers={"Accept-Encoding": "gzip"})[2] == packed
+
+
+def test_static_files_in_subfolders_are_served(tmp_path):
+    """Vendored libraries live in static/vendor/<library>/: the loader walks subfolders (it read
+    only the top level before) and keys each file by its relative path."""
+    from qgraph.web.server import load_static
+
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "lib.js").write_text("x")
+    (tmp_path / "a.css").write_text("y")
+    (tmp_path / "notes.exe").write_text("z")
+    static = load_static(tmp_path)
+    assert sorted(static) == ["a.css", "vendor/lib/lib.js"]
+    assert static["vendor/lib/lib.js"][1].startswith("text/javascript")

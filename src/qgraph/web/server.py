@@ -36,7 +36,7 @@ Routes::
     GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
     GET  /api/search?q=  /api/network  /api/timeline  /api/map  /api/queries  /api/graphs   (JSON)
-    GET  /static/<file>          the explorer's script and style sheet
+    GET  /static/<path>          the explorer's scripts, style sheets and vendored libraries (static/vendor/)
 """
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ from qgraph.errors import QgraphError
 from qgraph.web.pool import Limits
 
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml"}
+                ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml",
+                ".png": "image/png", ".woff2": "font/woff2", ".map": "application/json"}
 MAX_BODY = 256 * 1024  # bytes of a POST body (413 beyond)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -101,11 +102,20 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
         raise
     from importlib.resources import files
 
-    folder = files("qgraph.web") / "static"  # package data of the wheel
-    static = {p.name: (p.read_bytes(), STATIC_TYPES.get(Path(p.name).suffix, "application/octet-stream"))
-              for p in sorted(folder.iterdir(), key=lambda p: p.name)
-              if p.is_file() and Path(p.name).suffix in STATIC_TYPES}
+    static = load_static(files("qgraph.web") / "static")  # package data of the wheel
     return App(loaded, explorer, pool, static, quiet)
+
+
+def load_static(folder: Any, prefix: str = "") -> dict[str, tuple[bytes, str]]:
+    """Every servable file under ``folder`` (its subfolders too, e.g. ``vendor/<library>/``), keyed
+    by its path relative to ``folder`` with ``/`` separators: ``/static/vendor/x/x.js``."""
+    out: dict[str, tuple[bytes, str]] = {}
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if p.is_dir():
+            out.update(load_static(p, f"{prefix}{p.name}/"))
+        elif p.is_file() and Path(p.name).suffix in STATIC_TYPES:
+            out[prefix + p.name] = (p.read_bytes(), STATIC_TYPES[Path(p.name).suffix])
+    return out
 
 
 def _start_workers(pool: Any, quads: int, size: int, limits: Limits) -> None:
