@@ -51,11 +51,6 @@ def refuse_remote(text: str) -> None:
         raise QgraphError("SERVICE is not supported: qgraph answers from the local graph only")
 
 
-def _one_line(msg: str, limit: int = 160) -> str:
-    msg = " ".join(str(msg).split())
-    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
-
-
 class Store:
     """Base class of the backends."""
 
@@ -96,7 +91,9 @@ class OxigraphStore(Store):
         try:
             res = self._store.query(text, prefixes=self._prefixes, substitutions=subs or None)
         except SyntaxError as e:
-            raise QgraphError(f"syntax error: {_one_line(e.msg if getattr(e, 'msg', None) else str(e))}") from None
+            from qgraph.corpus.sparql_syntax import explain
+
+            raise QgraphError(explain(text, e)) from None
         except OSError as e:
             raise QgraphError(f"query failed: {e}") from None
         if isinstance(res, ox.QueryBoolean):
@@ -129,7 +126,9 @@ class RdflibStore(Store):
         try:
             prepared = prepareQuery(text, initNs=self._prefixes)
         except Exception as e:  # pyparsing's ParseException, or an unknown prefix
-            raise QgraphError(f"syntax error: {_one_line(str(e))}") from None
+            from qgraph.corpus.sparql_syntax import readable
+
+            raise QgraphError(readable(str(e), text)) from None
         init = {Variable(k): v for k, v in (bindings or {}).items()}
         res = self._ds.query(prepared, initBindings=init)
         if res.type == "ASK":

@@ -183,7 +183,9 @@ def _parse(text: str) -> Any:
         try:
             parseUpdate(text)
         except Exception:
-            raise QgraphError(f"syntax error: {one_line(str(e), 160)}") from None
+            from qgraph.corpus.sparql_syntax import readable
+
+            raise QgraphError(readable(str(e), text)) from None
         raise QgraphError("this is an update: query --endpoint runs queries only (push replaces graphs)") from None
 
 

@@ -5,7 +5,10 @@
 - ``POST`` with ``application/sparql-query`` (the query is the body, UTF-8).
 
 ``default-graph-uri`` and ``named-graph-uri`` (URL or form) give the dataset; ``format=`` or
-``output=`` (``json``, ``csv``, ``turtle``, … or a media type) overrides ``Accept``. Anything else is a
+``output=`` (``json``, ``csv``, ``turtle``, … or a media type) overrides ``Accept``. ``$name=value``
+(RDF4J's protocol extension) binds the query's variable ``?name`` to a term written as for
+``qgraph query --param`` (``qgid:denmark``, ``<https://…>``, ``"Denmark"@en``, plain text): the
+value is substituted by the engine, never pasted into the query's text. Anything else is a
 4xx: updates (``update=`` or ``application/sparql-update``: 403), two ``query`` parameters, a
 missing or wrong media type, a body not in UTF-8, a syntax error (checked by the worker).
 """
@@ -85,7 +88,14 @@ def parse_request(method: str, query_string: str, content_type: str | None, body
         return accept
     default = form.get("default-graph-uri", [])
     named = form.get("named-graph-uri", [])
-    return Job(queries[0], accept or "*/*", default, named, bool(default or named))
+    params: dict[str, str] = {}
+    for key, values in form.items():
+        if key.startswith("$"):
+            if len(values) > 1:
+                return _text(400, f"more than one value for the parameter {key}")
+            if values[0].strip():  # an empty field leaves the variable unbound
+                params[key[1:]] = values[0]
+    return Job(queries[0], accept or "*/*", default, named, bool(default or named), params)
 
 
 def _format_param(form: dict[str, list[str]], accept: str | None) -> str | None | Reply:

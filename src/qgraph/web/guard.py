@@ -60,11 +60,6 @@ def _walk(node: Any) -> Iterable[Any]:
             stack.extend(n)
 
 
-def _one_line(msg: str, limit: int = 200) -> str:
-    msg = " ".join(str(msg).split())
-    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
-
-
 def _iri(value: Any, prefixes: dict[str, str], base: str | None) -> str:
     from rdflib import URIRef
     from rdflib.plugins.sparql.parserutils import CompValue
@@ -99,7 +94,9 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
             try:
                 parseUpdate(text)
             except Exception:
-                raise Refused(400, f"syntax error: {_one_line(str(query_error))}") from None
+                from qgraph.corpus.sparql_syntax import readable
+
+                raise Refused(400, readable(str(query_error), text)) from None
             raise Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
                                "CLEAR, DROP, CREATE …) are not accepted") from None
     nodes = list(_walk(tree))

@@ -17,7 +17,7 @@ from qgraph.vocab import DCTERMS, PREFIXES, QG, RDFS_LABEL, WDT
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
 
 NAV = [("/", "Explore"), ("/doc/", "Documents"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
-       ("/#query", "SPARQL")]
+       ("/query", "SPARQL")]
 
 
 def esc(value: Any) -> str:
@@ -190,7 +190,7 @@ def _questions(x: Explorer) -> str:
                   " (unbound here: all rows)</span>" if qn["params"] else "")
         out.append(f"""<li class="question" id="q-{esc(qn['name'])}">
 <div class="qhead"><button type="button" class="run" data-name="{esc(qn['name'])}">Run</button>
-<button type="button" class="edit" data-name="{esc(qn['name'])}">Edit</button>
+<a class="edit" href="/query?question={esc(qn['name'])}">Edit</a>
 <span class="qname">{esc(qn['name'])}</span> <span class="summary">{esc(qn['summary'])}</span> {params}</div>
 <pre class="qtext" hidden>{esc(qn['query'])}</pre>
 <div class="qresult" aria-live="polite"></div></li>""")
@@ -223,6 +223,8 @@ Search for a nation, a person or an agreement; run a question; or write your own
 <p class="about">The competency questions of the catalogue (<code>queries/*.rq</code>). Run one to see its answer as a table.</p>
 <ol class="questions">{_questions(x)}</ol></section>
 <section id="query"><h2>SPARQL</h2>
+<p class="open-editor"><a id="open-editor" href="/query">Open the query editor</a>: highlighting, the questions with inputs
+for their parameters, a link to share, CSV and JSON downloads, labels beside IRIs. Or type a query here:</p>
 <form id="query-form" action="/sparql" method="post">
 <textarea id="query-text" name="query" rows="9" spellcheck="false" aria-label="SPARQL query">SELECT ?nation ?label WHERE {{
   ?nation a qg:Nation ; rdfs:label ?label .
@@ -240,3 +242,71 @@ Search for a nation, a person or an agreement; run a question; or write your own
 
 def picture_page(kind: str) -> bytes:
     return shell(kind.capitalize(), picture(kind), "/" + kind)
+
+
+#: the query the editor opens with (its PREFIX lines are the project's, from the loaded project)
+DEFAULT_QUERY = """SELECT ?nation ?label WHERE {
+  ?nation a qg:Nation ; rdfs:label ?label .
+} ORDER BY ?label"""
+
+
+def _prefix_lines(prefixes: dict[str, str], used: list[str]) -> str:
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in used if p in prefixes)
+
+
+def query_page(x: Explorer, views: bool = False) -> bytes:
+    """``/query``: YASGUI's editor (YASQE) and result view (YASR), vendored under
+    /static/vendor/yasgui/, driven by /static/editor.js against /sparql. Without script the
+    page is a plain form that POSTs the query to /sparql. ``views``: load /static/views.js
+    (the "show as" bar that listens for the ``qgraph:result`` event)."""
+    prefixes = dict(x.loaded.prefixes)
+    items = []
+    for qn in x.questions():
+        params = json.dumps([{"name": p["name"], "about": p["about"]} for p in qn["params"]], ensure_ascii=False)
+        n = len(qn["params"])
+        badge = f' <span class="nparams">{n} parameter{"s" if n > 1 else ""}</span>' if n else ""
+        items.append(f"""<li><a class="question" href="/query?question={esc(qn['name'])}" data-name="{esc(qn['name'])}"
+data-params="{esc(params)}"><span class="qname">{esc(qn['name'])}</span>{badge}<span class="summary">{esc(qn['summary'])}</span></a>
+<pre class="qtext" hidden>{esc(qn['query'])}</pre></li>""")
+    default = _prefix_lines(prefixes, ["qg", "rdfs"]) + DEFAULT_QUERY
+    names = ", ".join(f"{p}:" for p in prefixes)
+    body = f"""<div class="editor-page">
+<aside id="question-list" class="question-list" aria-label="Questions">
+<h2>Questions</h2>
+<input id="question-filter" type="search" placeholder="Filter the questions…" aria-label="Filter the questions">
+<ol>{"".join(items)}</ol>
+</aside>
+<div class="editor-main">
+<h1>SPARQL query editor</h1>
+<p class="about">Read-only SPARQL 1.1 against this graph (endpoint <code>/sparql</code>). The project's prefixes
+are predeclared (<code>{esc(names)}</code>): a query may use them without PREFIX lines. Ctrl-Enter runs the query.</p>
+<div id="question-info" class="question-info" hidden>
+<h2 id="question-title"></h2><p id="question-summary" class="about"></p>
+<form id="params" class="params" autocomplete="off"></form>
+</div>
+<div id="editor" data-prefixes="{esc(json.dumps(prefixes, separators=(',', ':')))}">
+<form id="fallback" class="fallback" action="/sparql" method="post">
+<textarea id="fallback-query" name="query" rows="9" spellcheck="false" aria-label="SPARQL query">{esc(default)}</textarea>
+<div class="row"><button type="submit">Run query</button> <span class="hint">(the page's script is off: the answer opens as a file)</span></div>
+</form>
+</div>
+<div id="actions" class="actions" hidden>
+<button type="button" id="run" class="primary">Run query</button>
+<button type="button" id="copy-link">Copy link</button>
+<input id="permalink-text" class="permalink" readonly aria-label="Link to this query" value="">
+<span class="downloads">Download: <a id="download-csv" download="query.csv" href="/sparql">CSV</a>
+<a id="download-json" download="query.json" href="/sparql">JSON</a></span>
+<button type="button" id="add-prefixes" title="Write the project's PREFIX lines into the query">Add PREFIX lines</button>
+</div>
+<p id="query-error" class="error" role="alert" hidden></p>
+<p id="query-status" class="count" aria-live="polite"></p>
+<div id="views" class="views"></div>
+<div id="yasr"></div>
+</div>
+</div>"""
+    head = ('<link rel="stylesheet" href="/static/vendor/yasgui/yasgui.min.css">\n'
+            '<link rel="stylesheet" href="/static/editor.css">\n'
+            '<script src="/static/vendor/yasgui/yasgui.min.js" defer></script>\n'
+            '<script src="/static/editor.js" defer></script>\n'
+            + ('<script src="/static/views.js" defer></script>\n' if views else ""))
+    return shell("Query editor", body, "/query", head)

@@ -50,6 +50,8 @@ class Job:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     dataset_given: bool = False
+    params: dict[str, str] = field(default_factory=dict)   # ``$name=value`` as sent
+    bindings: dict[str, Any] = field(default_factory=dict)  # the same as rdflib terms (checked by the server)
 
 
 Reply = tuple  # (status, content type, body bytes)
@@ -77,6 +79,10 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
     if job.dataset_given:  # the protocol's dataset replaces the query's FROM / FROM NAMED
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.bindings:
+        from qgraph.corpus.terms import to_oxigraph
+
+        kwargs["substitutions"] = {ox.Variable(k): to_oxigraph(v) for k, v in job.bindings.items()}
     try:
         res = store.query(job.query, prefixes=prefixes, **kwargs)
         cap = limits.max_results
@@ -107,7 +113,9 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
                 triples.append(t)
             body = results.graph(results.GRAPH_TYPES[ctype], triples, prefixes)
     except SyntaxError as e:
-        return _text(400, f"syntax error: {' '.join(str(e.msg if getattr(e, 'msg', None) else e).split())}")
+        from qgraph.corpus.sparql_syntax import readable
+
+        return _text(400, readable(str(e.msg if getattr(e, 'msg', None) else e), job.query))
     except MemoryError:
         return _text(500, "the query needed more memory than a query may use")
     except (OSError, RuntimeError, ValueError, TypeError) as e:

@@ -28,14 +28,16 @@ Routes::
 
     GET  /                       explorer: search, questions, SPARQL editor, pictures
     GET  /network /timeline /map a picture on its own page
+    GET  /query[?query=…&$var=…] the query editor (YASGUI, vendored); ?query= opens and runs that query
     GET  /search?q=              search results (HTML)
     GET  /.well-known/void      the dataset's VoID/DCAT description (dist/void.ttl; Turtle, JSON-LD, N-Triples)
     GET  /ontology               the ontology: documentation (HTML, dist/ontology.html) or Turtle/JSON-LD/N-Triples by Accept
     GET  /doc/ /doc/<doc-id>     the documents; one document's text with its evidence passages (web/reading.py)
     GET  /id/<local>             https://w3id.org/qgraph/id/<local>: HTML, Turtle, JSON-LD or N-Triples by Accept
     GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
-    GET|POST /sparql             SPARQL 1.1 Protocol, read-only
+    GET|POST /sparql             SPARQL 1.1 Protocol, read-only; $var=value binds ?var (as query --param)
     GET  /api/search?q=  /api/network  /api/timeline  /api/map  /api/queries  /api/graphs   (JSON)
+    GET  /api/labels?iri=…&iri=…  the labels of those IRIs that have one (JSON object, IRI → label)
     GET  /static/<path>          the explorer's scripts, style sheets and vendored libraries (static/vendor/)
 """
 from __future__ import annotations
@@ -60,6 +62,21 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
 MAX_BODY = 256 * 1024  # bytes of a POST body (413 beyond)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: the query editor's page (/query) allows, beyond ``style-src 'self'``, exactly the styles that
+#: YASGUI (static/vendor/yasgui/yasgui.min.js, 4.6.2) writes into the page itself, by their hashes:
+#: the ``<style>`` element of the results table's column resizer (column-resizer, bundled), the
+#: one it adds while a column is dragged, and the ``style="text-decoration:underline"`` of YASQE's
+#: syntax-error tooltip (a style *attribute*, hence ``'unsafe-hashes'``, limited to that hash).
+#: No ``'unsafe-inline'``; scripts stay ``'self'``. tests/test_editor.py recomputes the hashes
+#: from the vendored file.
+EDITOR_STYLE_HASHES = {
+    "column-resizer": "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=",
+    "column-resizer-drag": "sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg=",
+    "yasqe-tooltip": "sha256-EntWS0hFrz2vH7susM+dPUxvHlL6sBswmM8K80E5oUk=",
+}
+EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-hashes' " + " ".join(
+    f"'{h}'" for h in EDITOR_STYLE_HASHES.values()))
+MAX_LABELS = 500  # IRIs per /api/labels request
 ENTITY_OFFER = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
 FORMAT_PARAM = {"html": "text/html", "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json",
                 "json-ld": "application/ld+json", "ntriples": "application/n-triples", "nt": "application/n-triples"}
@@ -277,6 +294,8 @@ class Application:
             return _html(pages.home(x))
         if path in ("/network", "/timeline", "/map"):
             return _html(pages.picture_page(path[1:]))
+        if path in ("/query", "/query/"):
+            return _html(pages.query_page(x, "views.js" in self.app.static), headers={"Content-Security-Policy": EDITOR_CSP})
         if path in ("/.well-known/void", "/ontology", "/ontology/"):
             return self.publication(req, path, params)
         if path in ("/doc", "/doc/") or path.startswith("/doc/"):
@@ -350,6 +369,11 @@ class Application:
             return _json(x.questions())
         if name == "graphs":
             return _json({"graphs": x.graphs})
+        if name == "labels":
+            iris = params.get("iri") or []
+            if len(iris) > MAX_LABELS:
+                return _json({"error": f"at most {MAX_LABELS} iri parameters in one request"}, 400)
+            return _json({i: x.labels[i] for i in iris if i in x.labels})
         return _json({"error": f"no API {name!r}"}, 404)
 
     def entity(self, req: Request, iri: str, params: dict[str, list[str]]) -> Reply:
@@ -409,6 +433,14 @@ class Application:
         except Refused as e:
             status, ctype, payload = _text(e.status, e.message)[:3]
             return status, ctype, payload, cors
+        if job.params:  # $name=value: bound as `qgraph query --param` binds (the engine substitutes)
+            from qgraph.ask.catalogue import bind
+
+            try:
+                job.bindings = bind(job.query, job.params, self.app.loaded.prefixes)
+            except QgraphError as e:
+                status, ctype, payload = _text(400, f"parameter: {e}")[:3]
+                return status, ctype, payload, cors
         status, ctype, payload = self.app.pool.run(job)
         return status, ctype, payload, cors
 
