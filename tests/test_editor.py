@@ -194,3 +194,9 @@ def test_editor_csp_hashes_are_those_of_the_vendored_yasgui():
         assert f"'{digest}'" in EDITOR_CSP
     assert "'unsafe-inline'" not in EDITOR_CSP
     assert EDITOR_CSP.replace(" 'unsafe-hashes'", "").split("style-src")[0] == CSP.split("style-src")[0]
+
+
+def test_a_browser_opening_the_endpoint_is_sent_to_the_editor(client):  # noqa: F811
+    status, _, _, headers = client.get("/sparql", accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert status == 303 and headers["location"] == "/query"
+    assert client.get("/sparql", accept="application/sparql-results+json")[0] == 400  # a client: no query

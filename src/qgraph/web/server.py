@@ -419,7 +419,7 @@ class Application:
         cors = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
         accept = req.headers.get("accept")
         if method == "GET" and not req.query and choose(accept, ["application/sparql-results+json", "text/html"]) == "text/html":
-            return 303, "text/plain; charset=utf-8", b"see /#query\n", {"Location": "/#query"}
+            return 303, "text/plain; charset=utf-8", b"see /query\n", {"Location": "/query"}
         body = req.body if method == "POST" else b""
         job = parse_request(method, req.query, req.headers.get("content-type"), body, accept)
         if not isinstance(job, Job):
