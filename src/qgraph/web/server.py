@@ -36,6 +36,8 @@ Routes::
     GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only
     GET  /api/search?q=  /api/network  /api/timeline  /api/map  /api/queries  /api/graphs   (JSON)
+    GET  /api/coordinates?iri=…&iri=…  {iri: [lat, long, label]} of places and nations with a point
+    GET  /api/labels?iri=…&iri=…       {iri: label}   (both at most MAX_LOOKUP IRIs; for static/views.js)
     GET  /static/<path>          the explorer's scripts, style sheets and vendored libraries (static/vendor/)
 """
 from __future__ import annotations
@@ -58,6 +60,7 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
                 ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml",
                 ".png": "image/png", ".woff2": "font/woff2", ".map": "application/json"}
 MAX_BODY = 256 * 1024  # bytes of a POST body (413 beyond)
+MAX_LOOKUP = 200  # iri parameters of one /api/coordinates or /api/labels request
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ENTITY_OFFER = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
@@ -346,6 +349,11 @@ class Application:
             return _json(x.timeline)
         if name == "map":
             return _json(x.places)
+        if name in ("coordinates", "labels"):  # the "show as" views of a result (static/views.js)
+            iris = params.get("iri") or []
+            if len(iris) > MAX_LOOKUP:
+                return _json({"error": f"at most {MAX_LOOKUP} iri parameters at once"}, 400)
+            return _json(x.coordinates(iris) if name == "coordinates" else x.labels_of(iris))
         if name == "queries":
             return _json(x.questions())
         if name == "graphs":
