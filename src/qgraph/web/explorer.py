@@ -323,7 +323,7 @@ class Explorer:
         for iri in iris:
             p = by_iri.get(iri) or by_via.get(iri)
             if p is not None:
-                out[iri] = [p["lat"], p["lon"], p["label"] if iri == p["iri"] else self.label(iri)]
+                out[iri] = [p["lat"], p["lon"], p["label"] if iri == p["iri"] else self.labels.get(iri, p["label"])]
         return out
 
     def labels_of(self, iris: list[str]) -> dict[str, str]:

@@ -136,7 +136,8 @@
       // "Australia: member of X", "Canada: member of X", … → "member of X"
       const tails = titles.map(t => t.includes(": ") ? t.slice(t.indexOf(": ") + 2) : null);
       const common = n > 1 && tails.every(t => t !== null && t === tails[0]) ? tails[0] : null;
-      const text = n === 1 ? titles[0] : (common || b.group);
+      const text = n === 1 ? titles[0] : common ? common
+        : titles.every(t => t.length <= 24) ? titles.join(", ") : b.group;
       const content = el("span", { class: "qg-item", title: b.date.text + "\n" + titles.join("\n") }, clip(text, 36));
       if (n > 1) content.append(" ", el("span", { class: "qg-count" }, "×" + n));
       items.push({ id: items.length, group: groupNames.indexOf(b.group), start: b.date.start, content, type: "box",
@@ -162,7 +163,7 @@
     const span = Math.max(60 * 864e5, Math.max(...starts) - Math.min(...starts));
     const timeline = new vis.Timeline(frame, items, groups, {
       stack: true, zoomable: true, moveable: true, orientation: { axis: "top", item: "top" }, margin: { item: { horizontal: 4, vertical: 6 } },
-      align: "left", start: new Date(Math.min(...starts) - span * 0.03), end: new Date(Math.max(...starts) + span * 0.5),
+      align: "left", start: new Date(Math.min(...starts) - span * 0.08), end: new Date(Math.max(...starts) + span * 0.15),
       zoomMin: 7 * 864e5, showCurrentTime: false,
       moment: date => vis.moment(date).utc(), selectable: true, groupOrder: "id",
     });
@@ -174,6 +175,18 @@
         el("ul", {}, ...b.events.map(e => el("li", {}, e.href ? el("a", { href: e.href }, e.title) : e.title,
           e.note ? el("span", { class: "note" }, " · " + e.note) : null))));
     });
+    // The boxes are as wide as their text whatever the scale: widen the window until the last one
+    // fits (a few redraws at most), then the timeline is ready (the tests wait for it).
+    function fit(tries) {
+      const center = frame.querySelector(".vis-panel.vis-center");
+      let over = 0;
+      for (const it of frame.querySelectorAll(".vis-item.vis-box")) over = Math.max(over, it.getBoundingClientRect().right - center.getBoundingClientRect().right);
+      if (over <= 0 || tries === 0 || !center.clientWidth) { frame.dataset.ready = "1"; return; }
+      const w = timeline.getWindow(), perPx = (w.end - w.start) / center.clientWidth;
+      timeline.once("changed", () => fit(tries - 1));
+      timeline.setWindow(w.start, new Date(w.end.getTime() + (over + 24) * perPx * 1.5), { animation: false });
+    }
+    timeline.once("changed", () => fit(4));
     frame.qgraph = timeline;
     return timeline;
   }
@@ -449,17 +462,24 @@
       buttons[k].disabled = !!why;
       buttons[k].title = why || (k === "table" ? "The result as a table" : "Show the result as a " + k);
     }
-    let current = "table";
+    let current = "table", drawn = null;
+    function clear() {  // the library's own clean-up (listeners, animation frames) before its element goes
+      if (drawn && typeof drawn.remove === "function") drawn.remove();
+      else if (drawn && typeof drawn.destroy === "function") drawn.destroy();
+      drawn = null;
+      view.replaceChildren();
+    }
     for (const [k, b] of Object.entries(buttons)) {
       b.addEventListener("click", async () => {
         if (b.disabled || k === current) return;
         current = k;
         for (const [k2, b2] of Object.entries(buttons)) b2.setAttribute("aria-pressed", k2 === k ? "true" : "false");
-        if (k === "table") { view.hidden = true; view.replaceChildren(); if (table) table.hidden = false; return; }
+        clear();
+        if (k === "table") { view.hidden = true; if (table) table.hidden = false; return; }
         if (table) table.hidden = true;
         view.hidden = false;
         view.dataset.kind = k;
-        try { await render(view, k, result); } catch (e) { view.replaceChildren(el("p", { class: "error" }, "Could not draw this view: " + e.message)); }
+        try { drawn = await render(view, k, result); } catch (e) { view.replaceChildren(el("p", { class: "error" }, "Could not draw this view: " + e.message)); }
       });
     }
     container.dataset.ready = "1";
