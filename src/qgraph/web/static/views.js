@@ -280,6 +280,7 @@
         }
       }
       frame.dataset.hiddenLabels = String(hidden);
+      frame.dataset.zoom = String(map.getZoom());  // after each zoom has ended (the tests wait for it)
       note.textContent = points.length + (points.length === 1 ? " point" : " points") +
         (hidden ? " · " + hidden + (hidden === 1 ? " label hidden" : " labels hidden") + " where it would overlap another: zoom in, or hover over a point" : "") + ".";
     }
