@@ -438,3 +438,26 @@ def test_coordinates_and_labels_api(tmp_path):
         # the map page names the enrichment graph (the text said "{ENRICHMENT_GRAPH}" before)
         page = c.get("/map")[2].decode()
         assert "https://w3id.org/qgraph/graph/enrichment" in page and "{ENRICHMENT_GRAPH}" not in page
+
+
+def test_pages_carry_no_inline_script_or_style_and_their_files_are_served(client):
+    """The CSP forbids inline script and style: the pages have none (no <script> without src, no
+    <style>, no style= or on…= attribute), and every script and style sheet they name (the
+    vendored libraries included) is served."""
+    import re
+
+    pages = ["/", "/network", "/timeline", "/map", "/id/denmark", "/search?q=den", "/doc/"]
+    named: set[str] = set()
+    for path in pages:
+        status, _, body, headers = client.get(path)
+        html = body.decode("utf-8")
+        assert status == 200 and "script-src 'self'" in headers["content-security-policy"], path
+        assert "style-src 'self';" in headers["content-security-policy"], path
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert "<style" not in html and not re.search(r"\s(style|on[a-z]+)\s*=", html, re.I), path
+        named |= set(re.findall(r'<script src="([^"]+)"', html)) | set(re.findall(r'<link rel="stylesheet" href="([^"]+)"', html))
+    assert {"/static/views.js", "/static/vendor/leaflet/leaflet.js", "/static/vendor/vis-network/vis-network.min.js",
+            "/static/vendor/vis-timeline/vis-timeline-graph2d.min.css"} <= named
+    for url in sorted(named) + ["/static/vendor/world-atlas/countries-110m.json"]:
+        status, _, data, _ = client.get(url)
+        assert status == 200 and data, url

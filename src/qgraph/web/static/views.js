@@ -13,7 +13,7 @@
 (function () {
   const PREFIXES = JSON.parse(document.body.dataset.prefixes || "{}");
   const QGID = PREFIXES["qgid:"] || "";
-  const XSD = "http://www.w3.org/2001/XMLSchema#";
+  const XSD = PREFIXES["xsd:"] || "";  // the namespaces come from the page (qgraph.vocab writes them once)
   const DATE_TYPES = new Set(["date", "dateTime", "dateTimeStamp", "gYear", "gYearMonth", "gMonthDay"].map(t => XSD + t));
   const NUMERIC = new Set(["decimal", "double", "float", "integer", "int", "long", "short", "nonNegativeInteger"].map(t => XSD + t));
   const WKT = /^\s*(?:<[^>]*>\s*)?POINT\s*\(\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s+(-?[\d.]+(?:[eE][-+]?\d+)?)\s*\)\s*$/i;
@@ -254,8 +254,11 @@
       m.on("click", () => go(p.href));
       m.on("mouseover", () => { const t = m.getTooltip().getElement(); if (t) t.classList.add("qg-label-hover"); });
       m.on("mouseout", () => { const t = m.getTooltip().getElement(); if (t) t.classList.remove("qg-label-hover"); });
-      if (p.title) m.getElement().append(document.createElementNS("http://www.w3.org/2000/svg", "title"));
-      if (p.title) m.getElement().lastChild.textContent = p.title;
+      if (p.title) {  // the point's tooltip on hover (an SVG <title>, in the path's own namespace)
+        const title = document.createElementNS(m.getElement().namespaceURI, "title");
+        title.textContent = p.title;
+        m.getElement().append(title);
+      }
       markers.push(m);
     }
     // labels that would collide: first try the other side of the point, else hide the later one
