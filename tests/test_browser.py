@@ -150,35 +150,256 @@ def test_query_editor(browser, site):
     browser.get_log("browser")  # drain: the refused update logged its 403 on purpose
 
 
-def test_pictures(browser, site):
+def browser_log(driver) -> list[dict]:
+    """The console messages since the last call (reading them drains the log)."""
+    return driver.get_log("browser")
+
+
+def severe_or_csp(log: list[dict]) -> list[str]:
+    """Errors, and any Content-Security-Policy violation whatever its level."""
+    return [e["message"] for e in log if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
+            or "Refused to" in e["message"]]
+
+
+def until(driver, script: str, *args):
+    """Wait until ``script`` (JavaScript returning a value) returns something truthy; return it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(script, *args))
+
+
+def api(site: str, name: str):
+    with urllib.request.urlopen(f"{site}/api/{name}") as r:
+        return json.load(r)
+
+
+def test_network_picture(browser, site):
+    """vis-network draws every node on a canvas; parallel links are one edge; linked-data-only
+    links are dashed; the wheel zooms; a click on a node opens its page."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+
+    net = api(site, "network")
+    assert net["nodes"] and net["links"], "the project has no network"
+    browser_log(browser)
+    browser.get(site + "/network")
+    canvas = wait(browser, "#network .qg-network[data-ready] canvas")[0]
+    get = "return document.querySelector('#network .qg-network').qgraph"
+    assert browser.execute_script(get + ".body.data.nodes.length") == len(net["nodes"])
+    pairs = {(link["source"], link["target"]) for link in net["links"]}
+    assert browser.execute_script(get + ".body.data.edges.length") == len(pairs)
+    dashed = browser.execute_script(get + ".body.data.edges.get().filter(e => e.dashes).length")
+    linked_only = {(a, b) for a, b in pairs if all(link["linked"] for link in net["links"]
+                                                  if (link["source"], link["target"]) == (a, b))}
+    assert dashed == len(linked_only)
+    labels = browser.execute_script(get + ".body.data.edges.get().filter(e => e.label).length")
+    assert labels == len(pairs)  # every edge is labelled
+    shot(browser, "pictures-network")
+    scale = browser.execute_script(get + ".getScale()")
+    ActionChains(browser).scroll_from_origin(ScrollOrigin.from_element(canvas), 0, -300).perform()
+    zoomed = until(browser, "const s = document.querySelector('#network .qg-network').qgraph.getScale();"
+                            "return s !== arguments[0] ? s : null;", scale)
+    assert zoomed > scale
+    # a click on Denmark's node opens Denmark's page
+    denmark = next(n for n in net["nodes"] if n["href"] == "/id/denmark")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    browser.execute_script("const n = document.querySelector('#network .qg-network').qgraph;"
+                           "n.moveTo({position: n.getPositions([arguments[0]])[arguments[0]], scale: 1.5, animation: false});",
+                           denmark["id"])
+    shot(browser, "pictures-network-zoomed", full=False)
+    x, y = browser.execute_script("const n = document.querySelector('#network .qg-network').qgraph;"
+                                  "const p = n.canvasToDOM(n.getPositions([arguments[0]])[arguments[0]]);"
+                                  "const r = arguments[1].getBoundingClientRect(); return [p.x - r.width / 2, p.y - r.height / 2];",
+                                  denmark["id"], canvas)
+    ActionChains(browser).move_to_element_with_offset(canvas, int(x), int(y)).click().perform()
+    until(browser, "return location.pathname === '/id/denmark'")
+    assert severe_or_csp(browser_log(browser)) == []
+
+
+def test_timeline_picture(browser, site):
+    """vis-timeline, to scale: one group row per kind; the events of one kind on one day from one
+    document are one item with their count; the days given without a year are listed apart."""
+    from collections import Counter
+
     from selenium.webdriver.common.by import By
 
-    def api(name: str):
-        with urllib.request.urlopen(f"{site}/api/{name}") as r:
-            return json.load(r)
-
-    net, events, places = api("network"), api("timeline")["events"], api("map")["points"]
-    assert net["nodes"] and events, "the project has no network or no dated events"
-    browser.get(site + "/network")
-    nodes = wait(browser, "#network svg g.node", len(net["nodes"]))
-    assert len(nodes) == len(net["nodes"])
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#network svg line.link")) == len(net["links"])
-    shot(browser, "05-network")
+    events = api(site, "timeline")["events"]
+    dated = [e for e in events if e["year_stated"]]
+    undated = [e for e in events if not e["year_stated"]]
+    assert dated and undated, "the project needs dated events and days without a year"
+    assert all(e["date"].startswith("--") for e in undated)
+    buckets = Counter((e["date"], e["kind"], e["document"]) for e in dated)
+    biggest = max(buckets.values())
+    assert biggest >= 2, "no repeated event to group"
+    browser_log(browser)
     browser.get(site + "/timeline")
-    dots = wait(browser, "#timeline svg circle", len(events))
-    assert len(dots) == len(events)
-    shot(browser, "06-timeline")
+    wait(browser, "#timeline .qg-timeline[data-ready]")
+    items = browser.find_elements(By.CSS_SELECTOR, "#timeline .qg-timeline .vis-item.vis-box")
+    assert len(items) == len(buckets)
+    groups = browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-labelset .vis-label")
+    assert len(groups) == len({e["kind"] for e in events})
+    counts = sorted(int(c.get_attribute("textContent").lstrip("×")) for c in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-item.qg-grouped .qg-count"))
+    assert counts == sorted(n for n in buckets.values() if n > 1)
+    listed = browser.find_elements(By.CSS_SELECTOR, "#timeline .qg-undated li")
+    assert len(listed) == len(undated) and all("year not stated" in li.text for li in listed)
+    # the time axis is a scale: the labels of the years between the first and the last event
+    years = {int(e["date"][:4]) for e in dated}
+    axis = {t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-time-axis .vis-text.vis-major, #timeline .vis-time-axis .vis-text.vis-minor")}
+    assert {str(y) for y in range(min(years) + 1, max(years))} <= axis
+    shot(browser, "pictures-timeline")
+    big = next(c for c in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-item.qg-grouped .qg-count")
+               if c.get_attribute("textContent") == f"×{biggest}")
+    big.click()
+    links = wait(browser, "#timeline .qg-details li a", biggest)
+    assert len(links) == biggest
+    shot(browser, "pictures-timeline-group-open")
+    assert severe_or_csp(browser_log(browser)) == []
+
+
+def test_map_picture(browser, site):
+    """Leaflet over the Natural Earth country outlines: more than 100 countries in the base layer,
+    one point per place, the zoom button zooms, visible labels never overlap, Korea is in view."""
+    from selenium.webdriver.common.by import By
+
+    places = api(site, "map")["points"]
+    assert places, "the project has no coordinates"
+    browser_log(browser)
     browser.get(site + "/map")
-    if places:
-        assert len(wait(browser, "#map svg g.place", len(places))) == len(places)
-    else:
-        assert "No coordinates yet" in wait(browser, "#map p.none")[0].text
-    shot(browser, "07-map")
+    wait(browser, "#map .qg-map[data-ready]")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#map .leaflet-overlay-pane path.qg-country")) > 100
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.qg-place")) == len(places)
+    overlap = """const shown = [...document.querySelectorAll('#map .qg-label')].filter(t => !t.classList.contains('qg-label-hidden'))
+        .map(t => t.getBoundingClientRect());
+      let n = 0;
+      for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+        const a = shown[i], b = shown[j];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+      }
+      return [shown.length, n];"""
+    shown, overlaps = browser.execute_script(overlap)
+    assert overlaps == 0 and shown >= len(places) // 2
+    korea = next(i for i, p in enumerate(places) if p["label"] == "Republic of Korea")
+    inside = browser.execute_script("""const f = document.querySelector('#map .qg-map').getBoundingClientRect();
+      const r = document.querySelectorAll('#map path.qg-place')[arguments[0]].getBoundingClientRect();
+      return r.left >= f.left && r.right <= f.right && r.top >= f.top && r.bottom <= f.bottom;""", korea)
+    assert inside
+    shot(browser, "pictures-map")
+    zoom = browser.execute_script("return document.querySelector('#map .qg-map').qgraph.getZoom()")
+    browser.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").click()
+    # the zoom has ended (and the labels were decluttered) when the frame says so
+    until(browser, "return +document.querySelector('#map .qg-map').dataset.zoom > arguments[0]", zoom)
+    browser.execute_script("document.querySelector('#map .qg-map').qgraph.setView([50.5, 6], 5, {animate: false})")
+    until(browser, "return document.querySelector('#map .qg-map').dataset.zoom === '5'")
+    shown5, overlaps5 = browser.execute_script(overlap)
+    assert overlaps5 == 0
+    europe = {"France", "Germany", "Netherlands", "Switzerland", "Denmark", "United Kingdom"}
+    visible = {t.text for t in browser.find_elements(By.CSS_SELECTOR, "#map .qg-label:not(.qg-label-hidden)")}
+    assert europe & {p["label"] for p in places} <= visible
+    shot(browser, "pictures-map-europe")
+    assert severe_or_csp(browser_log(browser)) == []
+
+
+def test_home_pictures(browser, site):
+    browser_log(browser)
     browser.get(site + "/")
-    wait(browser, "#network svg g.node")
-    wait(browser, "#timeline svg circle")
+    wait(browser, "#network .qg-network[data-ready] canvas")
+    wait(browser, "#timeline .qg-timeline[data-ready] .vis-item.vis-box")
+    wait(browser, "#map .qg-map[data-ready] path.qg-country", 100)
     shot(browser, "00-home")
-    assert console_errors(browser) == []
+    assert severe_or_csp(browser_log(browser)) == []
+
+
+def _run_question(browser, name: str):
+    from selenium.webdriver.common.by import By
+
+    run = wait(browser, f'button.run[data-name="{name}"]')[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", run)
+    run.click()
+    wait(browser, f"#q-{name} .views[data-ready] .showas button")
+    box = browser.find_element(By.CSS_SELECTOR, f"#q-{name}")
+    buttons = {b.get_attribute("data-kind"): b for b in box.find_elements(By.CSS_SELECTOR, ".showas button")}
+    assert list(buttons) == ["table", "map", "graph", "timeline"]
+    return box, buttons
+
+
+def _csv_rows(name: str) -> list[dict]:
+    import csv
+
+    path = PROJECT / "queries" / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows, f"{path} has no rows"
+    return rows
+
+
+def test_show_as_views(browser, site):
+    """A question's result gets the Show-as bar; each view that fits renders with its library, the
+    others are disabled with the reason; Table brings the table back."""
+    from selenium.webdriver.common.by import By
+
+    browser_log(browser)
+    browser.get(site + "/")
+    # qdg-members: nations (with coordinates in the graph) and the day each is attested
+    members = _csv_rows("qdg-members")
+    box, b = _run_question(browser, "qdg-members")
+    assert not b["map"].get_attribute("disabled") and not b["timeline"].get_attribute("disabled")
+    assert b["graph"].get_attribute("disabled") and "two variables holding IRIs" in b["graph"].get_attribute("title")
+    table = box.find_element(By.CSS_SELECTOR, ".scroll")
+    b["map"].click()
+    wait(browser, "#q-qdg-members .view .qg-map[data-ready] path.qg-country", 100)
+    assert len(box.find_elements(By.CSS_SELECTOR, ".view path.qg-place")) == len({r["nation"] for r in members})
+    assert not table.is_displayed() and b["map"].get_attribute("aria-pressed") == "true"
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    shot(browser, "views-map", full=False)
+    b["timeline"].click()
+    wait(browser, "#q-qdg-members .view .qg-timeline[data-ready]")
+    count = browser.find_element(By.CSS_SELECTOR, "#q-qdg-members .view .vis-item.qg-grouped .qg-count")
+    assert count.get_attribute("textContent") == f"×{len(members)}"  # thirteen rows of one day: one item
+    shot(browser, "views-timeline-grouped", full=False)
+    b["table"].click()
+    assert table.is_displayed() and not box.find_element(By.CSS_SELECTOR, ".view").is_displayed()
+
+    # links-qdg-map: WKT literals and a latitude/longitude pair
+    box, b = _run_question(browser, "links-qdg-map")
+    b["map"].click()
+    wait(browser, "#q-links-qdg-map .view .qg-map[data-ready] path.qg-place", len(_csv_rows("links-qdg-map")))
+
+    # cross-bilateral-partners: pairs of IRIs (nation → partner)
+    pairs = _csv_rows("cross-bilateral-partners")
+    box, b = _run_question(browser, "cross-bilateral-partners")
+    assert b["map"].get_attribute("disabled") is None and b["timeline"].get_attribute("disabled")
+    b["graph"].click()
+    wait(browser, "#q-cross-bilateral-partners .view .qg-network[data-ready] canvas")
+    get = "return document.querySelector('#q-cross-bilateral-partners .qg-network').qgraph"
+    assert browser.execute_script(get + ".body.data.nodes.length") == len({r["nation"] for r in pairs} | {r["partner"] for r in pairs})
+    assert browser.execute_script(get + ".body.data.edges.length") == len({(r["nation"], r["partner"]) for r in pairs})
+    names = browser.execute_script(get + ".body.data.nodes.get().map(n => n.label)")
+    assert "Denmark" in names  # labels from ?nationName, not IRIs
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    shot(browser, "views-graph", full=False)
+
+    # cross-timeline: dates, some of them days without a year
+    dates = _csv_rows("cross-timeline")
+    box, b = _run_question(browser, "cross-timeline")
+    b["timeline"].click()
+    wait(browser, "#q-cross-timeline .view .qg-timeline[data-ready] .vis-item.vis-box")
+    no_year = [r for r in dates if r["date"].startswith("--")]
+    assert len(box.find_elements(By.CSS_SELECTOR, ".view .qg-undated li")) == len(no_year)
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    shot(browser, "views-timeline", full=False)
+
+    # mou-recitals: clauses, numbers and headings: no view fits but the table
+    box, b = _run_question(browser, "mou-recitals")
+    for kind in ("map", "graph", "timeline"):
+        assert b[kind].get_attribute("disabled") and b[kind].get_attribute("title").startswith(kind.capitalize() + " needs")
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    shot(browser, "views-none-fit", full=False)
+
+    # the SPARQL form's result gets the bar too
+    browser.find_element(By.CSS_SELECTOR, "#query-run").click()
+    wait(browser, "#query-result .views[data-ready] .showas button")
+    assert browser.find_element(By.CSS_SELECTOR, '#query-result .showas button[data-kind="map"]').get_attribute("disabled") is None
+    assert severe_or_csp(browser_log(browser)) == []
 
 
 def test_hostile_label_stays_text_in_the_browser(browser, tmp_path):

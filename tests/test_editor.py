@@ -14,6 +14,7 @@ from test_cli import assert_clean_error, qgraph
 from test_server import QGID, client, rows, server  # noqa: F401 - fixtures
 
 from qgraph.corpus.sparql_syntax import explain, readable
+from qgraph.web.server import MAX_LOOKUP
 
 #: (query, the line the user must see): each a mistake a person makes while typing
 SYNTAX_CASES = [
@@ -140,7 +141,7 @@ def test_labels_route(client):  # noqa: F811
     assert status == 200 and ctype.startswith("application/json")
     assert json.loads(body) == {QGID + "denmark": "Denmark"}
     assert json.loads(client.get("/api/labels")[2]) == {}
-    many = urllib.parse.urlencode([("iri", f"{QGID}x{i}") for i in range(501)])
+    many = urllib.parse.urlencode([("iri", f"{QGID}x{i}") for i in range(MAX_LOOKUP + 1)])
     assert client.get("/api/labels?" + many)[0] == 400
 
 

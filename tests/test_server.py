@@ -398,3 +398,66 @@ def test_static_files_in_subfolders_are_served(tmp_path):
     static = load_static(tmp_path)
     assert sorted(static) == ["a.css", "vendor/lib/lib.js"]
     assert static["vendor/lib/lib.js"][1].startswith("text/javascript")
+
+
+ENRICHMENT_TTL = """PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX qgid: <https://w3id.org/qgraph/id/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX wd: <http://www.wikidata.org/entity/>
+qgid:denmark skos:exactMatch wd:Q35 .
+wd:Q35 geo:hasGeometry qgid:wd-geometry-denmark .
+qgid:wd-geometry-denmark geo:asWKT "Point(9.501785 56.26392)"^^geo:wktLiteral .
+"""
+
+
+def test_coordinates_and_labels_api(tmp_path):
+    """/api/coordinates and /api/labels, for the "show as" views (static/views.js): a nation with a
+    point in the linked data, by its own IRI or by the Wikidata item it matches; an IRI with no
+    point is left out; too many IRIs at once is a 400, not a slow answer."""
+    from qgraph.web.server import MAX_LOOKUP, Running
+
+    root = make_project(tmp_path / "project")
+    (root / "data" / "links").mkdir(exist_ok=True)
+    (root / "data" / "links" / "enrichment.ttl").write_text(ENRICHMENT_TTL, encoding="utf-8")
+    with Running(root) as running:
+        c = Client(running.url)
+        q = urllib.parse.urlencode([("iri", QGID + "denmark"), ("iri", "http://www.wikidata.org/entity/Q35"),
+                                    ("iri", QGID + "tiny-forum"), ("iri", "not an iri")])
+        status, ctype, body, _ = c.get("/api/coordinates?" + q)
+        assert status == 200 and ctype.startswith("application/json")
+        assert json.loads(body) == {QGID + "denmark": [56.26392, 9.501785, "Denmark"],
+                                    "http://www.wikidata.org/entity/Q35": [56.26392, 9.501785, "Denmark"]}
+        assert json.loads(c.get("/api/coordinates")[2]) == {}
+        status, _, body, _ = c.get("/api/labels?" + q)
+        labels = json.loads(body)
+        assert status == 200 and labels[QGID + "denmark"] == "Denmark" and "not an iri" not in labels
+        assert QGID + "tiny-forum" in labels
+        many = urllib.parse.urlencode([("iri", f"{QGID}x{i}") for i in range(MAX_LOOKUP + 1)])
+        status, _, body, _ = c.get("/api/coordinates?" + many)
+        assert status == 400 and "at most" in json.loads(body)["error"]
+        # the map page names the enrichment graph (the text said "{ENRICHMENT_GRAPH}" before)
+        page = c.get("/map")[2].decode()
+        assert "https://w3id.org/qgraph/graph/enrichment" in page and "{ENRICHMENT_GRAPH}" not in page
+
+
+def test_pages_carry_no_inline_script_or_style_and_their_files_are_served(client):
+    """The CSP forbids inline script and style: the pages have none (no <script> without src, no
+    <style>, no style= or on…= attribute), and every script and style sheet they name (the
+    vendored libraries included) is served."""
+    import re
+
+    pages = ["/", "/network", "/timeline", "/map", "/id/denmark", "/search?q=den", "/doc/"]
+    named: set[str] = set()
+    for path in pages:
+        status, _, body, headers = client.get(path)
+        html = body.decode("utf-8")
+        assert status == 200 and "script-src 'self'" in headers["content-security-policy"], path
+        assert "style-src 'self';" in headers["content-security-policy"], path
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert "<style" not in html and not re.search(r"\s(style|on[a-z]+)\s*=", html, re.I), path
+        named |= set(re.findall(r'<script src="([^"]+)"', html)) | set(re.findall(r'<link rel="stylesheet" href="([^"]+)"', html))
+    assert {"/static/views.js", "/static/vendor/leaflet/leaflet.js", "/static/vendor/vis-network/vis-network.min.js",
+            "/static/vendor/vis-timeline/vis-timeline-graph2d.min.css"} <= named
+    for url in sorted(named) + ["/static/vendor/world-atlas/countries-110m.json"]:
+        status, _, data, _ = client.get(url)
+        assert status == 200 and data, url

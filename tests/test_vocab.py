@@ -6,6 +6,8 @@ import io
 import tokenize
 from pathlib import Path
 
+import pytest
+
 import qgraph
 from qgraph import vocab
 
@@ -54,7 +56,8 @@ def test_the_ontology_namespace_is_written_in_two_modules_at_most():
     assert set(hits) <= ALLOWED and "vocab.py" in hits, hits
 
 
-def test_the_explorer_script_gets_its_prefixes_from_the_page():
-    js = (PACKAGE / "web" / "static" / "explorer.js").read_text(encoding="utf-8")
+@pytest.mark.parametrize("script", ["explorer.js", "views.js"])
+def test_the_explorer_script_gets_its_prefixes_from_the_page(script):
+    js = (PACKAGE / "web" / "static" / script).read_text(encoding="utf-8")
     assert "dataset.prefixes" in js
     assert not [ns for ns in NAMESPACES if ns in js]

@@ -28,6 +28,7 @@ from qgraph.vocab import (
     SCHEMA,
     SKOS,
     WDT,
+    XSD,
 )
 from qgraph.vocab import LINKS_GRAPH as LINK_GRAPH
 
@@ -286,8 +287,11 @@ class Explorer:
                 title = self.label(s)
             if kind == "meeting" and not any(t.endswith(("Meeting", "SideEvent")) for t in self.types.get(s, [])):
                 kind = "start"
+            # a day without a year (xsd:gMonthDay, the node marked qg:yearStated false): the
+            # timeline lists it apart, never on a guessed year
+            year_stated = str(getattr(date, "datatype", "") or "") != XSD + "gMonthDay"
             events.append({"date": str(date), "kind": kind, "title": title, "iri": s, "href": href(s),
-                           "document": str(g).removeprefix(GRAPH_NS)})
+                           "document": str(g).removeprefix(GRAPH_NS), "year_stated": year_stated})
         events.sort(key=lambda e: (e["date"], e["kind"], e["title"]))
         return {"events": events}
 
@@ -308,6 +312,23 @@ class Explorer:
                               "lat": lat, "via": str(via), "capital": ", ".join(sorted(capitals.get(str(n), []))),
                               "kind": "nation" if QG + "Nation" in self.types.get(str(n), []) else "place"}
         return {"points": [points[k] for k in sorted(points)]}
+
+    def coordinates(self, iris: list[str]) -> dict[str, list[Any]]:
+        """``{iri: [lat, long, label]}`` for those of ``iris`` that are places or nations with a
+        point in the graph (the map's :attr:`places`), found by their own IRI or by the IRI they
+        match in the linked data (e.g. a Wikidata item); the others are left out."""
+        by_iri = {p["iri"]: p for p in self.places["points"]}
+        by_via = {p["via"]: p for p in self.places["points"]}
+        out: dict[str, list[Any]] = {}
+        for iri in iris:
+            p = by_iri.get(iri) or by_via.get(iri)
+            if p is not None:
+                out[iri] = [p["lat"], p["lon"], p["label"] if iri == p["iri"] else self.labels.get(iri, p["label"])]
+        return out
+
+    def labels_of(self, iris: list[str]) -> dict[str, str]:
+        """``{iri: label}`` for those of ``iris`` that have a label in the graph."""
+        return {iri: self.labels[iri] for iri in iris if iri in self.labels}
 
     @cached_property
     def graphs(self) -> list[str]:

@@ -3,7 +3,8 @@ a live link only through :func:`link`, which allows this server's own pages and 
 IRIs elsewhere and nothing else (a ``javascript:`` or ``data:`` IRI stays inert text).
 
 The pages carry no inline script or style (the server sends a Content-Security-Policy that
-forbids them); ``/static/explorer.js`` draws the pictures and runs queries.
+forbids them); ``/static/explorer.js`` runs searches and queries, ``/static/views.js`` draws the
+pictures and the "show as" views with the vendored libraries of ``static/vendor/``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from qgraph.vocab import DCTERMS, PREFIXES, QG, RDFS_LABEL, WDT
+from qgraph.vocab import DCTERMS, ENRICHMENT_GRAPH, PREFIXES, QG, RDFS_LABEL, WDT
 from qgraph.web.explorer import MATCH_PROPS, QGID, Entity, Explorer, Fact, href
 
 NAV = [("/", "Explore"), ("/doc/", "Documents"), ("/network", "Network"), ("/timeline", "Timeline"), ("/map", "Map"),
@@ -197,13 +198,28 @@ def _questions(x: Explorer) -> str:
     return "\n".join(out)
 
 
+#: the vendored libraries (static/vendor/, see its README.md) and static/views.js, which draws the
+#: pictures and the "show as" views of a query's result; only the pages that draw them load them
+VIEWS_HEAD = "".join(
+    [f'<link rel="stylesheet" href="/static/vendor/{css}">\n' for css in (
+        "vis-network/vis-network.min.css", "vis-timeline/vis-timeline-graph2d.min.css", "leaflet/leaflet.css")]
+    + [f'<script src="/static/{js}" defer></script>\n' for js in (
+        "vendor/vis-network/vis-network.min.js", "vendor/vis-timeline/vis-timeline-graph2d.min.js",
+        "vendor/leaflet/leaflet.js", "vendor/topojson-client/topojson-client.min.js", "views.js")])
+
+
 def picture(kind: str) -> str:
     titles = {"network": ("Network", "Nations, forums, agreements and institutions, and how the documents connect them. "
-                          "Dashed lines come only from linked data (the enrichment graph). Drag to rearrange; click a name to open it."),
-              "timeline": ("Timeline", "The dated events of the documents: meetings, documents issued, signatures, "
-                           "memberships and offices attested, announcements."),
-              "map": ("Map", "Nations and places with coordinates from the linked data "
-                      "(the enrichment graph <code>{ENRICHMENT_GRAPH}</code>).")}
+                          "Dashed lines come only from linked data (the enrichment graph). Scroll or use the buttons "
+                          "to zoom, drag the background to pan, drag a node to move it; click a node to open its page."),
+              "timeline": ("Timeline", "The dated events of the documents, to scale, one row per kind of event; "
+                           "events of the same kind on the same day from the same document are one item with a count "
+                           "(click it for the list). Scroll to zoom, drag to pan. Days the texts give without a year "
+                           "are listed below the timeline, not placed on a year."),
+              "map": ("Map", f"Nations and places with coordinates from the linked data "
+                      f"(the enrichment graph <code>{esc(ENRICHMENT_GRAPH)}</code>), over the country outlines of "
+                      "Natural Earth (1:110m). Zoom with the buttons or the wheel, drag to pan; a label that would "
+                      "overlap another is hidden until you zoom in (hover over its point to read it).")}
     title, about = titles[kind]
     return (f"<section id='{kind}-section' class='picture'><h2>{title}</h2><p class='about'>{about}</p>"
             f"<div id='{kind}' class='{kind} canvas' data-src='/api/{kind}'><p class='loading'>Drawing…</p></div></section>")
@@ -220,7 +236,8 @@ Search for a nation, a person or an agreement; run a question; or write your own
 <button type="submit">Search</button></form>
 <ol id="search-results" class="hits" aria-live="polite"></ol></section>
 <section id="questions-section"><h2>Questions</h2>
-<p class="about">The competency questions of the catalogue (<code>queries/*.rq</code>). Run one to see its answer as a table.</p>
+<p class="about">The competency questions of the catalogue (<code>queries/*.rq</code>). Run one to see its answer as a table,
+then show it as a map, a graph or a timeline when it fits.</p>
 <ol class="questions">{_questions(x)}</ol></section>
 <section id="query"><h2>SPARQL</h2>
 <p class="open-editor"><a id="open-editor" href="/query">Open the query editor</a>: highlighting, the questions with inputs
@@ -237,11 +254,11 @@ for their parameters, a link to share, CSV and JSON downloads, labels beside IRI
 {picture("timeline")}
 {picture("map")}
 """
-    return shell("Explorer", body, "/")
+    return shell("Explorer", body, "/", VIEWS_HEAD)
 
 
 def picture_page(kind: str) -> bytes:
-    return shell(kind.capitalize(), picture(kind), "/" + kind)
+    return shell(kind.capitalize(), picture(kind), "/" + kind, VIEWS_HEAD)
 
 
 #: the query the editor opens with (its PREFIX lines are the project's, from the loaded project)
@@ -254,11 +271,11 @@ def _prefix_lines(prefixes: dict[str, str], used: list[str]) -> str:
     return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in used if p in prefixes)
 
 
-def query_page(x: Explorer, views: bool = False) -> bytes:
+def query_page(x: Explorer) -> bytes:
     """``/query``: YASGUI's editor (YASQE) and result view (YASR), vendored under
     /static/vendor/yasgui/, driven by /static/editor.js against /sparql. Without script the
-    page is a plain form that POSTs the query to /sparql. ``views``: load /static/views.js
-    (the "show as" bar that listens for the ``qgraph:result`` event)."""
+    page is a plain form that POSTs the query to /sparql. The "show as" views (VIEWS_HEAD:
+    static/views.js and its libraries) listen for the ``qgraph:result`` event editor.js sends."""
     prefixes = dict(x.loaded.prefixes)
     items = []
     for qn in x.questions():
@@ -307,6 +324,5 @@ are predeclared (<code>{esc(names)}</code>): a query may use them without PREFIX
     head = ('<link rel="stylesheet" href="/static/vendor/yasgui/yasgui.min.css">\n'
             '<link rel="stylesheet" href="/static/editor.css">\n'
             '<script src="/static/vendor/yasgui/yasgui.min.js" defer></script>\n'
-            '<script src="/static/editor.js" defer></script>\n'
-            + ('<script src="/static/views.js" defer></script>\n' if views else ""))
+            '<script src="/static/editor.js" defer></script>\n' + VIEWS_HEAD)
     return shell("Query editor", body, "/query", head)

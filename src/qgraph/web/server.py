@@ -37,7 +37,9 @@ Routes::
     GET  /resource?iri=<IRI>     the same for any IRI of the graph (400 for a malformed IRI)
     GET|POST /sparql             SPARQL 1.1 Protocol, read-only; $var=value binds ?var (as query --param)
     GET  /api/search?q=  /api/network  /api/timeline  /api/map  /api/queries  /api/graphs   (JSON)
-    GET  /api/labels?iri=…&iri=…  the labels of those IRIs that have one (JSON object, IRI → label)
+    GET  /api/coordinates?iri=…&iri=…  {iri: [lat, long, label]} of places and nations with a point
+    GET  /api/labels?iri=…&iri=…       {iri: label} of those that have one (both at most MAX_LOOKUP
+                                       IRIs; for static/views.js and the editor's labels beside IRIs)
     GET  /static/<path>          the explorer's scripts, style sheets and vendored libraries (static/vendor/)
 """
 from __future__ import annotations
@@ -60,6 +62,7 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
                 ".json": "application/json", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml",
                 ".png": "image/png", ".woff2": "font/woff2", ".map": "application/json"}
 MAX_BODY = 256 * 1024  # bytes of a POST body (413 beyond)
+MAX_LOOKUP = 200  # iri parameters of one /api/coordinates or /api/labels request
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 #: the query editor's page (/query) allows, beyond ``style-src 'self'``, exactly the styles that
@@ -76,7 +79,6 @@ EDITOR_STYLE_HASHES = {
 }
 EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-hashes' " + " ".join(
     f"'{h}'" for h in EDITOR_STYLE_HASHES.values()))
-MAX_LABELS = 500  # IRIs per /api/labels request
 ENTITY_OFFER = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
 FORMAT_PARAM = {"html": "text/html", "turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json",
                 "json-ld": "application/ld+json", "ntriples": "application/n-triples", "nt": "application/n-triples"}
@@ -295,7 +297,7 @@ class Application:
         if path in ("/network", "/timeline", "/map"):
             return _html(pages.picture_page(path[1:]))
         if path in ("/query", "/query/"):
-            return _html(pages.query_page(x, "views.js" in self.app.static), headers={"Content-Security-Policy": EDITOR_CSP})
+            return _html(pages.query_page(x), headers={"Content-Security-Policy": EDITOR_CSP})
         if path in ("/.well-known/void", "/ontology", "/ontology/"):
             return self.publication(req, path, params)
         if path in ("/doc", "/doc/") or path.startswith("/doc/"):
@@ -365,15 +367,15 @@ class Application:
             return _json(x.timeline)
         if name == "map":
             return _json(x.places)
+        if name in ("coordinates", "labels"):  # the "show as" views of a result (static/views.js)
+            iris = params.get("iri") or []
+            if len(iris) > MAX_LOOKUP:
+                return _json({"error": f"at most {MAX_LOOKUP} iri parameters at once"}, 400)
+            return _json(x.coordinates(iris) if name == "coordinates" else x.labels_of(iris))
         if name == "queries":
             return _json(x.questions())
         if name == "graphs":
             return _json({"graphs": x.graphs})
-        if name == "labels":
-            iris = params.get("iri") or []
-            if len(iris) > MAX_LABELS:
-                return _json({"error": f"at most {MAX_LABELS} iri parameters in one request"}, 400)
-            return _json({i: x.labels[i] for i in iris if i in x.labels})
         return _json({"error": f"no API {name!r}"}, 404)
 
     def entity(self, req: Request, iri: str, params: dict[str, list[str]]) -> Reply:
