@@ -474,3 +474,30 @@ def test_ontology_documentation_page(browser, site):
     assert "shapes" in section.text and "qgsh:" in section.text
     shot(browser, "13-ontology-term", full=False)
     assert console_errors(browser) == []
+
+
+def test_void_description_in_the_browser(browser, site):
+    """The dataset's VoID/DCAT description, opened by a browser at /.well-known/void (Accept: text/html
+    first, which the description does not offer: the server answers Turtle, shown as text), is the
+    build's dist/void.ttl: a void:Dataset with a SPARQL endpoint, its partitions and
+    dcat:Distributions of the dumps. No console error: the browser's /favicon.ico is served
+    (it was a 404 on every non-HTML page)."""
+    import rdflib
+
+    browser.get(site + "/.well-known/void")
+    text = wait(browser, "body")[0].text
+    assert "void:Dataset" in text or "void#Dataset" in text
+    g = rdflib.Graph().parse(data=text, format="turtle")
+    void, dcat = rdflib.Namespace("http://rdfs.org/ns/void#"), rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    datasets = set(g.subjects(rdflib.RDF.type, void.Dataset))
+    assert datasets
+    with urllib.request.urlopen(f"{site}/api/graphs") as r:
+        graphs = json.load(r)["graphs"]
+    assert len(graphs) > 18
+    parts = {o for s in datasets for o in g.objects(s, void.subset)} | {
+        o for s in datasets for o in g.objects(s, void.classPartition)}
+    assert parts, "no partitions"
+    assert any(g.objects(None, void.sparqlEndpoint)), "no SPARQL endpoint"
+    assert len(set(g.subjects(rdflib.RDF.type, dcat.Distribution))) >= 4
+    shot(browser, "14-void", full=False)
+    assert console_errors(browser) == []

@@ -40,6 +40,7 @@ Routes::
     GET  /api/coordinates?iri=…&iri=…  {iri: [lat, long, label]} of places and nations with a point
     GET  /api/labels?iri=…&iri=…       {iri: label} of those that have one (both at most MAX_LOOKUP
                                        IRIs; for static/views.js and the editor's labels beside IRIs)
+    GET  /favicon.ico            the favicon (static/favicon.svg), for pages that name none
     GET  /static/<path>          the explorer's scripts, style sheets and vendored libraries (static/vendor/)
 """
 from __future__ import annotations
@@ -316,6 +317,9 @@ class Application:
             return self.entity(req, iris[0], params)
         if path.startswith("/api/"):
             return self.api(path[len("/api/"):], params)
+        if path == "/favicon.ico":  # asked by browsers on pages that name none (Turtle, JSON, text)
+            body, ctype = self.app.static["favicon.svg"]
+            return 200, ctype, body, {"Cache-Control": "max-age=300"}
         if path.startswith("/static/"):
             name = path[len("/static/"):]
             if name in self.app.static:
