@@ -34,10 +34,12 @@ def _quiet(message: str) -> None:
 
 
 def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
-          progress: Progress | None = None) -> Outcome:
+          progress: Progress | None = None, memo: Any = None) -> Outcome:
     """Load the project and run every check; never raises for non-conformance.
 
-    ``progress``: called with one line as each step ends (what it did, how long it took)."""
+    ``progress``: called with one line as each step ends (what it did, how long it took).
+    ``memo``: the validation cache's stored results (:class:`qgraph.checks.cache.Memo`), used by
+    the steps that can tell whether what they read has changed."""
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation, vocabulary
     from qgraph.corpus.loading import load
@@ -48,8 +50,8 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
         loaded = load(root)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            ev = evidence.check(loaded)
-            terms = vocabulary.check(loaded)
+            ev = evidence.check(loaded, memo)
+            terms = vocabulary.check(loaded, memo)
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
                  f"terms and qg:supports: {len(terms)} problem(s)")
             shared = None
@@ -57,12 +59,12 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
                 import pyoxigraph as ox
 
                 shared = ox.Store()  # validated in, then completed into the query store
-            shacl = validation.validate(loaded, validator, store=shared)
+            shacl = validation.validate(loaded, validator, store=shared, memo=memo)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
             store = open_store(loaded, backend, validated=shared)
             step(f"store ({backend}) ready")
-            checks = catalogue.run_checks(loaded, store)
+            checks = catalogue.run_checks(loaded, store, memo if backend == "oxigraph" else None)
             step(f"checks (queries/checks): {len(checks)} problem(s)")
             problems += checks
         except MemoryError:
