@@ -494,9 +494,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     try:
         if args.cache:
-            from qgraph.checks import cache
+            from qgraph.pipeline import cached_check
 
-            outcome = cache.check(_root(args), validator=args.validator, progress=_progress(args),
+            outcome = cached_check(_root(args), validator=args.validator, progress=_progress(args),
                                   notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
         else:
             outcome = check(_root(args), validator=args.validator, progress=_progress(args))

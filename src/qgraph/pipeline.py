@@ -75,6 +75,40 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
     return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev)
 
 
+def cached_check(root: Path | str | None = None, validator: str = "fast", progress: Progress | None = None,
+                 notice: Progress | None = None) -> Outcome:
+    """:func:`check` with the validation cache (:mod:`qgraph.checks.cache`, ``.qgraph-cache/``):
+    an :class:`Outcome` whose ``problems`` are those the uncached check finds (``loaded`` holds
+    only the prefixes and ``store`` is ``None`` when the verdict came from the cache).
+    ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used."""
+    from qgraph.checks.cache import Cache, Prefixes, label
+    from qgraph.corpus.loading import project_prefixes
+    from qgraph.project import Project
+
+    project = root if isinstance(root, Project) else Project.at(root)
+    say = notice or (lambda line: None)
+    step = _Steps(progress or _quiet)
+    cache = Cache(project, say)
+    cache.load()
+    cache.scan()
+    problems = cache.verdict(validator)
+    if problems is not None:
+        step(f"cache: nothing changed since the last run ({len(cache.hashes)} inputs); its verdict")
+        return Outcome(Prefixes(project_prefixes()), None, problems, None)
+    if cache.state and cache.changed:
+        shown = ", ".join(label(k) for k in cache.changed[:3]) + (
+            f" and {len(cache.changed) - 3} more" if len(cache.changed) > 3 else "")
+        say(f"cache: {len(cache.changed)} input(s) changed since the last run ({shown}): re-checked")
+    step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
+    memo = cache.memo()
+    outcome = check(project, validator=validator, progress=progress, memo=memo)
+    if memo.hits or memo.misses:
+        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed")
+    cache.save(validator, outcome.problems, memo)
+    step("cache: written")
+    return outcome
+
+
 class _Steps:
     """Reports each step with the seconds it took."""
 

@@ -18,7 +18,7 @@ that step reads, and hands a result back only when that key is the same again:
   own (such a check's rows for a graph depend on that graph alone).
 
 Everything else (loading, the SHACL validation, the other checks, where each problem is) runs as
-without the cache. ``qgraph validate --no-cache`` neither reads nor writes it.
+without the cache. :func:`qgraph.pipeline.cached_check` runs a check with it. ``qgraph validate --no-cache`` neither reads nor writes it.
 
 Each input is hashed (BLAKE2b) unless its size, mtime, ctime and inode are those recorded and it
 was last written more than :data:`RACY_NS` before the cache (as git's index does; the ctime
@@ -332,45 +332,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def check(root: Any, validator: str = "fast", progress: Any = None, notice: Notice | None = None) -> Any:
-    """:func:`qgraph.pipeline.check` with the cache: an :class:`~qgraph.pipeline.Outcome` whose
-    ``problems`` are those the uncached check finds (``loaded`` and ``store`` are ``None`` when
-    the verdict came from the cache)."""
-    from qgraph.corpus.loading import project_prefixes
-    from qgraph.pipeline import Outcome, _quiet, _Steps
-    from qgraph.pipeline import check as full_check
-    from qgraph.project import Project
-
-    project = root if isinstance(root, Project) else Project.at(root)
-    say = notice or (lambda line: None)
-    step = _Steps(progress or _quiet)
-    cache = Cache(project, say)
-    cache.load()
-    cache.scan()
-    problems = cache.verdict(validator)
-    if problems is not None:
-        step(f"cache: nothing changed since the last run ({len(cache.hashes)} inputs); its verdict")
-        return Outcome(_Prefixes(project_prefixes()), None, problems, None)
-    if cache.state and cache.changed:
-        shown = ", ".join(_label(k) for k in cache.changed[:3]) + (
-            f" and {len(cache.changed) - 3} more" if len(cache.changed) > 3 else "")
-        say(f"cache: {len(cache.changed)} input(s) changed since the last run ({shown}): re-checked")
-    step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
-    memo = cache.memo()
-    outcome = full_check(project, validator=validator, progress=progress, memo=memo)
-    if memo.hits or memo.misses:
-        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed")
-    cache.save(validator, outcome.problems, memo)
-    step("cache: written")
-    return outcome
-
-
-def _label(label: str) -> str:
+def label(label: str) -> str:
+    """An input's label as a notice shows it."""
     kind, sep, rest = label.partition(":")
     return rest if sep and kind in ("ontology", "check", "link") else label
 
 
-class _Prefixes:
+class Prefixes:
     """What the report formats read of a ``Loaded`` when the verdict came from the cache."""
 
     def __init__(self, prefixes: dict[str, str]) -> None:
