@@ -455,13 +455,17 @@ def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, floa
 
 def command_rows(root: Path) -> list[dict]:
     """What users run, each a whole command in a new process: ``qgraph build`` (the summary
-    included), ``qgraph validate``, ``qgraph validate`` after editing one document ("edit-check":
-    qgraph keeps no state between runs yet, so it is a whole validation), ``qgraph stats``,
-    ``qgraph show``."""
+    included), ``qgraph validate --no-cache`` ("command: qgraph validate"), ``qgraph validate``
+    with its cache (.qgraph-cache/) missing ("validate: cold cache"), then again with nothing
+    changed ("validate: nothing changed"), ``qgraph validate`` after editing one document, its
+    cache warmed (untimed) just before ("edit-check"), ``qgraph stats``, ``qgraph show``."""
     import shutil
+
+    from qgraph.checks.cache import CACHE_DIR
 
     out_dir = OUT / f"build-{root.name}"
     shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     rows = []
 
     def row(task: str, res: tuple[float, float, int], ok: tuple[int, ...] = (0,)) -> None:
@@ -474,15 +478,19 @@ def command_rows(root: Path) -> list[dict]:
         print(f"  {task}: {wall:.2f} s, peak {peak:.0f} MiB, exit {rc}", flush=True)
 
     row("command: qgraph build", _time_command(["build", "--root", str(root), "--out", str(out_dir)]))  # -> "build"
-    row("command: qgraph validate", _time_command(["validate", "--root", str(root)]), (0, 1))
+    row("command: qgraph validate", _time_command(["validate", "--root", str(root), "--no-cache"]), (0, 1))
+    row("validate: cold cache", _time_command(["validate", "--root", str(root)]), (0, 1))
+    row("validate: nothing changed", _time_command(["validate", "--root", str(root)]), (0, 1))
     doc = sorted((root / "data").glob("*.ttl"))[CHANGED_DOC_INDEX - 1]
     original = doc.read_bytes()
     edited, _ = _edit(root)
     try:
+        _time_command(["validate", "--root", str(root)])  # the cache warmed (untimed)
         doc.write_bytes(edited.read_bytes())
         row("edit-check", _time_command(["validate", "--root", str(root)]), (0, 1))
     finally:
         doc.write_bytes(original)
+        shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     row("command: qgraph stats", _time_command(["stats", "--root", str(root)]))
     row("command: qgraph show", _time_command(["show", "--root", str(root), f"qgid:doc-{doc.stem}"]))
     return rows

@@ -252,7 +252,7 @@ example:
 ''', ''),
     'validate --help': (0, '''\
 usage: qgraph validate [-h] [--root DIR] [--format {text,json,turtle,jsonld}]
-                       [--validator {fast,pyshacl}]
+                       [--no-cache] [--validator {fast,pyshacl}]
                        [--progress | --no-progress]
 
 run every check; report problems with file and line
@@ -265,6 +265,8 @@ options:
                         text (default); json (also on an error such as a
                         Turtle syntax error); turtle or jsonld (a SHACL
                         validation report)
+  --no-cache            check everything, neither reading nor writing the
+                        cache (.qgraph-cache/ at the corpus root)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)

@@ -265,6 +265,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
                    help="text (default); json (also on an error such as a Turtle syntax error); "
                         "turtle or jsonld (a SHACL validation report)")
+    v.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="check everything, neither reading nor writing the cache (.qgraph-cache/ at the corpus root)")
     for cmd in (b, v):
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
@@ -491,7 +493,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from qgraph.pipeline import check
 
     try:
-        outcome = check(_root(args), validator=args.validator, progress=_progress(args))
+        if args.cache:
+            from qgraph.pipeline import cached_check
+
+            outcome = cached_check(_root(args), validator=args.validator, progress=_progress(args),
+                                  notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
+        else:
+            outcome = check(_root(args), validator=args.validator, progress=_progress(args))
     except QgraphError as e:
         if args.format == "json":  # JSON on stdout whatever happens; the one-line error on stderr too
             sys.stdout.write(report.format_json_error(str(e)))

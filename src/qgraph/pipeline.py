@@ -34,10 +34,12 @@ def _quiet(message: str) -> None:
 
 
 def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
-          progress: Progress | None = None) -> Outcome:
+          progress: Progress | None = None, memo: Any = None) -> Outcome:
     """Load the project and run every check; never raises for non-conformance.
 
-    ``progress``: called with one line as each step ends (what it did, how long it took)."""
+    ``progress``: called with one line as each step ends (what it did, how long it took).
+    ``memo``: the validation cache's stored results (:class:`qgraph.checks.cache.Memo`), used by
+    the steps that can tell whether what they read has changed."""
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation, vocabulary
     from qgraph.corpus.loading import load
@@ -48,8 +50,8 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
         loaded = load(root)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            ev = evidence.check(loaded)
-            terms = vocabulary.check(loaded)
+            ev = evidence.check(loaded, memo)
+            terms = vocabulary.check(loaded, memo)
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
                  f"terms and qg:supports: {len(terms)} problem(s)")
             shared = None
@@ -57,12 +59,12 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
                 import pyoxigraph as ox
 
                 shared = ox.Store()  # validated in, then completed into the query store
-            shacl = validation.validate(loaded, validator, store=shared)
+            shacl = validation.validate(loaded, validator, store=shared, memo=memo)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
             store = open_store(loaded, backend, validated=shared)
             step(f"store ({backend}) ready")
-            checks = catalogue.run_checks(loaded, store)
+            checks = catalogue.run_checks(loaded, store, memo if backend == "oxigraph" else None)
             step(f"checks (queries/checks): {len(checks)} problem(s)")
             problems += checks
         except MemoryError:
@@ -71,6 +73,40 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
 
             raise QgraphError(f"out of memory while checking the corpus; {largest_literal(loaded)}") from None
     return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev)
+
+
+def cached_check(root: Path | str | None = None, validator: str = "fast", progress: Progress | None = None,
+                 notice: Progress | None = None) -> Outcome:
+    """:func:`check` with the validation cache (:mod:`qgraph.checks.cache`, ``.qgraph-cache/``):
+    an :class:`Outcome` whose ``problems`` are those the uncached check finds (``loaded`` holds
+    only the prefixes and ``store`` is ``None`` when the verdict came from the cache).
+    ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used."""
+    from qgraph.checks.cache import Cache, Prefixes, label
+    from qgraph.corpus.loading import project_prefixes
+    from qgraph.project import Project
+
+    project = root if isinstance(root, Project) else Project.at(root)
+    say = notice or (lambda line: None)
+    step = _Steps(progress or _quiet)
+    cache = Cache(project, say)
+    cache.load()
+    cache.scan()
+    problems = cache.verdict(validator)
+    if problems is not None:
+        step(f"cache: nothing changed since the last run ({len(cache.hashes)} inputs); its verdict")
+        return Outcome(Prefixes(project_prefixes()), None, problems, None)
+    if cache.state and cache.changed:
+        shown = ", ".join(label(k) for k in cache.changed[:3]) + (
+            f" and {len(cache.changed) - 3} more" if len(cache.changed) > 3 else "")
+        say(f"cache: {len(cache.changed)} input(s) changed since the last run ({shown}): re-checked")
+    step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
+    memo = cache.memo()
+    outcome = check(project, validator=validator, progress=progress, memo=memo)
+    if memo.hits or memo.misses:
+        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed")
+    cache.save(validator, outcome.problems, memo)
+    step("cache: written")
+    return outcome
 
 
 class _Steps:

@@ -212,8 +212,12 @@ def to_csv(result: Result, sep: str = ",") -> str:
     return buf.getvalue()
 
 
-def run_checks(loaded: Any, store: Store) -> list:
-    """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass)."""
+def run_checks(loaded: Any, store: Store, memo: Any = None) -> list:
+    """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass).
+
+    ``memo`` (:class:`qgraph.checks.cache.Memo`): a graph-local check
+    (:func:`qgraph.checks.cache.graph_local`) keeps its rows per named graph there, and runs
+    again only on the graphs whose files changed, in a store of their own."""
     from rdflib import URIRef
 
     from qgraph.checks.report import Problem, where
@@ -222,7 +226,9 @@ def run_checks(loaded: Any, store: Store) -> list:
     problems = []
     for entry in checks(loaded.root):
         try:
-            result = store.query(entry.text)
+            result = _graph_local_rows(loaded, store, entry, memo) if memo is not None else None
+            if result is None:
+                result = store.query(entry.text)
         except QgraphError as e:
             raise QgraphError(f"queries/checks/{entry.path.name}: {e}") from None
         for row in result.rows:
@@ -233,6 +239,64 @@ def run_checks(loaded: Any, store: Store) -> list:
                                     display(focus, loaded.prefixes) if focus is not None else None,
                                     None, f"{entry.summary} ({cells})"))
     return problems
+
+
+def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any) -> Result | None:
+    """The rows of a graph-local check: per named graph from ``memo`` where that graph's files are
+    those they came from, the other graphs' rows from the check run on a store holding only those
+    graphs (on ``store`` when no graph's rows are stored). ``None``: not a graph-local check whose
+    graph variable is a column."""
+    from qgraph.checks.cache import cell, combine, graph_local, term
+    from qgraph.corpus.store import OxigraphStore
+
+    var = graph_local(entry.text)
+    if var is None:
+        return None
+    files: dict[str, list[Any]] = {}
+    for f in loaded.files:
+        files.setdefault(f.graph, []).append(f)
+    query = combine(entry.text)
+    keys = {}
+    for g, fs in files.items():
+        digests = [memo.digest(_input_label(f)) for f in fs]
+        keys[g] = None if None in digests else combine("check", query, g, *[f.rel for f in fs], *digests)
+    rows: list[tuple] = []
+    names: list[str] | None = None
+    todo = []
+    for g in files:
+        stored = memo.get("check:" + entry.name, g, keys[g])
+        if stored is None:
+            todo.append(g)
+            continue
+        names = stored[0]
+        rows += [tuple(term(c) for c in r) for r in stored[1]]
+    if todo:
+        if len(todo) == len(files):
+            result = store.query(entry.text)
+        else:
+            wanted = set(todo)
+            result = OxigraphStore([q for f in loaded.files if f.graph in wanted for q in loaded.quads_of(f)],
+                                   loaded.prefixes).query(entry.text)
+        if result.kind != "select" or var not in result.vars:
+            return None
+        names = result.vars
+        col = result.vars.index(var)
+        fresh: dict[str, list] = {g: [] for g in todo}
+        for row in result.rows:
+            fresh.setdefault(str(row[col]), []).append(row)
+        for g, got in fresh.items():
+            cells = [[cell(t) for t in r] for r in got]
+            if g in keys and not any(c is not None and c[0] == "b" for r in cells for c in r):
+                memo.put("check:" + entry.name, g, keys[g], [names, cells])  # blank nodes: never kept
+            rows += got
+    return Result("select", names or [], rows)
+
+
+def _input_label(f: Any) -> str:
+    """The cache's label of a loaded file (:func:`qgraph.checks.cache.inputs`)."""
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
+
+    return f"ontology:{f.rel}" if f.graph == ONTOLOGY_GRAPH else f.rel
 
 
 @dataclass

@@ -54,14 +54,14 @@ class _Graph:
         return [s for s, po in self.spo.items() if o in po.get(p, ())]
 
 
-def _graphs(loaded: Loaded) -> dict[str, _Graph]:
+def _graphs(loaded: Loaded, skip: frozenset[str] = frozenset()) -> dict[str, _Graph]:
     """The data files' and the ontology's graphs (what the check reads), each from its files'
-    slice of the quads."""
+    slice of the quads (``skip``: data files not to index)."""
     from qgraph.corpus.loading import ONTOLOGY_GRAPH
 
     graphs: dict[str, _Graph] = {}
     for f in loaded.files:
-        if f.stem is None and f.graph != ONTOLOGY_GRAPH:
+        if (f.stem is None and f.graph != ONTOLOGY_GRAPH) or f.rel in skip:
             continue
         g = graphs.setdefault(f.graph, _Graph())
         spo = g.spo
@@ -70,98 +70,136 @@ def _graphs(loaded: Loaded) -> dict[str, _Graph]:
     return graphs
 
 
-def check(loaded: Loaded) -> EvidenceSummary:
-    """Run the evidence check over every data file of ``loaded``."""
+def check(loaded: Loaded, memo: Any = None) -> EvidenceSummary:
+    """Run the evidence check over every data file of ``loaded``.
+
+    ``memo`` (:class:`qgraph.checks.cache.Memo`): a file's result is taken from it when the file,
+    its source text and the ontology are those it was computed from (what the check of a file
+    reads), and stored in it otherwise."""
     import pyoxigraph as ox
 
     from qgraph.corpus.terms import to_rdflib
 
     summary = EvidenceSummary()
-    graphs = _graphs(loaded)
-    concepts = _skos_concepts(graphs)
     sources_dir = loaded.project.sources_dir
+    stored: dict[str, Any] = {}
+    keys: dict[str, str | None] = {}
+    if memo is not None:
+        from qgraph.checks.cache import combine, problem
+
+        for f in loaded.data_files:
+            src = loaded.project.display(sources_dir / f"{f.stem}.txt")
+            keys[f.rel] = combine("evidence", f.rel, memo.digest(f.rel), memo.digest(src), memo.ontology) \
+                if memo.digest(f.rel) else None
+            value = memo.get("evidence", f.rel, keys[f.rel])
+            if value is not None:
+                stored[f.rel] = value
+    graphs = _graphs(loaded, frozenset(stored))
+    concepts = _skos_concepts(graphs)
     ev_pred, src_pred, sel_pred = QG + "evidence", OA + "hasSource", OA + "hasSelector"
     for f in loaded.data_files:
-        g = graphs.get(f.graph, _Graph())
-        problems = summary.problems
-        short = _shortener(loaded, f)
+        if f.rel in stored:
+            rows, *numbers = stored[f.rel]
+            summary.problems.extend(problem(r) for r in rows)
+            for name, n in zip(("passages", "passages_found", "described", "with_evidence"), numbers, strict=True):
+                setattr(summary, name, getattr(summary, name) + n)
+            continue
+        before = (len(summary.problems), summary.passages, summary.passages_found, summary.described,
+                  summary.with_evidence)
+        _check_file(loaded, f, graphs.get(f.graph, _Graph()), concepts, sources_dir, summary,
+                    ev_pred, src_pred, sel_pred, ox, to_rdflib)
+        if memo is not None:
+            from qgraph.checks.cache import problem_row
 
-        def add(line_tokens: list[str] | None, shape: str, focus: str | None, path: str | None, msg: str,
-                line: int | None = None, f: Any = f, problems: list = problems) -> None:
-            if line is None and line_tokens:
-                line = locate(f.lines, line_tokens)
-            problems.append(Problem(f.rel, line, "Violation", shape, focus() if callable(focus) else focus, path, msg))
-
-        stem = ox.Literal(f.stem)
-        docs = [s for s in g.subjects(RDF_TYPE, ox.NamedNode(QG + "SourceDocument"))
-                if stem in g.objects(s, DCT + "identifier")]
-        text = None
-        src = sources_dir / f"{f.stem}.txt"
-        if not docs:
-            add(None, "check:source-document", None, None,
-                f'describes no qg:SourceDocument with dcterms:identifier "{f.stem}"', line=1)
-        elif len(docs) > 1:
-            add(None, "check:source-document", None, None,
-                f'describes {len(docs)} qg:SourceDocument nodes with dcterms:identifier "{f.stem}"', line=1)
-        if not src.is_file():
-            add(None, "check:source-document", None, None,
-                f"its source text data/sources/{f.stem}.txt is missing", line=1)
-        else:
-            text = read_text(src, _display(src, loaded.root))
-        doc = docs[0] if len(docs) == 1 else None
-
-        evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))
-        evidence_nodes |= {o for po in g.spo.values() for o in po.get(ev_pred, ())}
-        for ev in sorted(evidence_nodes, key=str):
-            tokens = node_tokens(ev.value, f.prefixes) if isinstance(ev, ox.NamedNode) else None
-            name = partial(_name, short, ev)  # made only when a problem is reported
-            if ev not in g.spo:
-                line = locate(f.lines, tokens, prefer_subject=False) if tokens else None
-                add(None, "check:evidence-described", name, "qg:evidence",
-                    "evidence node is not described in this file", line=line)
-                continue
-            sources = g.objects(ev, src_pred)
-            if doc is not None and sources != [doc]:
-                got = ", ".join(short(to_rdflib(s)) for s in sources) or "none"
-                add(tokens, "check:evidence-source", name, "oa:hasSource",
-                    f"oa:hasSource must be {short(to_rdflib(doc))} (this file's source document), found {got}")
-            selectors = g.objects(ev, sel_pred)
-            if not selectors:
-                add(tokens, "check:quote-found", name, "oa:hasSelector", "evidence has no oa:hasSelector")
-            for sel in selectors:
-                exacts = g.objects(sel, OA + "exact")
-                if len(exacts) != 1:
-                    add(tokens, "check:quote-found", name, "oa:exact",
-                        f"a selector needs exactly one oa:exact, found {len(exacts)}")
-                    continue
-                summary.passages += 1
-                if text is None:
-                    continue
-                exact = exacts[0].value
-                prefix = _one(g, sel, OA + "prefix")
-                suffix = _one(g, sel, OA + "suffix")
-                try:
-                    why = describe_matches(text, exact, prefix, suffix)
-                except ValueError as e:
-                    why = str(e)
-                if why:
-                    own = locate(f.lines, tokens) if tokens else None
-                    line = locate_quote(f.lines, exact, f.prefixes, own) or own
-                    add(None, "check:quote-found", name, "oa:exact",
-                        f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"", line=line)
-                else:
-                    summary.passages_found += 1
-
-        for s in sorted((s for s in g.spo if isinstance(s, ox.NamedNode) and s.value.startswith(QGID)), key=str):
-            if s in evidence_nodes or s in concepts:
-                continue
-            summary.described += 1
-            if g.objects(s, ev_pred):
-                summary.with_evidence += 1
-            else:
-                add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
-                    "described in this file without qg:evidence (every fact needs its passage)")
+            memo.put("evidence", f.rel, keys[f.rel], [
+                [problem_row(p) for p in summary.problems[before[0]:]],
+                summary.passages - before[1], summary.passages_found - before[2],
+                summary.described - before[3], summary.with_evidence - before[4]])
     return summary
+
+
+def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources_dir: Any,
+                summary: EvidenceSummary, ev_pred: str, src_pred: str, sel_pred: str, ox: Any,
+                to_rdflib: Any) -> None:
+    """The evidence check of one data file (its problems and counts added to ``summary``)."""
+    problems = summary.problems
+    short = _shortener(loaded, f)
+
+    def add(line_tokens: list[str] | None, shape: str, focus: str | None, path: str | None, msg: str,
+            line: int | None = None, f: Any = f, problems: list = problems) -> None:
+        if line is None and line_tokens:
+            line = locate(f.lines, line_tokens)
+        problems.append(Problem(f.rel, line, "Violation", shape, focus() if callable(focus) else focus, path, msg))
+
+    stem = ox.Literal(f.stem)
+    docs = [s for s in g.subjects(RDF_TYPE, ox.NamedNode(QG + "SourceDocument"))
+            if stem in g.objects(s, DCT + "identifier")]
+    text = None
+    src = sources_dir / f"{f.stem}.txt"
+    if not docs:
+        add(None, "check:source-document", None, None,
+            f'describes no qg:SourceDocument with dcterms:identifier "{f.stem}"', line=1)
+    elif len(docs) > 1:
+        add(None, "check:source-document", None, None,
+            f'describes {len(docs)} qg:SourceDocument nodes with dcterms:identifier "{f.stem}"', line=1)
+    if not src.is_file():
+        add(None, "check:source-document", None, None,
+            f"its source text data/sources/{f.stem}.txt is missing", line=1)
+    else:
+        text = read_text(src, _display(src, loaded.root))
+    doc = docs[0] if len(docs) == 1 else None
+
+    evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))
+    evidence_nodes |= {o for po in g.spo.values() for o in po.get(ev_pred, ())}
+    for ev in sorted(evidence_nodes, key=str):
+        tokens = node_tokens(ev.value, f.prefixes) if isinstance(ev, ox.NamedNode) else None
+        name = partial(_name, short, ev)  # made only when a problem is reported
+        if ev not in g.spo:
+            line = locate(f.lines, tokens, prefer_subject=False) if tokens else None
+            add(None, "check:evidence-described", name, "qg:evidence",
+                "evidence node is not described in this file", line=line)
+            continue
+        sources = g.objects(ev, src_pred)
+        if doc is not None and sources != [doc]:
+            got = ", ".join(short(to_rdflib(s)) for s in sources) or "none"
+            add(tokens, "check:evidence-source", name, "oa:hasSource",
+                f"oa:hasSource must be {short(to_rdflib(doc))} (this file's source document), found {got}")
+        selectors = g.objects(ev, sel_pred)
+        if not selectors:
+            add(tokens, "check:quote-found", name, "oa:hasSelector", "evidence has no oa:hasSelector")
+        for sel in selectors:
+            exacts = g.objects(sel, OA + "exact")
+            if len(exacts) != 1:
+                add(tokens, "check:quote-found", name, "oa:exact",
+                    f"a selector needs exactly one oa:exact, found {len(exacts)}")
+                continue
+            summary.passages += 1
+            if text is None:
+                continue
+            exact = exacts[0].value
+            prefix = _one(g, sel, OA + "prefix")
+            suffix = _one(g, sel, OA + "suffix")
+            try:
+                why = describe_matches(text, exact, prefix, suffix)
+            except ValueError as e:
+                why = str(e)
+            if why:
+                own = locate(f.lines, tokens) if tokens else None
+                line = locate_quote(f.lines, exact, f.prefixes, own) or own
+                add(None, "check:quote-found", name, "oa:exact",
+                    f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"", line=line)
+            else:
+                summary.passages_found += 1
+
+    for s in sorted((s for s in g.spo if isinstance(s, ox.NamedNode) and s.value.startswith(QGID)), key=str):
+        if s in evidence_nodes or s in concepts:
+            continue
+        summary.described += 1
+        if g.objects(s, ev_pred):
+            summary.with_evidence += 1
+        else:
+            add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
+                "described in this file without qg:evidence (every fact needs its passage)")
 
 
 def _name(short: Any, term: Any) -> str:

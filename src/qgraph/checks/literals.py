@@ -99,9 +99,12 @@ def written(lexical: str, datatype: str, prefixes: dict[str, str]) -> str:
     return f'"{text}"^^{shorten(datatype, prefixes)}'
 
 
-def check(loaded: Any) -> tuple[list[Problem], set[Any]]:
+def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
     """The ill-typed literals of every loaded file (enrichment included): one Violation each,
-    at the line that writes the literal, and the set of their quads."""
+    at the line that writes the literal, and the set of their quads.
+
+    ``memo`` (:class:`qgraph.checks.cache.Memo`): a data file found clean before, unchanged, is
+    not read again (a file with an ill-typed literal always is: its quads are needed)."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
 
@@ -110,7 +113,17 @@ def check(loaded: Any) -> tuple[list[Problem], set[Any]]:
 
     problems, bad = [], set()
     for f in loaded.files:
-        for item in ill_typed(loaded.quads_of(f)):
+        key = None
+        if memo is not None and f.stem is not None:
+            from qgraph.checks.cache import combine
+
+            key = combine("literals", f.rel, memo.digest(f.rel)) if memo.digest(f.rel) else None
+            if memo.get("literals", f.rel, key) is not None:
+                continue
+        found = ill_typed(loaded.quads_of(f))
+        if memo is not None and not found:
+            memo.put("literals", f.rel, key, True)
+        for item in found:
             q = item.quad
             bad.add(q)
             subject = BNode(q.subject.value) if type(q.subject) is ox.BlankNode else URIRef(q.subject.value)

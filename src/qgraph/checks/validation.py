@@ -46,7 +46,7 @@ VALIDATORS = ("fast", "pyshacl")
 
 
 def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None,
-             store: Any = None) -> list[Problem]:
+             store: Any = None, memo: Any = None) -> list[Problem]:
     """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
 
     Before either runs: the shapes are checked (:mod:`qgraph.checks.shapecheck`: no network,
@@ -55,7 +55,10 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     a Warning for each shape that selects nothing.
 
     ``store``: for ``fast``, an empty pyoxigraph Store to validate in (it is left holding the
-    validated graphs and the ill-typed literals, see :func:`fast`)."""
+    validated graphs and the ill-typed literals, see :func:`fast`).
+
+    ``memo`` (:class:`qgraph.checks.cache.Memo`): the shapes check is skipped when it passed on
+    the same shapes and ontology, and the literal gate skips a file it found clean as it is."""
     from qgraph.checks import literals, shapecheck
     from qgraph.corpus.loading import ENRICHMENT_GRAPH, ONTOLOGY_GRAPH
 
@@ -67,8 +70,17 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     prefixes = {**shape_prefixes, **loaded.prefixes}
     lines = read_text(shapes, rel).splitlines()
     declared = shapecheck.declared_terms(q for f in loaded.file_for_graph(ONTOLOGY_GRAPH) for q in loaded.quads_of(f))
-    shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None)
-    gate, bad = literals.check(loaded)
+    key = None
+    if memo is not None:
+        from qgraph.checks.cache import combine
+
+        digest = memo.digest("shapes") if shapes == loaded.project.shapes_file else None
+        key = combine("shapes", rel, digest, memo.ontology) if digest is not None else None
+    if memo is None or memo.get("shapes", rel, key) is None:
+        shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None)
+        if memo is not None:
+            memo.put("shapes", rel, key, True)
+    gate, bad = literals.check(loaded, memo)
     quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if bad:
         quads = [q for q in quads if q not in bad]

@@ -22,8 +22,12 @@ from qgraph.vocab import RDF_TYPE
 __all__ = ["check"]
 
 
-def check(loaded: Loaded) -> list[Problem]:
-    """Both checks over every data file of ``loaded``."""
+def check(loaded: Loaded, memo: Any = None) -> list[Problem]:
+    """Both checks over every data file of ``loaded``.
+
+    ``memo`` (:class:`qgraph.checks.cache.Memo`): a file's problems are taken from it when the
+    file and the ontology are those they were found in (what the checks of a file read), and
+    stored in it otherwise."""
     import pyoxigraph as ox
 
     from qgraph.corpus.terms import display
@@ -32,6 +36,16 @@ def check(loaded: Loaded) -> list[Problem]:
                 for q in loaded.quads_of(f) if q.predicate.value == RDF_TYPE and isinstance(q.subject, ox.NamedNode)}
     problems: list[Problem] = []
     for f in loaded.data_files:
+        key = None
+        if memo is not None:
+            from qgraph.checks.cache import combine, problem, problem_row
+
+            key = combine("terms", f.rel, memo.digest(f.rel), memo.ontology) if memo.digest(f.rel) else None
+            rows = memo.get("terms", f.rel, key)
+            if rows is not None:
+                problems.extend(problem(r) for r in rows)
+                continue
+            first = len(problems)
         quads = loaded.quads_of(f)
         prefixes = {**loaded.prefixes, **f.prefixes}
         seen: set[str] = set()
@@ -46,6 +60,8 @@ def check(loaded: Loaded) -> list[Problem]:
                         "Violation", "check:term-declared", name, None,
                         f"{name} is not declared in the ontology (a typo, or a term to add to ontology/*.ttl)"))
         problems += _supports(loaded, f, quads, prefixes, display)
+        if memo is not None:
+            memo.put("terms", f.rel, key, [problem_row(p) for p in problems[first:]])
     return problems
 
 

@@ -1,0 +1,441 @@
+"""The validation cache: what ``qgraph validate`` keeps between runs in ``<corpus>/.qgraph-cache/``.
+
+The cache never computes a verdict of its own. It remembers results of the very steps
+:func:`qgraph.pipeline.check` runs, each under a key made of the content hashes of everything
+that step reads, and hands a result back only when that key is the same again:
+
+- **the verdict** (every problem): keyed by every input of a validation (the data files, their
+  source texts, the ontology, the shapes, the checks, the link graphs, ``qgraph.toml``), the
+  validator chosen and the tool's version. Nothing changed: the stored problems are the answer.
+- **per data file**, when some input changed: the evidence check of the file (its hash, its
+  source text's hash, the ontology's hash), the term and ``qg:supports`` checks (the file's and
+  the ontology's hashes), and whether the literal gate found the file clean (the file's hash).
+- **the shapes check** (SHACL-for-SHACL, no network, declared terms): that the shapes passed,
+  by the shapes' and the ontology's hashes.
+- **the graph-local checks** (:func:`graph_local`: a check whose every pattern is inside
+  ``GRAPH ?g`` of one variable ``?g``): its rows per named graph, by the check's text and the
+  hashes of that graph's files; the graphs that changed are checked again on a store of their
+  own (such a check's rows for a graph depend on that graph alone).
+
+Everything else (loading, the SHACL validation, the other checks, where each problem is) runs as
+without the cache. :func:`qgraph.pipeline.cached_check` runs a check with it. ``qgraph validate --no-cache`` neither reads nor writes it.
+
+Each input is hashed (BLAKE2b) unless its size, mtime, ctime and inode are those recorded and it
+was last written more than :data:`RACY_NS` before the cache (as git's index does; the ctime
+changes whenever the content or the mtime is changed, so a file edited with its mtime put back
+is hashed again).
+
+``state.json`` is written whole to a temporary file and renamed over the old one; its first line
+is the hash of the rest. A state that is missing, truncated, not JSON, of another format or tool
+version, or whose hash does not match is not used: the run checks everything and writes a new
+state (one line on stderr says why). A cache folder that cannot be read or written is a notice,
+never an error: the run goes on without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any, Callable
+
+CACHE_DIR = ".qgraph-cache"
+STATE = "state.json"
+FORMAT = 1
+RACY_NS = 2_000_000_000  # inputs written this close to the cache are hashed whatever their stat says
+
+Notice = Callable[[str], None]
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def combine(*parts: str | None) -> str:
+    """One key of several hashes (a missing input counts as ``-``)."""
+    return _hash("\0".join("-" if p is None else p for p in parts).encode())
+
+
+def tool_version() -> dict[str, Any]:
+    """What the results depend on besides the inputs: qgraph's version and its own code (each
+    module's size and mtime, so an edited checkout counts as another version), and the versions
+    of the libraries that compute them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from qgraph._version import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.blake2b(digest_size=16)
+    for p in sorted(package.rglob("*.py")):
+        st = p.stat()
+        h.update(f"{p.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    libs = {}
+    for lib in ("pyoxigraph", "rdflib", "pyshacl", "xmlschema"):
+        try:
+            libs[lib] = version(lib)
+        except PackageNotFoundError:
+            libs[lib] = None
+    return {"format": FORMAT, "qgraph": __version__, "code": h.hexdigest(), **libs}
+
+
+def inputs(project: Any) -> dict[str, Any]:
+    """label → path of every file a validation reads (labels: ``toml``, ``ontology:<name>``,
+    ``shapes``, ``check:<name>``, and the paths of the data files, their source texts and the
+    link graphs as messages show them)."""
+    from qgraph.corpus.loading import LINK_FILES
+
+    out: dict[str, Any] = {"toml": project.root / "qgraph.toml"}
+    for rel, p in project.ontology_files:
+        out[f"ontology:{rel}"] = p
+    out["shapes"] = project.shapes_file
+    for p in project.check_files:
+        out[f"check:{p.name}"] = p
+    data = project.data_dir
+    if data.is_dir():
+        for p in sorted(data.glob("*.ttl")):
+            out[project.display(p)] = p
+            src = project.source_text(p.stem)
+            out[project.display(src)] = src
+    for name, _ in LINK_FILES:
+        p = project.link_file(name)
+        out[project.display(p)] = p
+    return out
+
+
+def _stat(path: Any) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _read_hash(path: Any) -> str | None:
+    """The content hash of a file; ``None`` when it is missing or not a file."""
+    try:
+        if isinstance(path, Path):
+            if not path.is_file():
+                return None
+            return _hash(path.read_bytes())
+        if not path.is_file():  # a shipped resource (importlib traversable)
+            return None
+        return _hash(path.read_bytes())
+    except OSError:
+        return None
+
+
+class Memo:
+    """The earlier run's results, handed out by key, and the results of this run to keep."""
+
+    def __init__(self, hashes: dict[str, str | None], old: dict[str, dict[str, list]] | None = None) -> None:
+        self.hashes = hashes
+        self.old = old or {}
+        self.new: dict[str, dict[str, list]] = {}
+        self.hits = 0
+        self.misses = 0
+        ontology = sorted(k for k in hashes if k.startswith("ontology:"))
+        self.ontology = combine(*[f"{k}={hashes[k]}" for k in ontology])
+
+    def digest(self, label: str) -> str | None:
+        return self.hashes.get(label)
+
+    def get(self, kind: str, name: str, key: str | None) -> Any:
+        """The stored value of ``kind``/``name`` if it was stored under ``key`` (else ``None``)."""
+        if key is None:
+            return None
+        entry = self.old.get(kind, {}).get(name)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == key:
+            self.new.setdefault(kind, {})[name] = entry
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        return None
+
+    def put(self, kind: str, name: str, key: str | None, value: Any) -> None:
+        if key is not None:
+            self.new.setdefault(kind, {})[name] = [key, value]
+
+
+def cell(t: Any) -> list | None:
+    """An rdflib term of a result row as JSON (:func:`term` makes the same term of it)."""
+    from rdflib import BNode, Literal
+
+    if t is None:
+        return None
+    if isinstance(t, Literal):
+        return ["l", str(t), str(t.datatype) if t.datatype is not None else None, t.language]
+    return ["b" if isinstance(t, BNode) else "u", str(t)]
+
+
+def term(c: list | None) -> Any:
+    from rdflib import BNode, Literal, URIRef
+
+    if c is None:
+        return None
+    if c[0] == "l":  # the lexical form as it was (already as rdflib writes it): not normalised again
+        return Literal(c[1], lang=c[3], datatype=URIRef(c[2]) if c[2] is not None else None, normalize=False)
+    return BNode(c[1]) if c[0] == "b" else URIRef(c[1])
+
+
+def problem_row(p: Any) -> list:
+    return list(astuple(p))
+
+
+def problem(row: list) -> Any:
+    from qgraph.checks.report import Problem
+
+    return Problem(*row)
+
+
+class Cache:
+    """The cache folder of one corpus."""
+
+    def __init__(self, project: Any, notice: Notice) -> None:
+        self.project = project
+        self.dir = project.root / CACHE_DIR
+        self.path = self.dir / STATE
+        self.notice = notice
+        self.version = tool_version()
+        self.state: dict[str, Any] = {}
+        self.hashes: dict[str, str | None] = {}
+        self.records: dict[str, list | None] = {}
+        self.changed: list[str] = []
+
+    # --- reading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        """Read the state; one notice (and an empty state) when it cannot be used."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            self.notice(f"cache {self._shown()} unreadable ({e.strerror or e}): checking without it")
+            return
+        why = self._invalid(raw)
+        if why:
+            self.notice(f"cache {self._shown()} {why}: rebuilt")
+            return
+
+    def _invalid(self, raw: bytes) -> str | None:
+        head, sep, body = raw.partition(b"\n")
+        if not sep or head.decode("ascii", "replace") != _hash(body):
+            return "damaged (truncated or not written by qgraph)"
+        try:
+            state = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return "damaged (not JSON)"
+        if not isinstance(state, dict) or not isinstance(state.get("version"), dict):
+            return "damaged (no version)"
+        if state["version"] != self.version:
+            return "made by another version of qgraph"
+        if not all(isinstance(state.get(k), dict) for k in ("inputs", "verdicts", "memo")) \
+                or not isinstance(state.get("written_ns"), int):
+            return "damaged (incomplete)"
+        self.state = state
+        return None
+
+    def _shown(self) -> str:
+        return self.project.display(self.path)
+
+    def scan(self) -> None:
+        """Hash every input (or trust its stat, see the module's doc); note what changed."""
+        old = self.state.get("inputs", {})
+        written = self.state.get("written_ns", 0)
+        for label, path in inputs(self.project).items():
+            stat = _stat(path) if isinstance(path, Path) else None
+            rec = old.get(label)
+            if (stat is not None and isinstance(rec, list) and len(rec) == 2 and rec[0] == stat
+                    and stat[1] < written - RACY_NS and stat[2] < written - RACY_NS):
+                digest = rec[1]
+            else:
+                digest = _read_hash(path)
+            self.hashes[label] = digest
+            self.records[label] = [stat, digest] if stat is not None else None
+        if self.state:
+            self.changed = sorted(k for k in set(old) | set(self.hashes)
+                                  if (old.get(k) or [None, None])[1] != self.hashes.get(k))
+
+    # --- the verdict -----------------------------------------------------------------------
+    def verdict_key(self, validator: str) -> str:
+        return combine(validator, *[f"{k}={v}" for k, v in sorted(self.hashes.items())])
+
+    def verdict(self, validator: str) -> list | None:
+        """The problems of the last run if nothing it read has changed since (else ``None``)."""
+        entry = self.state.get("verdicts", {}).get(validator)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == self.verdict_key(validator):
+            try:
+                return [problem(row) for row in entry[1]]
+            except TypeError:
+                return None
+        return None
+
+    def memo(self) -> Memo:
+        return Memo(self.hashes, self.state.get("memo") if isinstance(self.state.get("memo"), dict) else None)
+
+    # --- writing ---------------------------------------------------------------------------
+    def save(self, validator: str, problems: list, memo: Memo | None) -> None:
+        """Write the new state atomically (a notice, not an error, when it cannot be written)."""
+        verdicts = {validator: [self.verdict_key(validator), [problem_row(p) for p in problems]]}
+        state = {
+            "version": self.version,
+            "written_ns": time.time_ns(),
+            "inputs": {k: v for k, v in self.records.items() if v is not None},
+            "verdicts": verdicts,
+            "memo": memo.new if memo is not None else self.state.get("memo", {}),
+        }
+        body = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = _hash(body).encode("ascii") + b"\n" + body
+        tmp = self.dir / f".{STATE}.{os.getpid()}.tmp"
+        try:
+            self.dir.mkdir(exist_ok=True)
+            ignore = self.dir / ".gitignore"
+            if not ignore.is_file():
+                ignore.write_text("# qgraph's validation cache (qgraph validate --no-cache ignores it)\n*\n",
+                                  encoding="utf-8")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as e:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            self.notice(f"cache {self.project.display(self.dir)} not writable ({e.strerror or e}): "
+                        "the next run checks everything again")
+            return
+        self._clean()
+
+    def _clean(self) -> None:
+        """Remove temporary states left by runs that were stopped while writing."""
+        for p in self.dir.glob(f".{STATE}.*.tmp"):
+            pid = p.name.split(".")[-2]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def label(label: str) -> str:
+    """An input's label as a notice shows it."""
+    kind, sep, rest = label.partition(":")
+    return rest if sep and kind in ("ontology", "check", "link") else label
+
+
+class Prefixes:
+    """What the report formats read of a ``Loaded`` when the verdict came from the cache."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = prefixes
+
+
+# --------------------------------------------------------------------------------------------
+# Graph-local checks
+# --------------------------------------------------------------------------------------------
+
+_MASK = re.compile(r'#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
+                   r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>', re.S)
+_REFUSED = re.compile(r"\b(GROUP|HAVING|LIMIT|OFFSET|VALUES|SERVICE|FROM|UNION|BIND|COUNT|SUM|MIN|MAX|AVG|SAMPLE|"
+                      r"GROUP_CONCAT|LOAD|INSERT|DELETE|CONSTRUCT|DESCRIBE|ASK|NAMED)\b", re.I)
+
+
+def _closing(text: str, start: int, open_: str = "{", close: str = "}") -> int:
+    """The index of the bracket closing the one at ``start`` (-1 if unbalanced)."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def graph_local(text: str) -> str | None:
+    """The graph variable of a check whose rows for a named graph ``G`` depend on ``G`` alone,
+    else ``None``.
+
+    Accepted (by its text, strings, IRIs and comments masked): one ``SELECT`` with no aggregate,
+    ``GROUP BY``, ``VALUES``, ``BIND``, ``UNION``, ``FROM``, ``SERVICE``, ``LIMIT`` or
+    ``OFFSET`` outside the graph blocks, whose ``WHERE`` clause starts with ``GRAPH ?g {`` and
+    outside blocks ``GRAPH ?g { … }`` (all of the same ``?g``) holds only ``MINUS``,
+    ``OPTIONAL``, ``FILTER(…)``, ``EXISTS``, ``NOT``, braces and dots. Then every triple pattern
+    is matched in the graph ``?g`` names; ``?g`` is bound by the first block, so each
+    ``MINUS``/``OPTIONAL``/``EXISTS`` block meets the outer solution on ``?g`` and reads the
+    same graph. The rows with ``?g`` = ``G`` are therefore those of the check run on ``G`` alone.
+    """
+    masked = _MASK.sub(lambda m: " " * len(m.group()), text)
+    if len(re.findall(r"\bSELECT\b", masked, re.I)) != 1:
+        return None
+    select = re.search(r"\bSELECT\b", masked, re.I)
+    assert select is not None
+    where = masked.find("{", select.end())
+    if where < 0:
+        return None
+    end = _closing(masked, where)
+    if end < 0:
+        return None
+    head, body, tail = masked[select.end():where], masked[where + 1:end], masked[end + 1:]
+    if _REFUSED.search(head) or re.search(r"\(", head) or not re.fullmatch(r"\s*(ORDER\s+BY[\s?$\w()]*)?\s*", tail, re.I):
+        return None
+    first = re.match(r"\s*GRAPH\s+[?$](\w+)\s*\{", body, re.I)
+    if first is None:
+        return None
+    var = first.group(1)
+    outside, i = [], 0
+    if re.search(r"\bSERVICE\b", masked, re.I):
+        return None
+    for m in re.finditer(r"(?<![?$:\w])GRAPH\b", body, re.I):
+        g = re.match(r"GRAPH\s+[?$](\w+)\s*\{", body[m.start():], re.I)
+        if g is None or g.group(1) != var:
+            return None  # every graph block, nested ones too, names the same ?g
+        if m.start() < i:
+            continue  # inside a block already taken out
+        open_at = m.start() + g.end() - 1
+        close_at = _closing(body, open_at)
+        if close_at < 0:
+            return None
+        outside.append(body[i:m.start()])
+        i = close_at + 1
+    outside.append(body[i:])
+    rest = " ".join(outside)
+    if _REFUSED.search(rest):
+        return None
+    # left: FILTER expressions in parentheses, at the top level only (a brace group, as of an
+    # EXISTS or a MINUS, must have held graph blocks alone, now taken out)
+    rest = re.sub(r"\b(FILTER|NOT|EXISTS|MINUS|OPTIONAL)\b", " ", rest, flags=re.I)
+    parens = braces = 0
+    for c in rest:
+        if c == "(":
+            if braces:
+                return None
+            parens += 1
+        elif c == ")":
+            parens -= 1
+        elif c == "{":
+            braces += 1
+        elif c == "}":
+            braces -= 1
+        elif not c.isspace() and c != "." and (braces or not parens):
+            return None
+        if parens < 0 or braces < 0:
+            return None
+    return var if parens == 0 and braces == 0 else None

@@ -1,0 +1,307 @@
+"""The validation cache (.qgraph-cache/): ``qgraph validate`` with it prints exactly what
+``qgraph validate --no-cache`` prints (text and JSON, exit code) after every kind of edit; a stale,
+foreign, damaged or half-written cache is detected and rebuilt, never trusted; a cache folder that
+cannot be used is a notice, never a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qgraph.checks import cache as cache_mod
+from qgraph.checks.cache import CACHE_DIR, STATE, graph_local
+from qgraph.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def synth_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qgraph import synth
+
+    root = tmp_path_factory.mktemp("synth") / "corpus"
+    synth.generate(1500, 0, root)  # with planted faults, its own shapes in ontology/
+    return root
+
+
+@pytest.fixture
+def corpus(synth_template: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(synth_template, root)
+    return root
+
+
+def _run(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> tuple[int, str, str]:
+    rc = main(["validate", "--root", str(root), *extra])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _same(capsys: pytest.CaptureFixture, root: Path) -> list[str]:
+    """Validate with and without the cache, in text and JSON: identical output and exit code.
+    Returns the notices the cached runs printed."""
+    notices = []
+    for fmt in ("text", "json"):
+        cached = _run(capsys, root, "--format", fmt)
+        fresh = _run(capsys, root, "--format", fmt, "--no-cache")
+        assert cached[:2] == fresh[:2], f"{fmt}: the cached verdict differs from the uncached one"
+        assert fresh[2] == "", "--no-cache says nothing about a cache"
+        notices += [line for line in cached[2].splitlines() if line]
+    return notices
+
+
+def _docs(root: Path) -> list[Path]:
+    docs = sorted((root / "data").glob("*.ttl"))
+    assert len(docs) >= 3, "the synthetic corpus has documents"
+    return docs
+
+
+def _memo(root: Path) -> dict:
+    raw = (root / CACHE_DIR / STATE).read_bytes()
+    return json.loads(raw.partition(b"\n")[2])["memo"]
+
+
+def test_cached_verdict_equals_uncached_through_a_series_of_edits(corpus: Path, capsys: pytest.CaptureFixture):
+    docs = _docs(corpus)
+    assert _run(capsys, corpus, "--no-cache")[0] == 1, "the synthetic corpus carries planted faults"
+    assert not (corpus / CACHE_DIR).exists(), "--no-cache writes no cache"
+    _same(capsys, corpus)  # cold
+    assert (corpus / CACHE_DIR / STATE).is_file()
+    assert (corpus / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert _same(capsys, corpus) == []  # nothing changed: no notice
+    memo = _memo(corpus)
+    assert len(memo["evidence"]) == len(docs) and memo["shapes"], "per-file and shapes results kept"
+    assert any(k.startswith("check:") for k in memo), "graph-local checks kept per graph"
+
+    doc, other = docs[1], docs[2]
+    original, other_text = doc.read_text(encoding="utf-8"), other.read_text(encoding="utf-8")
+    source = corpus / "data" / "sources" / f"{doc.stem}.txt"
+    source_text = source.read_text(encoding="utf-8")
+    shapes = corpus / "ontology" / "shapes.ttl"
+    shapes_text = shapes.read_text(encoding="utf-8")
+
+    def edit(path: Path, text: str) -> list[str]:
+        path.write_text(text, encoding="utf-8")
+        return _same(capsys, corpus)
+
+    # an ill-typed date (the literal gate), then a date one year off (a graph-local check)
+    bad = re.sub(r'"(\d{4})-(\d\d)-(\d\d)"\^\^xsd:date', '"2020-13-45"^^xsd:date', original, count=1)
+    assert bad != original
+    notices = edit(doc, bad)
+    assert any("changed since the last run" in n and doc.name in n for n in notices)
+    off = re.sub(r'"(\d{4})-(\d\d)-(\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}-{m.group(2)}-{m.group(3)}"^^xsd:date',
+                 original, count=1)
+    edit(doc, off)
+    # a fact without its evidence, in another document; then both fixed
+    no_evidence = re.sub(r"\n\s*qg:evidence [^;.\n]+;", "\n", other_text, count=1)
+    assert no_evidence != other_text
+    edit(other, no_evidence)
+    edit(doc, original)
+    edit(other, other_text)
+    # a document removed, then added back
+    doc.unlink()
+    _same(capsys, corpus)
+    edit(doc, original)
+    # its source text changed (a passage no longer found), then put back
+    words = source_text.split()
+    edit(source, source_text.replace(words[len(words) // 2], "XYZZY"))
+    source.unlink()
+    _same(capsys, corpus)
+    edit(source, source_text)
+    # the shapes: a shape made a warning, then back
+    assert "sh:Violation" in shapes_text
+    edit(shapes, shapes_text.replace("sh:Violation", "sh:Warning", 1))
+    edit(shapes, shapes_text)
+    # a check of the corpus's own that is not graph-local (IRIs only: a blank node's label is
+    # new on every parse, with or without the cache)
+    checks = corpus / "queries" / "checks"
+    checks.mkdir(parents=True, exist_ok=True)
+    (checks / "no-label-violation.rq").write_text(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT ?x WHERE { ?x a ?t . FILTER(isIRI(?x)) FILTER NOT EXISTS { ?x rdfs:label ?l } }\n", encoding="utf-8")
+    _same(capsys, corpus)
+    # after all that, the cache still says "nothing changed" on a second run
+    assert _same(capsys, corpus) == []
+
+
+def test_the_whole_command_in_new_processes(corpus: Path, cli_env: dict[str, str]):
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(corpus), *extra],
+                              capture_output=True, text=True, env=cli_env, timeout=600)
+
+    fresh = run("--no-cache")
+    cold, warm = run(), run()
+    assert (cold.returncode, cold.stdout) == (warm.returncode, warm.stdout) == (fresh.returncode, fresh.stdout)
+    doc = _docs(corpus)[0]
+    doc.write_text(doc.read_text(encoding="utf-8").replace("@en", "@en", 1) + "\n# edited\n", encoding="utf-8")
+    edited = run()
+    assert "changed since the last run" in edited.stderr
+    assert (edited.returncode, edited.stdout) == (fresh.returncode, fresh.stdout)
+
+
+def test_stale_file_changed_behind_the_caches_back(corpus: Path, capsys: pytest.CaptureFixture):
+    """A file rewritten with its size and mtime put back is seen (its ctime changed)."""
+    _same(capsys, corpus)
+    doc = _docs(corpus)[0]
+    text = doc.read_text(encoding="utf-8")
+    st = doc.stat()
+    bad = re.sub(r'"(\d{4})-(\d\d)-(\d\d)"\^\^xsd:date', '"2020-13-45"^^xsd:date', text, count=1)
+    assert len(bad.encode()) == len(text.encode()) and bad != text
+    doc.write_text(bad, encoding="utf-8")
+    os.utime(doc, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert doc.stat().st_mtime_ns == st.st_mtime_ns and doc.stat().st_size == st.st_size
+    # and the cache believes it was written long after the file (outside the racy window)
+    path = corpus / CACHE_DIR / STATE
+    state = json.loads(path.read_bytes().partition(b"\n")[2])
+    state["written_ns"] += 3_600 * 10**9
+    body = json.dumps(state).encode()
+    path.write_bytes(cache_mod._hash(body).encode() + b"\n" + body)
+    notices = _same(capsys, corpus)
+    assert any("changed since the last run" in n and doc.name in n for n in notices)
+    rc, out, _ = _run(capsys, corpus)
+    assert "ill-typed" in out
+
+
+def _rewrite_state(root: Path, change) -> None:
+    path = root / CACHE_DIR / STATE
+    state = json.loads(path.read_bytes().partition(b"\n")[2])
+    change(state)
+    body = json.dumps(state).encode()
+    path.write_bytes(cache_mod._hash(body).encode() + b"\n" + body)
+
+
+def test_cache_of_another_version_is_rebuilt(corpus: Path, capsys: pytest.CaptureFixture):
+    _same(capsys, corpus)
+    # another version whose verdict would be wrong: it must not be used
+    _rewrite_state(corpus, lambda s: (s["version"].update(qgraph="0.0.1"),
+                                      [v[1].clear() for v in s["verdicts"].values()]))
+    notices = _same(capsys, corpus)
+    assert notices[0] == f"qgraph: cache {CACHE_DIR}/{STATE} made by another version of qgraph: rebuilt"
+    assert len(notices) == 1, "one notice; the rebuilt cache is used from then on"
+    assert _same(capsys, corpus) == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "valid-json-wrong-hash", "wrong-shape"])
+def test_damaged_cache_is_rebuilt(corpus: Path, capsys: pytest.CaptureFixture, damage: str):
+    _same(capsys, corpus)
+    path = corpus / CACHE_DIR / STATE
+    raw = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(4096))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "valid-json-wrong-hash":  # a verdict emptied by hand: the hash no longer matches
+        state = json.loads(raw.partition(b"\n")[2])
+        for v in state["verdicts"].values():
+            v[1].clear()
+        path.write_bytes(raw.partition(b"\n")[0] + b"\n" + json.dumps(state).encode())
+    else:
+        _rewrite_state(corpus, lambda s: s.pop("memo"))
+    notices = _same(capsys, corpus)
+    assert len(notices) == 1 and notices[0].startswith(f"qgraph: cache {CACHE_DIR}/{STATE} damaged")
+    assert notices[0].endswith(": rebuilt")
+    assert _same(capsys, corpus) == []  # rebuilt: trusted again
+
+
+def test_run_killed_while_writing_leaves_the_old_state(corpus: Path, capsys: pytest.CaptureFixture,
+                                                       cli_env: dict[str, str]):
+    """The state is written to a temporary file and renamed: a run killed before the rename
+    leaves the earlier state whole (and its temporary file is removed by the next run)."""
+    _same(capsys, corpus)
+    before = (corpus / CACHE_DIR / STATE).read_bytes()
+    doc = _docs(corpus)[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    killer = ("import os, sys\nos.replace = lambda *a: os._exit(9)\nfrom qgraph.cli import main\n"
+              f"main(['validate', '--root', {str(corpus)!r}])\n")
+    p = subprocess.run([sys.executable, "-c", killer], capture_output=True, env=cli_env, timeout=600)
+    assert p.returncode == 9
+    leftovers = list((corpus / CACHE_DIR).glob(f".{STATE}.*.tmp"))
+    assert len(leftovers) == 1, "killed after writing the temporary file"
+    assert (corpus / CACHE_DIR / STATE).read_bytes() == before
+    leftovers[0].write_bytes(leftovers[0].read_bytes()[:100])  # and half-written
+    notices = _same(capsys, corpus)
+    assert any("changed since the last run" in n for n in notices)
+    assert not list((corpus / CACHE_DIR).glob(f".{STATE}.*.tmp")), "the dead run's temporary file removed"
+
+
+def test_unusable_cache_folder_is_a_notice_not_a_crash(corpus: Path, capsys: pytest.CaptureFixture):
+    # the cache folder's name taken by a file: nothing can be written
+    (corpus / CACHE_DIR).write_text("not a folder", encoding="utf-8")
+    notices = _same(capsys, corpus)
+    assert any("not writable" in n for n in notices)
+    assert all("not writable" in n or "unreadable" in n for n in notices)
+    assert (corpus / CACHE_DIR).read_text(encoding="utf-8") == "not a folder"
+    # the state's name taken by a folder: unreadable and unwritable
+    (corpus / CACHE_DIR).unlink()
+    (corpus / CACHE_DIR / STATE).mkdir(parents=True)
+    notices = _same(capsys, corpus)
+    assert any("unreadable" in n for n in notices) and any("not writable" in n for n in notices)
+
+
+def test_permission_denied_is_a_notice(corpus: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    _same(capsys, corpus)
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache_mod.os, "replace", denied)
+    doc = _docs(corpus)[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    notices = _same(capsys, corpus)
+    assert any("not writable (Permission denied)" in n for n in notices)
+    assert not list((corpus / CACHE_DIR).glob(f".{STATE}.*.tmp")), "no temporary file left behind"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads and writes any folder")
+def test_read_only_cache_folder(corpus: Path, capsys: pytest.CaptureFixture):
+    _same(capsys, corpus)
+    folder = corpus / CACHE_DIR
+    folder.chmod(0o500)
+    (folder / STATE).chmod(0o000)
+    try:
+        notices = _same(capsys, corpus)
+        assert any("unreadable" in n for n in notices)
+    finally:
+        (folder / STATE).chmod(0o600)
+        folder.chmod(0o700)
+
+
+def test_cache_folder_is_git_ignored():
+    assert ".qgraph-cache/" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_graph_local_checks_are_recognised():
+    shipped = {p.name: graph_local(p.read_text(encoding="utf-8")) for p in (REPO / "queries" / "checks").glob("*.rq")}
+    assert len(shipped) >= 10, "the shipped checks are found"
+    assert shipped["date-without-derivation-violation.rq"] == "graph"
+    assert shipped["fact-property-without-supporting-evidence-violation.rq"] == "graph"
+    assert shipped["dangling-reference-violation.rq"] is None  # reads the union graph
+    assert shipped["duplicate-entity-violation.rq"] is None  # an aggregate
+    ok = ["SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { GRAPH ?g { ?x a ?t } } FILTER(?x != 3) }",
+          "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } OPTIONAL { GRAPH ?g { ?x a ?t } } } ORDER BY ?g",
+          "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { GRAPH ?g { ?x a ?t } }) }",
+          "SELECT ?graph WHERE { GRAPH ?graph { ?x <urn:graph> \"GRAPH ?h { }\" } }"]
+    refused = ["SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { ?x ?p ?o }) }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER NOT EXISTS { ?x a ?t } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { ?x a ?t } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o GRAPH ?h { ?x a ?t } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } ?x a ?t }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { GRAPH ?h { ?x a ?t } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { GRAPH <urn:x> { ?x a ?t } } }",
+               "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?x ?p ?o } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } } LIMIT 3",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } { SELECT ?x WHERE { ?x a ?t } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } } VALUES ?x { <urn:a> }",
+               "SELECT ?g ?x WHERE { { GRAPH ?g { ?x ?p ?o } } UNION { ?x ?p ?o } }",
+               "SELECT ?g ?x WHERE { ?x ?p ?o GRAPH ?g { ?x ?p ?o } }"]
+    assert [graph_local(q) for q in ok] == ["g", "g", "g", "graph"]
+    assert [graph_local(q) for q in refused] == [None] * len(refused)
