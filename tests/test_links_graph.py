@@ -127,3 +127,22 @@ def test_exports_show_the_named_graphs():
 
     nq = Exporter(load(ROOT)).nquads
     assert f"<{LINKS_GRAPH}> ." in nq and f"<{ENRICHMENT_GRAPH}> ." in nq
+
+
+def test_an_organisation_the_corpus_names_is_one_node():
+    """One node per thing: an organisation of the enrichment cache that a document of the corpus
+    also names (the G7, named by the G7 leaders' statement) is that document's node, not a second
+    ``qgid:wd-org-…`` node beside it (the network showed "G7" and "Group of Seven" apart)."""
+    loaded = load(ROOT)
+    corpus_nodes = {q.subject.value for q in loaded.quads
+                    if q.graph_name.value not in (ENRICHMENT_GRAPH, LINKS_GRAPH)}
+    data = enrich.load_cache(LINKS / "enrichment-cache.json")
+    qgid = "https://w3id.org/qgraph/id/"
+    named = {key: o for key, o in data["organisations"].items()
+             if qgid + key in corpus_nodes or qgid + o["node"].removeprefix("qgid:") in corpus_nodes}
+    assert "g7" in named, "the corpus names the G7"
+    for key, o in named.items():
+        assert o["node"] == f"qgid:{key}" or not o["node"].startswith("qgid:wd-"), (key, o["node"])
+    g = _graph("enrichment.ttl")
+    orgs = {o for o in g.objects(None, URIRef(ORG + "organization"))}
+    assert URIRef(qgid + "g7") in orgs and URIRef(qgid + "wd-org-g7") not in orgs

@@ -9,7 +9,7 @@ Every node this graph mints lives in the ``qgid:wd-`` space (``qgid:wd-membershi
 the checks that demand document evidence skip that space. Shapes of the facts:
 
 - memberships: ``org:Membership`` nodes (``org:member`` a linked ``qgid:`` nation,
-  ``org:organization`` ``qgid:nato`` / ``qgid:european-union`` / ``qgid:wd-org-g7`` /
+  ``org:organization`` ``qgid:nato`` / ``qgid:european-union`` / ``qgid:g7`` (the corpus node) /
   ``qgid:wd-org-oecd``, ``qg:startDate`` / ``qg:endDate`` as ``xsd:date``, ``xsd:gYearMonth`` or
   ``xsd:gYear``, whatever precision the source gives);
 - capitals: ``<Wikidata item> wdt:P36 <capital item>`` (the capital labelled ``@en``);
