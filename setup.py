@@ -47,4 +47,8 @@ class BuildWithResources(build_py):
             copy_resources(Path(self.build_lib) / "qgraph" / "resources")
 
 
-setup(cmdclass={"build_py": BuildWithResources})
+# The command is a plain script (bin/qgraph), not a [project.scripts] entry point: pip's generated
+# launcher imports ``re`` (half again a bare interpreter's start-up); the script imports only
+# qgraph.cli. Its ``#!python`` line is rewritten to the environment's interpreter at install time
+# (wheel and editable installs alike).
+setup(cmdclass={"build_py": BuildWithResources}, scripts=["bin/qgraph"])

@@ -104,6 +104,24 @@ def test_build_keeps_old_dist_on_failure(tmp_path, fixture_root, cli_env):
     assert tree_snapshot(out) == before
 
 
+def test_build_refused_by_a_sparql_check_writes_nothing(tmp_path, fixture_root, cli_env):
+    """A violation only a SPARQL check (queries/checks) finds: the build writes its exports to
+    temporary files while the checks run beside it, and renames none of them into place (nor
+    leaves a folder it made, nor a temporary file) when a check fails; an old dist/ is kept."""
+    out = tmp_path / "dist"
+    assert qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env).returncode == 0
+    before = tree_snapshot(out)
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    f.write_text(f.read_text().replace('    rdfs:label "Denmark"@en ;\n', ""))  # a Warning for SHACL
+    for target in (out, tmp_path / "new" / "dist"):
+        r = qgraph("build", "--root", str(fixture_root), "--out", str(target), env=cli_env)
+        assert_clean_error(r, 1, "does not conform")
+        violations = [ln for ln in r.stdout.splitlines() if " Violation " in ln]
+        assert violations and all("[check:nation-without-label-violation]" in ln for ln in violations), r.stdout
+    assert tree_snapshot(out) == before
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.parametrize("mutation,needle", [
     (lambda t: t.replace("qgid:tiny-forum\n    a qg:Forum ;", "qgid:tiny-forum\n    a qg:Forum"), "data/tiny-doc.ttl:"),
     (lambda t: t + "\nbogus:thing a qg:Nation .\n", "bogus"),

@@ -69,3 +69,17 @@ def test_blank_node_labels_do_not_merge_across_files(fixture_root: Path):
     loaded = load(fixture_root)
     subjects = {q.subject for q in loaded.quads if q.predicate.value == "http://ex/p"}
     assert len(subjects) == 2
+
+
+def test_one_graph_converts_only_its_files(fixture_root: Path):
+    """``Loaded.graph(name)`` converts that graph's files alone (the build's ontology page asked
+    for the ontology and got the whole corpus converted to rdflib first), and holds the same
+    triples as the whole ``dataset``'s graph of that name."""
+    loaded = load(fixture_root)
+    onto = loaded.graph(ONTOLOGY_GRAPH)
+    assert "dataset" not in loaded.__dict__  # the whole corpus was not converted
+    assert len(onto) == sum(f.triples for f in loaded.file_for_graph(ONTOLOGY_GRAPH)) > 10
+    doc = loaded.graph(GRAPH_NS + "tiny-doc")
+    assert "dataset" not in loaded.__dict__
+    for g in (onto, doc):
+        assert set(g) == set(loaded.dataset.graph(g.identifier))  # blank nodes keep their labels too

@@ -119,7 +119,7 @@ def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
     source.mkdir()
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "qgraph.toml"):
         shutil.copyfile(PROJECT / name, source / name)
-    for folder in ("src", "ontology", "queries"):
+    for folder in ("src", "ontology", "queries", "bin"):
         shutil.copytree(PROJECT / folder, source / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "resources"))
     wheels = tmp_path / "wheels"
@@ -132,6 +132,12 @@ def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
                         str(wheel)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (target / "qgraph" / "resources" / "ontology" / "shapes.ttl").is_file()
+    # the command: the plain script bin/qgraph, its #!python line rewritten by pip at install
+    script = target / "bin" / "qgraph"
+    assert script.read_text(encoding="utf-8").splitlines()[0] == f"#!{sys.executable}"
+    r = subprocess.run([str(script), "--version"], env=dict(clean_env, PYTHONPATH=str(target)),
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert (r.returncode, r.stdout.split()[0]) == (0, "qgraph"), r.stderr
     installed = dict(clean_env, PYTHONPATH=str(target))
     where = subprocess.run([sys.executable, "-c", "import qgraph; print(qgraph.__file__)"], env=installed,
                            capture_output=True, text=True, cwd=tmp_path)

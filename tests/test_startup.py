@@ -11,6 +11,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,23 @@ def test_the_command_prints_the_same_bytes(argv, cli_env):
     r = subprocess.run([sys.executable, "-m", "qgraph", *argv], capture_output=True, env=env)
     code, out, err = gen_help.run_parser(tuple("--help" if a == "-h" else a for a in argv), _help.COLUMNS)
     assert (r.returncode, r.stdout.decode(), r.stderr.decode()) == (code, out, err)
+
+
+def _imported_by(command: list[str], env: dict[str, str]) -> set[str]:
+    """The modules a command imports (PYTHONPROFILEIMPORTTIME lists each on stderr)."""
+    r = subprocess.run(command, capture_output=True, text=True, env=dict(env, PYTHONPROFILEIMPORTTIME="1"))
+    assert r.returncode == 0, r.stderr
+    return {ln.split("|")[-1].strip() for ln in r.stderr.splitlines() if ln.startswith("import time:")}
+
+
+def test_the_installed_command_imports_nothing_heavy(cli_env):
+    """The ``qgraph`` the install puts beside the interpreter is the plain script bin/qgraph, not
+    pip's generated entry-point launcher, which imports ``re`` (half again a bare start-up)."""
+    script = Path(sys.executable).with_name("qgraph")
+    assert script.is_file(), f"{script}: not installed (pip install -e .)"
+    first = script.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("#!/") and "python" in first, first  # pip rewrote #!python
+    modules = _imported_by([str(script), "--version"], cli_env)
+    assert "qgraph.cli" in modules, modules  # the measurement works
+    heavy = {"re", "argparse", "typing", "pathlib", "importlib.metadata", "rdflib"} & modules
+    assert not heavy, heavy

@@ -33,6 +33,34 @@ def _quiet(message: str) -> None:
     pass
 
 
+class _Beside:
+    """A call run on a daemon thread (the SPARQL checks: Oxigraph evaluates them without the
+    GIL, so the Python work of the exports goes on meanwhile); :meth:`result` waits for it and
+    returns its value or raises its exception. A daemon thread, so an interrupted build exits
+    at once rather than waiting for the queries."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = fn()
+            except BaseException as e:  # handed to the waiting thread
+                self._error = e
+
+        self._thread = threading.Thread(target=run, name="qgraph-checks", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
           progress: Progress | None = None, memo: Any = None) -> Outcome:
     """Load the project and run every check; never raises for non-conformance.
@@ -40,6 +68,14 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
     ``progress``: called with one line as each step ends (what it did, how long it took).
     ``memo``: the validation cache's stored results (:class:`qgraph.checks.cache.Memo`), used by
     the steps that can tell whether what they read has changed."""
+    return _check(root, backend, validator, progress, beside=False, memo=memo)[0]
+
+
+def _check(root: Path | str | None, backend: str, validator: str, progress: Progress | None,
+           beside: bool, memo: Any = None) -> tuple[Outcome, Callable[[], Outcome] | None]:
+    """:func:`check`; with ``beside``, the SPARQL checks (queries/checks) run on a thread of
+    their own and the second value, called, waits for them and returns the outcome with their
+    problems too (the build writes its exports meanwhile, see :func:`build`)."""
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation, vocabulary
     from qgraph.corpus.loading import load
@@ -64,15 +100,34 @@ def check(root: Path | str | None = None, backend: str = "oxigraph", validator: 
             problems = list(ev.problems) + terms + shacl
             store = open_store(loaded, backend, validated=shared)
             step(f"store ({backend}) ready")
-            checks = catalogue.run_checks(loaded, store, memo if backend == "oxigraph" else None)
-            step(f"checks (queries/checks): {len(checks)} problem(s)")
-            problems += checks
+            memo_checks = memo if backend == "oxigraph" else None
+            if beside:
+                running = _Beside(lambda: catalogue.run_checks(loaded, store, memo_checks))
+            else:
+                checks = catalogue.run_checks(loaded, store, memo_checks)
+                step(f"checks (queries/checks): {len(checks)} problem(s)")
+                problems += checks
         except MemoryError:
-            from qgraph.corpus.loading import largest_literal
-            from qgraph.errors import QgraphError
+            raise _out_of_memory(loaded) from None
+    if not beside:
+        return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev), None
 
-            raise QgraphError(f"out of memory while checking the corpus; {largest_literal(loaded)}") from None
-    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev)
+    def settle() -> Outcome:
+        try:
+            checks = running.result()
+        except MemoryError:
+            raise _out_of_memory(loaded) from None
+        step(f"checks (queries/checks, run beside the exports): {len(checks)} problem(s)")
+        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev)
+
+    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev), settle
+
+
+def _out_of_memory(loaded: Any) -> Exception:
+    from qgraph.corpus.loading import largest_literal
+    from qgraph.errors import QgraphError
+
+    return QgraphError(f"out of memory while checking the corpus; {largest_literal(loaded)}")
 
 
 def cached_check(root: Path | str | None = None, validator: str = "fast", progress: Progress | None = None,
@@ -130,20 +185,35 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     if any check finds a violation. ``progress``: as for :func:`check`."""
     from qgraph.publish.exports import Exporter, write_atomically
 
-    outcome = check(root, validator=validator, progress=progress)
+    # The SPARQL checks run on a thread of their own while the exports are written to temporary
+    # files, which are renamed into place only once every check has passed (else removed).
+    outcome, settle = _check(root, "oxigraph", validator, progress, beside=True)
+
+    def refuse_unless_conforming(outcome: Outcome) -> None:
+        if not outcome.conforms:
+            n = counts(outcome.problems)["Violation"]
+            raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
+
     if not outcome.conforms:
-        n = counts(outcome.problems)["Violation"]
-        raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
+        refuse_unless_conforming(settle())  # the whole report, the checks' problems included
+    settled: list[Outcome] = []
+
+    def gate() -> None:
+        settled.append(settle())
+        refuse_unless_conforming(settled[0])
+
     step = _Steps(progress or _quiet)
     with paused_gc():
         try:
-            outcome.written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)))
+            written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)), gate=gate)
         except MemoryError:
             from qgraph.corpus.loading import largest_literal
             from qgraph.errors import QgraphError
 
             raise QgraphError(f"out of memory while writing the exports (nothing written); "
                               f"{largest_literal(outcome.loaded)}") from None
+    outcome = settled[0]
+    outcome.written = written
     step(f"wrote {len(outcome.written)} files")
     return outcome
 

@@ -151,9 +151,25 @@ class Loaded:
         return g
 
     def graph(self, name: str) -> Any:
-        from rdflib import URIRef
+        """An rdflib ``Graph`` of one named graph. Without the whole ``dataset`` at hand, only
+        that graph's files are converted (the build's ontology page needs the ontology alone:
+        converting a million triples for it took longer than every export together)."""
+        from rdflib import Graph, URIRef
 
-        return self.dataset.graph(URIRef(name))
+        if "dataset" in self.__dict__:
+            return self.dataset.graph(URIRef(name))
+        from rdflib.namespace import NamespaceManager
+
+        from qgraph.corpus.terms import to_rdflib
+
+        g = Graph(identifier=URIRef(name))
+        g.namespace_manager = NamespaceManager(g, bind_namespaces="none")
+        for p, ns in self.prefixes.items():
+            g.bind(p, ns, override=True, replace=True)
+        for f in self.file_for_graph(name):
+            for q in self.quads_of(f):
+                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return g
 
 
 def _display(path: Path, root: Path) -> str:

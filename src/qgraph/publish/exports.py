@@ -545,18 +545,26 @@ def _write_lines(fh: IO[bytes], lines: Iterator[str]) -> None:
         fh.write("".join(chunk).encode("utf-8"))
 
 
-def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]]) -> list[Path]:
+def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
+                     gate: Callable[[], None] | None = None) -> list[Path]:
     """Write every job to a temporary file beside its target, then rename them all into place.
 
     If any job fails (or a folder cannot be made), every temporary file is removed and no
-    target is touched; the error becomes a :class:`QgraphError`.
+    target is touched; the error becomes a :class:`QgraphError`. ``gate``: called once every
+    temporary file is complete, before any is renamed; if it raises, the temporary files and
+    the folders made for them are removed and its exception goes on (the build's checks still
+    run while the exports are written). Folders made for a write that fails are removed too.
     """
     temps: list[tuple[str, Path]] = []
+    made: list[Path] = []  # folders this call created, parents first
     try:
         for folder in sorted({target.parent for target in jobs}):
             if folder.is_dir():
                 remove_stale_temporaries(folder)
         for target, job in jobs.items():
+            for folder in reversed([target.parent, *target.parent.parents]):
+                if folder not in made and not folder.exists():
+                    made.append(folder)
             _make_dir(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp",
                                        dir=target.parent)
@@ -566,15 +574,22 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]]) -> list[Path
                 job(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
+        if gate is not None:
+            gate()
         for tmp, target in temps:
             os.replace(tmp, target)
-        temps = []
+        temps, made = [], []
     except OSError as e:
         raise QgraphError(f"cannot write {e.filename or ''}: {e.strerror or e}".replace(" :", ":")) from None
     finally:
         for tmp, _ in temps:
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+        for folder in reversed(made):  # deepest first; only if nothing else was put there
+            try:
+                folder.rmdir()
             except OSError:
                 pass
     return list(jobs)
