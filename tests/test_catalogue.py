@@ -160,3 +160,31 @@ def test_backends_identical_on_a_corpus_without_most_things(entry):
     a, b = (open_store(loaded, x).query(entry.text) for x in BACKENDS)
     assert a.vars == b.vars
     assert sorted(catalogue.result_rows(a)) == sorted(catalogue.result_rows(b))
+
+
+def _graph_blocks(text: str) -> list[str]:
+    """The bodies of the ``GRAPH ?g { … }`` blocks of a query (comments removed)."""
+    import re
+
+    text = "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else "" for line in text.splitlines())
+    out = []
+    for m in re.finditer(r"\bGRAPH\s+\S+\s*\{", text):
+        depth, i = 1, m.end()
+        while depth and i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.append(text[m.end():i - 1])
+    return out
+
+
+def test_no_values_block_inside_a_graph_block():
+    """A ``VALUES`` block inside ``GRAPH ?g { … }`` made rdflib's engine evaluate
+    cross-meeting-roles forty times slower on the real corpus (30 s against 0.7 s; the answers the
+    same): the catalogue binds such values outside the GRAPH block or after the query, where both
+    engines bind them first."""
+    entries = list(catalogue.entries(PROJECT))
+    assert entries, "no questions found"
+    blocks = {e.name: _graph_blocks(e.text) for e in entries}
+    assert sum(map(len, blocks.values())) > 10, "no GRAPH blocks found"
+    inside = sorted(name for name, bodies in blocks.items() if any("VALUES" in b for b in bodies))
+    assert inside == []
