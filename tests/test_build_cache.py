@@ -45,7 +45,7 @@ def _build(capsys: pytest.CaptureFixture, root: Path, out: Path, *extra: str) ->
 
 
 def _used(err: str) -> tuple[int, int]:
-    m = re.search(r"cache: (\d+) stored result\(s\) used, (\d+) computed; written", err)
+    m = re.search(r"cache: (\d+) stored result\(s\) used, (\d+) computed; written \(\d+\.\d s\)", err)
     assert m, err
     return int(m.group(1)), int(m.group(2))
 

@@ -202,9 +202,9 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         memo = store_of.memo()
 
         def keep(outcome: Outcome) -> None:
+            step = _Steps(progress or _quiet)
             store_of.save(validator, outcome.problems, memo)
-            if progress is not None:
-                progress(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
+            step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
     # The SPARQL checks run on a thread of their own while the exports are written to temporary
     # files, which are renamed into place only once every check has passed (else removed).
