@@ -68,12 +68,14 @@ def test_build_progress(tmp_path, fixture_root, cli_env):
     r = qgraph("build", "--root", str(fixture_root), "--out", str(out), "--progress", env=cli_env)
     assert r.returncode == 0, r.stderr
     steps = [line.split(":", 1)[1].split()[0].rstrip(":") for line in r.stderr.splitlines()]
-    assert steps == ["loaded", "evidence", "SHACL", "store", "checks", "wrote"], r.stderr
+    assert steps == ["loaded", "evidence", "SHACL", "store", "checks", "cache", "wrote"], r.stderr
     assert all(line.startswith("qgraph: ") and line.endswith(" s)") for line in r.stderr.splitlines())
     quiet = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == r.stdout
-    v = qgraph("validate", "--root", str(fixture_root), "--progress", env=cli_env)
+    v = qgraph("validate", "--root", str(fixture_root), "--progress", "--no-cache", env=cli_env)
     assert v.returncode == 0 and "qgraph: checks (queries/checks): 0 problem(s)" in v.stderr
+    v = qgraph("validate", "--root", str(fixture_root), "--progress", env=cli_env)  # the build's cache
+    assert v.returncode == 0 and "qgraph: cache: nothing changed since the last run" in v.stderr
     assert qgraph("validate", "--root", str(fixture_root), "--no-progress", env=cli_env).stderr == ""
 
 

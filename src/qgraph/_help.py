@@ -222,8 +222,8 @@ examples:
   qgraph propose my-doc --extractor my_llm_plugin:extract
 ''', ''),
     'build --help': (0, '''\
-usage: qgraph build [-h] [--root DIR] [--out DIR] [--validator {fast,pyshacl}]
-                    [--progress | --no-progress]
+usage: qgraph build [-h] [--root DIR] [--out DIR] [--no-cache]
+                    [--validator {fast,pyshacl}] [--progress | --no-progress]
 
 check the data and write every export into DIR
 
@@ -232,6 +232,8 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --out DIR             output folder (default: dist)
+  --no-cache            check everything, neither reading nor writing the
+                        cache (.qgraph-cache/ at the corpus root)
   --validator {fast,pyshacl}
                         SHACL validator: fast (default) or pyshacl (the
                         reference)

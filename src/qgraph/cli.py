@@ -265,9 +265,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
                    help="text (default); json (also on an error such as a Turtle syntax error); "
                         "turtle or jsonld (a SHACL validation report)")
-    v.add_argument("--no-cache", dest="cache", action="store_false",
-                   help="check everything, neither reading nor writing the cache (.qgraph-cache/ at the corpus root)")
     for cmd in (b, v):
+        cmd.add_argument("--no-cache", dest="cache", action="store_false",
+                         help="check everything, neither reading nor writing the cache (.qgraph-cache/ at the corpus root)")
         cmd.add_argument("--validator", choices=VALIDATORS, default="fast",
                          help="SHACL validator: fast (default) or pyshacl (the reference)")
         cmd.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -474,7 +474,8 @@ def cmd_propose(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from qgraph.pipeline import build, summary
 
-    outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args))
+    outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
+                    notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
     sys.stdout.write(summary(outcome, args.out))
     return EXIT_OK
 

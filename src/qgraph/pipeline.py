@@ -180,14 +180,37 @@ class _Steps:
 
 
 def build(out: Path | str = "dist", root: Path | str | None = None, validator: str = "fast",
-          progress: Progress | None = None) -> Outcome:
+          progress: Progress | None = None, cache: bool = False, notice: Progress | None = None) -> Outcome:
     """Check, then write every export into ``out``; :class:`NonConformant` (nothing written)
-    if any check finds a violation. ``progress``: as for :func:`check`."""
+    if any check finds a violation. ``progress``: as for :func:`check`.
+
+    ``cache``: the checks use the validation cache's stored results (``.qgraph-cache/``, as
+    :func:`cached_check` does: the shapes check, the per-file evidence, term and literal checks,
+    the graph-local SPARQL checks) and the cache is written afterwards; the exports do not
+    depend on it. ``notice``: as for :func:`cached_check`."""
     from qgraph.publish.exports import Exporter, write_atomically
+
+    memo, keep = None, None
+    if cache:
+        from qgraph.checks.cache import Cache
+        from qgraph.project import Project
+
+        root = root if isinstance(root, Project) else Project.at(root)
+        store_of = Cache(root, notice or (lambda line: None))
+        store_of.load()
+        store_of.scan()
+        memo = store_of.memo()
+
+        def keep(outcome: Outcome) -> None:
+            step = _Steps(progress or _quiet)
+            store_of.save(validator, outcome.problems, memo)
+            step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
     # The SPARQL checks run on a thread of their own while the exports are written to temporary
     # files, which are renamed into place only once every check has passed (else removed).
-    outcome, settle = _check(root, "oxigraph", validator, progress, beside=True)
+    outcome, settle = _check(root, "oxigraph", validator, progress, beside=True, memo=memo)
+    if keep is not None:
+        settle = _kept(settle, keep)
 
     def refuse_unless_conforming(outcome: Outcome) -> None:
         if not outcome.conforms:
@@ -216,6 +239,19 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     outcome.written = written
     step(f"wrote {len(outcome.written)} files")
     return outcome
+
+
+def _kept(settle: Callable[[], Outcome], keep: Callable[[Outcome], None]) -> Callable[[], Outcome]:
+    """``settle``, then ``keep`` its outcome (once, whether it conforms or not)."""
+    done: list[Outcome] = []
+
+    def settled() -> Outcome:
+        if not done:
+            done.append(settle())
+            keep(done[0])
+        return done[0]
+
+    return settled
 
 
 def summary(outcome: Outcome, out: Path | None = None) -> str:

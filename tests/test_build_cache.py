@@ -1,0 +1,93 @@
+"""``qgraph build`` with the validation cache (.qgraph-cache/): the checks reuse the results the
+cache holds (the shapes check, the per-file checks, the graph-local SPARQL checks), the exports
+and the summary are the same with and without it, the verdict it leaves is the one
+``qgraph validate --no-cache`` gives, and ``--no-cache`` neither reads nor writes it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qgraph.checks.cache import CACHE_DIR, STATE
+from qgraph.cli import main
+
+
+@pytest.fixture(scope="module")
+def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qgraph import synth
+
+    root = tmp_path_factory.mktemp("synth") / "corpus"
+    synth.generate(1500, 0, root, shapes_file=None)  # no planted faults: the build conforms
+    return root
+
+
+@pytest.fixture
+def corpus(clean_template: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(clean_template, root)
+    return root
+
+
+def _digests(out: Path) -> dict[str, str]:
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert files, f"no export in {out}"
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _build(capsys: pytest.CaptureFixture, root: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    rc = main(["build", "--root", str(root), "--out", str(out), "--progress", *extra])
+    o, e = capsys.readouterr()
+    return rc, o, e
+
+
+def _used(err: str) -> tuple[int, int]:
+    m = re.search(r"cache: (\d+) stored result\(s\) used, (\d+) computed; written \(\d+\.\d s\)", err)
+    assert m, err
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_second_build_reuses_the_cache_with_the_same_exports(corpus: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture):
+    rc, first_out, err = _build(capsys, corpus, tmp_path / "first")
+    assert rc == 0, err
+    assert (corpus / CACHE_DIR / STATE).is_file()
+    assert _used(err)[0] == 0  # nothing stored before the first build
+    rc, second_out, err = _build(capsys, corpus, tmp_path / "second")
+    assert rc == 0, err
+    used, computed = _used(err)
+    assert used > 0 and computed == 0  # the shapes check among them: nothing changed
+    rc, fresh_out, err = _build(capsys, corpus, tmp_path / "fresh", "--no-cache")
+    assert rc == 0 and "cache:" not in err
+    first = _digests(tmp_path / "first")
+    assert first == _digests(tmp_path / "second") == _digests(tmp_path / "fresh")
+    strip = [re.sub(r"wrote .*", "", t) for t in (first_out, second_out, fresh_out)]
+    assert strip[0] == strip[1] == strip[2]
+
+
+def test_verdict_left_by_a_build_is_that_of_an_uncached_validation(corpus: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture):
+    source = sorted((corpus / "data" / "sources").glob("*.txt"))[0]
+    text = source.read_text(encoding="utf-8")
+    source.write_text("Nothing the evidence quotes.\n", encoding="utf-8")  # quotes not found: violations
+    rc, _, err = _build(capsys, corpus, tmp_path / "out")
+    assert rc == 1 and not (tmp_path / "out").exists()
+    _used(err)  # the cache is written even when the build refuses
+    assert main(["validate", "--root", str(corpus), "--format", "json", "--progress"]) == 1
+    cached, cached_err = capsys.readouterr()
+    assert "nothing changed since the last run" in cached_err  # the verdict the build left
+    assert main(["validate", "--root", str(corpus), "--format", "json", "--no-cache"]) == 1
+    fresh, _ = capsys.readouterr()
+    assert cached == fresh and source.name in fresh
+    source.write_text(text, encoding="utf-8")  # fixed: the build goes through again
+    rc, _, err = _build(capsys, corpus, tmp_path / "out")
+    assert rc == 0, err
+
+
+def test_no_cache_neither_reads_nor_writes(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    rc, _, err = _build(capsys, corpus, tmp_path / "out", "--no-cache")
+    assert rc == 0, err
+    assert not (corpus / CACHE_DIR).exists()
