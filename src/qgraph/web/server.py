@@ -95,6 +95,13 @@ class App:
     static: dict[str, tuple[bytes, str]]
     quiet: bool = False
     max_body: int = MAX_BODY
+    answers: Any = None  # the AnswerCache of /sparql (web/cache.py), made from the pool's limits
+
+    def __post_init__(self) -> None:
+        if self.answers is None:
+            from qgraph.web.cache import AnswerCache
+
+            self.answers = AnswerCache(getattr(getattr(self.pool, "limits", None), "cache_bytes", 0))
 
     def close(self) -> None:
         self.pool.close()
@@ -447,7 +454,15 @@ class Application:
             except QgraphError as e:
                 status, ctype, payload = _text(400, f"parameter: {e}")[:3]
                 return status, ctype, payload, cors
+        key = (job.query, job.accept, tuple(job.default_graphs), tuple(job.named_graphs), job.dataset_given,
+               tuple(sorted(job.params.items())))
+        hit = self.app.answers.get(key)
+        if hit is not None:
+            status, ctype, payload = hit
+            return status, ctype, payload, cors
         status, ctype, payload = self.app.pool.run(job)
+        if status == 200:
+            self.app.answers.put(key, (status, ctype, payload), len(payload) + len(job.query))
         return status, ctype, payload, cors
 
 

@@ -1,0 +1,164 @@
+"""The endpoint's answer cache (web/cache.py) and the guard's memo of parsed queries
+(web/guard.py): bounded, and never an answer to another request than the one that made it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.parse
+
+import pytest
+from test_server import Client, rows
+
+from conftest import FIXTURE_PROJECT
+
+GRAPH = "https://w3id.org/qgraph/graph/tiny-doc"
+
+
+# ---------------------------------------------------------------- the cache itself
+
+def test_cache_bounded_by_bytes_least_recently_used_out():
+    from qgraph.web.cache import AnswerCache
+
+    c = AnswerCache(800)
+    assert c.put("a", "A", 100) and c.put("b", "B", 100)
+    assert not c.put("huge", "H", 101)  # over an eighth of the bound: never kept
+    assert c.get("huge") is None
+    for i in range(6):
+        assert c.put(i, i, 100)
+    assert c.bytes <= 800 and len(c) == 8
+    assert c.get("a") == "A"  # now the most recently used
+    assert c.put("new", "N", 100)
+    assert c.get("b") is None and c.get("a") == "A" and c.get("new") == "N"  # "b" was the oldest
+    assert c.bytes == sum(100 for _ in range(len(c))) <= 800
+    assert c.put("a", "A2", 50) and c.get("a") == "A2" and c.bytes == 100 * (len(c) - 1) + 50
+
+
+def test_cache_of_zero_bytes_keeps_nothing():
+    from qgraph.web.cache import AnswerCache
+
+    c = AnswerCache(0)
+    assert not c.put("a", "A", 1)
+    assert c.get("a") is None and len(c) == 0
+
+
+# ---------------------------------------------------------------- the guard's memo
+
+def test_guard_memo_keeps_the_dataset_verdict_per_call():
+    """The memo holds what the text alone says; prefixes and allowed graphs are applied per call."""
+    from qgraph.web import guard
+    from qgraph.web.guard import Refused, inspect
+
+    text = "SELECT * FROM ex:g WHERE { ?s ?p ?o }"
+    assert inspect(text, {"http://a/g"}, {"ex": "http://a/"}).from_graphs == ["http://a/g"]
+    assert text in guard._PARSED
+    with pytest.raises(Refused) as e:
+        inspect(text, {"http://a/g"}, {"ex": "http://b/"})
+    assert e.value.status == 403
+    with pytest.raises(Refused) as e:
+        inspect(text, {"http://a/g"}, {})
+    assert e.value.status == 400 and "unknown prefix" in e.value.message
+    with pytest.raises(Refused) as e:
+        inspect("SELECT * WHERE { ?s ?p ?o }", set(), {}, ["http://a/g"])
+    assert e.value.status == 403
+    for _ in range(2):  # a refusal found once is a refusal every time
+        with pytest.raises(Refused) as e:
+            inspect("CLEAR ALL", set(), {})
+        assert e.value.status == 403 and "read-only" in e.value.message
+
+
+def test_guard_memo_bounded(monkeypatch):
+    from qgraph.web import guard
+
+    monkeypatch.setattr(guard, "PARSED_MAX_CHARS", 16 * 200)
+    texts = [f"ASK {{ ?s ?p {i} }}" + " " * 150 for i in range(40)]
+    for t in texts:
+        guard.inspect(t, set(), {})
+    assert guard._PARSED_CHARS <= 16 * 200
+    assert texts[-1] in guard._PARSED and texts[0] not in guard._PARSED
+
+
+# ---------------------------------------------------------------- through the server
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = tmp_path_factory.mktemp("cache") / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    running = Running(root, Limits(timeout=5.0, max_results=50, workers=1))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server) -> Client:
+    return Client(server.url)
+
+
+def test_same_request_answered_from_cache_with_the_same_bytes(server, client):
+    text = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
+    cache = server.app.answers
+    status, ctype, first, _ = client.query(text)
+    assert status == 200 and rows(first)
+    hits = cache.hits
+    status, ctype2, again, _ = client.query(text)
+    assert status == 200 and again == first and ctype2 == ctype
+    assert cache.hits == hits + 1
+    # another format of the same query is its own answer, not the cached JSON
+    status, ctype, body, _ = client.query(text, "text/csv")
+    assert status == 200 and ctype.startswith("text/csv")
+    assert body.count(b"\r\n") == len(rows(first)) + 1
+
+
+def test_bindings_and_dataset_are_part_of_the_key(server, client):
+    subjects = [r["s"]["value"] for r in rows(client.query(
+        "SELECT DISTINCT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?s LIMIT 2")[2])]
+    assert len(subjects) == 2
+    text = "SELECT ?x ?label WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"
+    q = urllib.parse.quote(text)
+    answers = []
+    for s in subjects + subjects:  # each twice: the second time from the cache
+        status, _, body, _ = client.get(f"/sparql?query={q}&$x=" + urllib.parse.quote(f"<{s}>"),
+                                        "application/sparql-results+json")
+        assert status == 200, body
+        answers.append(sorted(r["label"]["value"] for r in rows(body)))
+    assert answers[0] != answers[1] and answers[:2] == answers[2:]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    q = urllib.parse.quote(count)
+    whole = int(rows(client.get(f"/sparql?query={q}", "application/sparql-results+json")[2])[0]["n"]["value"])
+    status, _, body, _ = client.get(f"/sparql?query={q}&default-graph-uri=" + urllib.parse.quote(GRAPH),
+                                    "application/sparql-results+json")
+    assert status == 200 and 0 < int(rows(body)[0]["n"]["value"]) < whole
+    # the text's answer is cached; a foreign dataset with the same text is still refused
+    status, _, body, _ = client.get(f"/sparql?query={q}&default-graph-uri=" + urllib.parse.quote("file:///etc/passwd"))
+    assert status == 403 and b"own named graphs" in body
+
+
+def test_failures_are_not_cached(server, client):
+    cache = server.app.answers
+    before = len(cache)
+    for _ in range(2):
+        status, _, body, _ = client.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "text/csv")
+        assert status == 500 and b"result cap exceeded" in body
+        status, _, body, _ = client.query("SELECT * WHERE { ?s ?p ?o ")
+        assert status == 400
+    assert len(cache) == before
+    status, _, body, _ = client.query("ASK { ?s ?p ?o }")
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert len(cache) == before + 1
+
+
+def test_cache_off_evaluates_every_request(tmp_path):
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    with Running(root, Limits(workers=1, cache_bytes=0)) as running:
+        c = Client(running.url)
+        for _ in range(2):
+            status, _, body, _ = c.query("ASK { ?s ?p ?o }")
+            assert status == 200 and json.loads(body)["boolean"] is True
+        assert len(running.app.answers) == 0 and running.app.answers.hits == 0
