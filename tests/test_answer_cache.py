@@ -110,6 +110,18 @@ def test_same_request_answered_from_cache_with_the_same_bytes(server, client):
     status, ctype, body, _ = client.query(text, "text/csv")
     assert status == 200 and ctype.startswith("text/csv")
     assert body.count(b"\r\n") == len(rows(first)) + 1
+    # an Accept worded otherwise that negotiates the same type shares the answer
+    hits = cache.hits
+    status, _, body, _ = client.query(text, "application/sparql-results+json;q=0.9, text/html;q=0.1")
+    assert status == 200 and body == first and cache.hits == hits + 1
+    status, ctype, body, _ = client.query(text, "text/tab-separated-values, */*;q=0.1")
+    assert status == 200 and ctype.startswith("text/tab-separated-values") and body.startswith(b"?s\t?label")
+    # the same text as CONSTRUCT negotiates among the graph types
+    status, ctype, body, _ = client.query(text.replace("SELECT ?s ?label WHERE", "CONSTRUCT WHERE").replace(
+        " ORDER BY ?s ?label", ""), "text/turtle, application/sparql-results+json;q=0.5")
+    assert status == 200 and ctype.startswith("text/turtle")
+    status, _, body, _ = client.query(text, "text/turtle")
+    assert status == 406
 
 
 def test_bindings_and_dataset_are_part_of_the_key(server, client):

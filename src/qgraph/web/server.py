@@ -441,8 +441,8 @@ class Application:
         # the guard, here and not only in the worker: a refusal must not wait for a free worker
         # nor run under a query's time limit (it stays a 403 when every worker is busy)
         try:
-            inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
-                    job.named_graphs)
+            form = inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
+                           job.named_graphs).form
         except Refused as e:
             status, ctype, payload = _text(e.status, e.message)[:3]
             return status, ctype, payload, cors
@@ -454,14 +454,20 @@ class Application:
             except QgraphError as e:
                 status, ctype, payload = _text(400, f"parameter: {e}")[:3]
                 return status, ctype, payload, cors
-        key = (job.query, job.accept, tuple(job.default_graphs), tuple(job.named_graphs), job.dataset_given,
+        # the answer depends on Accept only through the type negotiated for the query's form
+        # (as the worker negotiates it), so clients that word Accept differently share answers
+        from qgraph.web import results
+
+        offer = {"SELECT": results.SELECT_OFFER, "ASK": results.ASK_OFFER}.get(form, results.GRAPH_OFFER)
+        negotiated = choose(job.accept, offer)
+        key = (job.query, negotiated, tuple(job.default_graphs), tuple(job.named_graphs), job.dataset_given,
                tuple(sorted(job.params.items())))
-        hit = self.app.answers.get(key)
+        hit = self.app.answers.get(key) if negotiated else None
         if hit is not None:
             status, ctype, payload = hit
             return status, ctype, payload, cors
         status, ctype, payload = self.app.pool.run(job)
-        if status == 200:
+        if status == 200 and negotiated and ctype.split(";")[0] == negotiated:
             self.app.answers.put(key, (status, ctype, payload), len(payload) + len(job.query))
         return status, ctype, payload, cors
 
