@@ -39,7 +39,7 @@ class Limits:
     memory: int = 2 << 30        # address-space cap of a worker, bytes (0: none)
     threads: int = 8             # HTTP threads that run the routes (waitress); requests wait in its queue
     max_connections: int = 100   # open connections; beyond, those waiting longest for their request are closed
-    cache_bytes: int = 64 << 20  # bytes of successful /sparql answers kept for the same request again
+    cache_bytes: int = 256 << 20  # bytes of successful /sparql answers kept for the same request again
                                  # (the graph is read-only while serving; 0: none; see web/cache.py)
     header_timeout: float = 10.0  # seconds for a request (headers and body) to arrive after its first byte,
                                   # and for an idle connection to send one
