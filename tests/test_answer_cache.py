@@ -67,6 +67,22 @@ def test_guard_memo_keeps_the_dataset_verdict_per_call():
         assert e.value.status == 403 and "read-only" in e.value.message
 
 
+def test_catalogue_parsed_at_start_up(tmp_path):
+    from qgraph.ask import catalogue
+    from qgraph.web import guard
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    texts = [e.text for e in catalogue.entries(root)]
+    assert texts
+    guard._PARSED.clear()
+    guard._PARSED_CHARS = 0
+    with Running(root, Limits(workers=1)):
+        assert all(t in guard._PARSED for t in texts)
+
+
 def test_guard_memo_bounded(monkeypatch):
     from qgraph.web import guard
 

@@ -104,6 +104,12 @@ def _parse(text: str) -> Any:
         return outcome
 
 
+def remember(texts: Iterable[str]) -> None:
+    """Parse ``texts`` into the memo now (the server's start-up: the catalogue's questions)."""
+    for text in texts:
+        _parse(text)
+
+
 def _parse_uncached(text: str) -> Any:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 

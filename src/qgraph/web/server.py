@@ -122,6 +122,11 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
     pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits)
     try:
+        # while the workers load the graph: the guard parses each catalogue question once, so
+        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s)
+        from qgraph.web.guard import remember
+
+        remember(q["query"] for q in explorer.questions())
         _start_workers(pool, len(loaded.quads), len(nquads), limits)
         _ = explorer.labels, explorer.types, explorer.network, explorer.timeline, explorer.places
     except BaseException:
