@@ -1,14 +1,16 @@
 """Latency of the catalogue queries through ``qgraph serve``'s SPARQL endpoint (not a test).
 
     python benchmarks/serve_latency.py [--rounds 5] [--root DIR] [--workers 2] [--concurrency 1]
-                                       [--timeout S] [--max-results N]
+                                       [--timeout S] [--max-results N] [--cache-bytes N]
 
 Starts the server on 127.0.0.1 (a free port) over the project, warms up with one pass, then
 POSTs every ``queries/*.rq`` (``application/sparql-query``, Accept SPARQL JSON) ``--rounds``
 times and prints p50/p95/max per query and overall, in milliseconds, wall-clock at the client
 (HTTP + inspection + evaluation + serialisation). With ``--concurrency N`` the requests are
 spread over N client threads. ``--timeout`` and ``--max-results`` are ``qgraph serve``'s
-options of the same name (default: the server's defaults). A request that is not answered with
+options of the same name (default: the server's defaults); ``--cache-bytes 0`` turns the
+server's answer cache off, so that every request is evaluated (with it on, the warm-up pass
+fills it and the timed rounds are answered from it). A request that is not answered with
 200 stops the run (exit 1), naming the query and quoting the server's message.
 """
 
@@ -41,6 +43,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=None, help="seconds per query (server default if omitted)")
     ap.add_argument("--max-results", type=int, default=None, help="rows per answer (server default if omitted)")
+    ap.add_argument("--cache-bytes", type=int, default=None,
+                    help="the server's answer cache (Limits.cache_bytes; 0: none, every request evaluated)")
     args = ap.parse_args()
 
     from qgraph import project as paths  # noqa
@@ -58,6 +62,8 @@ def main() -> int:
         limits.timeout = args.timeout
     if args.max_results is not None:
         limits.max_results = args.max_results
+    if args.cache_bytes is not None:
+        limits.cache_bytes = args.cache_bytes
     with Running(root, limits) as running:
         u = urlsplit(running.url)
 

@@ -170,12 +170,15 @@ def test_cartesian_product_hits_time_limit_and_server_survives(server, client):
 
 def test_huge_result_hits_cap_not_truncated(client):
     for text, accept in (("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "text/csv"),
+                         ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "application/sparql-results+json"),
                          ("CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }", "text/turtle")):
         status, _, body, _ = client.query(text, accept)
         assert status == 500, body[:200]
         assert b"result cap exceeded" in body
     status, _, body, _ = client.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 500", "text/csv")
     assert status == 200 and body.count(b"\r\n") == 501
+    status, _, body, _ = client.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 500")
+    assert status == 200 and len(rows(body)) == 500
 
 
 def test_workers_that_cannot_load_the_graph_are_a_clear_error(tmp_path):

@@ -15,6 +15,7 @@ A keyword scan over the query with strings, IRIs and comments removed
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urljoin
@@ -76,37 +77,66 @@ def _iri(value: Any, prefixes: dict[str, str], base: str | None) -> str:
     return urljoin(base, iri) if base else iri
 
 
-def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] | None = None,
-            default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()) -> Inspected:
-    """Parse ``text`` and check it; raises :class:`Refused` (4xx) for anything not allowed."""
+#: what :func:`_parse` found for a query text (it depends on the text alone), most recent last;
+#: bounded by the characters of the texts it holds. Parsing is the guard's whole cost (rdflib's
+#: pyparsing grammar: 3–120 ms a catalogue query, under one lock for every HTTP thread), and a
+#: public endpoint is asked the same questions again and again.
+_PARSED: "OrderedDict[str, Any]" = OrderedDict()
+_PARSED_CHARS = 0
+PARSED_MAX_CHARS = 4 << 20
+
+
+def _parse(text: str) -> Any:
+    """``(form, the query's own PREFIX declarations, BASE, [(named?, dataset clause value)])``
+    or the :class:`Refused` that refuses ``text`` (syntax, update, SERVICE), memoised."""
+    global _PARSED_CHARS
+    with _PARSE_LOCK:
+        if text in _PARSED:
+            _PARSED.move_to_end(text)
+            return _PARSED[text]
+        outcome = _parse_uncached(text)
+        if len(text) <= PARSED_MAX_CHARS // 16:
+            _PARSED[text] = outcome
+            _PARSED_CHARS += len(text)
+            while _PARSED_CHARS > PARSED_MAX_CHARS:
+                old, _ = _PARSED.popitem(last=False)
+                _PARSED_CHARS -= len(old)
+        return outcome
+
+
+def remember(texts: Iterable[str]) -> None:
+    """Parse ``texts`` into the memo now (the server's start-up: the catalogue's questions)."""
+    for text in texts:
+        _parse(text)
+
+
+def _parse_uncached(text: str) -> Any:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     from qgraph.corpus.store import refuse_remote
     from qgraph.errors import QgraphError
 
-    allowed = set(allowed_graphs)
-    with _PARSE_LOCK:
+    try:
+        tree = parseQuery(text)
+    except RecursionError:
+        return Refused(400, "the query is nested too deeply")
+    except Exception as query_error:  # pyparsing's ParseException, or a bad escape
         try:
-            tree = parseQuery(text)
-        except RecursionError:
-            raise Refused(400, "the query is nested too deeply") from None
-        except Exception as query_error:  # pyparsing's ParseException, or a bad escape
-            try:
-                parseUpdate(text)
-            except Exception:
-                from qgraph.corpus.sparql_syntax import readable
+            parseUpdate(text)
+        except Exception:
+            from qgraph.corpus.sparql_syntax import readable
 
-                raise Refused(400, readable(str(query_error), text)) from None
-            raise Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
-                               "CLEAR, DROP, CREATE …) are not accepted") from None
+            return Refused(400, readable(str(query_error), text))
+        return Refused(403, "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
+                            "CLEAR, DROP, CREATE …) are not accepted")
     nodes = list(_walk(tree))
     if any(n.name == "ServiceGraphPattern" for n in nodes):
-        raise Refused(403, "SERVICE is not allowed: this endpoint answers from its own graph only")
+        return Refused(403, "SERVICE is not allowed: this endpoint answers from its own graph only")
     try:
         refuse_remote(text)
     except QgraphError as e:
-        raise Refused(403, str(e)) from None
-    declared = dict(prefixes or {})
+        return Refused(403, str(e))
+    declared: dict[str, str] = {}
     base = None
     for n in nodes:
         if n.name == "PrefixDecl":
@@ -115,15 +145,27 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
             base = str(n.get("iri"))
     form = next((_FORMS[n.name] for n in nodes if n.name in _FORMS), None)
     if form is None:
-        raise Refused(400, "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+        return Refused(400, "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    clauses = [(True, n["named"]) if "named" in n else (False, n["default"])
+               for n in nodes if n.name == "DatasetClause"]
+    return form, declared, base, clauses
+
+
+
+def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] | None = None,
+            default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()) -> Inspected:
+    """Parse ``text`` (once per text: :func:`_parse`) and check it; raises :class:`Refused` (4xx)
+    for anything not allowed."""
+    allowed = set(allowed_graphs)
+    parsed = _parse(text)
+    if isinstance(parsed, Refused):
+        raise Refused(parsed.status, parsed.message)
+    form, query_prefixes, base, clauses = parsed
+    declared = {**(prefixes or {}), **query_prefixes}
     from_graphs: list[str] = []
     from_named: list[str] = []
-    for n in nodes:
-        if n.name == "DatasetClause":
-            if "named" in n:
-                from_named.append(_iri(n["named"], declared, base))
-            else:
-                from_graphs.append(_iri(n["default"], declared, base))
+    for named, value in clauses:
+        (from_named if named else from_graphs).append(_iri(value, declared, base))
     for iri in [*from_graphs, *from_named, *default_graph_uris, *named_graph_uris]:
         if iri not in allowed:
             raise Refused(403, f"the dataset may name only this graph's own named graphs; <{iri}> is "

@@ -39,6 +39,8 @@ class Limits:
     memory: int = 2 << 30        # address-space cap of a worker, bytes (0: none)
     threads: int = 8             # HTTP threads that run the routes (waitress); requests wait in its queue
     max_connections: int = 100   # open connections; beyond, those waiting longest for their request are closed
+    cache_bytes: int = 256 << 20  # bytes of successful /sparql answers kept for the same request again
+                                 # (the graph is read-only while serving; 0: none; see web/cache.py)
     header_timeout: float = 10.0  # seconds for a request (headers and body) to arrive after its first byte,
                                   # and for an idle connection to send one
 
@@ -95,6 +97,13 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             ctype = choose(job.accept, results.SELECT_OFFER)
             if ctype is None:
                 return _text(406, "SELECT results are offered as " + ", ".join(results.SELECT_OFFER))
+            if results.SELECT_TYPES[ctype] == "json":
+                body = _json_solutions(res, cap, limits.max_bytes)
+                if body is not None:
+                    if isinstance(body, tuple):
+                        return body
+                    return 200, ctype + "; charset=utf-8", body
+                res = store.query(job.query, prefixes=prefixes, **kwargs)  # over a cap: counted below
             names = [v.value for v in res.variables]
             rows = []
             for sol in res:
@@ -124,6 +133,54 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
         return _text(500, f"result cap exceeded: the answer is larger than {limits.max_bytes} bytes")
     charset = "; charset=utf-8" if ctype.startswith("text/") or ctype.endswith(("json", "xml")) else ""
     return 200, ctype + charset, body
+
+
+class _CappedWriter:
+    """A binary file for pyoxigraph's serializer that stops it (``OSError``) beyond ``cap`` bytes."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.size = 0
+        self.over = False
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.size += len(b)
+        if self.size > self.cap:
+            self.over = True
+            raise OSError("the answer is over the byte cap")
+        self.parts.append(bytes(b))
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+
+def _json_solutions(res: Any, cap: int, max_bytes: int) -> bytes | Reply | None:
+    """SELECT results as SPARQL JSON written by pyoxigraph (in Rust: no Python object per term;
+    the same JSON as :func:`qgraph.web.results.solutions` writes, without its spaces), or None
+    when the answer is over the byte cap: the caller then evaluates again and counts as before,
+    so that what is refused and how stays the same. More than ``cap`` rows is refused (the rows
+    are counted only when the body is long enough to hold that many: a row is at least ``{}``
+    and a comma)."""
+    import json
+
+    import pyoxigraph as ox
+
+    out = _CappedWriter(max_bytes)
+    try:
+        res.serialize(out, format=ox.QueryResultsFormat.JSON)
+    except OSError:
+        if out.over:
+            return None
+        raise
+    body = b"".join(out.parts)
+    if (len(body) + 1) // 3 > cap and len(json.loads(body)["results"]["bindings"]) > cap:
+        return _over_cap(cap, "rows")
+    return body
 
 
 def _over_cap(cap: int, what: str) -> Reply:

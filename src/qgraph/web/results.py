@@ -4,7 +4,10 @@ SELECT/ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV (ASK in CSV/TSV as o
 ``_askResult`` column, as Jena and RDF4J write it). CONSTRUCT/DESCRIBE: Turtle, JSON-LD,
 N-Triples, N-Quads (pyoxigraph's serializers). The rows are written by qgraph (not by
 pyoxigraph's ``QuerySolutions.serialize``) because the endpoint counts them first, to refuse
-a result over the cap instead of cutting it silently.
+a result over the cap instead of cutting it silently. The exception is the endpoint's SPARQL
+JSON (the format every client asks for): the worker has pyoxigraph write it, and counts the rows
+afterwards (:func:`qgraph.web.pool._json_solutions`); the document is the same as
+:func:`solutions` writes, without the spaces.
 """
 
 from __future__ import annotations

@@ -95,6 +95,13 @@ class App:
     static: dict[str, tuple[bytes, str]]
     quiet: bool = False
     max_body: int = MAX_BODY
+    answers: Any = None  # the AnswerCache of /sparql (web/cache.py), made from the pool's limits
+
+    def __post_init__(self) -> None:
+        if self.answers is None:
+            from qgraph.web.cache import AnswerCache
+
+            self.answers = AnswerCache(getattr(getattr(self.pool, "limits", None), "cache_bytes", 0))
 
     def close(self) -> None:
         self.pool.close()
@@ -115,6 +122,11 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
     pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits)
     try:
+        # while the workers load the graph: the guard parses each catalogue question once, so
+        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s)
+        from qgraph.web.guard import remember
+
+        remember(q["query"] for q in explorer.questions())
         _start_workers(pool, len(loaded.quads), len(nquads), limits)
         _ = explorer.labels, explorer.types, explorer.network, explorer.timeline, explorer.places
     except BaseException:
@@ -434,8 +446,8 @@ class Application:
         # the guard, here and not only in the worker: a refusal must not wait for a free worker
         # nor run under a query's time limit (it stays a 403 when every worker is busy)
         try:
-            inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
-                    job.named_graphs)
+            form = inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
+                           job.named_graphs).form
         except Refused as e:
             status, ctype, payload = _text(e.status, e.message)[:3]
             return status, ctype, payload, cors
@@ -447,7 +459,21 @@ class Application:
             except QgraphError as e:
                 status, ctype, payload = _text(400, f"parameter: {e}")[:3]
                 return status, ctype, payload, cors
+        # the answer depends on Accept only through the type negotiated for the query's form
+        # (as the worker negotiates it), so clients that word Accept differently share answers
+        from qgraph.web import results
+
+        offer = {"SELECT": results.SELECT_OFFER, "ASK": results.ASK_OFFER}.get(form, results.GRAPH_OFFER)
+        negotiated = choose(job.accept, offer)
+        key = (job.query, negotiated, tuple(job.default_graphs), tuple(job.named_graphs), job.dataset_given,
+               tuple(sorted(job.params.items())))
+        hit = self.app.answers.get(key) if negotiated else None
+        if hit is not None:
+            status, ctype, payload = hit
+            return status, ctype, payload, cors
         status, ctype, payload = self.app.pool.run(job)
+        if status == 200 and negotiated and ctype.split(";")[0] == negotiated:
+            self.app.answers.put(key, (status, ctype, payload), len(payload) + len(job.query))
         return status, ctype, payload, cors
 
 
