@@ -464,3 +464,26 @@ def test_pages_carry_no_inline_script_or_style_and_their_files_are_served(client
     for url in sorted(named) + ["/static/vendor/world-atlas/countries-110m.json"]:
         status, _, data, _ = client.get(url)
         assert status == 200 and data, url
+
+
+def test_page_scripts_share_one_set_of_helpers_loaded_first(client):
+    """el, hrefFor and short live once, in static/common.js (they were copied into explorer.js,
+    views.js and editor.js); every page loads common.js before any script that uses it."""
+    import re
+
+    import qgraph.web
+
+    static = Path(qgraph.web.__file__).parent / "static"
+    scripts = ["explorer.js", "views.js", "editor.js"]
+    for name in scripts:
+        js = (static / name).read_text(encoding="utf-8")
+        assert "window.qgraphCommon" in js, name
+        assert not re.search(r"function (el|hrefFor|short)\s*\(", js), f"{name} defines its own helper again"
+    common = (static / "common.js").read_text(encoding="utf-8")
+    assert all(f"function {f}(" in common for f in ("el", "hrefFor", "short"))
+    for path in ["/", "/network", "/query", "/id/denmark", "/doc/"]:
+        html = client.get(path)[2].decode("utf-8")
+        order = re.findall(r'<script src="/static/([^"]+)"', html)
+        used = [s for s in order if s in scripts]
+        assert used and "common.js" in order, path
+        assert order.index("common.js") < min(order.index(s) for s in used), (path, order)

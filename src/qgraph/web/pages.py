@@ -61,6 +61,7 @@ def shell(title: str, body: str, active: str = "/", head: str = "") -> bytes:
 <title>{esc(title)} · qgraph</title>
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/common.js" defer></script>
 <script src="/static/explorer.js" defer></script>
 {head}</head>
 <body data-prefixes="{esc(_PREFIXES_JSON)}">

@@ -9,12 +9,7 @@
 "use strict";
 (function () {
   const $ = id => document.getElementById(id);
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, v);
-    for (const c of children) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  }
+  const { el } = window.qgraphCommon;
 
   function start() {
     const host = $("editor");
@@ -196,11 +191,7 @@
     // A pass over what YASR draws (each page of the table, each redraw): every IRI link goes to
     // this server's page for it and gets the IRI's label beside it (from /api/labels).
     const labels = new Map();
-    function hrefFor(iri) {
-      if (QGID && iri.startsWith(QGID) && /^[A-Za-z0-9._~-]+$/.test(iri.slice(QGID.length))) return "/id/" + iri.slice(QGID.length);
-      if (/^https?:\/\/[^\s]+$/i.test(iri)) return "/resource?iri=" + encodeURIComponent(iri);
-      return null;
-    }
+    const hrefFor = iri => window.qgraphCommon.hrefFor(iri, QGID);
     function decorate(a) {
       const iri = a.dataset.iri;
       const label = labels.get(iri);

@@ -8,22 +8,10 @@
   const PREFIXES = JSON.parse(document.body.dataset.prefixes || "{}");
   const QGID = PREFIXES["qgid:"] || "";
 
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, v);
-    for (const c of children) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  }
+  const { el } = window.qgraphCommon;
   // This server's page for an IRI; null when the IRI is not http(s) (it then stays plain text).
-  function hrefFor(iri) {
-    if (iri.startsWith(QGID) && /^[A-Za-z0-9._~-]+$/.test(iri.slice(QGID.length))) return "/id/" + iri.slice(QGID.length);
-    if (/^https?:\/\/[^\s]+$/i.test(iri)) return "/resource?iri=" + encodeURIComponent(iri);
-    return null;
-  }
-  function short(iri) {
-    for (const [p, ns] of Object.entries(PREFIXES)) if (iri.startsWith(ns) && iri.length > ns.length) return p + iri.slice(ns.length);
-    return iri;
-  }
+  const hrefFor = iri => window.qgraphCommon.hrefFor(iri, QGID);
+  const short = iri => window.qgraphCommon.short(iri, PREFIXES);
   function iriLink(iri, text) {
     const h = hrefFor(iri);
     return h ? el("a", { href: h, title: iri }, text || short(iri)) : el("span", { class: "inert", title: iri }, text || iri);

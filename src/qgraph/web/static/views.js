@@ -21,21 +21,9 @@
   const KIND_COLOUR = { nation: "#2f6fb3", forum: "#c0562b", agreement: "#3c8f4f", institution: "#7b4fa8" };
   const LOOKUP_CHUNK = 100;  // IRIs per /api/coordinates or /api/labels request (the server takes 200)
 
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
-    for (const c of children) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  }
-  function hrefFor(iri) {
-    if (iri.startsWith(QGID) && /^[A-Za-z0-9._~-]+$/.test(iri.slice(QGID.length))) return "/id/" + iri.slice(QGID.length);
-    if (/^https?:\/\/[^\s]+$/i.test(iri)) return "/resource?iri=" + encodeURIComponent(iri);
-    return null;
-  }
-  function short(iri) {
-    for (const [p, ns] of Object.entries(PREFIXES)) if (iri.startsWith(ns) && iri.length > ns.length) return p + iri.slice(ns.length);
-    return iri;
-  }
+  const { el } = window.qgraphCommon;
+  const hrefFor = iri => window.qgraphCommon.hrefFor(iri, QGID);
+  const short = iri => window.qgraphCommon.short(iri, PREFIXES);
   function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "…" : text; }
   function go(href) { if (href) window.location.assign(href); }
 
