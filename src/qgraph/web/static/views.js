@@ -45,7 +45,8 @@
 
   // ---------------------------------------------------------------- the network (vis-network)
   // nodes: [{id, label, group, href, title}]; edges: [{from, to, label, dashes}]. Parallel edges
-  // between the same two nodes are drawn as one, their labels joined.
+  // between the same two nodes are drawn as one, their labels joined; so are A→B and B→A when
+  // their labels agree (one edge, an arrow at each end).
   function drawNetwork(box, nodes, edges, opts) {
     opts = opts || {};
     const merged = new Map();
@@ -55,9 +56,21 @@
       if (!m) merged.set(key, { from: e.from, to: e.to, labels: e.label ? [e.label] : [], dashes: !!e.dashes });
       else { if (e.label && !m.labels.includes(e.label)) m.labels.push(e.label); m.dashes = m.dashes && !!e.dashes; }
     }
+    // A→B and B→A with the same labels (a symmetric relation, e.g. partners) are one edge with an
+    // arrow at each end.
+    const both = new Set();
+    for (const [key, e] of merged) {
+      const back = merged.get(e.to + "\u0000" + e.from);
+      if (back && back !== e && !both.has(back) && back.dashes === e.dashes
+          && back.labels.slice().sort().join("\u0000") === e.labels.slice().sort().join("\u0000")) {
+        both.add(e);
+        merged.delete(e.to + "\u0000" + e.from);
+      }
+    }
     const visEdges = [...merged.values()].map((e, i) => {
       const full = e.labels.join(" · ");
-      return { id: "e" + i, from: e.from, to: e.to, label: full ? clip(full, 40) : undefined, dashes: e.dashes,
+      const arrows = both.has(e) && opts.arrows ? { to: { enabled: true, scaleFactor: 0.5 }, from: { enabled: true, scaleFactor: 0.5 } } : undefined;
+      return { id: "e" + i, from: e.from, to: e.to, label: full ? clip(full, 40) : undefined, dashes: e.dashes, arrows,
         title: full ? el("span", {}, full) : undefined, color: e.dashes ? { color: "#b7c0cc" } : undefined };
     });
     const visNodes = nodes.map(n => ({ id: n.id, label: clip(n.label, 34), group: n.group,
