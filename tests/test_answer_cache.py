@@ -79,8 +79,12 @@ def test_catalogue_parsed_at_start_up(tmp_path):
     assert texts
     guard._PARSED.clear()
     guard._PARSED_CHARS = 0
-    with Running(root, Limits(workers=1)):
+    with Running(root, Limits(workers=2)) as running:
         assert all(t in guard._PARSED for t in texts)
+        # and each worker, which inspects every job again, parsed them before it was ready
+        workers = list(running.app.pool._all)
+        assert len(workers) == 2
+        assert [w.remembered for w in workers] == [len(texts)] * 2
 
 
 def test_guard_memo_bounded(monkeypatch):

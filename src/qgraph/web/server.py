@@ -120,13 +120,15 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     loaded = load(root)
     explorer = Explorer(loaded, open_store(loaded, "oxigraph"))
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
-    pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits)
+    questions = [q["query"] for q in explorer.questions()]
+    pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits, known=questions)
     try:
         # while the workers load the graph: the guard parses each catalogue question once, so
-        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s)
+        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s);
+        # each worker does the same for its own check (pool.Pool's ``known``)
         from qgraph.web.guard import remember
 
-        remember(q["query"] for q in explorer.questions())
+        remember(questions)
         _start_workers(pool, len(loaded.quads), len(nquads), limits)
         _ = explorer.labels, explorer.types, explorer.network, explorer.timeline, explorer.places
     except BaseException:
