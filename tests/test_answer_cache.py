@@ -79,8 +79,12 @@ def test_catalogue_parsed_at_start_up(tmp_path):
     assert texts
     guard._PARSED.clear()
     guard._PARSED_CHARS = 0
-    with Running(root, Limits(workers=1)):
+    with Running(root, Limits(workers=2)) as running:
         assert all(t in guard._PARSED for t in texts)
+        # and each worker, which inspects every job again, parsed them before it was ready
+        workers = list(running.app.pool._all)
+        assert len(workers) == 2
+        assert [w.remembered for w in workers] == [len(texts)] * 2
 
 
 def test_guard_memo_bounded(monkeypatch):
@@ -251,3 +255,118 @@ def test_json_caps_refuse_as_before():
         csv = evaluate(store, Job(text, "text/csv"), {}, set(), limits)
         assert status == csv[0] == 500 and what in body, body
         assert body == csv[2]
+
+
+# ---------------------------------------------------------------- identical requests in flight
+
+@pytest.fixture()
+def uncached(tmp_path):
+    """A server with the answer cache off: whatever two requests share, they share in flight."""
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    running = Running(root, Limits(timeout=5.0, workers=2, cache_bytes=0))
+    yield running
+    running.stop()
+
+
+def _held_pool(monkeypatch, app):
+    """Make the pool hold every evaluation until released; count the evaluations per query."""
+    import threading
+
+    release = threading.Event()
+    calls: list[str] = []
+    real = app.pool.run
+
+    def run(job):
+        calls.append(job.query)
+        assert release.wait(30), "the test never released the evaluation"
+        return real(job)
+
+    monkeypatch.setattr(app.pool, "run", run)
+    return release, calls
+
+
+def _wait_for(check, what: str) -> None:
+    import time
+
+    end = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_identical_requests_in_flight_share_one_evaluation(uncached, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = uncached.app
+    assert app.answers.max_bytes == 0
+    release, calls = _held_pool(monkeypatch, app)
+    text = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
+    other = text.replace("ORDER BY ?s ?label", "ORDER BY DESC(?s) ?label")
+    client = Client(uncached.url)
+    with ThreadPoolExecutor(4) as ex:
+        first = ex.submit(client.query, text)
+        _wait_for(lambda: len(calls) == 1, "the first evaluation")
+        # the same request twice more (one asking for JSON in other words: the same negotiated
+        # type), and another query, while the first is held
+        second = ex.submit(client.query, text)
+        third = ex.submit(client.query, text, "application/sparql-results+json;q=0.9, text/html;q=0.1")
+        key_waiters = lambda: sum(app.in_flight.waiting(k) for k in list(app.in_flight._calls))  # noqa: E731
+        _wait_for(lambda: key_waiters() == 2, "the two identical requests to wait")
+        different = ex.submit(client.query, other)
+        _wait_for(lambda: len(calls) == 2, "the other query's own evaluation")
+        release.set()
+        replies = [f.result() for f in (first, second, third)]
+        diff = different.result()
+    assert calls == [text, other]  # one evaluation for the three identical requests
+    assert app.in_flight.merged == 2
+    assert all(r[0] == 200 for r in replies) and rows(replies[0][2])
+    assert replies[1][2] == replies[0][2] and replies[2][2] == replies[0][2]
+    assert diff[0] == 200 and rows(diff[2]) and diff[2] != replies[0][2]  # its own answer
+    # once answered, nothing is kept: the same request again is evaluated again (cache off)
+    assert client.query(text)[2] == replies[0][2]
+    assert calls == [text, other, text] and not app.in_flight._calls
+
+
+def test_a_failed_evaluation_is_shared_as_a_failure_not_kept(uncached, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = uncached.app
+    release, calls = _held_pool(monkeypatch, app)
+    text = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    real_run = app.pool.run
+
+    def broken(job):
+        real_run(job)  # held, then counted
+        raise OSError("worker pipe broke")
+
+    monkeypatch.setattr(app.pool, "run", broken)
+    client = Client(uncached.url)
+    with ThreadPoolExecutor(2) as ex:
+        first = ex.submit(client.query, text)
+        _wait_for(lambda: len(calls) == 1, "the first evaluation")
+        second = ex.submit(client.query, text)
+        _wait_for(lambda: sum(app.in_flight.waiting(k) for k in list(app.in_flight._calls)) == 1,
+                  "the identical request to wait")
+        release.set()
+        a, b = first.result(), second.result()
+    assert a[0] == 500 and b[0] == 500 and b"failed" in b[2]
+    assert not app.in_flight._calls  # nothing left behind: the next request is evaluated afresh
+    monkeypatch.setattr(app.pool, "run", real_run)
+    assert client.query(text)[0] == 200
+
+
+def test_serve_cache_bytes_option(monkeypatch, capsys):
+    from qgraph import cli
+    from qgraph.web import server
+
+    seen = []
+    monkeypatch.setattr(server, "serve", lambda root, host, port, limits: seen.append(limits))
+    assert cli.main(["serve", "--root", str(FIXTURE_PROJECT), "--cache-bytes", "0"]) == 0
+    assert cli.main(["serve", "--root", str(FIXTURE_PROJECT)]) == 0
+    assert [lim.cache_bytes for lim in seen] == [0, 256 << 20]
+    assert cli.main(["serve", "--root", str(FIXTURE_PROJECT), "--cache-bytes", "-1"]) == 2
+    assert "--cache-bytes" in capsys.readouterr().err and len(seen) == 2

@@ -517,6 +517,7 @@ examples:
     'serve --help': (0, '''\
 usage: qgraph serve [-h] [--root DIR] [--host HOST] [--port PORT]
                     [--timeout SECONDS] [--max-results N] [--workers N]
+                    [--cache-bytes N]
 
 serve a read-only SPARQL endpoint, linked-data pages and the explorer
 
@@ -529,14 +530,20 @@ options:
   --timeout SECONDS  time limit per query (default: 10)
   --max-results N    rows or triples per answer (default: 100000)
   --workers N        query worker processes (default: 2)
+  --cache-bytes N    bytes of /sparql answers kept for the same request again
+                     (default: 268435456, 256 MiB; 0: none, every request
+                     evaluated)
 
 Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql
 (SPARQL 1.1 Protocol, read-only), /id/<name> (an entity: HTML, Turtle, JSON-LD or N-Triples by
 Accept), /resource?iri=<IRI>. Updates, LOAD, SERVICE and foreign FROM graphs are refused; a
-query over --timeout or over --max-results is an error (503 / 500), never a cut answer.
+query over --timeout or over --max-results is an error (503 / 500), never a cut answer. A
+successful /sparql answer is kept for the same request (--cache-bytes; the graph is read-only while
+serving), and the same request arriving while it is evaluated waits for that answer.
 
 examples:
   qgraph serve
   qgraph serve --host 0.0.0.0 --port 8000 --timeout 5
+  qgraph serve --cache-bytes 0              every request evaluated
 ''', ''),
 }

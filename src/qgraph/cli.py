@@ -204,11 +204,14 @@ examples:
     "serve": ("serve a read-only SPARQL endpoint, linked-data pages and the explorer", """Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql
 (SPARQL 1.1 Protocol, read-only), /id/<name> (an entity: HTML, Turtle, JSON-LD or N-Triples by
 Accept), /resource?iri=<IRI>. Updates, LOAD, SERVICE and foreign FROM graphs are refused; a
-query over --timeout or over --max-results is an error (503 / 500), never a cut answer.
+query over --timeout or over --max-results is an error (503 / 500), never a cut answer. A
+successful /sparql answer is kept for the same request (--cache-bytes; the graph is read-only while
+serving), and the same request arriving while it is evaluated waits for that answer.
 
 examples:
   qgraph serve
   qgraph serve --host 0.0.0.0 --port 8000 --timeout 5
+  qgraph serve --cache-bytes 0              every request evaluated
 """),
 }
 
@@ -322,6 +325,9 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
     sv.add_argument("--max-results", type=int, default=100_000, metavar="N", help="rows or triples per answer (default: 100000)")
     sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    sv.add_argument("--cache-bytes", type=int, default=256 << 20, metavar="N",
+                    help="bytes of /sparql answers kept for the same request again (default: 268435456, "
+                         "256 MiB; 0: none, every request evaluated)")
     for name, parser in sub.choices.items():
         parser.set_defaults(func=globals()["cmd_" + name])
     return p
@@ -734,8 +740,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
         raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")
+    if args.cache_bytes < 0:
+        raise QgraphError("--cache-bytes must be 0 (no answer cache) or more")
     serve(_root(args), args.host, args.port, Limits(timeout=args.timeout, max_results=args.max_results,
-                                                    workers=args.workers))
+                                                    workers=args.workers, cache_bytes=args.cache_bytes))
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 
 class AnswerCache:
@@ -55,3 +55,53 @@ class AnswerCache:
             self._items[key] = (value, size)
             self.bytes += size
         return True
+
+
+class InFlight:
+    """Identical requests in flight merged into one evaluation (what a caching proxy calls
+    "request collapsing"): while a request is being evaluated, the same request (the answer
+    cache's key) arriving meanwhile waits for that evaluation and gets its reply, instead of
+    queueing for a worker of its own. Sound for the same reason as the answer cache (the graph is
+    read-only while serving); independent of it (it keeps nothing once the reply is out, so it
+    also works with the cache off). ``merged`` counts the requests answered by another's
+    evaluation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[Hashable, _Call] = {}
+        self.merged = 0
+
+    def waiting(self, key: Hashable) -> int:
+        """How many requests wait for the evaluation of ``key`` now (0 when none runs)."""
+        with self._lock:
+            call = self._calls.get(key)
+            return call.waiters if call is not None else 0
+
+    def run(self, key: Hashable, evaluate: Callable[[], Any], failed: Any) -> Any:
+        """``evaluate()``'s reply, computed once for every caller with the same ``key`` at the same
+        time; ``failed`` is the reply the others get if it raised (it is re-raised for its caller)."""
+        with self._lock:
+            call = self._calls.get(key)
+            leader = call is None
+            if leader:
+                call = self._calls[key] = _Call(failed)
+            else:
+                call.waiters += 1
+                self.merged += 1
+        if not leader:
+            call.done.wait()
+            return call.reply
+        try:
+            call.reply = evaluate()
+            return call.reply
+        finally:
+            with self._lock:
+                del self._calls[key]
+            call.done.set()
+
+
+class _Call:
+    def __init__(self, reply: Any) -> None:
+        self.reply = reply
+        self.waiters = 0
+        self.done = threading.Event()

@@ -110,6 +110,12 @@ def remember(texts: Iterable[str]) -> None:
         _parse(text)
 
 
+def remembered(text: str) -> bool:
+    """Whether the memo holds ``text`` (parsed already)."""
+    with _PARSE_LOCK:
+        return text in _PARSED
+
+
 def _parse_uncached(text: str) -> Any:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 

@@ -96,12 +96,15 @@ class App:
     quiet: bool = False
     max_body: int = MAX_BODY
     answers: Any = None  # the AnswerCache of /sparql (web/cache.py), made from the pool's limits
+    in_flight: Any = None  # identical /sparql requests in flight merged into one evaluation (web/cache.py)
 
     def __post_init__(self) -> None:
-        if self.answers is None:
-            from qgraph.web.cache import AnswerCache
+        from qgraph.web.cache import AnswerCache, InFlight
 
+        if self.answers is None:
             self.answers = AnswerCache(getattr(getattr(self.pool, "limits", None), "cache_bytes", 0))
+        if self.in_flight is None:
+            self.in_flight = InFlight()
 
     def close(self) -> None:
         self.pool.close()
@@ -120,13 +123,15 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     loaded = load(root)
     explorer = Explorer(loaded, open_store(loaded, "oxigraph"))
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
-    pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits)
+    questions = [q["query"] for q in explorer.questions()]
+    pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits, known=questions)
     try:
         # while the workers load the graph: the guard parses each catalogue question once, so
-        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s)
+        # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s);
+        # each worker does the same for its own check (pool.Pool's ``known``)
         from qgraph.web.guard import remember
 
-        remember(q["query"] for q in explorer.questions())
+        remember(questions)
         _start_workers(pool, len(loaded.quads), len(nquads), limits)
         _ = explorer.labels, explorer.types, explorer.network, explorer.timeline, explorer.places
     except BaseException:
@@ -471,9 +476,19 @@ class Application:
         if hit is not None:
             status, ctype, payload = hit
             return status, ctype, payload, cors
-        status, ctype, payload = self.app.pool.run(job)
-        if status == 200 and negotiated and ctype.split(";")[0] == negotiated:
-            self.app.answers.put(key, (status, ctype, payload), len(payload) + len(job.query))
+        if negotiated is None:  # not acceptable: the worker says so (406), nothing to share
+            status, ctype, payload = self.app.pool.run(job)
+            return status, ctype, payload, cors
+
+        def evaluate() -> tuple:
+            reply = self.app.pool.run(job)
+            status, ctype, payload = reply
+            if status == 200 and ctype.split(";")[0] == negotiated:
+                self.app.answers.put(key, reply, len(payload) + len(job.query))
+            return reply
+
+        # the same request already being evaluated: wait for that answer rather than for a worker
+        status, ctype, payload = self.app.in_flight.run(key, evaluate, _text(500, "the query failed; try again")[:3])
         return status, ctype, payload, cors
 
 
