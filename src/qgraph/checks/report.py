@@ -323,6 +323,8 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
         return None, None
     if not files:
         return None, None
+    if len(files) == 1:  # nothing to rank (most nodes: ranking cost a pass over the files per problem)
+        return files[0].rel, locate(files[0].lines, node_tokens(str(focus), files[0].prefixes))
     p = str(path) if isinstance(path, URIRef) else None
     o = to_oxigraph(value) if p is not None and value is not None else None
     order = {id(f): k for k, f in enumerate(loaded.data_files + [f for f in loaded.files if f.stem is None])}

@@ -15,6 +15,8 @@ Where things live: ``https://w3id.org/qgraph/dist/<file>`` for the build's files
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
 
@@ -80,8 +82,93 @@ def _slug(iri: str, prefixes: dict[str, str]) -> str:
     return quote(iri, safe="")
 
 
-def describe(loaded: Any) -> list[Any]:
-    """The VoID/DCAT triples (pyoxigraph ``Triple``), sorted."""
+@dataclass
+class Statistics:
+    """What the description counts: distinct triples, subjects and objects of the union graph;
+    triples per named graph (as parsed: per file); entities per class; triples per property;
+    links per (target namespace, link property); each graph's own licence (:func:`_licences`)."""
+
+    triples: int
+    subjects: int
+    objects: int
+    per_graph: dict[str, int]
+    classes: dict[str, int]
+    properties: dict[str, int]
+    links: dict[tuple[str, str], int]
+    licences: dict[str, str]
+
+
+def _per_graph(loaded: Any) -> dict[str, int]:
+    per_graph: Counter[str] = Counter()
+    for f in loaded.files:
+        per_graph[f.graph] += f.triples
+    return {g: n for g, n in per_graph.items() if n}
+
+
+def statistics(loaded: Any) -> Statistics:
+    """:class:`Statistics` of ``loaded.quads`` (the reference: a set of every triple)."""
+    import pyoxigraph as ox
+
+    triples: set[tuple[Any, Any, Any]] = {(q.subject, q.predicate, q.object) for q in loaded.quads}
+    classes: dict[str, set[Any]] = defaultdict(set)
+    properties: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    subjects, objects = set(), set()
+    for s, p, o in triples:
+        subjects.add(s)
+        objects.add(o)
+        properties[p.value] += 1
+        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            classes[o.value].add(s)
+        if p.value in LINK_PROPERTIES and isinstance(o, ox.NamedNode):
+            for ns in TARGETS:
+                if o.value.startswith(ns):
+                    links[(ns, p.value)] += 1
+    return Statistics(len(triples), len(subjects), len(objects), _per_graph(loaded),
+                      {c: len(n) for c, n in classes.items()}, dict(properties), dict(links),
+                      _licences(loaded.quads))
+
+
+def sorted_statistics(loaded: Any, quads: list[Any], repeated: set[int]) -> Statistics:
+    """:func:`statistics` in one pass over the distinct quads sorted by their N-Quads text, as
+    the build's exports hold them (:class:`qgraph.publish.exports.Exporter`): ``repeated``, the
+    positions of the quads whose triple is the one before's. A subject's statements sort
+    together, so subjects are counted without a set, and no set of a million triples is made
+    (its time and memory were most of writing void.ttl)."""
+    import pyoxigraph as ox
+
+    named, rdf_type, link_properties = ox.NamedNode, RDF_TYPE, frozenset(LINK_PROPERTIES)
+    lic, ident = DCTERMS + "license", DCTERMS + "identifier"
+    classes: dict[str, set[Any]] = defaultdict(set)
+    properties: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    objects: set[Any] = set()
+    said: list[Any] = []  # the licence and identifier statements (for _licences)
+    subjects, last = 0, None
+    for i, q in enumerate(quads):
+        s, p, o = q.subject, q.predicate.value, q.object
+        if p == lic or p == ident:
+            said.append(q)
+        if i in repeated:
+            continue
+        if s != last:
+            subjects += 1
+            last = s
+        objects.add(o)
+        properties[p] += 1
+        if p == rdf_type and type(o) is named:
+            classes[o.value].add(s)
+        elif p in link_properties and type(o) is named:
+            for ns in TARGETS:
+                if o.value.startswith(ns):
+                    links[(ns, p)] += 1
+    return Statistics(len(quads) - len(repeated), subjects, len(objects), _per_graph(loaded),
+                      {c: len(n) for c, n in classes.items()}, dict(properties), dict(links), _licences(said))
+
+
+def describe(loaded: Any, stats: Statistics | None = None) -> list[Any]:
+    """The VoID/DCAT triples (pyoxigraph ``Triple``), sorted (``stats``: ``loaded``'s
+    :class:`Statistics`, counted here when not given)."""
     import pyoxigraph as ox
 
     N, L = ox.NamedNode, ox.Literal
@@ -97,27 +184,10 @@ def describe(loaded: Any) -> list[Any]:
     def add(s: Any, p: str, o: Any) -> None:
         out.add(ox.Triple(s, N(p), o))
 
-    per_graph: Counter[str] = Counter()
-    triples: set[tuple[Any, Any, Any]] = set()
-    for q in loaded.quads:
-        per_graph[q.graph_name.value] += 1
-        triples.add((q.subject, q.predicate, q.object))
-    classes: dict[str, set[Any]] = defaultdict(set)
-    properties: Counter[str] = Counter()
-    links: Counter[tuple[str, str]] = Counter()
-    subjects, objects = set(), set()
-    for s, p, o in triples:
-        subjects.add(s)
-        objects.add(o)
-        properties[p.value] += 1
-        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-            classes[o.value].add(s)
-        if p.value in LINK_PROPERTIES and isinstance(o, ox.NamedNode):
-            for ns in TARGETS:
-                if o.value.startswith(ns):
-                    links[(ns, p.value)] += 1
-    licences = _licences(loaded)
-
+    if stats is None:
+        stats = statistics(loaded)
+    per_graph, classes, properties, links, licences = (stats.per_graph, stats.classes, stats.properties,
+                                                       stats.links, stats.licences)
     add(ds, RDF_TYPE, N(VOID + "Dataset"))
     add(ds, RDF_TYPE, N(DCAT + "Dataset"))
     add(ds, DCTERMS + "title", L("qgraph: a knowledge graph of quantum diplomacy", language="en"))
@@ -126,9 +196,9 @@ def describe(loaded: Any) -> list[Any]:
         "from source documents on quantum diplomacy; every fact is traced by a qg:Evidence to the exact passage "
         "of its source document. One named graph per document, plus the ontology, the links to other "
         "datasets and the enrichment from them.", language="en"))
-    add(ds, VOID + "triples", count(len(triples)))
-    add(ds, VOID + "distinctSubjects", count(len(subjects)))
-    add(ds, VOID + "distinctObjects", count(len(objects)))
+    add(ds, VOID + "triples", count(stats.triples))
+    add(ds, VOID + "distinctSubjects", count(stats.subjects))
+    add(ds, VOID + "distinctObjects", count(stats.objects))
     add(ds, VOID + "classes", count(len(classes)))
     add(ds, VOID + "properties", count(len(properties)))
     add(ds, VOID + "uriSpace", L(QGID))
@@ -183,7 +253,7 @@ def describe(loaded: Any) -> list[Any]:
         part = N(f"{DATASET}/class/{_slug(c, known)}")
         add(ds, VOID + "classPartition", part)
         add(part, VOID + "class", N(c))
-        add(part, VOID + "entities", count(len(classes[c])))
+        add(part, VOID + "entities", count(classes[c]))
     for p in sorted(properties):
         part = N(f"{DATASET}/property/{_slug(p, known)}")
         add(ds, VOID + "propertyPartition", part)
@@ -204,14 +274,14 @@ def describe(loaded: Any) -> list[Any]:
     return sorted(out, key=str)
 
 
-def _licences(loaded: Any) -> dict[str, str]:
-    """graph → the licence its own data states: a document graph's source document's
-    ``dcterms:license``, the ontology's header's; graphs that state none are left out."""
+def _licences(quads: Iterable[Any]) -> dict[str, str]:
+    """graph → the licence its own data states (in ``quads``): a document graph's source
+    document's ``dcterms:license``, the ontology's header's; graphs that state none are left out."""
     out: dict[str, str] = {}
     lic, ident = DCTERMS + "license", DCTERMS + "identifier"
     ids: dict[tuple[str, Any], str] = {}
     found: dict[tuple[str, Any], str] = {}
-    for q in loaded.quads:
+    for q in quads:
         g = q.graph_name.value
         if q.predicate.value == ident:
             ids[(g, q.subject)] = q.object.value
@@ -235,14 +305,16 @@ def _graph_title(loaded: Any, g: str) -> str:
     return f"the facts of the source document {g.removeprefix(GRAPH_NS)}"
 
 
-def turtle(loaded: Any) -> bytes:
+def turtle(loaded: Any, stats: Statistics | None = None) -> bytes:
     """The description as Turtle (sorted triples, fixed prefixes: the same bytes every build)."""
     import pyoxigraph as ox
 
-    return ox.serialize(describe(loaded), format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
+    return ox.serialize(describe(loaded, stats), format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
 
 
-def write_void(loaded: Any):
+def write_void(loaded: Any, stats: Callable[[], Statistics] | None = None):
+    """The job writing void.ttl (``stats``: gives ``loaded``'s :class:`Statistics` when the
+    job runs)."""
     def job(fh: IO[bytes]) -> None:
-        fh.write(turtle(loaded))
+        fh.write(turtle(loaded, stats() if stats is not None else None))
     return job

@@ -301,8 +301,11 @@ class Exporter:
             return self.loaded.quads
         drop = {i for positions in touching.values() for i in positions}
         out = [q for i, q in enumerate(self.loaded.quads) if i not in drop]
+        files_of: dict[str, list[str]] = {}  # graph -> its files (asking per graph was quadratic)
+        for f in self.loaded.files:
+            files_of.setdefault(f.graph, []).append(f.rel)
         for name in sorted(touching):
-            files = ", ".join(f.rel for f in self.loaded.file_for_graph(name)) or name
+            files = ", ".join(files_of.get(name, ())) or name
             out.extend(_relabel([self.loaded.quads[i] for i in touching[name]], name.removeprefix(GRAPH_NS), files))
         return out
 
@@ -434,6 +437,14 @@ class Exporter:
         s = self._sorted
         return (s.quads[i] for start, end in s.shared for i in range(start, end) if i not in s.repeated)
 
+    @_no_gc
+    def statistics(self) -> Any:
+        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`), from the sorted quads."""
+        from qgraph.publish.dataset import sorted_statistics
+
+        s = self._sorted
+        return sorted_statistics(self.loaded, s.quads, s.repeated)
+
     def write_context(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import context_document
 
@@ -528,7 +539,7 @@ def _publication_jobs(exporter: Exporter, out: Path) -> dict[Path, Callable[[IO[
     from qgraph.publish.ontology_doc import DOC_FILE, write_doc
 
     loaded = exporter.loaded
-    jobs = {out / VOID_FILE: write_void(loaded), out / DOC_FILE: write_doc(loaded)}
+    jobs = {out / VOID_FILE: write_void(loaded, exporter.statistics), out / DOC_FILE: write_doc(loaded)}
     if loaded.project is not None:
         jobs[out / SHAPES_FILE] = _copy(loaded.project.shapes_file)
     return jobs
