@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +22,7 @@ class Outcome:
     problems: list[Problem]
     evidence: Any
     written: list[Path] = field(default_factory=list)
+    asked: Any = None  # the summary's store counts, asked beside the exports (qgraph.ask.counts.store_counts)
 
     @property
     def conforms(self) -> bool:
@@ -80,10 +83,13 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     from qgraph.checks import evidence, validation, vocabulary
     from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
+    from qgraph.project import Project
 
     step = _Steps(progress or _quiet)
-    with paused_gc():
-        loaded = load(root)
+    project = root if isinstance(root, Project) else Project.at(root)
+    meta = _meta_shacl(project, memo) if beside else None
+    with paused_gc(), _closing(meta):
+        loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
             ev = evidence.check(loaded, memo)
@@ -95,14 +101,14 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 import pyoxigraph as ox
 
                 shared = ox.Store()  # validated in, then completed into the query store
-            shacl = validation.validate(loaded, validator, store=shared, memo=memo)
+            shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
             store = open_store(loaded, backend, validated=shared)
             step(f"store ({backend}) ready")
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
-                running = _Beside(lambda: catalogue.run_checks(loaded, store, memo_checks))
+                running = _Beside(lambda: _checks_then_counts(loaded, store, memo_checks))
             else:
                 checks = catalogue.run_checks(loaded, store, memo_checks)
                 step(f"checks (queries/checks): {len(checks)} problem(s)")
@@ -114,13 +120,46 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
 
     def settle() -> Outcome:
         try:
-            checks = running.result()
+            checks, asked = running.result()
         except MemoryError:
             raise _out_of_memory(loaded) from None
         step(f"checks (queries/checks, run beside the exports): {len(checks)} problem(s)")
-        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev)
+        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked)
 
     return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev), settle
+
+
+@contextmanager
+def _closing(meta: Any) -> Iterator[None]:
+    """Let the SHACL-for-SHACL child go however the checks end (its result used or not)."""
+    try:
+        yield
+    finally:
+        if meta is not None:
+            meta.close()
+
+
+def _meta_shacl(project: Any, memo: Any) -> Any:
+    """SHACL-for-SHACL of the project's shapes started in a child process (see
+    :class:`qgraph.checks.shapecheck.MetaShacl`), unless the validation cache holds the shapes
+    check already; ``None`` then."""
+    from qgraph.checks import shapecheck, validation
+
+    if validation.shapes_checked(project, memo) or not project.shapes_file.is_file():
+        return None
+    return shapecheck.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
+
+
+def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Problem], Any]:
+    """The SPARQL checks, then (when they find no violation: the build goes on to its summary)
+    the summary's store counts, both on the checks' thread."""
+    from qgraph.ask import catalogue
+    from qgraph.ask.counts import store_counts
+
+    checks = catalogue.run_checks(loaded, store, memo)
+    if counts(checks)["Violation"]:
+        return checks, None
+    return checks, store_counts(store)
 
 
 def _out_of_memory(loaded: Any) -> Exception:
@@ -258,7 +297,7 @@ def summary(outcome: Outcome, out: Path | None = None) -> str:
     """The short text a build prints."""
     from qgraph.ask.counts import compute
 
-    s = compute(outcome.loaded, outcome.store)
+    s = compute(outcome.loaded, outcome.store, outcome.asked)
     c = counts(outcome.problems)
     # Entities of the documents only: the link and enrichment graphs are counted by their triples.
     per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]

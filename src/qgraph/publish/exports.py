@@ -262,12 +262,16 @@ def _graph_labels(nodes: list[Any], static: dict, out_links: dict, in_links: dic
 class _Sorted:
     """The distinct quads sorted by their N-Quads text; positions (in ``quads``) of the quads
     whose triple is the one before's (stated in another graph too); each graph's positions;
-    the (start, end) positions of each subject stated in more than one graph."""
+    the (start, end) positions of each subject stated in more than one graph; ``lines``, the
+    quads' N-Quads text (without " .") made to sort them, kept for the N-Triples and N-Quads
+    dumps (which were making it again) and dropped once both are written or the JSON-LD begins
+    (see :meth:`Exporter.drop_lines`)."""
 
     quads: list[Any]
     repeated: set[int]
     by_graph: dict[str, list[int]]
     shared: list[tuple[int, int]]
+    lines: list[str] | None = None
 
     def graph(self, name: str) -> Iterator[Any]:
         quads = self.quads
@@ -321,6 +325,7 @@ class Exporter:
         keys = [str(q) for q in quads]  # N-Quads line without " .": sorting these sorts the lines
         order = sorted(range(len(keys)), key=keys.__getitem__)
         out: list[Any] = []
+        lines: list[str] = []
         repeated: set[int] = set()
         by_graph: dict[str, list[int]] = {name: [] for name in self.graph_names}
         shared: list[tuple[int, int]] = []
@@ -346,9 +351,10 @@ class Exporter:
                 several = True
             by_graph.setdefault(g, []).append(n)
             out.append(quads[i])
+            lines.append(key)
         if several:
             shared.append((start, len(out)))
-        return _Sorted(out, repeated, by_graph, shared)
+        return _Sorted(out, repeated, by_graph, shared, lines)
 
     @property
     def graphs(self) -> dict[str, list[Any]]:
@@ -364,12 +370,39 @@ class Exporter:
     @property
     def nquads(self) -> str:
         """Sorted N-Quads lines, one named graph per file."""
-        return "".join(f"{q} .\n" for q in self._sorted.quads)
+        return "".join(self._nquads_lines())
+
+    def _nquads_lines(self) -> Iterator[str]:
+        s = self._sorted
+        if s.lines is not None:
+            return (f"{line} .\n" for line in s.lines)
+        return (f"{q} .\n" for q in s.quads)
 
     def _ntriples_lines(self) -> Iterator[str]:
-        for q in self._sorted.union():
+        s = self._sorted
+        if s.lines is not None:
+            repeated = s.repeated
+            for i, line in enumerate(s.lines):
+                if i not in repeated:
+                    yield line[:line.rindex(" <")] + " .\n"
+            return
+        for q in s.union():
             line = str(q)
             yield line[:line.rindex(" <")] + " .\n"
+
+    def drop_lines(self, written: str | None = None) -> None:
+        """Let the sorted quads' N-Quads text go (``written``: the dump just written with it;
+        dropped once both "ntriples" and "nquads" are, or at once when not given)."""
+        if written is not None:
+            self._lines_used.add(written)
+            if not {"ntriples", "nquads"} <= self._lines_used:
+                return
+        if "_sorted" in self.__dict__:
+            self._sorted.lines = None
+
+    @cached_property
+    def _lines_used(self) -> set[str]:
+        return set()
 
     @cached_property
     def ontology(self) -> list[Any]:
@@ -396,10 +429,12 @@ class Exporter:
     @_no_gc
     def write_ntriples(self, fh: IO[bytes]) -> None:
         _write_lines(fh, self._ntriples_lines())
+        self.drop_lines("ntriples")
 
     @_no_gc
     def write_nquads(self, fh: IO[bytes]) -> None:
-        _write_lines(fh, (f"{q} .\n" for q in self._sorted.quads))
+        _write_lines(fh, self._nquads_lines())
+        self.drop_lines("nquads")
 
     @_no_gc
     def write_trig(self, fh: IO[bytes]) -> None:
@@ -414,6 +449,7 @@ class Exporter:
     def write_jsonld(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import Index, Writer
 
+        self.drop_lines()  # the framing index is about to be the largest thing held
         s = self._sorted
         graphs = ((name, s.graph(name)) for name in self.graph_names)
         if self._views_wanted - self._views_written and "_framing" not in self.__dict__:
@@ -483,6 +519,7 @@ class Exporter:
         the framed views (dropped once every view asked for is written)."""
         from qgraph.publish.jsonld import Writer
 
+        self.drop_lines()
         writer = Writer(self.context)
         return writer, writer.index(self._sorted.union(), _reverse_links())
 
