@@ -230,3 +230,21 @@ def test_shacl_for_shacl_from_the_child_is_not_used_for_other_shapes(project):
     again = shapecheck.MetaShacl(path, "ontology/shapes.ttl")
     assert again.result(path, {**prefixes, "zz": "urn:zz:"}) is None
     assert shapecheck.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == []
+
+
+def test_shape_targeting_a_node_selects_something_only_if_the_node_is_in_the_data(project):
+    """sh:targetNode: the nodes of the data are looked up only for the IRIs a shape names (a
+    subject or an object of the data counts; a literal with that text does not)."""
+    _append(project, "@prefix qgid: <https://w3id.org/qgraph/id/> .\n"
+                     "qgs:HereShape a sh:NodeShape ; sh:targetNode qgid:denmark ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n"
+                     "qgs:AlsoHereShape a sh:NodeShape ; sh:targetNode qg:Nation ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 0 ] .\n"
+                     "qgs:GoneShape a sh:NodeShape ; sh:targetNode qgid:atlantis ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n")
+    text = _shapes(project).read_text(encoding="utf-8")
+    for prefix in ("qgid", "rdfs", "qg"):
+        assert f"@prefix {prefix}:" in text, prefix
+    loaded = load(project)
+    found = [p.focus for p in validation.validate(loaded, "fast") if p.shape == "check:shape-selects-nothing"]
+    assert found == ["qgs:GoneShape"], found
