@@ -197,15 +197,19 @@ qgid:denmark rdfs:label "Denmark"@en ; skos:exactMatch <http://www.wikidata.org/
 qgid:denmark rdfs:label "Denmark"@en .
 qgid:denmark owl:sameAs <https://sws.geonames.org/2623032/> .
 qgid:doc-%s dcterms:identifier "%s" ; dcterms:license <https://creativecommons.org/licenses/by/4.0/> .
-qgid:x%s rdfs:seeAlso [ rdfs:label "same" ; rdfs:seeAlso [ rdfs:label "inner" ] ] .
+qgid:x%s rdfs:seeAlso [ rdfs:label "same" ; rdfs:seeAlso [ rdfs:label "inner" ] ] ;
+    rdfs:comment "a <b> c" , "a" , "a"@en , "1"^^<http://www.w3.org/2001/XMLSchema#integer> .
 """
     for name in ("extra-a", "extra-b"):
         (data / f"{name}.ttl").write_text(extra % (name, name, name[-1]), encoding="utf-8")
     loaded = load(fixture_root)
     exporter = Exporter(loaded)
+    assert exporter._sorted.lines is not None  # counted on the sorted quads' text
     sorted_ = exporter.statistics()
     reference = dataset.statistics(loaded)
     assert sorted_ == reference
+    exporter.drop_lines()
+    assert exporter.statistics() == reference
     assert reference.triples < len(loaded.quads)  # the duplicates were there to be counted once
     assert reference.links and reference.licences
     assert dataset.turtle(loaded, sorted_) == dataset.turtle(loaded)

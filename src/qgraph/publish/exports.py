@@ -264,7 +264,7 @@ class _Sorted:
     whose triple is the one before's (stated in another graph too); each graph's positions;
     the (start, end) positions of each subject stated in more than one graph; ``lines``, the
     quads' N-Quads text (without " .") made to sort them, kept for the N-Triples and N-Quads
-    dumps (which were making it again) and dropped once both are written or the JSON-LD begins
+    dumps (which were making it again) and void.ttl's counts, dropped when the JSON-LD begins
     (see :meth:`Exporter.drop_lines`)."""
 
     quads: list[Any]
@@ -390,19 +390,11 @@ class Exporter:
             line = str(q)
             yield line[:line.rindex(" <")] + " .\n"
 
-    def drop_lines(self, written: str | None = None) -> None:
-        """Let the sorted quads' N-Quads text go (``written``: the dump just written with it;
-        dropped once both "ntriples" and "nquads" are, or at once when not given)."""
-        if written is not None:
-            self._lines_used.add(written)
-            if not {"ntriples", "nquads"} <= self._lines_used:
-                return
+    def drop_lines(self) -> None:
+        """Let the sorted quads' N-Quads text go (the JSON-LD's index is about to be the largest
+        thing held)."""
         if "_sorted" in self.__dict__:
             self._sorted.lines = None
-
-    @cached_property
-    def _lines_used(self) -> set[str]:
-        return set()
 
     @cached_property
     def ontology(self) -> list[Any]:
@@ -429,12 +421,10 @@ class Exporter:
     @_no_gc
     def write_ntriples(self, fh: IO[bytes]) -> None:
         _write_lines(fh, self._ntriples_lines())
-        self.drop_lines("ntriples")
 
     @_no_gc
     def write_nquads(self, fh: IO[bytes]) -> None:
         _write_lines(fh, self._nquads_lines())
-        self.drop_lines("nquads")
 
     @_no_gc
     def write_trig(self, fh: IO[bytes]) -> None:
@@ -475,11 +465,15 @@ class Exporter:
 
     @_no_gc
     def statistics(self) -> Any:
-        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`), from the sorted quads."""
-        from qgraph.publish.dataset import sorted_statistics
+        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`): from the sorted
+        quads' N-Quads text while it is kept (:meth:`jobs` writes void.ttl before the JSON-LD),
+        else from the quads as parsed."""
+        from qgraph.publish import dataset
 
         s = self._sorted
-        return sorted_statistics(self.loaded, s.quads, s.repeated)
+        if s.lines is None:
+            return dataset.statistics(self.loaded)
+        return dataset.sorted_statistics(self.loaded, s.quads, s.lines, s.repeated)
 
     def write_context(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import context_document
@@ -553,9 +547,11 @@ class Exporter:
         """Every file a build writes into ``out``."""
         from qgraph.publish.jsonld import FRAMES
 
-        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items()}
-        jobs[out / CONTEXT_FILE] = self.write_context
+        # void.ttl before the JSON-LD: it is counted on the sorted quads' text, dropped then
+        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items() if fmt != "jsonld"}
         jobs.update(self.publication_jobs(out))
+        jobs[out / FORMATS["jsonld"]] = self.writer("jsonld")
+        jobs[out / CONTEXT_FILE] = self.write_context
         for view in sorted(FRAMES):
             jobs[out / "framed" / f"{view}.jsonld"] = self.framed_writer(view)
         return jobs
