@@ -214,22 +214,21 @@ def test_shacl_for_shacl_in_a_child_process_finds_what_it_finds_in_process(proje
     path, shapes, prefixes, lines = _meta_inputs(project)
     expected = shapecheck.meta_shacl(shapes, "ontology/shapes.ttl", lines, prefixes)
     assert expected and "SHACL-for-SHACL" in expected[0]
-    assert shapecheck.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == expected
+    assert validation.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == expected
 
 
 def test_shacl_for_shacl_from_the_child_is_not_used_for_other_shapes(project):
     """The child's answer is for the file it read: edited since (or other prefixes), the
     caller is told to check the shapes itself (``None``)."""
-    from qgraph.checks import shapecheck
 
     path, _, prefixes, _ = _meta_inputs(project)
-    child = shapecheck.MetaShacl(path, "ontology/shapes.ttl")
+    child = validation.MetaShacl(path, "ontology/shapes.ttl")
     child._child.join()  # it has read the file and answered
     _append(project, "# edited after the child read it")
     assert child.result(path, prefixes) is None
-    again = shapecheck.MetaShacl(path, "ontology/shapes.ttl")
+    again = validation.MetaShacl(path, "ontology/shapes.ttl")
     assert again.result(path, {**prefixes, "zz": "urn:zz:"}) is None
-    assert shapecheck.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == []
+    assert validation.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == []
 
 
 def test_shape_targeting_a_node_selects_something_only_if_the_node_is_in_the_data(project):

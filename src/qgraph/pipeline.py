@@ -141,17 +141,17 @@ def _closing(meta: Any) -> Iterator[None]:
 
 def _meta_shacl(project: Any, memo: Any) -> Any:
     """SHACL-for-SHACL of the project's shapes started in a child process (see
-    :class:`qgraph.checks.shapecheck.MetaShacl`), unless the validation cache holds the shapes
+    :class:`qgraph.checks.validation.MetaShacl`), unless the validation cache holds the shapes
     check already; ``None`` then."""
     import multiprocessing
 
-    from qgraph.checks import shapecheck, validation
+    from qgraph.checks import validation
 
     if "fork" not in multiprocessing.get_all_start_methods():  # Windows: checked in process, as before
         return None
     if validation.shapes_checked(project, memo) or not project.shapes_file.is_file():
         return None
-    return shapecheck.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
+    return validation.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
 
 
 def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Problem], Any]:

@@ -99,7 +99,7 @@ _NOT_AFTER = frozenset(":%-")
 
 def _find(line: str, token: str) -> int:
     """Where :data:`TOKEN_PATTERN` with ``token`` (escaped) first matches in ``line``; -1 if
-    nowhere. ``\w`` is a character that ``isalnum()`` or ``_``, as in ``re``."""
+    nowhere. A word character is one that ``isalnum()``, or ``_``, as for ``re``."""
     n, size = len(token), len(line)
     i = line.find(token)
     while i != -1:

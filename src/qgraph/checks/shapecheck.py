@@ -55,7 +55,7 @@ def check(shapes: Any, rel: str, lines: list[str], prefixes: dict[str, str],
 
     ``declared``: IRIs the ontology declares (``None``: skip the declared-terms check).
     ``meta``: :func:`meta_shacl`'s problems for these shapes when already found (by
-    :class:`MetaShacl`), else it runs here."""
+    :class:`qgraph.checks.validation.MetaShacl`), else it runs here."""
     problems = network(shapes, rel, lines, prefixes)
     if problems:  # refused before anything else looks at the queries
         _raise(problems)
@@ -205,77 +205,6 @@ def meta_shacl(shapes: Any, rel: str, lines: list[str], prefixes: dict[str, str]
         problems.append(f"{_where(rel, line)}: shape {_name(shape, prefixes)}: {what} is not valid SHACL "
                         f"(SHACL-for-SHACL: {message})")
     return sorted(problems)
-
-
-class MetaShacl:
-    """:func:`meta_shacl` of a shapes file, run in a child process while the corpus loads.
-
-    It takes about two seconds whatever the corpus's size (pySHACL), and the build has the
-    second core idle while it parses the corpus. The child is forked before anything large is
-    loaded (so it shares nothing large) and reads the shapes file itself; :meth:`result` gives
-    its problems only when the file it read is the one the caller reads (same bytes) and the
-    prefixes are the caller's, else ``None`` (and on any failure of the child: the caller then
-    runs :func:`meta_shacl` itself, which reports the error as usual)."""
-
-    def __init__(self, path: Any, rel: str) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")  # before any thread: the build's start
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_meta_child, args=(path, rel, send), name="qgraph-meta-shacl",
-                                  daemon=True)
-        self._child.start()
-        send.close()
-
-    def result(self, path: Any, prefixes: dict[str, str]) -> list[str] | None:
-        try:
-            got = self._recv.recv()
-        except (EOFError, OSError):
-            got = None
-        self.close()
-        if got is None:
-            return None
-        digest, used, problems = got
-        if used != prefixes or digest != _file_digest(path):
-            return None
-        return problems
-
-    def close(self) -> None:
-        """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._recv.close()
-
-
-def _file_digest(path: Any) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _meta_child(path: Any, rel: str, send: Any) -> None:
-    """In the child: (digest of the shapes file, prefixes, :func:`meta_shacl`'s problems), or
-    ``None`` when anything fails or the file changed while it was read."""
-    got = None
-    try:
-        from qgraph.checks.validation import load_shapes
-        from qgraph.corpus.loading import project_prefixes, read_text
-
-        before = _file_digest(path)
-        shapes, shape_prefixes = load_shapes(path, rel)
-        prefixes = {**shape_prefixes, **project_prefixes()}
-        lines = read_text(path, rel).splitlines()
-        problems = meta_shacl(shapes, rel, lines, prefixes)
-        if before is not None and before == _file_digest(path):
-            got = (before, prefixes, problems)
-    except BaseException:  # the caller runs the check itself and reports what went wrong
-        got = None
-    send.send(got)
-    send.close()
 
 
 # --- declared terms -------------------------------------------------------------------------

@@ -311,3 +311,75 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+class MetaShacl:
+    """:func:`~qgraph.checks.shapecheck.meta_shacl` of a shapes file, run in a child process
+    while the corpus loads.
+
+    It takes about two seconds whatever the corpus's size (pySHACL), and the build has the
+    second core idle while it parses the corpus. The child is forked before anything large is
+    loaded (so it shares nothing large) and reads the shapes file itself; :meth:`result` gives
+    its problems only when the file it read is the one the caller reads (same bytes) and the
+    prefixes are the caller's, else ``None`` (and on any failure of the child: the caller then
+    runs the check itself, which reports the error as usual)."""
+
+    def __init__(self, path: Any, rel: str) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")  # before any thread: the build's start
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._child = ctx.Process(target=_meta_child, args=(path, rel, send), name="qgraph-meta-shacl",
+                                  daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self, path: Any, prefixes: dict[str, str]) -> list[str] | None:
+        try:
+            got = self._recv.recv()
+        except (EOFError, OSError):
+            got = None
+        self.close()
+        if got is None:
+            return None
+        digest, used, problems = got
+        if used != prefixes or digest != _file_digest(path):
+            return None
+        return problems
+
+    def close(self) -> None:
+        """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._recv.close()
+
+
+def _file_digest(path: Any) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _meta_child(path: Any, rel: str, send: Any) -> None:
+    """In the child: (digest of the shapes file, prefixes, SHACL-for-SHACL's problems), or
+    ``None`` when anything fails or the file changed while it was read."""
+    got = None
+    try:
+        from qgraph.checks.shapecheck import meta_shacl
+        from qgraph.corpus.loading import project_prefixes
+
+        before = _file_digest(path)
+        shapes, shape_prefixes = load_shapes(path, rel)
+        prefixes = {**shape_prefixes, **project_prefixes()}
+        lines = read_text(path, rel).splitlines()
+        problems = meta_shacl(shapes, rel, lines, prefixes)
+        if before is not None and before == _file_digest(path):
+            got = (before, prefixes, problems)
+    except BaseException:  # the caller runs the check itself and reports what went wrong
+        got = None
+    send.send(got)
+    send.close()
