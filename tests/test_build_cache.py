@@ -91,3 +91,26 @@ def test_no_cache_neither_reads_nor_writes(corpus: Path, tmp_path: Path, capsys:
     rc, _, err = _build(capsys, corpus, tmp_path / "out", "--no-cache")
     assert rc == 0, err
     assert not (corpus / CACHE_DIR).exists()
+
+
+def test_shacl_for_shacl_child_started_only_when_the_cache_lacks_the_shapes_check(
+        corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """A build runs SHACL-for-SHACL in a child process while the corpus loads, unless the cache
+    holds the shapes check for these shapes and ontology (a warm build starts no child)."""
+    from qgraph.checks import validation
+
+    started: list[Path] = []
+    real = validation.MetaShacl
+
+    def spy(path: Path, rel: str) -> object:
+        started.append(path)
+        return real(path, rel)
+
+    monkeypatch.setattr(validation, "MetaShacl", spy)
+    assert _build(capsys, corpus, tmp_path / "first")[0] == 0
+    assert started == [corpus / "ontology" / "shapes.ttl"]
+    assert _build(capsys, corpus, tmp_path / "warm")[0] == 0
+    assert len(started) == 1
+    assert _build(capsys, corpus, tmp_path / "fresh", "--no-cache")[0] == 0
+    assert len(started) == 2
+    assert _digests(tmp_path / "first") == _digests(tmp_path / "warm") == _digests(tmp_path / "fresh")
