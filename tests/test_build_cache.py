@@ -114,3 +114,45 @@ def test_shacl_for_shacl_child_started_only_when_the_cache_lacks_the_shapes_chec
     assert _build(capsys, corpus, tmp_path / "fresh", "--no-cache")[0] == 0
     assert len(started) == 2
     assert _digests(tmp_path / "first") == _digests(tmp_path / "warm") == _digests(tmp_path / "fresh")
+
+
+def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The build runs the term and qg:supports checks in a child process while it checks the
+    evidence: the same problems as in process (a corpus with planted faults, undeclared terms and
+    stale qg:supports among them), and the cache's memo gets the same entries; a child that
+    fails leaves the checks to the process itself."""
+    import os
+
+    from qgraph import synth
+    from qgraph.checks import vocabulary
+    from qgraph.checks.cache import Memo
+    from qgraph.corpus.loading import load
+    from qgraph.pipeline import _Forked, _terms, _terms_in_child
+
+    root = tmp_path / "faulty"
+    synth.generate(3000, 0, root, fault_every=2)
+    data = sorted((root / "data").glob("*.ttl"))
+    assert len(data) > 2
+    with data[1].open("a", encoding="utf-8") as fh:  # an undeclared term too
+        fh.write("\n<https://w3id.org/qgraph/id/x> <https://w3id.org/qgraph/ontology#chairedByX> "
+                 "<https://w3id.org/qgraph/id/y> .\n")
+    loaded = load(root)
+    hashes = {f.rel: f"h-{f.rel}" for f in loaded.files} | {"ontology:x": "o"}
+    expected_memo = Memo(hashes)
+    expected = vocabulary.check(loaded, expected_memo)
+    assert {p.shape for p in expected} >= {"check:term-declared", "check:supports-stated"}, expected
+    assert _Forked(lambda: _terms_in_child(loaded, None)).result()[0] == expected  # the child answered
+    memo = Memo(hashes)
+    assert _terms(_Forked(lambda: _terms_in_child(loaded, memo)), loaded, memo) == expected
+    assert memo.new == expected_memo.new and memo.new["terms"]
+    assert (memo.hits, memo.misses) == (expected_memo.hits, expected_memo.misses)
+    parent = os.getpid()
+    real = vocabulary.check
+
+    def failing_in_the_child(*args: object) -> object:
+        if os.getpid() != parent:
+            raise MemoryError
+        return real(*args)
+
+    monkeypatch.setattr(vocabulary, "check", failing_in_the_child)
+    assert _terms(_Forked(lambda: _terms_in_child(loaded, None)), loaded, None) == vocabulary.check(loaded)
