@@ -91,3 +91,68 @@ def test_no_cache_neither_reads_nor_writes(corpus: Path, tmp_path: Path, capsys:
     rc, _, err = _build(capsys, corpus, tmp_path / "out", "--no-cache")
     assert rc == 0, err
     assert not (corpus / CACHE_DIR).exists()
+
+
+def test_shacl_for_shacl_child_started_only_when_the_cache_lacks_the_shapes_check(
+        corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """A build runs SHACL-for-SHACL in a child process while the corpus loads, unless the cache
+    holds the shapes check for these shapes and ontology (a warm build starts no child)."""
+    from qgraph.checks import validation
+
+    started: list[Path] = []
+    real = validation.MetaShacl
+
+    def spy(path: Path, rel: str) -> object:
+        started.append(path)
+        return real(path, rel)
+
+    monkeypatch.setattr(validation, "MetaShacl", spy)
+    assert _build(capsys, corpus, tmp_path / "first")[0] == 0
+    assert started == [corpus / "ontology" / "shapes.ttl"]
+    assert _build(capsys, corpus, tmp_path / "warm")[0] == 0
+    assert len(started) == 1
+    assert _build(capsys, corpus, tmp_path / "fresh", "--no-cache")[0] == 0
+    assert len(started) == 2
+    assert _digests(tmp_path / "first") == _digests(tmp_path / "warm") == _digests(tmp_path / "fresh")
+
+
+def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The build runs the term and qg:supports checks in a child process while it checks the
+    evidence: the same problems as in process (a corpus with planted faults, undeclared terms and
+    stale qg:supports among them), and the cache's memo gets the same entries; a child that
+    fails leaves the checks to the process itself."""
+    import os
+
+    from qgraph import synth
+    from qgraph.checks import vocabulary
+    from qgraph.checks.cache import Memo
+    from qgraph.corpus.loading import load
+    from qgraph.pipeline import _Forked, _terms, _terms_in_child
+
+    root = tmp_path / "faulty"
+    synth.generate(3000, 0, root, fault_every=2)
+    data = sorted((root / "data").glob("*.ttl"))
+    assert len(data) > 2
+    with data[1].open("a", encoding="utf-8") as fh:  # an undeclared term too
+        fh.write("\n<https://w3id.org/qgraph/id/x> <https://w3id.org/qgraph/ontology#chairedByX> "
+                 "<https://w3id.org/qgraph/id/y> .\n")
+    loaded = load(root)
+    hashes = {f.rel: f"h-{f.rel}" for f in loaded.files} | {"ontology:x": "o"}
+    expected_memo = Memo(hashes)
+    expected = vocabulary.check(loaded, expected_memo)
+    assert {p.shape for p in expected} >= {"check:term-declared", "check:supports-stated"}, expected
+    assert _Forked(lambda: _terms_in_child(loaded, None)).result()[0] == expected  # the child answered
+    memo = Memo(hashes)
+    assert _terms(_Forked(lambda: _terms_in_child(loaded, memo)), loaded, memo) == expected
+    assert memo.new == expected_memo.new and memo.new["terms"]
+    assert (memo.hits, memo.misses) == (expected_memo.hits, expected_memo.misses)
+    parent = os.getpid()
+    real = vocabulary.check
+
+    def failing_in_the_child(*args: object) -> object:
+        if os.getpid() != parent:
+            raise MemoryError
+        return real(*args)
+
+    monkeypatch.setattr(vocabulary, "check", failing_in_the_child)
+    assert _terms(_Forked(lambda: _terms_in_child(loaded, None)), loaded, None) == vocabulary.check(loaded)

@@ -74,3 +74,18 @@ def test_real_card(project_root: Path):
     loaded = load(project_root)
     text = card(loaded, open_store(loaded), "qgid:denmark")
     assert "evidence:" in text and "(none)" not in text.split("evidence:")[1]
+
+
+def test_build_summary_from_the_counts_asked_beside_the_exports(project_root: Path, tmp_path: Path):
+    """The build asks the summary's store counts on its checks thread while it writes the
+    exports; the summary is the one counted afterwards, and `qgraph stats`'s counts too."""
+    from qgraph.ask.counts import store_counts
+    from qgraph.pipeline import build, summary
+
+    outcome = build(tmp_path / "dist", root=project_root)
+    assert outcome.asked is not None and outcome.written
+    assert outcome.asked == store_counts(outcome.store)
+    text = summary(outcome)
+    assert compute(outcome.loaded, outcome.store, outcome.asked) == compute(outcome.loaded, outcome.store)
+    outcome.asked = None
+    assert summary(outcome) == text and "facts with evidence" in text

@@ -311,3 +311,35 @@ def test_graphs_and_nquads_agree():
     lines = sorted(f"{q} .\n" for quads in ex.graphs.values() for q in quads)
     assert lines and "".join(lines) == ex.nquads
     assert list(ex.graphs) == sorted(ex.graphs)
+
+
+def test_line_dumps_from_the_kept_sort_keys_are_those_written_term_by_term():
+    """The N-Triples and N-Quads dumps are written from the N-Quads text the sort made (kept
+    until the JSON-LD begins): the same lines as written from the quads themselves; a triple
+    stated in two graphs, a literal with escapes and blank nodes included."""
+    import io
+
+    import pyoxigraph as ox
+
+    g2 = ox.NamedNode("https://w3id.org/qgraph/graph/zz-other")
+    x = ox.NamedNode("https://w3id.org/qgraph/id/x")
+    p = ox.NamedNode("http://a.example/ns#p")
+    b = ox.BlankNode("k")
+    tiny = ox.NamedNode("https://w3id.org/qgraph/graph/tiny-doc")
+    extra = [ox.Quad(x, p, ox.Literal('a "quoted"\nline'), tiny), ox.Quad(x, p, ox.Literal('a "quoted"\nline'), g2),
+             ox.Quad(x, p, b, tiny), ox.Quad(b, p, ox.Literal("in a blank node", language="en"), tiny)]
+    kept = exports.Exporter(_with_quads(extra))
+    nt, nq = kept.ntriples, kept.nquads
+    assert kept._sorted.lines is not None
+    plain = exports.Exporter(_with_quads(extra))
+    assert plain._sorted.lines is not None
+    plain.drop_lines()
+    assert plain._sorted.lines is None
+    assert (plain.ntriples, plain.nquads) == (nt, nq)
+    assert nt.count('a \\"quoted\\"\\nline') == 1 and nq.count('a \\"quoted\\"\\nline') == 2
+    # written as the build writes them: the text is let go when the JSON-LD begins
+    for name in ("ntriples", "nquads", "jsonld"):
+        buf = io.BytesIO()
+        kept.writer(name)(buf)
+        assert name == "jsonld" or buf.getvalue().decode() == {"ntriples": nt, "nquads": nq}[name]
+    assert kept._sorted.lines is None

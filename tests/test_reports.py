@@ -54,3 +54,33 @@ def test_jsonld_report_is_the_turtle_report(fixture_root, cli_env):
     assert doc["@context"]["sh"] == str(sh)
     again = qgraph("validate", "--root", str(fixture_root), "--format", "jsonld", env=cli_env)
     assert again.stdout == jld.stdout  # deterministic
+
+
+def test_token_search_is_the_reference_pattern():
+    """``locate`` finds a node's token without compiling a pattern per token (``_find``): the
+    same first match as the pattern it replaced, on random lines made of the characters that
+    decide (word characters of several scripts, the separators of IRIs and prefixed names,
+    dots, spaces) and on lines from the real data."""
+    import random
+    import re
+    from pathlib import Path
+
+    from qgraph.checks.report import TOKEN_PATTERN, _find, locate
+
+    rng = random.Random(15)
+    alphabet = "ab_1٣é中:/#.-%< >\t;"
+    tokens = ["a", "ab", "a:b", "<a>", "a.b", "qg:x", "_:b", "é", "-"]
+    checked = 0
+    for _ in range(20000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        token = rng.choice(tokens)
+        m = re.search(TOKEN_PATTERN.format(token=re.escape(token)), line)
+        assert _find(line, token) == (m.start() if m else -1), (line, token)
+        checked += m is not None
+    assert checked > 300  # the random lines did hold tokens
+    data = sorted((Path(__file__).resolve().parents[1] / "data").glob("*.ttl"))
+    assert data
+    lines = data[0].read_text(encoding="utf-8").splitlines()
+    for token in ("qg:Nation", "a", "qgid:doc-" + data[0].stem, "rdfs:label", "."):
+        m = [i for i, ln in enumerate(lines, 1) if re.search(TOKEN_PATTERN.format(token=re.escape(token)), ln)]
+        assert locate(lines, [token], prefer_subject=False) == (m[0] if m else None)

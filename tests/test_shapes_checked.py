@@ -194,3 +194,56 @@ def test_real_shapes_pass_the_checks(project_root):
     """The shipped shapes are valid SHACL, name declared terms only and each selects something."""
     problems = validation.validate(load(project_root), "fast")
     assert not [p for p in problems if p.shape == "check:shape-selects-nothing"]
+
+
+def _meta_inputs(root: Path) -> tuple:
+    from qgraph.corpus.loading import project_prefixes, read_text
+
+    path = _shapes(root)
+    shapes, shape_prefixes = validation.load_shapes(path, "ontology/shapes.ttl")
+    prefixes = {**shape_prefixes, **project_prefixes()}
+    return path, shapes, prefixes, read_text(path, "x").splitlines()
+
+
+def test_shacl_for_shacl_in_a_child_process_finds_what_it_finds_in_process(project):
+    """The build runs SHACL-for-SHACL in a child process while the corpus loads: the same
+    problems as run in the process itself."""
+    from qgraph.checks import shapecheck
+
+    _replace(project, "sh:path org:member ; sh:minCount 1", 'sh:path org:member ; sh:minCount "one"')
+    path, shapes, prefixes, lines = _meta_inputs(project)
+    expected = shapecheck.meta_shacl(shapes, "ontology/shapes.ttl", lines, prefixes)
+    assert expected and "SHACL-for-SHACL" in expected[0]
+    assert validation.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == expected
+
+
+def test_shacl_for_shacl_from_the_child_is_not_used_for_other_shapes(project):
+    """The child's answer is for the file it read: edited since (or other prefixes), the
+    caller is told to check the shapes itself (``None``)."""
+
+    path, _, prefixes, _ = _meta_inputs(project)
+    child = validation.MetaShacl(path, "ontology/shapes.ttl")
+    child._child.join()  # it has read the file and answered
+    _append(project, "# edited after the child read it")
+    assert child.result(path, prefixes) is None
+    again = validation.MetaShacl(path, "ontology/shapes.ttl")
+    assert again.result(path, {**prefixes, "zz": "urn:zz:"}) is None
+    assert validation.MetaShacl(path, "ontology/shapes.ttl").result(path, prefixes) == []
+
+
+def test_shape_targeting_a_node_selects_something_only_if_the_node_is_in_the_data(project):
+    """sh:targetNode: the nodes of the data are looked up only for the IRIs a shape names (a
+    subject or an object of the data counts; a literal with that text does not)."""
+    _append(project, "@prefix qgid: <https://w3id.org/qgraph/id/> .\n"
+                     "qgs:HereShape a sh:NodeShape ; sh:targetNode qgid:denmark ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n"
+                     "qgs:AlsoHereShape a sh:NodeShape ; sh:targetNode qg:Nation ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 0 ] .\n"
+                     "qgs:GoneShape a sh:NodeShape ; sh:targetNode qgid:atlantis ;\n"
+                     "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n")
+    text = _shapes(project).read_text(encoding="utf-8")
+    for prefix in ("qgid", "rdfs", "qg"):
+        assert f"@prefix {prefix}:" in text, prefix
+    loaded = load(project)
+    found = [p.focus for p in validation.validate(loaded, "fast") if p.shape == "check:shape-selects-nothing"]
+    assert found == ["qgs:GoneShape"], found

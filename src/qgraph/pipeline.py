@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +22,7 @@ class Outcome:
     problems: list[Problem]
     evidence: Any
     written: list[Path] = field(default_factory=list)
+    asked: Any = None  # the summary's store counts, asked beside the exports (qgraph.ask.counts.store_counts)
 
     @property
     def conforms(self) -> bool:
@@ -77,32 +80,37 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     their own and the second value, called, waits for them and returns the outcome with their
     problems too (the build writes its exports meanwhile, see :func:`build`)."""
     from qgraph.ask import catalogue
-    from qgraph.checks import evidence, validation, vocabulary
+    from qgraph.checks import evidence, validation
     from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
+    from qgraph.project import Project
 
     step = _Steps(progress or _quiet)
-    with paused_gc():
-        loaded = load(root)
+    project = root if isinstance(root, Project) else Project.at(root)
+    meta = _meta_shacl(project, memo) if beside else None
+    with paused_gc(), _closing(meta):
+        loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
+            terms_beside = _Forked(lambda: _terms_in_child(loaded, memo)) if beside and _can_fork() else None
             ev = evidence.check(loaded, memo)
-            terms = vocabulary.check(loaded, memo)
+            terms = _terms(terms_beside, loaded, memo)
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
-                 f"terms and qg:supports: {len(terms)} problem(s)")
+                 f"terms and qg:supports: {len(terms)} problem(s)"
+                 + (" (checked beside, in a child process)" if terms_beside is not None else ""))
             shared = None
             if validator == "fast" and backend == "oxigraph":
                 import pyoxigraph as ox
 
                 shared = ox.Store()  # validated in, then completed into the query store
-            shacl = validation.validate(loaded, validator, store=shared, memo=memo)
+            shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
             store = open_store(loaded, backend, validated=shared)
             step(f"store ({backend}) ready")
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
-                running = _Beside(lambda: catalogue.run_checks(loaded, store, memo_checks))
+                running = _Beside(lambda: _checks_then_counts(loaded, store, memo_checks))
             else:
                 checks = catalogue.run_checks(loaded, store, memo_checks)
                 step(f"checks (queries/checks): {len(checks)} problem(s)")
@@ -114,13 +122,119 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
 
     def settle() -> Outcome:
         try:
-            checks = running.result()
+            checks, asked = running.result()
         except MemoryError:
             raise _out_of_memory(loaded) from None
         step(f"checks (queries/checks, run beside the exports): {len(checks)} problem(s)")
-        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev)
+        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked)
 
     return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev), settle
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Forked:
+    """A call run in a child process forked now (it shares the loaded corpus copy-on-write and
+    uses the second core, which the GIL keeps a thread from using); :meth:`result` waits and
+    gives its value, or ``None`` when the child failed in any way (the caller then makes the
+    call itself, which reports any error as usual). Fork only where no thread runs (the build
+    before its checks' thread starts)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._child = ctx.Process(target=_run_forked, args=(fn, send), name="qgraph-beside", daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self) -> Any:
+        try:
+            got = self._recv.recv()
+        except (EOFError, OSError):
+            got = None
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._recv.close()
+        return got[0] if got is not None else None
+
+
+def _run_forked(fn: Callable[[], Any], send: Any) -> None:
+    got = None
+    try:
+        got = (fn(),)
+    except BaseException:  # the parent does the work again and reports what goes wrong
+        got = None
+    send.send(got)
+    send.close()
+
+
+def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, int]:
+    """In a child: the term and qg:supports checks, with what they left in the cache's memo."""
+    from qgraph.checks import vocabulary
+
+    hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
+    problems = vocabulary.check(loaded, memo)
+    if memo is None:
+        return problems, {}, 0, 0
+    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses
+
+
+def _terms(beside: _Forked | None, loaded: Any, memo: Any) -> list[Problem]:
+    """The term and qg:supports checks' problems: from the child when it ran them (its entries
+    put into the cache's memo, as if they had run here), else run here."""
+    from qgraph.checks import vocabulary
+
+    got = beside.result() if beside is not None else None
+    if got is None:
+        return vocabulary.check(loaded, memo)
+    problems, kept, hits, misses = got
+    if memo is not None:
+        memo.new.setdefault("terms", {}).update(kept)
+        memo.hits += hits
+        memo.misses += misses
+    return problems
+
+
+@contextmanager
+def _closing(meta: Any) -> Iterator[None]:
+    """Let the SHACL-for-SHACL child go however the checks end (its result used or not)."""
+    try:
+        yield
+    finally:
+        if meta is not None:
+            meta.close()
+
+
+def _meta_shacl(project: Any, memo: Any) -> Any:
+    """SHACL-for-SHACL of the project's shapes started in a child process (see
+    :class:`qgraph.checks.validation.MetaShacl`), unless the validation cache holds the shapes
+    check already; ``None`` then."""
+    from qgraph.checks import validation
+
+    if not _can_fork():  # Windows: checked in process, as before
+        return None
+    if validation.shapes_checked(project, memo) or not project.shapes_file.is_file():
+        return None
+    return validation.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
+
+
+def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Problem], Any]:
+    """The SPARQL checks, then (when they find no violation: the build goes on to its summary)
+    the summary's store counts, both on the checks' thread."""
+    from qgraph.ask import catalogue
+    from qgraph.ask.counts import store_counts
+
+    checks = catalogue.run_checks(loaded, store, memo)
+    if counts(checks)["Violation"]:
+        return checks, None
+    return checks, store_counts(store)
 
 
 def _out_of_memory(loaded: Any) -> Exception:
@@ -258,7 +372,7 @@ def summary(outcome: Outcome, out: Path | None = None) -> str:
     """The short text a build prints."""
     from qgraph.ask.counts import compute
 
-    s = compute(outcome.loaded, outcome.store)
+    s = compute(outcome.loaded, outcome.store, outcome.asked)
     c = counts(outcome.problems)
     # Entities of the documents only: the link and enrichment graphs are counted by their triples.
     per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]

@@ -94,8 +94,28 @@ def _document_counts(loaded: Loaded) -> _Coverage:
                      {c: len(n) for c, n in typed.items()}, by_document)
 
 
-def compute(loaded: Loaded, store: Any) -> Stats:
-    """Counts over ``store`` (any backend of :mod:`qgraph.corpus.store`) holding ``loaded``."""
+@dataclass
+class StoreCounts:
+    """What :func:`compute` asks the store (its queries' rows), kept apart so that the build can
+    ask them on its checks thread while it writes the exports (Oxigraph runs them without the GIL)."""
+
+    graphs: list[tuple[Any, Any]]
+    classes: list[tuple[Any, Any]]
+    properties: list[tuple[Any, Any]]
+    triples: Any
+    evidence: tuple[Any, Any]
+
+
+def store_counts(store: Any) -> StoreCounts:
+    """The rows of :func:`compute`'s queries over ``store``."""
+    return StoreCounts(list(store.query(_GRAPHS).rows), list(store.query(_CLASSES).rows),
+                       list(store.query(_PROPERTIES).rows), store.query(_TRIPLES).rows[0][0],
+                       tuple(store.query(_EVIDENCE).rows[0]))
+
+
+def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None) -> Stats:
+    """Counts over ``store`` (any backend of :mod:`qgraph.corpus.store`) holding ``loaded``
+    (``asked``: :func:`store_counts` of that store when already asked)."""
     from qgraph.corpus.terms import display
 
     def display_iri(iri: str) -> str:
@@ -103,19 +123,20 @@ def compute(loaded: Loaded, store: Any) -> Stats:
 
         return display(URIRef(iri), loaded.prefixes)
 
-    def pairs(q: str) -> dict[str, int]:
-        res = store.query(q)
-        return {display(k, loaded.prefixes): int(v) for k, v in res.rows if k is not None}
+    def pairs(rows: list[tuple[Any, Any]]) -> dict[str, int]:
+        return {display(k, loaded.prefixes): int(v) for k, v in rows if k is not None}
 
-    graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(_GRAPHS).items()}
+    if asked is None:
+        asked = store_counts(store)
+    graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(asked.graphs).items()}
     coverage = _document_counts(loaded)
-    ev = store.query(_EVIDENCE).rows[0]
+    ev = asked.evidence
     return Stats(
         documents=loaded.documents,
-        triples=int(store.query(_TRIPLES).rows[0][0]),
+        triples=int(asked.triples),
         triples_by_graph=dict(sorted(graphs.items())),
-        classes=dict(sorted(pairs(_CLASSES).items(), key=lambda kv: (-kv[1], kv[0]))),
-        properties=dict(sorted(pairs(_PROPERTIES).items(), key=lambda kv: (-kv[1], kv[0]))),
+        classes=dict(sorted(pairs(asked.classes).items(), key=lambda kv: (-kv[1], kv[0]))),
+        properties=dict(sorted(pairs(asked.properties).items(), key=lambda kv: (-kv[1], kv[0]))),
         described=coverage.described, with_evidence=coverage.with_evidence,
         evidence_nodes=int(ev[0]), passages=int(ev[1]),
         document_classes={display_iri(c): n for c, n in sorted(

@@ -143,6 +143,11 @@ class Memo:
     def digest(self, label: str) -> str | None:
         return self.hashes.get(label)
 
+    def has(self, kind: str, name: str, key: str | None) -> bool:
+        """Whether :meth:`get` would give a stored value (counts nothing, keeps nothing)."""
+        entry = self.old.get(kind, {}).get(name) if key is not None else None
+        return isinstance(entry, list) and len(entry) == 2 and entry[0] == key
+
     def get(self, kind: str, name: str, key: str | None) -> Any:
         """The stored value of ``kind``/``name`` if it was stored under ``key`` (else ``None``)."""
         if key is None:

@@ -73,18 +73,47 @@ def node_tokens(iri: str, prefixes: dict[str, str]) -> list[str]:
 
 
 def locate(lines: list[str], tokens: Iterable[str], prefer_subject: bool = True) -> int | None:
-    """1-based line of the first token written as a subject (line start), else anywhere."""
-    pats = [re.compile(r"(?<![\w:/#.\-])" + re.escape(t) + r"(?![\w:%\-]|\.[\w\-])") for t in tokens]
+    """1-based line of the first token written as a subject (line start), else anywhere.
+
+    A token counts where it stands alone: :data:`TOKEN_PATTERN` says what may not touch it
+    (:func:`_find` applies it without compiling a pattern per token: that compiling was most of
+    locating two thousand SHACL results)."""
+    tokens = list(tokens)
     if prefer_subject:
         for i, line in enumerate(lines, 1):
-            for p in pats:
-                m = p.search(line)
-                if m and not line[: m.start()].strip():
+            for t in tokens:
+                at = _find(line, t)
+                if at != -1 and not line[:at].strip():
                     return i
     for i, line in enumerate(lines, 1):
-        if any(p.search(line) for p in pats):
+        if any(_find(line, t) != -1 for t in tokens):
             return i
     return None
+
+
+#: what :func:`locate` looks for, as a pattern (the reference :func:`_find` is held to)
+TOKEN_PATTERN = r"(?<![\w:/#.\-]){token}(?![\w:%\-]|\.[\w\-])"
+_NOT_BEFORE = frozenset(":/#.-")
+_NOT_AFTER = frozenset(":%-")
+
+
+def _find(line: str, token: str) -> int:
+    """Where :data:`TOKEN_PATTERN` with ``token`` (escaped) first matches in ``line``; -1 if
+    nowhere. A word character is one that ``isalnum()``, or ``_``, as for ``re``."""
+    n, size = len(token), len(line)
+    i = line.find(token)
+    while i != -1:
+        c = line[i - 1] if i else ""
+        if not c or not (c.isalnum() or c == "_" or c in _NOT_BEFORE):
+            j = i + n
+            if j >= size:
+                return i
+            c = line[j]
+            if not (c.isalnum() or c == "_" or c in _NOT_AFTER):
+                if c != "." or j + 1 >= size or not (line[j + 1].isalnum() or line[j + 1] in "_-"):
+                    return i
+        i = line.find(token, i + 1)
+    return -1
 
 
 # Turtle tokens that matter for finding a literal: comments, IRIs, the four kinds of string,
@@ -323,6 +352,8 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
         return None, None
     if not files:
         return None, None
+    if len(files) == 1:  # nothing to rank (most nodes: ranking cost a pass over the files per problem)
+        return files[0].rel, locate(files[0].lines, node_tokens(str(focus), files[0].prefixes))
     p = str(path) if isinstance(path, URIRef) else None
     o = to_oxigraph(value) if p is not None and value is not None else None
     order = {id(f): k for k, f in enumerate(loaded.data_files + [f for f in loaded.files if f.stem is None])}

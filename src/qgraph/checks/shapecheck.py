@@ -50,14 +50,18 @@ class ShapesError(QgraphError):
 
 
 def check(shapes: Any, rel: str, lines: list[str], prefixes: dict[str, str],
-          declared: set[str] | None) -> None:
+          declared: set[str] | None, meta: list[str] | None = None) -> None:
     """Raise :class:`ShapesError` for the first problem of the shapes graph ``shapes``.
 
-    ``declared``: IRIs the ontology declares (``None``: skip the declared-terms check)."""
+    ``declared``: IRIs the ontology declares (``None``: skip the declared-terms check).
+    ``meta``: :func:`meta_shacl`'s problems for these shapes when already found (by
+    :class:`qgraph.checks.validation.MetaShacl`), else it runs here."""
     problems = network(shapes, rel, lines, prefixes)
     if problems:  # refused before anything else looks at the queries
         _raise(problems)
-    problems = datatypes(shapes, rel, lines, prefixes) + meta_shacl(shapes, rel, lines, prefixes)
+    if meta is None:
+        meta = meta_shacl(shapes, rel, lines, prefixes)
+    problems = datatypes(shapes, rel, lines, prefixes) + meta
     if declared is not None and not problems:
         problems = undeclared(shapes, rel, lines, prefixes, declared)
     if problems:
@@ -270,22 +274,25 @@ def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefix
     import pyoxigraph as ox
     from rdflib import URIRef
 
-    types, subjects_of, objects_of, nodes = set(), set(), set(), set()
+    types: set[str] = set()
+    predicates: set[str] = set()  # what sh:targetSubjectsOf and sh:targetObjectsOf (literal objects too) select
     sub: dict[str, set[str]] = {}
+    quads = quads if isinstance(quads, list) else list(quads)
     for q in quads:
         p = q.predicate.value
-        subjects_of.add(p)
-        objects_of.add(p)  # sh:targetObjectsOf selects literal objects too
-        nodes.add(q.subject)
-        if type(q.object) is not ox.Literal:
-            nodes.add(q.object)
+        predicates.add(p)
         if p == RDF_TYPE:
             types.add(q.object.value)
         elif p == RDFS_SUBCLASSOF:
             sub.setdefault(q.object.value, set()).add(q.subject.value)
+    subjects_of = objects_of = predicates
     for s, o in shapes.subject_objects(URIRef(RDFS_SUBCLASSOF)):
         sub.setdefault(str(o), set()).add(str(s))
-    node_iris = {n.value for n in nodes if type(n) is ox.NamedNode}
+    # the IRIs of the data's nodes, only those a sh:targetNode names (a pass of its own, and only
+    # when one does: a set of every node was most of this check's time)
+    named = {str(o) for o in shapes.objects(None, URIRef(SH + "targetNode"))}
+    node_iris = {t.value for q in quads for t in (q.subject, q.object)
+                 if type(t) is ox.NamedNode and t.value in named} if named else set()
 
     def has_instances(cls: str) -> bool:
         seen, todo = {cls}, [cls]

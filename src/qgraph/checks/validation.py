@@ -46,7 +46,7 @@ VALIDATORS = ("fast", "pyshacl")
 
 
 def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None,
-             store: Any = None, memo: Any = None) -> list[Problem]:
+             store: Any = None, memo: Any = None, meta: Any = None) -> list[Problem]:
     """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
 
     Before either runs: the shapes are checked (:mod:`qgraph.checks.shapecheck`: no network,
@@ -58,7 +58,11 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     validated graphs and the ill-typed literals, see :func:`fast`).
 
     ``memo`` (:class:`qgraph.checks.cache.Memo`): the shapes check is skipped when it passed on
-    the same shapes and ontology, and the literal gate skips a file it found clean as it is."""
+    the same shapes and ontology, and the literal gate skips a file it found clean as it is.
+
+    ``meta``: a :class:`~qgraph.checks.shapecheck.MetaShacl` started on the project's shapes
+    file (SHACL-for-SHACL run beside the loading); its result is used when it checked these
+    very shapes."""
     from qgraph.checks import literals, shapecheck
     from qgraph.corpus.loading import ENRICHMENT_GRAPH, ONTOLOGY_GRAPH
 
@@ -70,16 +74,14 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     prefixes = {**shape_prefixes, **loaded.prefixes}
     lines = read_text(shapes, rel).splitlines()
     declared = shapecheck.declared_terms(q for f in loaded.file_for_graph(ONTOLOGY_GRAPH) for q in loaded.quads_of(f))
-    key = None
-    if memo is not None:
-        from qgraph.checks.cache import combine
-
-        digest = memo.digest("shapes") if shapes == loaded.project.shapes_file else None
-        key = combine("shapes", rel, digest, memo.ontology) if digest is not None else None
+    key = shapes_key(loaded.project, shapes, rel, memo)
     if memo is None or memo.get("shapes", rel, key) is None:
-        shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None)
+        found = meta.result(shapes, prefixes) if meta is not None else None
+        shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None, found)
         if memo is not None:
             memo.put("shapes", rel, key, True)
+    elif meta is not None:
+        meta.close()
     gate, bad = literals.check(loaded, memo)
     quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if bad:
@@ -96,6 +98,25 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
     unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes) if own else []
     return sorted(set(gate + results + unused), key=Problem.sort_key)
+
+
+def shapes_key(project: Any, shapes: Path, rel: str, memo: Any) -> str | None:
+    """The validation cache's key for the shapes check of ``shapes`` (``None``: not kept)."""
+    if memo is None:
+        return None
+    from qgraph.checks.cache import combine
+
+    digest = memo.digest("shapes") if shapes == project.shapes_file else None
+    return combine("shapes", rel, digest, memo.ontology) if digest is not None else None
+
+
+def shapes_checked(project: Any, memo: Any) -> bool:
+    """Whether the validation cache holds a passed shapes check of the project's shapes file."""
+    if memo is None:
+        return False
+    shapes = project.shapes_file
+    rel = _rel(shapes, project.root)
+    return memo.has("shapes", rel, shapes_key(project, shapes, rel, memo))
 
 
 def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
@@ -290,3 +311,75 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+class MetaShacl:
+    """:func:`~qgraph.checks.shapecheck.meta_shacl` of a shapes file, run in a child process
+    while the corpus loads.
+
+    It takes about two seconds whatever the corpus's size (pySHACL), and the build has the
+    second core idle while it parses the corpus. The child is forked before anything large is
+    loaded (so it shares nothing large) and reads the shapes file itself; :meth:`result` gives
+    its problems only when the file it read is the one the caller reads (same bytes) and the
+    prefixes are the caller's, else ``None`` (and on any failure of the child: the caller then
+    runs the check itself, which reports the error as usual)."""
+
+    def __init__(self, path: Any, rel: str) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")  # before any thread: the build's start
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._child = ctx.Process(target=_meta_child, args=(path, rel, send), name="qgraph-meta-shacl",
+                                  daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self, path: Any, prefixes: dict[str, str]) -> list[str] | None:
+        try:
+            got = self._recv.recv()
+        except (EOFError, OSError):
+            got = None
+        self.close()
+        if got is None:
+            return None
+        digest, used, problems = got
+        if used != prefixes or digest != _file_digest(path):
+            return None
+        return problems
+
+    def close(self) -> None:
+        """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._recv.close()
+
+
+def _file_digest(path: Any) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _meta_child(path: Any, rel: str, send: Any) -> None:
+    """In the child: (digest of the shapes file, prefixes, SHACL-for-SHACL's problems), or
+    ``None`` when anything fails or the file changed while it was read."""
+    got = None
+    try:
+        from qgraph.checks.shapecheck import meta_shacl
+        from qgraph.corpus.loading import project_prefixes
+
+        before = _file_digest(path)
+        shapes, shape_prefixes = load_shapes(path, rel)
+        prefixes = {**shape_prefixes, **project_prefixes()}
+        lines = read_text(path, rel).splitlines()
+        problems = meta_shacl(shapes, rel, lines, prefixes)
+        if before is not None and before == _file_digest(path):
+            got = (before, prefixes, problems)
+    except BaseException:  # the caller runs the check itself and reports what went wrong
+        got = None
+    send.send(got)
+    send.close()

@@ -15,6 +15,8 @@ Where things live: ``https://w3id.org/qgraph/dist/<file>`` for the build's files
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
 
@@ -80,8 +82,101 @@ def _slug(iri: str, prefixes: dict[str, str]) -> str:
     return quote(iri, safe="")
 
 
-def describe(loaded: Any) -> list[Any]:
-    """The VoID/DCAT triples (pyoxigraph ``Triple``), sorted."""
+@dataclass
+class Statistics:
+    """What the description counts: distinct triples, subjects and objects of the union graph;
+    triples per named graph (as parsed: per file); entities per class; triples per property;
+    links per (target namespace, link property); each graph's own licence (:func:`_licences`)."""
+
+    triples: int
+    subjects: int
+    objects: int
+    per_graph: dict[str, int]
+    classes: dict[str, int]
+    properties: dict[str, int]
+    links: dict[tuple[str, str], int]
+    licences: dict[str, str]
+
+
+def _per_graph(loaded: Any) -> dict[str, int]:
+    per_graph: Counter[str] = Counter()
+    for f in loaded.files:
+        per_graph[f.graph] += f.triples
+    return {g: n for g, n in per_graph.items() if n}
+
+
+def statistics(loaded: Any) -> Statistics:
+    """:class:`Statistics` of ``loaded.quads`` (the reference: a set of every triple)."""
+    import pyoxigraph as ox
+
+    triples: set[tuple[Any, Any, Any]] = {(q.subject, q.predicate, q.object) for q in loaded.quads}
+    classes: dict[str, set[Any]] = defaultdict(set)
+    properties: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    subjects, objects = set(), set()
+    for s, p, o in triples:
+        subjects.add(s)
+        objects.add(o)
+        properties[p.value] += 1
+        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            classes[o.value].add(s)
+        if p.value in LINK_PROPERTIES and isinstance(o, ox.NamedNode):
+            for ns in TARGETS:
+                if o.value.startswith(ns):
+                    links[(ns, p.value)] += 1
+    return Statistics(len(triples), len(subjects), len(objects), _per_graph(loaded),
+                      {c: len(n) for c, n in classes.items()}, dict(properties), dict(links),
+                      _licences(loaded.quads))
+
+
+def sorted_statistics(loaded: Any, quads: list[Any], lines: list[str], repeated: set[int]) -> Statistics:
+    """:func:`statistics` in one pass over the distinct quads sorted by their N-Quads text, as
+    the build's exports hold them (:class:`qgraph.publish.exports.Exporter`): ``lines``, that
+    text (without " ."; ``lines[i]`` is ``quads[i]``'s), ``repeated``, the positions of the quads
+    whose triple is the one before's.
+
+    Counted on the text: a term's N-Triples form is one per term, an IRI holds no space, and a
+    subject's statements sort together (subjects counted without a set; each type statement is
+    one entity, the triples being distinct). No set of a million triples is made, and no term is
+    read from pyoxigraph but those of the licence statements: the set and the terms were most of
+    writing void.ttl."""
+    type_token = f"<{RDF_TYPE}>"
+    said_tokens = {f"<{DCTERMS}license>", f"<{DCTERMS}identifier>"}
+    link_tokens = {f"<{p}>" for p in LINK_PROPERTIES}
+    classes: Counter[str] = Counter()
+    properties: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    objects: set[str] = set()
+    said: list[Any] = []  # the licence and identifier statements (for _licences)
+    subjects, last = 0, ""
+    for i, line in enumerate(lines):
+        a = line.index(" ")
+        b = line.index(" ", a + 1)
+        p = line[a + 1:b]
+        if p in said_tokens:
+            said.append(quads[i])
+        if i in repeated:
+            continue
+        if line[:a] != last:
+            subjects += 1
+            last = line[:a]
+        o = line[b + 1:line.rindex(" <")]  # the graph's IRI is last
+        objects.add(o)
+        properties[p] += 1
+        if p == type_token:
+            if o[0] == "<":
+                classes[o[1:-1]] += 1
+        elif p in link_tokens and o[0] == "<":
+            for ns in TARGETS:
+                if o.startswith(ns, 1):
+                    links[(ns, p[1:-1])] += 1
+    return Statistics(len(lines) - len(repeated), subjects, len(objects), _per_graph(loaded), dict(classes),
+                      {p[1:-1]: n for p, n in properties.items()}, dict(links), _licences(said))
+
+
+def describe(loaded: Any, stats: Statistics | None = None) -> list[Any]:
+    """The VoID/DCAT triples (pyoxigraph ``Triple``), sorted (``stats``: ``loaded``'s
+    :class:`Statistics`, counted here when not given)."""
     import pyoxigraph as ox
 
     N, L = ox.NamedNode, ox.Literal
@@ -97,27 +192,10 @@ def describe(loaded: Any) -> list[Any]:
     def add(s: Any, p: str, o: Any) -> None:
         out.add(ox.Triple(s, N(p), o))
 
-    per_graph: Counter[str] = Counter()
-    triples: set[tuple[Any, Any, Any]] = set()
-    for q in loaded.quads:
-        per_graph[q.graph_name.value] += 1
-        triples.add((q.subject, q.predicate, q.object))
-    classes: dict[str, set[Any]] = defaultdict(set)
-    properties: Counter[str] = Counter()
-    links: Counter[tuple[str, str]] = Counter()
-    subjects, objects = set(), set()
-    for s, p, o in triples:
-        subjects.add(s)
-        objects.add(o)
-        properties[p.value] += 1
-        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
-            classes[o.value].add(s)
-        if p.value in LINK_PROPERTIES and isinstance(o, ox.NamedNode):
-            for ns in TARGETS:
-                if o.value.startswith(ns):
-                    links[(ns, p.value)] += 1
-    licences = _licences(loaded)
-
+    if stats is None:
+        stats = statistics(loaded)
+    per_graph, classes, properties, links, licences = (stats.per_graph, stats.classes, stats.properties,
+                                                       stats.links, stats.licences)
     add(ds, RDF_TYPE, N(VOID + "Dataset"))
     add(ds, RDF_TYPE, N(DCAT + "Dataset"))
     add(ds, DCTERMS + "title", L("qgraph: a knowledge graph of quantum diplomacy", language="en"))
@@ -126,9 +204,9 @@ def describe(loaded: Any) -> list[Any]:
         "from source documents on quantum diplomacy; every fact is traced by a qg:Evidence to the exact passage "
         "of its source document. One named graph per document, plus the ontology, the links to other "
         "datasets and the enrichment from them.", language="en"))
-    add(ds, VOID + "triples", count(len(triples)))
-    add(ds, VOID + "distinctSubjects", count(len(subjects)))
-    add(ds, VOID + "distinctObjects", count(len(objects)))
+    add(ds, VOID + "triples", count(stats.triples))
+    add(ds, VOID + "distinctSubjects", count(stats.subjects))
+    add(ds, VOID + "distinctObjects", count(stats.objects))
     add(ds, VOID + "classes", count(len(classes)))
     add(ds, VOID + "properties", count(len(properties)))
     add(ds, VOID + "uriSpace", L(QGID))
@@ -183,7 +261,7 @@ def describe(loaded: Any) -> list[Any]:
         part = N(f"{DATASET}/class/{_slug(c, known)}")
         add(ds, VOID + "classPartition", part)
         add(part, VOID + "class", N(c))
-        add(part, VOID + "entities", count(len(classes[c])))
+        add(part, VOID + "entities", count(classes[c]))
     for p in sorted(properties):
         part = N(f"{DATASET}/property/{_slug(p, known)}")
         add(ds, VOID + "propertyPartition", part)
@@ -204,14 +282,14 @@ def describe(loaded: Any) -> list[Any]:
     return sorted(out, key=str)
 
 
-def _licences(loaded: Any) -> dict[str, str]:
-    """graph → the licence its own data states: a document graph's source document's
-    ``dcterms:license``, the ontology's header's; graphs that state none are left out."""
+def _licences(quads: Iterable[Any]) -> dict[str, str]:
+    """graph → the licence its own data states (in ``quads``): a document graph's source
+    document's ``dcterms:license``, the ontology's header's; graphs that state none are left out."""
     out: dict[str, str] = {}
     lic, ident = DCTERMS + "license", DCTERMS + "identifier"
     ids: dict[tuple[str, Any], str] = {}
     found: dict[tuple[str, Any], str] = {}
-    for q in loaded.quads:
+    for q in quads:
         g = q.graph_name.value
         if q.predicate.value == ident:
             ids[(g, q.subject)] = q.object.value
@@ -235,14 +313,16 @@ def _graph_title(loaded: Any, g: str) -> str:
     return f"the facts of the source document {g.removeprefix(GRAPH_NS)}"
 
 
-def turtle(loaded: Any) -> bytes:
+def turtle(loaded: Any, stats: Statistics | None = None) -> bytes:
     """The description as Turtle (sorted triples, fixed prefixes: the same bytes every build)."""
     import pyoxigraph as ox
 
-    return ox.serialize(describe(loaded), format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
+    return ox.serialize(describe(loaded, stats), format=ox.RdfFormat.TURTLE, prefixes=_PREFIXES)
 
 
-def write_void(loaded: Any):
+def write_void(loaded: Any, stats: Callable[[], Statistics] | None = None):
+    """The job writing void.ttl (``stats``: gives ``loaded``'s :class:`Statistics` when the
+    job runs)."""
     def job(fh: IO[bytes]) -> None:
-        fh.write(turtle(loaded))
+        fh.write(turtle(loaded, stats() if stats is not None else None))
     return job

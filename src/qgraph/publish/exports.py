@@ -262,12 +262,16 @@ def _graph_labels(nodes: list[Any], static: dict, out_links: dict, in_links: dic
 class _Sorted:
     """The distinct quads sorted by their N-Quads text; positions (in ``quads``) of the quads
     whose triple is the one before's (stated in another graph too); each graph's positions;
-    the (start, end) positions of each subject stated in more than one graph."""
+    the (start, end) positions of each subject stated in more than one graph; ``lines``, the
+    quads' N-Quads text (without " .") made to sort them, kept for the N-Triples and N-Quads
+    dumps (which were making it again) and void.ttl's counts, dropped when the JSON-LD begins
+    (see :meth:`Exporter.drop_lines`)."""
 
     quads: list[Any]
     repeated: set[int]
     by_graph: dict[str, list[int]]
     shared: list[tuple[int, int]]
+    lines: list[str] | None = None
 
     def graph(self, name: str) -> Iterator[Any]:
         quads = self.quads
@@ -301,8 +305,11 @@ class Exporter:
             return self.loaded.quads
         drop = {i for positions in touching.values() for i in positions}
         out = [q for i, q in enumerate(self.loaded.quads) if i not in drop]
+        files_of: dict[str, list[str]] = {}  # graph -> its files (asking per graph was quadratic)
+        for f in self.loaded.files:
+            files_of.setdefault(f.graph, []).append(f.rel)
         for name in sorted(touching):
-            files = ", ".join(f.rel for f in self.loaded.file_for_graph(name)) or name
+            files = ", ".join(files_of.get(name, ())) or name
             out.extend(_relabel([self.loaded.quads[i] for i in touching[name]], name.removeprefix(GRAPH_NS), files))
         return out
 
@@ -318,6 +325,7 @@ class Exporter:
         keys = [str(q) for q in quads]  # N-Quads line without " .": sorting these sorts the lines
         order = sorted(range(len(keys)), key=keys.__getitem__)
         out: list[Any] = []
+        lines: list[str] = []
         repeated: set[int] = set()
         by_graph: dict[str, list[int]] = {name: [] for name in self.graph_names}
         shared: list[tuple[int, int]] = []
@@ -343,9 +351,10 @@ class Exporter:
                 several = True
             by_graph.setdefault(g, []).append(n)
             out.append(quads[i])
+            lines.append(key)
         if several:
             shared.append((start, len(out)))
-        return _Sorted(out, repeated, by_graph, shared)
+        return _Sorted(out, repeated, by_graph, shared, lines)
 
     @property
     def graphs(self) -> dict[str, list[Any]]:
@@ -361,12 +370,31 @@ class Exporter:
     @property
     def nquads(self) -> str:
         """Sorted N-Quads lines, one named graph per file."""
-        return "".join(f"{q} .\n" for q in self._sorted.quads)
+        return "".join(self._nquads_lines())
+
+    def _nquads_lines(self) -> Iterator[str]:
+        s = self._sorted
+        if s.lines is not None:
+            return (f"{line} .\n" for line in s.lines)
+        return (f"{q} .\n" for q in s.quads)
 
     def _ntriples_lines(self) -> Iterator[str]:
-        for q in self._sorted.union():
+        s = self._sorted
+        if s.lines is not None:
+            repeated = s.repeated
+            for i, line in enumerate(s.lines):
+                if i not in repeated:
+                    yield line[:line.rindex(" <")] + " .\n"
+            return
+        for q in s.union():
             line = str(q)
             yield line[:line.rindex(" <")] + " .\n"
+
+    def drop_lines(self) -> None:
+        """Let the sorted quads' N-Quads text go (the JSON-LD's index is about to be the largest
+        thing held)."""
+        if "_sorted" in self.__dict__:
+            self._sorted.lines = None
 
     @cached_property
     def ontology(self) -> list[Any]:
@@ -396,7 +424,7 @@ class Exporter:
 
     @_no_gc
     def write_nquads(self, fh: IO[bytes]) -> None:
-        _write_lines(fh, (f"{q} .\n" for q in self._sorted.quads))
+        _write_lines(fh, self._nquads_lines())
 
     @_no_gc
     def write_trig(self, fh: IO[bytes]) -> None:
@@ -411,6 +439,7 @@ class Exporter:
     def write_jsonld(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import Index, Writer
 
+        self.drop_lines()  # the framing index is about to be the largest thing held
         s = self._sorted
         graphs = ((name, s.graph(name)) for name in self.graph_names)
         if self._views_wanted - self._views_written and "_framing" not in self.__dict__:
@@ -433,6 +462,18 @@ class Exporter:
         """The union's statements about the subjects stated in more than one graph."""
         s = self._sorted
         return (s.quads[i] for start, end in s.shared for i in range(start, end) if i not in s.repeated)
+
+    @_no_gc
+    def statistics(self) -> Any:
+        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`): from the sorted
+        quads' N-Quads text while it is kept (:meth:`jobs` writes void.ttl before the JSON-LD),
+        else from the quads as parsed."""
+        from qgraph.publish import dataset
+
+        s = self._sorted
+        if s.lines is None:
+            return dataset.statistics(self.loaded)
+        return dataset.sorted_statistics(self.loaded, s.quads, s.lines, s.repeated)
 
     def write_context(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import context_document
@@ -472,6 +513,7 @@ class Exporter:
         the framed views (dropped once every view asked for is written)."""
         from qgraph.publish.jsonld import Writer
 
+        self.drop_lines()
         writer = Writer(self.context)
         return writer, writer.index(self._sorted.union(), _reverse_links())
 
@@ -505,9 +547,11 @@ class Exporter:
         """Every file a build writes into ``out``."""
         from qgraph.publish.jsonld import FRAMES
 
-        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items()}
-        jobs[out / CONTEXT_FILE] = self.write_context
+        # void.ttl before the JSON-LD: it is counted on the sorted quads' text, dropped then
+        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items() if fmt != "jsonld"}
         jobs.update(self.publication_jobs(out))
+        jobs[out / FORMATS["jsonld"]] = self.writer("jsonld")
+        jobs[out / CONTEXT_FILE] = self.write_context
         for view in sorted(FRAMES):
             jobs[out / "framed" / f"{view}.jsonld"] = self.framed_writer(view)
         return jobs
@@ -528,7 +572,7 @@ def _publication_jobs(exporter: Exporter, out: Path) -> dict[Path, Callable[[IO[
     from qgraph.publish.ontology_doc import DOC_FILE, write_doc
 
     loaded = exporter.loaded
-    jobs = {out / VOID_FILE: write_void(loaded), out / DOC_FILE: write_doc(loaded)}
+    jobs = {out / VOID_FILE: write_void(loaded, exporter.statistics), out / DOC_FILE: write_doc(loaded)}
     if loaded.project is not None:
         jobs[out / SHAPES_FILE] = _copy(loaded.project.shapes_file)
     return jobs
