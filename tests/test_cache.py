@@ -131,6 +131,53 @@ def test_cached_verdict_equals_uncached_through_a_series_of_edits(corpus: Path, 
     assert _same(capsys, corpus) == []
 
 
+def _problems(capsys: pytest.CaptureFixture, root: Path) -> list[dict]:
+    rc, out, _ = _run(capsys, root, "--format", "json", "--no-cache")
+    return json.loads(out)["problems"]
+
+
+def test_kept_locations_follow_the_files_that_state_the_node(corpus: Path, capsys: pytest.CaptureFixture):
+    """Where a SHACL result is written is kept under the files that state its focus node: when
+    an unchanged file's node is stated in an edited file too, the result may move there."""
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    assert _memo(corpus)["where"], "the results' locations are kept"
+    # a violation about a missing property (no file has a triple with its path: the first file,
+    # in order, that states the node is where it is written), in a document other than the first
+    missing = [p for p in _problems(capsys, corpus) if p["severity"] == "Violation" and p["shape"].startswith("qgsh:")
+               and p["component"] == "sh:MinCountConstraintComponent" and p["file"] != f"data/{docs[0].name}"
+               and p["focus"].startswith("qgid:")]
+    assert missing, "the synthetic corpus has a planted missing property"
+    focus = missing[0]["focus"]
+    first = docs[0].read_text(encoding="utf-8")
+    docs[0].write_text(first + f'\n{focus} rdfs:comment "also stated here"@en .\n', encoding="utf-8")
+    _same(capsys, corpus)
+    moved = [p for p in _problems(capsys, corpus) if p["focus"] == focus and p["shape"] == missing[0]["shape"]]
+    assert moved and moved[0]["file"] == f"data/{docs[0].name}", "the result is now written in the first file"
+    docs[0].write_text(first, encoding="utf-8")
+    _same(capsys, corpus)
+
+
+def test_kept_footprints_follow_the_shapes_that_select_nothing(corpus: Path, capsys: pytest.CaptureFixture):
+    """The "shape selects nothing" warnings come from what each file holds, kept per file: a
+    target appearing in (then removed from) one edited file shows in the verdict."""
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    assert len(_memo(corpus)["footprint"]) == len(docs), "one footprint per data file"
+    unused = [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+              and "sh:targetSubjectsOf qg:yearStated" in p["message"]]
+    assert unused, "the synthetic corpus has no qg:yearStated"
+    text = docs[1].read_text(encoding="utf-8")
+    docs[1].write_text(text + '\nqgid:a-year-stated qg:yearStated "2020"^^xsd:gYear .\n', encoding="utf-8")
+    _same(capsys, corpus)
+    assert not [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+                and "sh:targetSubjectsOf qg:yearStated" in p["message"]], "the shape selects a node now"
+    docs[1].write_text(text, encoding="utf-8")
+    _same(capsys, corpus)
+    assert [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+            and "sh:targetSubjectsOf qg:yearStated" in p["message"]], "and nothing again"
+
+
 def test_the_whole_command_in_new_processes(corpus: Path, cli_env: dict[str, str]):
     def run(*extra: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(corpus), *extra],

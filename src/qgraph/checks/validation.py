@@ -87,15 +87,48 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     if validator == "pyshacl":
         results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
     else:
-        results = fast(loaded, shapes_graph, prefixes, rel, quads, store)
+        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo)
         if store is not None and bad:
             store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
     results = label_clashes(loaded, literals.drop_covered(results, gate))
     # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
     # cover every kind of fact and a small corpus (a new one) has only some of them
     own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
-    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes) if own else []
+    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes, _footprints(loaded, shapes_graph, bad, memo)) \
+        if own else []
     return sorted(set(gate + results + unused), key=Problem.sort_key)
+
+
+def _footprints(loaded: Loaded, shapes_graph: Any, bad: set, memo: Any) -> list[dict[str, list]] | None:
+    """Per file (the enrichment left out), what the "shape selects nothing" warnings read of it
+    (:func:`qgraph.checks.shapecheck.footprint`, its ill-typed literals left out); with ``memo``,
+    a data file's is kept under its hash and the shapes' target nodes (``None`` without)."""
+    from qgraph.checks import shapecheck
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH
+
+    if memo is None:
+        return None
+    from qgraph.checks.cache import combine
+
+    wanted = shapecheck.target_nodes(shapes_graph)
+    wanted_key = combine(*sorted(wanted))
+    per_graph: dict[str, int] = {}
+    for f in loaded.files:
+        per_graph[f.graph] = per_graph.get(f.graph, 0) + 1
+    prints = []
+    for f in loaded.files:
+        if f.graph == ENRICHMENT_GRAPH:
+            continue
+        digest = memo.digest(f.rel) if f.stem is not None and per_graph[f.graph] == 1 else None
+        # the file's ill-typed literals are its own: they are found in its quads alone
+        key = combine("footprint", f.rel, digest, wanted_key) if digest is not None else None
+        fp = memo.get("footprint", f.rel, key)
+        if fp is None:
+            quads = loaded.quads_of(f)
+            fp = shapecheck.footprint((q for q in quads if q not in bad) if bad else quads, wanted)
+            memo.put("footprint", f.rel, key, fp)
+        prints.append(fp)
+    return prints
 
 
 def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
@@ -188,11 +221,14 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
-         store: Any = None) -> list[Problem]:
+         store: Any = None, memo: Any = None) -> list[Problem]:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
-    graphs, so that the build's query store need not load them again); default a new one."""
+    graphs, so that the build's query store need not load them again); default a new one.
+
+    ``memo``: where each result is written (:func:`_where`) is kept under the hashes of the
+    files that state its focus node."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
@@ -222,7 +258,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         if not isinstance(path, URIRef) and r.path is not None:
             path = "(complex path)"
         shape_name = _fast_shape_name(r.shape, prefixes)
-        file, line = where(loaded, focus, path if isinstance(path, URIRef) else None, value)
+        file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             display(focus, prefixes) if focus is not None else None,
@@ -233,6 +269,33 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
             r.lang or None,
         ))
     return problems
+
+
+def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
+    """:func:`qgraph.checks.report.where` of a fast validator's result; with ``memo``, kept under
+    the result's focus, path and value and the names and hashes of the files that state the
+    focus node, in order (``where`` reads those files alone), when every one is a data file."""
+    if memo is None or focus is None or r.focus.startswith("_:") or (r.value or "").startswith("_:"):
+        # a blank node's id is not kept from one run to the next
+        return where(loaded, focus, path, value)
+    from qgraph.checks.cache import combine
+    from qgraph.corpus.terms import to_oxigraph
+
+    files = loaded.node_files.get(to_oxigraph(focus), [])
+    parts = []
+    for f in files:
+        digest = memo.digest(f.rel) if f.stem is not None else None
+        if digest is None:
+            return where(loaded, focus, path, value)
+        parts.append(f"{f.rel}={digest}")
+    name = "\0".join((r.focus, str(path) if path is not None else "-", r.value or "-"))
+    key = combine("where", *parts)
+    found = memo.get("where", name, key)
+    if isinstance(found, list) and len(found) == 2:
+        return found[0], found[1]
+    file, line = where(loaded, focus, path, value)
+    memo.put("where", name, key, [file, line])
+    return file, line
 
 
 def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: dict[str, str]) -> Problem:
