@@ -13,6 +13,7 @@ inference. Only ``sh:Violation`` fails a build.
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,8 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         store = ox.Store()
     store.bulk_extend(quads)
     try:
-        results = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
+        validator = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads)
+        results = _results(loaded, validator, memo)
     except fastshacl.Unsupported as e:
         raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
                           "(use --validator pyshacl)") from None
@@ -269,6 +271,131 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
             r.lang or None,
         ))
     return problems
+
+
+#: more changed data files than this, or more focus nodes to validate again: a whole validation
+MAX_CHANGED_FILES = 20
+MAX_REFOCUSED = 20_000
+#: how many steps a shape reads away from a focus node (sh:class, sh:node/sh:or nested at most
+#: five deep, see ``fastshacl.Shapes._conforms``): the referrers of a changed node are followed
+#: this far back
+REFERRER_STEPS = 7
+
+
+def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
+    """The fast validator's results: with ``memo``, from the last run's results when only some
+    data files changed (:func:`_revalidate`), else of a whole validation; kept for the next run
+    with the hashes of the data files they were computed on."""
+    if memo is None:
+        return validator.validate()
+    from qgraph.checks.cache import combine
+
+    # every input but the data files (kept by name in the entry) and their source texts (which
+    # SHACL does not read): the links under data/links/ are in the key
+    project = loaded.project
+    own = {f.rel for f in loaded.data_files} | {project.display(project.source_text(f.stem)) for f in loaded.data_files}
+    key = combine("shacl", *[f"{k}={v}" for k, v in sorted(memo.hashes.items()) if k not in own])
+    files = {f.rel: memo.digest(f.rel) for f in loaded.data_files}
+    results = None
+    old = memo.old.get("shacl", {}).get("results")
+    if None not in files.values() and isinstance(old, list) and len(old) == 2 and old[0] == key:
+        try:
+            results = _revalidate(loaded, validator, memo, old[1], files)
+        except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: validated whole
+            results = None
+    if results is None:
+        results = validator.validate()
+    if None not in files.values():
+        memo.put("shacl", "results", key, {"files": files, "results": [list(astuple(r)) for r in results]})
+        memo.snapshots.update({files[f.rel]: f.path for f in loaded.data_files})
+    return results
+
+
+def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dict[str, str]) -> list | None:
+    """The results of a whole validation, computed from ``old`` (the last run's, on the data
+    files ``old["files"]``) by validating again only the focus nodes an edit can reach; ``None``
+    when that cannot be done soundly (then the caller validates everything).
+
+    Reached by a changed file: every node of its old and new versions (the old one read from the
+    cache's copy, :meth:`qgraph.checks.cache.Memo.snapshot`), and every node that points, in
+    :data:`REFERRER_STEPS` steps or fewer, at a node with a triple added or removed; plus, since
+    a blank node's id is new on every parse, every focus node of a node shape that had a result
+    on a blank node, and every focus node with a result whose value is a blank node. Refused: a
+    shape reading further than one step along a path (``Shapes.local``), ``sh:sparql``, an
+    ``rdfs:subClassOf`` triple added or removed (the class hierarchy would change)."""
+    import pyoxigraph as ox
+
+    from qgraph.checks import shacl as fastshacl
+    from qgraph.vocab import RDFS_SUBCLASSOF
+
+    shapes = validator.shapes
+    if not shapes.local or shapes.sparql_constraints:
+        return None
+    before: dict[str, str] = old["files"]
+    changed = sorted(rel for rel in set(before) | set(files) if before.get(rel) != files.get(rel))
+    if not changed or len(changed) > MAX_CHANGED_FILES:
+        return None if changed else [fastshacl.Result(*r) for r in old["results"]]
+    by_rel = {f.rel: f for f in loaded.data_files}
+    diff: set = set()
+    nodes: set[str] = set()
+    graphs = []
+    for rel in changed:
+        triples_old: set = set()
+        if rel in before:
+            quads = memo.snapshot(before[rel], rel)
+            if quads is None:
+                return None
+            triples_old = {(q.subject, q.predicate, q.object) for q in quads}
+        triples_new: set = set()
+        if rel in by_rel:
+            graphs.append(by_rel[rel].graph)
+            triples_new = {(q.subject, q.predicate, q.object) for q in loaded.quads_of(by_rel[rel])}
+        for s, _, o in triples_old | triples_new:
+            for n in (s, o):
+                if type(n) is ox.NamedNode:
+                    nodes.add(n.value)
+        diff |= triples_old ^ triples_new
+    if any(p.value == RDFS_SUBCLASSOF for _, p, _ in diff):
+        return None
+    touched = {n for s, _, o in diff for n in (s, o) if type(n) is ox.NamedNode}
+    store = validator.store
+    frontier, reach = touched, set(touched)
+    for _ in range(REFERRER_STEPS):
+        nxt = set()
+        for n in frontier:
+            for q in store.quads_for_pattern(None, None, n, None):
+                if type(q.subject) is ox.NamedNode and q.subject not in reach:
+                    nxt.add(q.subject)
+        reach |= nxt
+        frontier = nxt
+        if len(reach) > MAX_REFOCUSED:
+            return None
+        if not frontier:
+            break
+    focus = nodes | {n.value for n in reach}
+    previous = [fastshacl.Result(*r) for r in old["results"]]
+    node_shape_of: dict[str, set[str]] = {}
+    for chk in shapes.checks:
+        node_shape_of.setdefault(chk.shape, set()).add(chk.node_shape)
+    whole: set[str] = set()
+    kept = []
+    for r in previous:
+        if not r.focus.startswith(("<", "_:")):
+            return None  # a literal focus node (sh:targetNode "…"): validated whole
+        if r.focus.startswith("_:"):
+            whole |= node_shape_of.get(r.shape, set())
+            if r.shape not in node_shape_of:
+                return None
+        elif r.value is not None and r.value.startswith("_:"):
+            focus.add(r.focus[1:-1])
+        elif r.focus[1:-1] not in focus:
+            kept.append(r)
+    if len(focus) > MAX_REFOCUSED:
+        return None
+    fresh = validator.validate(focus_graphs=graphs, focus_nodes=sorted(focus), whole=sorted(whole))
+    memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
+                      f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
+    return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
 
 
 def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
