@@ -211,6 +211,31 @@ def test_shacl_results_kept_but_for_the_nodes_an_edit_reaches(corpus: Path, caps
     assert not wrong_member()
 
 
+def test_shacl_results_kept_but_for_a_node_read_through_sh_node(corpus: Path, capsys: pytest.CaptureFixture):
+    """sh:node reads the value's own triples: a provision in one document whose topic's scheme
+    is stated in another fails when that other document moves the topic to another scheme."""
+    docs = _docs(corpus)
+    member_doc, typing_doc = docs[2], docs[1]
+    member_doc.write_text(member_doc.read_text(encoding="utf-8") + (
+        "\nqgid:ec-provision a qg:Provision ; qg:topic qgid:ec-topic .\n"), encoding="utf-8")
+    typed = typing_doc.read_text(encoding="utf-8")
+    concept = '\nqgid:ec-topic a skos:Concept ; skos:prefLabel "A topic"@en ; skos:inScheme qgid:{} .\n'
+    typing_doc.write_text(typed + concept.format("scheme-topics"), encoding="utf-8")
+    _same(capsys, corpus)
+
+    def wrong_topic() -> list[dict]:
+        return [p for p in _problems(capsys, corpus) if p["focus"] == "qgid:ec-provision"
+                and p["shape"] == "qgsh:Provision-topic"]
+
+    assert not wrong_topic(), "the topic is in the topics scheme"
+    typing_doc.write_text(typed + concept.format("scheme-technology-areas"), encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert KEPT in err, "validated again only near the edit"
+    assert _same(capsys, corpus) == []
+    found = wrong_topic()
+    assert found and found[0]["file"] == f"data/{member_doc.name}", "the unchanged document's provision fails"
+
+
 def test_kept_shacl_results_follow_the_links(corpus: Path, capsys: pytest.CaptureFixture):
     """The links (data/links/, beside the documents) are part of the validated union: a change
     there is never taken for an unchanged corpus by the kept SHACL results."""

@@ -330,11 +330,12 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
 
     shapes = validator.shapes
     if not shapes.local or shapes.sparql_constraints:
-        return None
+        return _whole(memo, "the shapes read further than one step or use sh:sparql")
     before: dict[str, str] = old["files"]
     changed = sorted(rel for rel in set(before) | set(files) if before.get(rel) != files.get(rel))
     if not changed or len(changed) > MAX_CHANGED_FILES:
-        return None if changed else [fastshacl.Result(*r) for r in old["results"]]
+        return _whole(memo, f"{len(changed)} data files changed") if changed else \
+            [fastshacl.Result(*r) for r in old["results"]]
     by_rel = {f.rel: f for f in loaded.data_files}
     diff: set = set()
     nodes: set[str] = set()
@@ -344,7 +345,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         if rel in before:
             quads = memo.snapshot(before[rel], rel)
             if quads is None:
-                return None
+                return _whole(memo, f"no usable copy of {rel} as last checked")
             triples_old = {(q.subject, q.predicate, q.object) for q in quads}
         triples_new: set = set()
         if rel in by_rel:
@@ -356,20 +357,31 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
                     nodes.add(n.value)
         diff |= triples_old ^ triples_new
     if any(p.value == RDFS_SUBCLASSOF for _, p, _ in diff):
-        return None
+        return _whole(memo, "an rdfs:subClassOf triple added or removed")
+    reading = _reading_predicates(shapes.graph)
+    if reading is None:
+        return _whole(memo, "a shape reads a value node along a path of more than one step")
     touched = {n for s, _, o in diff for n in (s, o) if type(n) is ox.NamedNode}
     store = validator.store
     frontier, reach = touched, set(touched)
-    for _ in range(REFERRER_STEPS):
+    for step in range(REFERRER_STEPS):
+        # first step: whoever reads a changed node's triples (sh:class, sh:node, sh:or); further
+        # steps: whoever reads through such a reader (sh:node, sh:or only)
+        fwd, inv = reading[0] if step == 0 else reading[1]
         nxt = set()
         for n in frontier:
-            for q in store.quads_for_pattern(None, None, n, None):
-                if type(q.subject) is ox.NamedNode and q.subject not in reach:
-                    nxt.add(q.subject)
+            for p in fwd:
+                for q in store.quads_for_pattern(None, p, n, None):
+                    if type(q.subject) is ox.NamedNode and q.subject not in reach:
+                        nxt.add(q.subject)
+            for p in inv:
+                for q in store.quads_for_pattern(n, p, None, None):
+                    if type(q.object) is ox.NamedNode and q.object not in reach:
+                        nxt.add(q.object)
         reach |= nxt
         frontier = nxt
         if len(reach) > MAX_REFOCUSED:
-            return None
+            return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
         if not frontier:
             break
     focus = nodes | {n.value for n in reach}
@@ -381,21 +393,54 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     kept = []
     for r in previous:
         if not r.focus.startswith(("<", "_:")):
-            return None  # a literal focus node (sh:targetNode "…"): validated whole
+            return _whole(memo, "a result on a literal")
         if r.focus.startswith("_:"):
             whole |= node_shape_of.get(r.shape, set())
             if r.shape not in node_shape_of:
-                return None
+                return _whole(memo, "a result of an unknown shape")
         elif r.value is not None and r.value.startswith("_:"):
             focus.add(r.focus[1:-1])
         elif r.focus[1:-1] not in focus:
             kept.append(r)
     if len(focus) > MAX_REFOCUSED:
-        return None
+        return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
     fresh = validator.validate(focus_graphs=graphs, focus_nodes=sorted(focus), whole=sorted(whole))
     memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
                       f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
     return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
+
+
+def _reading_predicates(g: Any) -> tuple[tuple[list, list], tuple[list, list]] | None:
+    """The predicates along which a focus node's result reads another node's triples: of the
+    property shapes (any, nested ones too) with ``sh:class``, ``sh:node`` or ``sh:or``, as
+    ((forward, inverse) of them all, (forward, inverse) of those with ``sh:node``/``sh:or``,
+    which read further than the value's types); ``None`` when such a path is not one IRI or
+    the inverse of one."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    out: tuple[set, set, set, set] = (set(), set(), set(), set())
+    reads = [URIRef(SH + k) for k in ("class", "node", "or")]
+    for ps, path in g.subject_objects(URIRef(SH + "path")):
+        kinds = {str(r) for r in reads if (ps, r, None) in g}
+        if not kinds:
+            continue
+        inverse = g.value(path, URIRef(SH + "inversePath"))
+        if isinstance(path, URIRef):
+            at = 0
+        elif isinstance(inverse, URIRef):
+            at, path = 1, inverse
+        else:
+            return None
+        out[at].add(ox.NamedNode(str(path)))
+        if kinds - {SH + "class"}:
+            out[2 + at].add(ox.NamedNode(str(path)))
+    return (sorted(out[0], key=str), sorted(out[1], key=str)), (sorted(out[2], key=str), sorted(out[3], key=str))
+
+
+def _whole(memo: Any, why: str) -> None:
+    memo.notes.append(f"SHACL: validated whole ({why})")
+    return None
 
 
 def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
