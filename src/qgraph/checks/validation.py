@@ -320,7 +320,8 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     cache's copy, :meth:`qgraph.checks.cache.Memo.snapshot`), and every node that points, in
     :data:`REFERRER_STEPS` steps or fewer, at a node with a triple added or removed; plus, since
     a blank node's id is new on every parse, every focus node of a node shape that had a result
-    on a blank node, and every focus node with a result whose value is a blank node. Refused: a
+    on a blank node, and every focus node with a result whose value is a blank node; a blank
+    node reached brings every node of its graph. Refused: a
     shape reading further than one step along a path (``Shapes.local``), ``sh:sparql``, an
     ``rdfs:subClassOf`` triple added or removed (the class hierarchy would change)."""
     import pyoxigraph as ox
@@ -364,6 +365,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     touched = {n for s, _, o in diff for n in (s, o) if type(n) is ox.NamedNode}
     store = validator.store
     frontier, reach = touched, set(touched)
+    blank_graphs: set[str] = set()
     for step in range(REFERRER_STEPS):
         # first step: whoever reads a changed node's triples (sh:class, sh:node, sh:or); further
         # steps: whoever reads through such a reader (sh:node, sh:or only)
@@ -372,19 +374,24 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         for n in frontier:
             for p in fwd:
                 for q in store.quads_for_pattern(None, p, n, None):
-                    if type(q.subject) is ox.NamedNode and q.subject not in reach:
+                    if q.subject not in reach:
                         nxt.add(q.subject)
+                        if type(q.subject) is ox.BlankNode:  # validated with the nodes of its graph
+                            blank_graphs.add(q.graph_name.value)
             for p in inv:
                 for q in store.quads_for_pattern(n, p, None, None):
-                    if type(q.object) is ox.NamedNode and q.object not in reach:
+                    if type(q.object) in (ox.NamedNode, ox.BlankNode) and q.object not in reach:
                         nxt.add(q.object)
+                        if type(q.object) is ox.BlankNode:
+                            blank_graphs.add(q.graph_name.value)
         reach |= nxt
         frontier = nxt
         if len(reach) > MAX_REFOCUSED:
             return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
         if not frontier:
             break
-    focus = nodes | {n.value for n in reach}
+    focus = nodes | {n.value for n in reach if type(n) is ox.NamedNode}
+    graphs += sorted(blank_graphs - set(graphs))
     previous = [fastshacl.Result(*r) for r in old["results"]]
     node_shape_of: dict[str, set[str]] = {}
     for chk in shapes.checks:
