@@ -131,6 +131,161 @@ def test_cached_verdict_equals_uncached_through_a_series_of_edits(corpus: Path, 
     assert _same(capsys, corpus) == []
 
 
+def _problems(capsys: pytest.CaptureFixture, root: Path) -> list[dict]:
+    rc, out, _ = _run(capsys, root, "--format", "json", "--no-cache")
+    return json.loads(out)["problems"]
+
+
+def test_kept_locations_follow_the_files_that_state_the_node(corpus: Path, capsys: pytest.CaptureFixture):
+    """Where a SHACL result is written is kept under the files that state its focus node: when
+    an unchanged file's node is stated in an edited file too, the result may move there."""
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    assert _memo(corpus)["where"], "the results' locations are kept"
+    # a violation about a missing property (no file has a triple with its path: the first file,
+    # in order, that states the node is where it is written), in a document other than the first
+    missing = [p for p in _problems(capsys, corpus) if p["severity"] == "Violation" and p["shape"].startswith("qgsh:")
+               and p["component"] == "sh:MinCountConstraintComponent" and p["file"] != f"data/{docs[0].name}"
+               and p["focus"].startswith("qgid:")]
+    assert missing, "the synthetic corpus has a planted missing property"
+    focus = missing[0]["focus"]
+    first = docs[0].read_text(encoding="utf-8")
+    docs[0].write_text(first + f'\n{focus} rdfs:comment "also stated here"@en .\n', encoding="utf-8")
+    _same(capsys, corpus)
+    moved = [p for p in _problems(capsys, corpus) if p["focus"] == focus and p["shape"] == missing[0]["shape"]]
+    assert moved and moved[0]["file"] == f"data/{docs[0].name}", "the result is now written in the first file"
+    docs[0].write_text(first, encoding="utf-8")
+    _same(capsys, corpus)
+
+
+def test_kept_footprints_follow_the_shapes_that_select_nothing(corpus: Path, capsys: pytest.CaptureFixture):
+    """The "shape selects nothing" warnings come from what each file holds, kept per file: a
+    target appearing in (then removed from) one edited file shows in the verdict."""
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    assert len(_memo(corpus)["footprint"]) == len(docs), "one footprint per data file"
+    unused = [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+              and "sh:targetSubjectsOf qg:yearStated" in p["message"]]
+    assert unused, "the synthetic corpus has no qg:yearStated"
+    text = docs[1].read_text(encoding="utf-8")
+    docs[1].write_text(text + '\nqgid:a-year-stated qg:yearStated "2020"^^xsd:gYear .\n', encoding="utf-8")
+    _same(capsys, corpus)
+    assert not [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+                and "sh:targetSubjectsOf qg:yearStated" in p["message"]], "the shape selects a node now"
+    docs[1].write_text(text, encoding="utf-8")
+    _same(capsys, corpus)
+    assert [p for p in _problems(capsys, corpus) if p["shape"] == "check:shape-selects-nothing"
+            and "sh:targetSubjectsOf qg:yearStated" in p["message"]], "and nothing again"
+
+
+KEPT = "SHACL: the last results kept"
+
+
+def test_shacl_results_kept_but_for_the_nodes_an_edit_reaches(corpus: Path, capsys: pytest.CaptureFixture):
+    """After an edit, the SHACL results are the last run's but for the focus nodes the edited
+    file can reach, validated again; reached across files: a membership in one document whose
+    member is typed in another loses its member's type when that other document is edited."""
+    docs = _docs(corpus)
+    member_doc, typing_doc = docs[2], docs[1]
+    member_doc.write_text(member_doc.read_text(encoding="utf-8") + (
+        "\nqgid:ec-membership a org:Membership ; org:member qgid:ec-agent .\n"), encoding="utf-8")
+    typed = typing_doc.read_text(encoding="utf-8")
+    typing_doc.write_text(typed + '\nqgid:ec-agent a foaf:Agent ; rdfs:label "An agent"@en .\n', encoding="utf-8")
+    _same(capsys, corpus)
+
+    def wrong_member() -> list[dict]:
+        return [p for p in _problems(capsys, corpus) if p["focus"] == "qgid:ec-membership"
+                and p["shape"] == "qgsh:Membership-member"]
+
+    assert not wrong_member(), "the member is a foaf:Agent"
+    typing_doc.write_text(typed + '\nqgid:ec-agent rdfs:label "An agent"@en .\n', encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert KEPT in err, "validated again only near the edit"
+    assert _same(capsys, corpus) == []
+    found = wrong_member()
+    assert found and found[0]["file"] == f"data/{member_doc.name}", "the unchanged document's membership fails"
+    typing_doc.write_text(typed + '\nqgid:ec-agent a foaf:Agent ; rdfs:label "An agent"@en .\n', encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert KEPT in err
+    assert _same(capsys, corpus) == []
+    assert not wrong_member()
+
+
+def test_shacl_results_kept_but_for_a_node_read_through_sh_node(corpus: Path, capsys: pytest.CaptureFixture):
+    """sh:node reads the value's own triples: a provision in one document whose topic's scheme
+    is stated in another fails when that other document moves the topic to another scheme."""
+    docs = _docs(corpus)
+    member_doc, typing_doc = docs[2], docs[1]
+    member_doc.write_text(member_doc.read_text(encoding="utf-8") + (
+        "\nqgid:ec-provision a qg:Provision ; qg:topic qgid:ec-topic .\n"), encoding="utf-8")
+    typed = typing_doc.read_text(encoding="utf-8")
+    concept = '\nqgid:ec-topic a skos:Concept ; skos:prefLabel "A topic"@en ; skos:inScheme qgid:{} .\n'
+    typing_doc.write_text(typed + concept.format("scheme-topics"), encoding="utf-8")
+    _same(capsys, corpus)
+
+    def wrong_topic() -> list[dict]:
+        return [p for p in _problems(capsys, corpus) if p["focus"] == "qgid:ec-provision"
+                and p["shape"] == "qgsh:Provision-topic"]
+
+    assert not wrong_topic(), "the topic is in the topics scheme"
+    typing_doc.write_text(typed + concept.format("scheme-technology-areas"), encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert KEPT in err, "validated again only near the edit"
+    assert _same(capsys, corpus) == []
+    found = wrong_topic()
+    assert found and found[0]["file"] == f"data/{member_doc.name}", "the unchanged document's provision fails"
+
+
+def test_kept_shacl_results_follow_the_links(corpus: Path, capsys: pytest.CaptureFixture):
+    """The links (data/links/, beside the documents) are part of the validated union: a change
+    there is never taken for an unchanged corpus by the kept SHACL results."""
+    _same(capsys, corpus)
+    links = corpus / "data" / "links" / "links.ttl"
+    links.parent.mkdir(exist_ok=True)
+    links.write_text("@prefix org: <http://www.w3.org/ns/org#> .\n"
+                     "<https://w3id.org/qgraph/id/ec-linked-membership> a org:Membership .\n", encoding="utf-8")
+    _same(capsys, corpus)
+    assert [p for p in _problems(capsys, corpus) if p["focus"] == "qgid:ec-linked-membership"], \
+        "the membership in the links fails its shapes"
+    links.unlink()
+    _same(capsys, corpus)
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "other-content", "left-by-a-killed-run"])
+def test_damaged_copy_of_a_data_file_is_not_trusted(corpus: Path, capsys: pytest.CaptureFixture, damage: str):
+    """The copy of a data file the cache keeps (to know what an edit changed) that is missing,
+    damaged or of other content is never used: the SHACL step validates everything; a
+    temporary copy left by a stopped run is removed."""
+    from qgraph.checks.cache import SNAPSHOTS, _hash
+
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    folder = corpus / CACHE_DIR / SNAPSHOTS
+    copies = sorted(folder.glob("*.ttl"))
+    assert len(copies) == len(docs), "one copy per data file"
+    text = docs[0].read_text(encoding="utf-8")
+    copy = folder / f"{_hash(docs[0].read_bytes())}.ttl"
+    assert copy.is_file()
+    left = folder / f".{copy.name}.999999999.tmp"
+    if damage == "missing":
+        copy.unlink()
+    elif damage == "garbage":
+        copy.write_bytes(os.urandom(512))
+    elif damage == "other-content":  # parses, but is not the content its name says
+        copy.write_text(docs[1].read_text(encoding="utf-8"), encoding="utf-8")
+    else:
+        left.write_bytes(b"half a copy")
+    docs[0].write_text(re.sub(r'"(\d{4})-', lambda m: f'"{int(m.group(1)) - 1}-', text, count=1), encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert (KEPT in err) == (damage == "left-by-a-killed-run"), err
+    assert _same(capsys, corpus) == []
+    assert not left.exists(), "a stopped run's temporary copy is removed"
+    docs[0].write_text(text, encoding="utf-8")
+    _, _, err = _run(capsys, corpus, "--progress")
+    assert KEPT in err, "the copies are whole again"
+    assert _same(capsys, corpus) == []
+
+
 def test_the_whole_command_in_new_processes(corpus: Path, cli_env: dict[str, str]):
     def run(*extra: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(corpus), *extra],

@@ -272,7 +272,8 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     memo = cache.memo()
     outcome = check(project, validator=validator, progress=progress, memo=memo)
     if memo.hits or memo.misses:
-        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed")
+        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed" + "".join(
+            f"; {n}" for n in memo.notes))
     cache.save(validator, outcome.problems, memo)
     step("cache: written")
     return outcome

@@ -45,6 +45,7 @@ from typing import Any, Callable
 
 CACHE_DIR = ".qgraph-cache"
 STATE = "state.json"
+SNAPSHOTS = "files"  # a copy of each data file as last checked, named by its content hash
 FORMAT = 1
 RACY_NS = 2_000_000_000  # inputs written this close to the cache are hashed whatever their stat says
 
@@ -137,6 +138,9 @@ class Memo:
         self.new: dict[str, dict[str, list]] = {}
         self.hits = 0
         self.misses = 0
+        self.dir: Path | None = None  # the cache folder, where the data files' copies are kept
+        self.snapshots: dict[str, Path] = {}  # content hash → data file, to keep a copy of
+        self.notes: list[str] = []  # what was reused, for --progress
         ontology = sorted(k for k in hashes if k.startswith("ontology:"))
         self.ontology = combine(*[f"{k}={hashes[k]}" for k in ontology])
 
@@ -163,6 +167,22 @@ class Memo:
     def put(self, kind: str, name: str, key: str | None, value: Any) -> None:
         if key is not None:
             self.new.setdefault(kind, {})[name] = [key, value]
+
+    def snapshot(self, digest: str, rel: str) -> list | None:
+        """The quads of the copy of a data file as it was when its content hash was ``digest``
+        (kept by :meth:`Cache.save`); ``None`` when there is none or it is not that content."""
+        from qgraph.corpus.loading import parse_file
+        from qgraph.errors import QgraphError
+
+        if self.dir is None or not re.fullmatch(r"[0-9a-f]{32}", digest):
+            return None
+        path = self.dir / SNAPSHOTS / f"{digest}.ttl"
+        try:
+            if _hash(path.read_bytes()) != digest:
+                return None
+            return parse_file(path, "urn:x-qgraph:snapshot", rel)[0]
+        except (OSError, QgraphError):
+            return None
 
 
 def cell(t: Any) -> list | None:
@@ -279,7 +299,9 @@ class Cache:
         return None
 
     def memo(self) -> Memo:
-        return Memo(self.hashes, self.state.get("memo") if isinstance(self.state.get("memo"), dict) else None)
+        memo = Memo(self.hashes, self.state.get("memo") if isinstance(self.state.get("memo"), dict) else None)
+        memo.dir = self.dir
+        return memo
 
     # --- writing ---------------------------------------------------------------------------
     def save(self, validator: str, problems: list, memo: Memo | None) -> None:
@@ -315,6 +337,40 @@ class Cache:
                         "the next run checks everything again")
             return
         self._clean()
+        if memo is not None and memo.snapshots:
+            try:
+                self._keep_copies(memo.snapshots)
+            except OSError:
+                pass  # a copy missing only means that the next run validates whole
+
+    def _keep_copies(self, wanted: dict[str, Path]) -> None:
+        """A copy of each data file in ``wanted`` (content hash → file) under ``files/``, written
+        whole and renamed into place, only if the file still has that content; other copies
+        removed."""
+        folder = self.dir / SNAPSHOTS
+        folder.mkdir(exist_ok=True)
+        have = {p.name for p in folder.iterdir()}
+        for digest, path in wanted.items():
+            name = f"{digest}.ttl"
+            if name in have:
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if _hash(data) != digest:
+                continue  # changed since it was checked: no copy (the next run validates whole)
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, folder / name)
+        keep = {f"{d}.ttl" for d in wanted}
+        for name in have - keep:
+            if name.endswith(".ttl") or (name.endswith(".tmp") and not _alive_tmp(name)):
+                try:
+                    (folder / name).unlink()
+                except OSError:
+                    pass
 
     def _clean(self) -> None:
         """Remove temporary states left by runs that were stopped while writing."""
@@ -325,6 +381,12 @@ class Cache:
                     p.unlink()
                 except OSError:
                     pass
+
+
+def _alive_tmp(name: str) -> bool:
+    """Is the run that is writing the temporary file ``name`` (``….<pid>.tmp``) still running?"""
+    pid = name.split(".")[-2]
+    return pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid)))
 
 
 def _alive(pid: int) -> bool:

@@ -119,6 +119,12 @@ class Result:
         return (self.focus, self.path, self.shape, self.severity)
 
 
+def result_order(r: Result) -> tuple:
+    """A sort key of results: a node's results without a path (a node shape's) before those with
+    one (``sorted`` on the results themselves fails comparing ``None`` with a path)."""
+    return (r.focus, r.path is not None, r.path or "", r.shape, r.severity, r.component)
+
+
 def term_key(term) -> str:
     """N-Triples form of an rdflib or pyoxigraph term."""
     if hasattr(term, "n3") and not hasattr(term, "value"):
@@ -698,9 +704,11 @@ class Validator:
             return self._focus_pattern(node_key, restrict)[2:-2]
         return f"SELECT DISTINCT ?this WHERE {{ {restrict} {' UNION '.join(alts)} }}"
 
-    def validate(self, focus_graphs: Iterable[str] | None = None, focus_nodes: Iterable[str] = ()) -> list[Result]:
+    def validate(self, focus_graphs: Iterable[str] | None = None, focus_nodes: Iterable[str] = (),
+                 whole: Iterable[str] = ()) -> list[Result]:
         """Validate the union graph. With ``focus_graphs`` (graph IRIs) / ``focus_nodes`` (IRIs),
-        only those focus nodes: the nodes of those graphs, plus the given IRIs."""
+        only those focus nodes: the nodes of those graphs, plus the given IRIs; and every focus
+        node of the node shapes ``whole`` (their keys)."""
         # Focus nodes per node shape, computed once; a check whose node shape selects nothing is skipped.
         focus_of: dict[str, str] = {}
         if focus_graphs is None:
@@ -733,6 +741,9 @@ class Validator:
                     focus_of[node_key] = self._focus_pattern(node_key, restrict)
                 elif selected:
                     focus_of[node_key] = "VALUES ?this { " + " ".join(selected) + " }"
+            for node_key in whole:
+                if node_key in self.shapes.targets:
+                    focus_of[node_key] = self._focus_pattern(node_key, "")
         jobs = []
         for chk in self.shapes.checks:
             focus = focus_of.get(chk.node_shape)
@@ -754,7 +765,7 @@ class Validator:
         else:
             for job in jobs:
                 results |= self._run_check(*job)
-        return sorted(results)
+        return sorted(results, key=result_order)
 
     def _run_check(self, chk: _Check, q: str) -> set[Result]:
         raw_dt = getattr(chk, "raw_datatype", None)
@@ -895,7 +906,7 @@ class Validator:
         affected = before | after | {f"<{r}>" for r in referrers}
         fresh = self.validate(focus_graphs=[graph], focus_nodes=sorted(referrers | {
             n[1:-1] for n in before if n.startswith("<")}))
-        return sorted({r for r in previous if r.focus not in affected} | set(fresh))
+        return sorted({r for r in previous if r.focus not in affected} | set(fresh), key=result_order)
 
 
 _RANGES = {"positiveInteger": (1, None), "nonNegativeInteger": (0, None), "negativeInteger": (None, -1),

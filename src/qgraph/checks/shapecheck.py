@@ -269,30 +269,63 @@ def _line_order(problem: str) -> tuple:
 # --- every shape selects something ----------------------------------------------------------
 
 
-def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefixes: dict[str, str]) -> list[Problem]:
-    """A Warning for each node shape with targets that selects no node of the data ``quads``."""
-    import pyoxigraph as ox
+def target_nodes(shapes: Any) -> set[str]:
+    """The IRIs the shapes name with ``sh:targetNode``."""
     from rdflib import URIRef
 
-    types: set[str] = set()
-    predicates: set[str] = set()  # what sh:targetSubjectsOf and sh:targetObjectsOf (literal objects too) select
-    sub: dict[str, set[str]] = {}
-    quads = quads if isinstance(quads, list) else list(quads)
+    return {str(o) for o in shapes.objects(None, URIRef(SH + "targetNode"))}
+
+
+def footprint(quads: Iterable[Any], wanted: set[str]) -> dict[str, list]:
+    """What :func:`unused` reads of ``quads``: the predicates, the classes given by ``rdf:type``,
+    the ``rdfs:subClassOf`` pairs, and which of the IRIs ``wanted`` (the shapes' target nodes)
+    occur as a node. The footprint of a union of quads is the union of their footprints
+    (:func:`merge`), so a file's can be kept while the file is unchanged."""
+    import pyoxigraph as ox
+
+    preds, types, nodes = set(), set(), set()
+    sub = set()
     for q in quads:
         p = q.predicate.value
-        predicates.add(p)
+        preds.add(p)
+        if wanted:
+            if type(q.subject) is ox.NamedNode and q.subject.value in wanted:
+                nodes.add(q.subject.value)
+            if type(q.object) is ox.NamedNode and q.object.value in wanted:
+                nodes.add(q.object.value)
         if p == RDF_TYPE:
             types.add(q.object.value)
         elif p == RDFS_SUBCLASSOF:
-            sub.setdefault(q.object.value, set()).add(q.subject.value)
-    subjects_of = objects_of = predicates
+            sub.add((q.object.value, q.subject.value))
+    return {"p": sorted(preds), "t": sorted(types), "s": sorted(list(x) for x in sub), "n": sorted(nodes)}
+
+
+def merge(prints: Iterable[dict[str, list]]) -> dict[str, set]:
+    out: dict[str, set] = {"p": set(), "t": set(), "s": set(), "n": set()}
+    for fp in prints:
+        out["p"].update(fp["p"])
+        out["t"].update(fp["t"])
+        out["s"].update(tuple(x) for x in fp["s"])
+        out["n"].update(fp["n"])
+    return out
+
+
+def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefixes: dict[str, str],
+           prints: Iterable[dict[str, list]] | None = None) -> list[Problem]:
+    """A Warning for each node shape with targets that selects no node of the data ``quads``
+    (or of the data whose :func:`footprint` s are ``prints``, then ``quads`` is not read)."""
+    from rdflib import URIRef
+
+    if prints is None:
+        prints = [footprint(quads, target_nodes(shapes))]
+    seen_all = merge(prints)
+    types, node_iris = seen_all["t"], seen_all["n"]
+    subjects_of = objects_of = seen_all["p"]  # sh:targetObjectsOf selects literal objects too
+    sub: dict[str, set[str]] = {}
+    for o, s in seen_all["s"]:
+        sub.setdefault(o, set()).add(s)
     for s, o in shapes.subject_objects(URIRef(RDFS_SUBCLASSOF)):
         sub.setdefault(str(o), set()).add(str(s))
-    # the IRIs of the data's nodes, only those a sh:targetNode names (a pass of its own, and only
-    # when one does: a set of every node was most of this check's time)
-    named = {str(o) for o in shapes.objects(None, URIRef(SH + "targetNode"))}
-    node_iris = {t.value for q in quads for t in (q.subject, q.object)
-                 if type(t) is ox.NamedNode and t.value in named} if named else set()
 
     def has_instances(cls: str) -> bool:
         seen, todo = {cls}, [cls]

@@ -13,6 +13,7 @@ inference. Only ``sh:Violation`` fails a build.
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +90,15 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     if validator == "pyshacl":
         results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
     else:
-        results = fast(loaded, shapes_graph, prefixes, rel, quads, store)
+        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo)
         if store is not None and bad:
             store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
     results = label_clashes(loaded, literals.drop_covered(results, gate))
     # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
     # cover every kind of fact and a small corpus (a new one) has only some of them
     own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
-    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes) if own else []
+    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes, _footprints(loaded, shapes_graph, bad, memo)) \
+        if own else []
     return sorted(set(gate + results + unused), key=Problem.sort_key)
 
 
@@ -117,6 +119,38 @@ def shapes_checked(project: Any, memo: Any) -> bool:
     shapes = project.shapes_file
     rel = _rel(shapes, project.root)
     return memo.has("shapes", rel, shapes_key(project, shapes, rel, memo))
+
+
+def _footprints(loaded: Loaded, shapes_graph: Any, bad: set, memo: Any) -> list[dict[str, list]] | None:
+    """Per file (the enrichment left out), what the "shape selects nothing" warnings read of it
+    (:func:`qgraph.checks.shapecheck.footprint`, its ill-typed literals left out); with ``memo``,
+    a data file's is kept under its hash and the shapes' target nodes (``None`` without)."""
+    from qgraph.checks import shapecheck
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH
+
+    if memo is None:
+        return None
+    from qgraph.checks.cache import combine
+
+    wanted = shapecheck.target_nodes(shapes_graph)
+    wanted_key = combine(*sorted(wanted))
+    per_graph: dict[str, int] = {}
+    for f in loaded.files:
+        per_graph[f.graph] = per_graph.get(f.graph, 0) + 1
+    prints = []
+    for f in loaded.files:
+        if f.graph == ENRICHMENT_GRAPH:
+            continue
+        digest = memo.digest(f.rel) if f.stem is not None and per_graph[f.graph] == 1 else None
+        # the file's ill-typed literals are its own: they are found in its quads alone
+        key = combine("footprint", f.rel, digest, wanted_key) if digest is not None else None
+        fp = memo.get("footprint", f.rel, key)
+        if fp is None:
+            quads = loaded.quads_of(f)
+            fp = shapecheck.footprint((q for q in quads if q not in bad) if bad else quads, wanted)
+            memo.put("footprint", f.rel, key, fp)
+        prints.append(fp)
+    return prints
 
 
 def label_clashes(loaded: Loaded, problems: list[Problem]) -> list[Problem]:
@@ -209,11 +243,14 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
-         store: Any = None) -> list[Problem]:
+         store: Any = None, memo: Any = None) -> list[Problem]:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
-    graphs, so that the build's query store need not load them again); default a new one."""
+    graphs, so that the build's query store need not load them again); default a new one.
+
+    ``memo``: where each result is written (:func:`_where`) is kept under the hashes of the
+    files that state its focus node."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
@@ -225,7 +262,8 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         store = ox.Store()
     store.bulk_extend(quads)
     try:
-        results = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads).validate()
+        validator = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads)
+        results = _results(loaded, validator, memo)
     except fastshacl.Unsupported as e:
         raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
                           "(use --validator pyshacl)") from None
@@ -243,7 +281,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         if not isinstance(path, URIRef) and r.path is not None:
             path = "(complex path)"
         shape_name = _fast_shape_name(r.shape, prefixes)
-        file, line = where(loaded, focus, path if isinstance(path, URIRef) else None, value)
+        file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             display(focus, prefixes) if focus is not None else None,
@@ -254,6 +292,210 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
             r.lang or None,
         ))
     return problems
+
+
+#: more changed data files than this, or more focus nodes to validate again: a whole validation
+MAX_CHANGED_FILES = 20
+MAX_REFOCUSED = 20_000
+#: how many steps a shape reads away from a focus node (sh:class, sh:node/sh:or nested at most
+#: five deep, see ``fastshacl.Shapes._conforms``): the referrers of a changed node are followed
+#: this far back
+REFERRER_STEPS = 7
+
+
+def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
+    """The fast validator's results: with ``memo``, from the last run's results when only some
+    data files changed (:func:`_revalidate`), else of a whole validation; kept for the next run
+    with the hashes of the data files they were computed on."""
+    if memo is None:
+        return validator.validate()
+    from qgraph.checks.cache import combine
+
+    # every input but the data files (kept by name in the entry) and their source texts (which
+    # SHACL does not read): the links under data/links/ are in the key
+    project = loaded.project
+    own = {f.rel for f in loaded.data_files} | {project.display(project.source_text(f.stem)) for f in loaded.data_files}
+    key = combine("shacl", *[f"{k}={v}" for k, v in sorted(memo.hashes.items()) if k not in own])
+    files = {f.rel: memo.digest(f.rel) for f in loaded.data_files}
+    results = None
+    old = memo.old.get("shacl", {}).get("results")
+    if None not in files.values() and isinstance(old, list) and len(old) == 2 and old[0] == key:
+        try:
+            results = _revalidate(loaded, validator, memo, old[1], files)
+        except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: validated whole
+            results = None
+    if results is None:
+        results = validator.validate()
+    if None not in files.values():
+        memo.put("shacl", "results", key, {"files": files, "results": [list(astuple(r)) for r in results]})
+        memo.snapshots.update({files[f.rel]: f.path for f in loaded.data_files})
+    return results
+
+
+def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dict[str, str]) -> list | None:
+    """The results of a whole validation, computed from ``old`` (the last run's, on the data
+    files ``old["files"]``) by validating again only the focus nodes an edit can reach; ``None``
+    when that cannot be done soundly (then the caller validates everything).
+
+    Reached by a changed file: every node of its old and new versions (the old one read from the
+    cache's copy, :meth:`qgraph.checks.cache.Memo.snapshot`), and every node that points, in
+    :data:`REFERRER_STEPS` steps or fewer, at a node with a triple added or removed; plus, since
+    a blank node's id is new on every parse, every focus node of a node shape that had a result
+    on a blank node, and every focus node with a result whose value is a blank node; a blank
+    node reached brings every node of its graph. Refused: a
+    shape reading further than one step along a path (``Shapes.local``), ``sh:sparql``, an
+    ``rdfs:subClassOf`` triple added or removed (the class hierarchy would change)."""
+    import pyoxigraph as ox
+
+    from qgraph.checks import shacl as fastshacl
+    from qgraph.vocab import RDFS_SUBCLASSOF
+
+    shapes = validator.shapes
+    if not shapes.local or shapes.sparql_constraints:
+        return _whole(memo, "the shapes read further than one step or use sh:sparql")
+    before: dict[str, str] = old["files"]
+    changed = sorted(rel for rel in set(before) | set(files) if before.get(rel) != files.get(rel))
+    if not changed or len(changed) > MAX_CHANGED_FILES:
+        return _whole(memo, f"{len(changed)} data files changed") if changed else \
+            [fastshacl.Result(*r) for r in old["results"]]
+    by_rel = {f.rel: f for f in loaded.data_files}
+    diff: set = set()
+    nodes: set[str] = set()
+    graphs = []
+    for rel in changed:
+        triples_old: set = set()
+        if rel in before:
+            quads = memo.snapshot(before[rel], rel)
+            if quads is None:
+                return _whole(memo, f"no usable copy of {rel} as last checked")
+            triples_old = {(q.subject, q.predicate, q.object) for q in quads}
+        triples_new: set = set()
+        if rel in by_rel:
+            graphs.append(by_rel[rel].graph)
+            triples_new = {(q.subject, q.predicate, q.object) for q in loaded.quads_of(by_rel[rel])}
+        for s, _, o in triples_old | triples_new:
+            for n in (s, o):
+                if type(n) is ox.NamedNode:
+                    nodes.add(n.value)
+        diff |= triples_old ^ triples_new
+    if any(p.value == RDFS_SUBCLASSOF for _, p, _ in diff):
+        return _whole(memo, "an rdfs:subClassOf triple added or removed")
+    reading = _reading_predicates(shapes.graph)
+    if reading is None:
+        return _whole(memo, "a shape reads a value node along a path of more than one step")
+    touched = {n for s, _, o in diff for n in (s, o) if type(n) is ox.NamedNode}
+    store = validator.store
+    frontier, reach = touched, set(touched)
+    blank_graphs: set[str] = set()
+    for step in range(REFERRER_STEPS):
+        # first step: whoever reads a changed node's triples (sh:class, sh:node, sh:or); further
+        # steps: whoever reads through such a reader (sh:node, sh:or only)
+        fwd, inv = reading[0] if step == 0 else reading[1]
+        nxt = set()
+        for n in frontier:
+            for p in fwd:
+                for q in store.quads_for_pattern(None, p, n, None):
+                    if q.subject not in reach:
+                        nxt.add(q.subject)
+                        if type(q.subject) is ox.BlankNode:  # validated with the nodes of its graph
+                            blank_graphs.add(q.graph_name.value)
+            for p in inv:
+                for q in store.quads_for_pattern(n, p, None, None):
+                    if type(q.object) in (ox.NamedNode, ox.BlankNode) and q.object not in reach:
+                        nxt.add(q.object)
+                        if type(q.object) is ox.BlankNode:
+                            blank_graphs.add(q.graph_name.value)
+        reach |= nxt
+        frontier = nxt
+        if len(reach) > MAX_REFOCUSED:
+            return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
+        if not frontier:
+            break
+    focus = nodes | {n.value for n in reach if type(n) is ox.NamedNode}
+    graphs += sorted(blank_graphs - set(graphs))
+    previous = [fastshacl.Result(*r) for r in old["results"]]
+    node_shape_of: dict[str, set[str]] = {}
+    for chk in shapes.checks:
+        node_shape_of.setdefault(chk.shape, set()).add(chk.node_shape)
+    whole: set[str] = set()
+    kept = []
+    for r in previous:
+        if not r.focus.startswith(("<", "_:")):
+            return _whole(memo, "a result on a literal")
+        if r.focus.startswith("_:"):
+            whole |= node_shape_of.get(r.shape, set())
+            if r.shape not in node_shape_of:
+                return _whole(memo, "a result of an unknown shape")
+        elif r.value is not None and r.value.startswith("_:"):
+            focus.add(r.focus[1:-1])
+        elif r.focus[1:-1] not in focus:
+            kept.append(r)
+    if len(focus) > MAX_REFOCUSED:
+        return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
+    fresh = validator.validate(focus_graphs=graphs, focus_nodes=sorted(focus), whole=sorted(whole))
+    memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
+                      f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
+    return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
+
+
+def _reading_predicates(g: Any) -> tuple[tuple[list, list], tuple[list, list]] | None:
+    """The predicates along which a focus node's result reads another node's triples: of the
+    property shapes (any, nested ones too) with ``sh:class``, ``sh:node`` or ``sh:or``, as
+    ((forward, inverse) of them all, (forward, inverse) of those with ``sh:node``/``sh:or``,
+    which read further than the value's types); ``None`` when such a path is not one IRI or
+    the inverse of one."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    out: tuple[set, set, set, set] = (set(), set(), set(), set())
+    reads = [URIRef(SH + k) for k in ("class", "node", "or")]
+    for ps, path in g.subject_objects(URIRef(SH + "path")):
+        kinds = {str(r) for r in reads if (ps, r, None) in g}
+        if not kinds:
+            continue
+        inverse = g.value(path, URIRef(SH + "inversePath"))
+        if isinstance(path, URIRef):
+            at = 0
+        elif isinstance(inverse, URIRef):
+            at, path = 1, inverse
+        else:
+            return None
+        out[at].add(ox.NamedNode(str(path)))
+        if kinds - {SH + "class"}:
+            out[2 + at].add(ox.NamedNode(str(path)))
+    return (sorted(out[0], key=str), sorted(out[1], key=str)), (sorted(out[2], key=str), sorted(out[3], key=str))
+
+
+def _whole(memo: Any, why: str) -> None:
+    memo.notes.append(f"SHACL: validated whole ({why})")
+    return None
+
+
+def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
+    """:func:`qgraph.checks.report.where` of a fast validator's result; with ``memo``, kept under
+    the result's focus, path and value and the names and hashes of the files that state the
+    focus node, in order (``where`` reads those files alone), when every one is a data file."""
+    if memo is None or focus is None or r.focus.startswith("_:") or (r.value or "").startswith("_:"):
+        # a blank node's id is not kept from one run to the next
+        return where(loaded, focus, path, value)
+    from qgraph.checks.cache import combine
+    from qgraph.corpus.terms import to_oxigraph
+
+    files = loaded.node_files.get(to_oxigraph(focus), [])
+    parts = []
+    for f in files:
+        digest = memo.digest(f.rel) if f.stem is not None else None
+        if digest is None:
+            return where(loaded, focus, path, value)
+        parts.append(f"{f.rel}={digest}")
+    name = "\0".join((r.focus, str(path) if path is not None else "-", r.value or "-"))
+    key = combine("where", *parts)
+    found = memo.get("where", name, key)
+    if isinstance(found, list) and len(found) == 2:
+        return found[0], found[1]
+    file, line = where(loaded, focus, path, value)
+    memo.put("where", name, key, [file, line])
+    return file, line
 
 
 def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: dict[str, str]) -> Problem:
