@@ -156,3 +156,20 @@ def test_installed_wheel_builds_the_same_exports(tmp_path: Path, clean_env):
     assert _qgraph(["init", str(corpus)], tmp_path, installed).returncode == 0
     r = _qgraph(["build"], corpus, installed)
     assert r.returncode == 0, r.stderr
+
+
+def test_package_licence_is_an_spdx_expression_with_its_files():
+    """setuptools deprecates ``project.license`` as a table (builds stop working in 2027): the
+    licence is an SPDX expression, and every licence file it names exists."""
+    import glob
+    import tomllib
+
+    meta = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert isinstance(meta["license"], str) and "MIT" in meta["license"]
+    files = [f for pattern in meta["license-files"] for f in glob.glob(str(PROJECT / pattern))]
+    assert (PROJECT / "LICENSE").is_file() and str(PROJECT / "LICENSE") in files
+    vendored = sorted((PROJECT / "src" / "qgraph" / "web" / "static" / "vendor").iterdir())
+    assert [d for d in vendored if d.is_dir()], "no vendored library found"
+    for d in vendored:  # each vendored library's licence travels in the wheel's metadata
+        if d.is_dir():
+            assert any(f.startswith(str(d) + os.sep) for f in files), d.name
