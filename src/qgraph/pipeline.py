@@ -118,9 +118,9 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             if beside:
                 running = _Beside(lambda: _checks_then_counts(loaded, store, memo_checks))
             else:
-                got = _union_results(union, loaded, memo)
-                checks = catalogue.run_checks(loaded, store, memo_checks, got)
-                step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, got, store))
+                used: list[str] = []
+                checks = catalogue.run_checks(loaded, store, memo_checks, _union_results(union, loaded, memo), used)
+                step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, used, store))
                 problems += checks
         except MemoryError:
             raise _out_of_memory(loaded) from None
@@ -276,12 +276,12 @@ def _union_results(union: _Forked | None, loaded: Any, memo: Any) -> dict[str, t
             for name, (digest, kind, names, rows, boolean) in results.items()}
 
 
-def _union_note(union: _Forked | None, got: dict, store: Any) -> str:
+def _union_note(union: _Forked | None, used: list[str], store: Any) -> str:
     """What --progress says of where the checks ran."""
     if union is None:
         return ""
     made = getattr(store, "made", True)
-    beside = f"{len(got)} run beside, in a child process, on the merge of the files" if got \
+    beside = f"{len(used)} run beside, in a child process, on the merge of the files" if used \
         else "none could be run beside (the child failed, or the files changed)"
     return f" ({beside}; the whole query store {'built' if made else 'not needed'})"
 

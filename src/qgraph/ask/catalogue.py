@@ -224,7 +224,8 @@ def reads_default_graph_only(text: str) -> bool:
     return _NAMES_GRAPHS.search(strip_query(text)) is None
 
 
-def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tuple[str, Result]] | None = None) -> list:
+def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tuple[str, Result]] | None = None,
+               used: list[str] | None = None) -> list:
     """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass).
 
     ``memo`` (:class:`qgraph.checks.cache.Memo`): a graph-local check
@@ -233,7 +234,8 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
 
     ``beside``: check name → (hash of the check's text, its result) computed elsewhere on the
     merge of the same files (:func:`qgraph.pipeline._union_checks`); used for a check that
-    :func:`reads_default_graph_only` and whose text is still that one."""
+    :func:`reads_default_graph_only` and whose text is still that one (its name then added to
+    ``used``)."""
     from rdflib import URIRef
 
     from qgraph.checks.report import Problem, where
@@ -248,6 +250,8 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
 
                 digest, got = beside[entry.name]
                 result = got if digest == combine(entry.text) else None
+                if result is not None and used is not None:
+                    used.append(entry.name)
             if result is None and memo is not None:
                 result = _graph_local_rows(loaded, store, entry, memo)
             if result is None:
