@@ -17,6 +17,29 @@ from qgraph.ask.catalogue import reads_default_graph_only
 from qgraph.cli import main
 
 
+@pytest.fixture(autouse=True)
+def no_other_thread(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child is forked only where no other thread runs; a test run before these may leave an
+    idle server thread behind, so these tests count the main thread alone (but the one below,
+    which tests that rule)."""
+    import threading
+
+    if "thread_running" not in request.fixturenames:
+        monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+@pytest.fixture
+def thread_running():
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    yield
+    stop.set()
+    t.join()
+
+
 @pytest.fixture(scope="module")
 def synth_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from qgraph import synth
@@ -220,3 +243,10 @@ def test_a_file_edited_after_the_scan_is_not_read_beside(corpus: Path, capsys: p
     assert "none could be run beside" in _checks_line(err)
     monkeypatch.undo()
     _same(capsys, corpus)
+
+
+def test_no_fork_while_another_thread_runs(corpus: Path, capsys: pytest.CaptureFixture, thread_running: None):
+    _same(capsys, corpus)
+    _edit_a_date(corpus)
+    line = _checks_line(_same(capsys, corpus))
+    assert "beside" not in line, line

@@ -359,7 +359,9 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
                  notice: Progress | None = None) -> Outcome:
     """:func:`check` with the validation cache (:mod:`qgraph.checks.cache`, ``.qgraph-cache/``):
     an :class:`Outcome` whose ``problems`` are those the uncached check finds (``loaded`` holds
-    only the prefixes and ``store`` is ``None`` when the verdict came from the cache).
+    only the prefixes and ``store`` is ``None`` when the verdict came from the cache; else a
+    :class:`~qgraph.corpus.store.LazyStore` when the checks that read the default graph alone ran
+    beside, see :func:`_union_checks`).
     ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used."""
     from qgraph.checks.cache import Cache, Prefixes, label
     from qgraph.corpus.loading import project_prefixes
