@@ -88,7 +88,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     step = _Steps(progress or _quiet)
     project = root if isinstance(root, Project) else Project.at(root)
     meta = _meta_shacl(project, memo) if beside else None
-    with paused_gc(), _closing(meta):
+    union = _union_checks(project) if memo is not None and not beside and backend == "oxigraph" else None
+    with paused_gc(), _closing(meta), _closing(union):
         loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
@@ -106,14 +107,20 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
-            store = open_store(loaded, backend, validated=shared)
-            step(f"store ({backend}) ready")
+            if union is None:
+                store = open_store(loaded, backend, validated=shared)
+                step(f"store ({backend}) ready")
+            else:
+                from qgraph.corpus.store import LazyStore
+
+                store = LazyStore(lambda: open_store(loaded, backend, validated=shared))
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
                 running = _Beside(lambda: _checks_then_counts(loaded, store, memo_checks))
             else:
-                checks = catalogue.run_checks(loaded, store, memo_checks)
-                step(f"checks (queries/checks): {len(checks)} problem(s)")
+                used: list[str] = []
+                checks = catalogue.run_checks(loaded, store, memo_checks, _union_results(union, loaded, memo), used)
+                step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, used, store))
                 problems += checks
         except MemoryError:
             raise _out_of_memory(loaded) from None
@@ -158,11 +165,15 @@ class _Forked:
             got = self._recv.recv()
         except (EOFError, OSError):
             got = None
+        self.close()
+        return got[0] if got is not None else None
+
+    def close(self) -> None:
+        """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
         if self._child.is_alive():
             self._child.terminate()
         self._child.join()
         self._recv.close()
-        return got[0] if got is not None else None
 
 
 def _run_forked(fn: Callable[[], Any], send: Any) -> None:
@@ -173,6 +184,106 @@ def _run_forked(fn: Callable[[], Any], send: Any) -> None:
         got = None
     send.send(got)
     send.close()
+
+
+def _union_checks(project: Any) -> _Forked | None:
+    """The checks that read the default graph alone (:func:`qgraph.ask.catalogue.reads_default_graph_only`),
+    run in a child process forked now, before the corpus is loaded: it parses the same files
+    itself, in Oxigraph (no Python object per triple), into the default graph of a store of
+    its own, which is then the merge of every file's triples as in the query store (a store
+    is a set; each file's blank nodes are its own), and runs those checks on it, while this
+    process loads, validates and checks the rest on the second core. Its results are used
+    only if the files it read are those the validation cache hashed (:func:`_union_results`);
+    anything else, and a child that fails, falls back to the checks run here on the whole
+    query store. ``None`` (nothing started) where a fork is not safe: no ``fork``, or a thread
+    running (a thread holding a lock at the fork would leave it held in the child)."""
+    import threading
+
+    if not _can_fork() or threading.active_count() != 1:
+        return None
+    import pyoxigraph  # noqa: F401 (imported before the fork, not in the child)
+
+    from qgraph.ask import catalogue
+    from qgraph.checks import cache  # noqa: F401
+    from qgraph.corpus import store as _store  # noqa: F401
+    from qgraph.corpus.loading import project_prefixes, sources
+    from qgraph.errors import QgraphError
+
+    try:
+        wanted = [(e.name, e.text) for e in catalogue.checks(project) if catalogue.reads_default_graph_only(e.text)]
+        files = [(_label(rel, graph), path) for path, rel, graph in sources(project)]
+    except (QgraphError, OSError):
+        return None  # reported as usual when the checks are run here
+    if not wanted:
+        return None
+    prefixes = project_prefixes()
+    return _Forked(lambda: _union_child(files, wanted, prefixes))
+
+
+def _label(rel: str, graph: str) -> str:
+    """The validation cache's label of a loaded file (as :func:`qgraph.checks.cache.inputs`)."""
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
+
+    return f"ontology:{rel}" if graph == ONTOLOGY_GRAPH else rel
+
+
+def _union_child(files: list[tuple[str, Path]], wanted: list[tuple[str, str]],
+                 prefixes: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple]]:
+    """In the child: (label → content hash of each file as read, check name → (hash of its
+    text, kind, variables, rows as cache cells, boolean)); a check that fails is left out (run
+    again in the parent, which reports the error)."""
+    import pyoxigraph as ox
+
+    from qgraph.checks.cache import _hash, cell, combine
+    from qgraph.corpus.store import OxigraphStore
+    from qgraph.errors import QgraphError
+
+    store = ox.Store()
+    hashes = {}
+    for label, path in files:
+        data = path.read_bytes()
+        hashes[label] = _hash(data)
+        # the parser of qgraph.corpus.loading.parse_file (no base IRI, strict), from the same bytes
+        store.bulk_load(data, format=ox.RdfFormat.TURTLE)
+    union = OxigraphStore.over(store, prefixes)
+    results = {}
+    for name, text in wanted:
+        try:
+            r = union.query(text)
+        except QgraphError:
+            continue
+        results[name] = (combine(text), r.kind, r.vars, [[cell(t) for t in row] for row in r.rows], r.boolean)
+    return hashes, results
+
+
+def _union_results(union: _Forked | None, loaded: Any, memo: Any) -> dict[str, tuple[str, Any]]:
+    """The child's check results (:func:`_union_checks`) as :func:`qgraph.ask.catalogue.run_checks`
+    takes them, when it read exactly the files loaded here, each with the content the cache
+    hashed; else none (the checks are run here)."""
+    if union is None:
+        return {}
+    from qgraph.checks.cache import term
+    from qgraph.corpus.store import Result
+
+    got = union.result()
+    if got is None or memo is None:
+        return {}
+    hashes, results = got
+    expected = {_label(f.rel, f.graph): memo.digest(_label(f.rel, f.graph)) for f in loaded.files}
+    if hashes != expected or None in expected.values():
+        return {}
+    return {name: (digest, Result(kind, names, [tuple(term(c) for c in row) for row in rows], boolean))
+            for name, (digest, kind, names, rows, boolean) in results.items()}
+
+
+def _union_note(union: _Forked | None, used: list[str], store: Any) -> str:
+    """What --progress says of where the checks ran."""
+    if union is None:
+        return ""
+    made = getattr(store, "made", True)
+    beside = f"{len(used)} run beside, in a child process, on the merge of the files" if used \
+        else "none could be run beside (the child failed, or the files changed)"
+    return f" ({beside}; the whole query store {'built' if made else 'not needed'})"
 
 
 def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, int]:
@@ -248,7 +359,9 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
                  notice: Progress | None = None) -> Outcome:
     """:func:`check` with the validation cache (:mod:`qgraph.checks.cache`, ``.qgraph-cache/``):
     an :class:`Outcome` whose ``problems`` are those the uncached check finds (``loaded`` holds
-    only the prefixes and ``store`` is ``None`` when the verdict came from the cache).
+    only the prefixes and ``store`` is ``None`` when the verdict came from the cache; else a
+    :class:`~qgraph.corpus.store.LazyStore` when the checks that read the default graph alone ran
+    beside, see :func:`_union_checks`).
     ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used."""
     from qgraph.checks.cache import Cache, Prefixes, label
     from qgraph.corpus.loading import project_prefixes

@@ -212,12 +212,30 @@ def to_csv(result: Result, sep: str = ",") -> str:
     return buf.getvalue()
 
 
-def run_checks(loaded: Any, store: Store, memo: Any = None) -> list:
+_NAMES_GRAPHS = re.compile(r"\b(GRAPH|FROM|SERVICE)\b", re.I)
+
+
+def reads_default_graph_only(text: str) -> bool:
+    """Whether a query reads the default graph alone: no ``GRAPH``, ``FROM`` (``FROM NAMED``) or
+    ``SERVICE`` word outside its strings, IRIs and comments (SPARQL reaches a named graph by
+    these alone). A variable or prefixed name so spelled counts too: a query is refused, never
+    wrongly accepted. Such a check gives the same rows on any store whose default graph is the
+    merge of the corpus's graphs, whatever else the store holds."""
+    return _NAMES_GRAPHS.search(strip_query(text)) is None
+
+
+def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tuple[str, Result]] | None = None,
+               used: list[str] | None = None) -> list:
     """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass).
 
     ``memo`` (:class:`qgraph.checks.cache.Memo`): a graph-local check
     (:func:`qgraph.checks.cache.graph_local`) keeps its rows per named graph there, and runs
-    again only on the graphs whose files changed, in a store of their own."""
+    again only on the graphs whose files changed, in a store of their own.
+
+    ``beside``: check name → (hash of the check's text, its result) computed elsewhere on the
+    merge of the same files (:func:`qgraph.pipeline._union_checks`); used for a check that
+    :func:`reads_default_graph_only` and whose text is still that one (its name then added to
+    ``used``)."""
     from rdflib import URIRef
 
     from qgraph.checks.report import Problem, where
@@ -226,7 +244,16 @@ def run_checks(loaded: Any, store: Store, memo: Any = None) -> list:
     problems = []
     for entry in checks(loaded.root):
         try:
-            result = _graph_local_rows(loaded, store, entry, memo) if memo is not None else None
+            result = None
+            if beside and entry.name in beside and reads_default_graph_only(entry.text):
+                from qgraph.checks.cache import combine
+
+                digest, got = beside[entry.name]
+                result = got if digest == combine(entry.text) else None
+                if result is not None and used is not None:
+                    used.append(entry.name)
+            if result is None and memo is not None:
+                result = _graph_local_rows(loaded, store, entry, memo)
             if result is None:
                 result = store.query(entry.text)
         except QgraphError as e:

@@ -239,6 +239,21 @@ def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, s
         raise QgraphError(f"{rel}: out of memory while parsing it ({size:.1f} MB; a literal too large?)") from None
 
 
+def sources(project: Any) -> list[tuple[Path, str, str]]:
+    """``(path, rel, graph)`` of every file :func:`load` reads, in its order, without reading
+    any (no check is made: :func:`load` reports a missing data folder or a bad document id).
+    tests/test_fastedit.py holds the two to the same files."""
+    root = project.root
+    out = [(p, rel, ONTOLOGY_GRAPH) for rel, p in project.ontology_files]
+    if project.data_dir.is_dir():
+        out += [(p, _display(p, root), GRAPH_NS + p.stem) for p in sorted(project.data_dir.glob("*.ttl"))]
+    for name, graph in LINK_FILES:
+        p = project.link_file(name)
+        if p.is_file():
+            out.append((p, _display(p, root), graph))
+    return out
+
+
 def load(root: Path | str | Any | None = None) -> Loaded:
     """Parse the ontology and all ``data/*.ttl`` of the project at ``root``.
 

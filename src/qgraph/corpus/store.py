@@ -81,6 +81,14 @@ class OxigraphStore(Store):
         self._store = store
         self._prefixes = dict(prefixes)
 
+    @classmethod
+    def over(cls, store: Any, prefixes: dict[str, str]) -> OxigraphStore:
+        """Queries on a pyoxigraph Store as it is (nothing added to it)."""
+        self = cls.__new__(cls)
+        self._store = store
+        self._prefixes = dict(prefixes)
+        return self
+
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
         import pyoxigraph as ox
 
@@ -104,6 +112,27 @@ class OxigraphStore(Store):
             return Result("select", names, rows)
         rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
         return Result("graph", ["subject", "predicate", "object"], rows)
+
+
+class LazyStore(Store):
+    """A store made by ``make`` when it is first queried (:func:`qgraph.pipeline.cached_check`
+    needs the whole query store only when a check is answered neither from the cache nor
+    beside; building it takes seconds at a million triples)."""
+
+    name = "oxigraph"
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+        self._store: Store | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._store is not None
+
+    def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
+        if self._store is None:
+            self._store = self._make()
+        return self._store.query(text, bindings)
 
 
 class RdflibStore(Store):
