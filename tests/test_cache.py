@@ -445,7 +445,9 @@ def test_graph_local_checks_are_recognised():
     ok = ["SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { GRAPH ?g { ?x a ?t } } FILTER(?x != 3) }",
           "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } OPTIONAL { GRAPH ?g { ?x a ?t } } } ORDER BY ?g",
           "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { GRAPH ?g { ?x a ?t } }) }",
-          "SELECT ?graph WHERE { GRAPH ?graph { ?x <urn:graph> \"GRAPH ?h { }\" } }"]
+          "SELECT ?graph WHERE { GRAPH ?graph { ?x <urn:graph> \"GRAPH ?h { }\" } }",
+          "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o OPTIONAL { ?o ?q ?v } } } GROUP BY ?x ?g "
+          "HAVING (SUM(IF(BOUND(?v), 1, 0)) = 0) ORDER BY ?g"]
     refused = ["SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { ?x ?p ?o }) }",
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER NOT EXISTS { ?x a ?t } }",
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { ?x a ?t } }",
@@ -458,8 +460,12 @@ def test_graph_local_checks_are_recognised():
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } { SELECT ?x WHERE { ?x a ?t } } }",
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } } VALUES ?x { <urn:a> }",
                "SELECT ?g ?x WHERE { { GRAPH ?g { ?x ?p ?o } } UNION { ?x ?p ?o } }",
-               "SELECT ?g ?x WHERE { ?x ?p ?o GRAPH ?g { ?x ?p ?o } }"]
-    assert [graph_local(q) for q in ok] == ["g", "g", "g", "graph"]
+               "SELECT ?g ?x WHERE { ?x ?p ?o GRAPH ?g { ?x ?p ?o } }",
+               # groups across graphs; a pattern in HAVING (reads the default graph)
+               "SELECT ?x WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x HAVING (COUNT(?o) = 1)",
+               "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x ?g HAVING (EXISTS { ?x a ?t })",
+               "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x ?g LIMIT 3"]
+    assert [graph_local(q) for q in ok] == ["g", "g", "g", "graph", "g"]
     assert [graph_local(q) for q in refused] == [None] * len(refused)
 
 

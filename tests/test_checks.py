@@ -92,3 +92,70 @@ def test_supporting_evidence_is_looked_for_in_the_stating_documents_graph(engine
     qg, qgid, g = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/", "https://w3id.org/qgraph/graph/"
     assert rows == [(qgid + "nation-a", "http://www.w3.org/2000/01/rdf-schema#label", g + "doc-a"),
                     (qgid + "holding-b", qg + "attestedOn", g + "doc-b")]
+
+
+def _random_dated_dataset(rng) -> str:
+    """A TriG dataset of one to three document graphs: nodes with dates of every kind (and
+    non-dates), evidence that supports some properties, derivations, passages with or without
+    the year or day."""
+    qg, qgid, g = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/", "https://w3id.org/qgraph/graph/"
+    oa, xsd = "http://www.w3.org/ns/oa#", "http://www.w3.org/2001/XMLSchema#"
+    props = [qg + "startDate", qg + "attestedOn", qg + "signedOn", "http://www.w3.org/2000/01/rdf-schema#label"]
+    graphs = []
+    for gi in range(rng.randint(1, 3)):
+        body = []
+        for ni in range(rng.randint(1, 4)):
+            node = f"<{qgid}n{ni}>"
+            for k in range(rng.randint(0, 3)):
+                ev = f"<{qgid}ev{gi}-{ni}-{k}>"
+                body.append(f"{node} <{qg}evidence> {ev} .")
+                body += [f"{ev} <{qg}supports> <{p}> ." for p in rng.sample(props, rng.randint(0, 3))]
+                if rng.random() < 0.3:
+                    body.append(f'{ev} <{qg}derivation> "read from the context" .')
+                for _ in range(rng.randint(0, 2)):
+                    said = rng.choice(["2020", "2021", "2024", "3", "12", "no number"])
+                    body.append(f'{ev} <{oa}hasSelector> [ <{oa}exact> "a passage: {said}." ] .')
+            for p in rng.sample(props, rng.randint(0, 3)):
+                value = rng.choice([
+                    f'"{rng.choice(["2020", "2021", "2024"])}-03-12"^^<{xsd}date>',
+                    f'"{rng.choice(["2020", "2024"])}"^^<{xsd}gYear>',
+                    f'"2021-0{rng.randint(1, 9)}"^^<{xsd}gYearMonth>',
+                    f'"--0{rng.randint(1, 9)}-{rng.choice(["03", "12"])}"^^<{xsd}gMonthDay>',
+                    '"2020"', f"<{qgid}elsewhere>", f'"2020"^^<{xsd}integer>'])
+                body.append(f"{node} <{p}> {value} .")
+        graphs.append(f"<{g}doc-{gi}> {{\n" + "\n".join(body) + "\n}")
+    return "\n".join(graphs)
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_date_check_answers_as_its_minus_form(engine: str):
+    """The shipped date-without-derivation check (one pass, grouped: 2.2× faster at 1M) names
+    exactly the dates its earlier MINUS form named, on datasets drawn at random (seeded) with
+    every kind of date, support, derivation and passage."""
+    import random
+
+    import pyoxigraph as ox
+
+    shipped = (ROOT / "queries" / "checks" / "date-without-derivation-violation.rq").read_text(encoding="utf-8")
+    reference = (COUNTER / "date-without-derivation-minus-form.rq").read_text(encoding="utf-8")
+    assert "MINUS {" in reference and "MINUS {" not in shipped
+
+    def rows(text: str, data: str) -> list[tuple[str, ...]]:
+        if engine == "rdflib":
+            ds = Dataset(default_union=True)
+            ds.parse(data=data, format="trig")
+            return sorted(tuple(str(v) for v in r) for r in ds.query(text))
+        store = ox.Store()
+        store.load(data.encode("utf-8"), format=ox.RdfFormat.TRIG)
+        named = list(store.quads_for_pattern(None, None, None, None))
+        store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in named])  # the merge, as the query store
+        return sorted(tuple(s[v].value for v in ("node", "property", "date", "graph")) for s in store.query(text))
+
+    rng = random.Random(15)
+    found = 0
+    for _ in range(150 if engine == "oxigraph" else 40):
+        data = _random_dated_dataset(rng)
+        expected = rows(reference, data)
+        assert rows(shipped, data) == expected, data
+        found += bool(expected)
+    assert found >= 10, "the random datasets hold too few unsupported dates to compare"

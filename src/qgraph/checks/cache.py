@@ -441,13 +441,16 @@ def graph_local(text: str) -> str | None:
     else ``None``.
 
     Accepted (by its text, strings, IRIs and comments masked): one ``SELECT`` with no aggregate,
-    ``GROUP BY``, ``VALUES``, ``BIND``, ``UNION``, ``FROM``, ``SERVICE``, ``LIMIT`` or
-    ``OFFSET`` outside the graph blocks, whose ``WHERE`` clause starts with ``GRAPH ?g {`` and
-    outside blocks ``GRAPH ?g { … }`` (all of the same ``?g``) holds only ``MINUS``,
-    ``OPTIONAL``, ``FILTER(…)``, ``EXISTS``, ``NOT``, braces and dots. Then every triple pattern
-    is matched in the graph ``?g`` names; ``?g`` is bound by the first block, so each
-    ``MINUS``/``OPTIONAL``/``EXISTS`` block meets the outer solution on ``?g`` and reads the
-    same graph. The rows with ``?g`` = ``G`` are therefore those of the check run on ``G`` alone.
+    ``VALUES``, ``BIND``, ``UNION``, ``FROM``, ``SERVICE``, ``LIMIT`` or ``OFFSET`` outside the
+    graph blocks, whose ``WHERE`` clause starts with ``GRAPH ?g {`` and outside blocks
+    ``GRAPH ?g { … }`` (all of the same ``?g``) holds only ``MINUS``, ``OPTIONAL``,
+    ``FILTER(…)``, ``EXISTS``, ``NOT``, braces and dots; after it, at most a ``GROUP BY`` of
+    plain variables among which ``?g``, a ``HAVING (…)`` with no braces (no pattern), and an
+    ``ORDER BY``. Then every triple pattern is matched in the graph ``?g`` names; ``?g`` is bound
+    by the first block, so each ``MINUS``/``OPTIONAL``/``EXISTS`` block meets the outer solution
+    on ``?g`` and reads the same graph; a group holds the solutions of one graph, and ``HAVING``
+    reads that group alone. The rows with ``?g`` = ``G`` are therefore those of the check run
+    on ``G`` alone.
     """
     masked = _MASK.sub(lambda m: " " * len(m.group()), text)
     if len(re.findall(r"\bSELECT\b", masked, re.I)) != 1:
@@ -461,12 +464,18 @@ def graph_local(text: str) -> str | None:
     if end < 0:
         return None
     head, body, tail = masked[select.end():where], masked[where + 1:end], masked[end + 1:]
-    if _REFUSED.search(head) or re.search(r"\(", head) or not re.fullmatch(r"\s*(ORDER\s+BY[\s?$\w()]*)?\s*", tail, re.I):
+    if _REFUSED.search(head) or re.search(r"\(", head):
+        return None
+    ending = re.fullmatch(r"\s*(?:GROUP\s+BY((?:\s*[?$]\w+)+)\s*(?:HAVING\s*\([^{}]*\))?)?\s*(ORDER\s+BY[\s?$\w()]*)?\s*",
+                          tail, re.I)
+    if ending is None:
         return None
     first = re.match(r"\s*GRAPH\s+[?$](\w+)\s*\{", body, re.I)
     if first is None:
         return None
     var = first.group(1)
+    if ending.group(1) is not None and var not in {v[1:] for v in ending.group(1).split()}:
+        return None  # groups across graphs
     outside, i = [], 0
     if re.search(r"\bSERVICE\b", masked, re.I):
         return None
