@@ -91,3 +91,30 @@ def test_build_process_ends_without_teardown_once_written(corpus: Path, tmp_path
                        capture_output=True, text=True, env=cli_env)
     assert r.returncode == 1, r.stderr
     assert "teardown" in r.stderr and not (tmp_path / "no").exists()
+
+
+def test_store_union_graph_is_copied_by_oxigraph_the_same_graph(monkeypatch: pytest.MonkeyPatch):
+    """The query store's default graph (the merge of every graph: each triple once, blank nodes
+    included) is filled by one SPARQL update inside Oxigraph, not by a Python Quad per quad."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.store import OxigraphStore
+
+    g1, g2 = ox.NamedNode("https://example.org/g1"), ox.NamedNode("https://example.org/g2")
+    s, p = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p")
+    b = ox.BlankNode("b1")
+    quads = [ox.Quad(s, p, ox.Literal("x"), g1), ox.Quad(s, p, ox.Literal("x"), g2),  # one triple, two graphs
+             ox.Quad(s, p, b, g1), ox.Quad(b, p, ox.Literal("y", language="en"), g2)]
+    expected = {(q.subject, q.predicate, q.object) for q in quads}
+
+    def no_quad_from_python(*args: object) -> object:
+        raise AssertionError("a Python Quad made per quad")
+
+    monkeypatch.setattr(ox, "Quad", no_quad_from_python)
+    store = OxigraphStore(quads, {})
+    monkeypatch.undo()
+    union = list(store._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert len(union) == 3 and {(q.subject, q.predicate, q.object) for q in union} == expected
+    assert len(store._store) == 7  # the four quads in their graphs and the three triples
+    r = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(r.rows[0][0]) == 3
