@@ -118,3 +118,22 @@ def test_store_union_graph_is_copied_by_oxigraph_the_same_graph(monkeypatch: pyt
     assert len(store._store) == 7  # the four quads in their graphs and the three triples
     r = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert int(r.rows[0][0]) == 3
+
+
+def test_sorted_quads_keep_each_graphs_positions_as_machine_integers(corpus: Path):
+    """The export's sort keeps each graph's positions in an ``array`` (no int object per quad),
+    and each graph's quads are still its own, in N-Quads order."""
+    from array import array
+
+    from qgraph.corpus.loading import load
+    from qgraph.publish.exports import Exporter
+
+    loaded = load(corpus)
+    exporter = Exporter(loaded)
+    s = exporter._sorted
+    assert s.by_graph and all(type(v) is array and v.typecode == "q" for v in s.by_graph.values())
+    assert sum(len(v) for v in s.by_graph.values()) == len(s.quads)
+    for name, quads in exporter.graphs.items():
+        assert quads and all(q.graph_name.value == name for q in quads)
+        lines = [str(q) for q in quads]
+        assert lines == sorted(lines)
