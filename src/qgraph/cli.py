@@ -334,6 +334,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; its exit code. Called as the process's command (``argv`` None: the
+    ``qgraph`` script, ``python -m qgraph``), a build that succeeded ends the process at once once
+    its output is flushed (:func:`_end_now`)."""
+    code = _main(argv)
+    if argv is None and code == EXIT_OK and _ENDS_AT_ONCE:
+        _end_now(code)
+    return code
+
+
+#: set by a command whose process has nothing left to do but free its memory (the build)
+_ENDS_AT_ONCE: list[bool] = []
+
+
+def _end_now(code: int) -> None:
+    """Flush stdout and stderr and end the process without the interpreter's teardown: after a
+    build, freeing a million parsed quads and the stores one object at a time took 1-2 s of a
+    1M-triple build (every file is written and renamed, the cache saved, the children joined)."""
+    import os
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     _answer_from_help_file(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     import logging
@@ -483,6 +511,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
                     notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
     sys.stdout.write(summary(outcome, args.out))
+    _ENDS_AT_ONCE.append(True)
     return EXIT_OK
 
 

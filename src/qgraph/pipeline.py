@@ -23,6 +23,7 @@ class Outcome:
     evidence: Any
     written: list[Path] = field(default_factory=list)
     asked: Any = None  # the summary's store counts, asked beside the exports (qgraph.ask.counts.store_counts)
+    coverage: Any = None  # the summary's per-document counts (qgraph.ask.counts.document_counts) when counted beside
 
     @property
     def conforms(self) -> bool:
@@ -106,6 +107,9 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 shared = ox.Store()  # validated in, then completed into the query store
             shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
+            # the summary's per-document counts (a Python pass over every quad) in a child forked
+            # now (no thread runs): it counts on the second core while this process fills the store
+            coverage = _Forked(lambda: _document_counts(loaded)) if beside and _can_fork() else None
             problems = list(ev.problems) + terms + shacl
             if union is None:
                 store = open_store(loaded, backend, validated=shared)
@@ -133,9 +137,16 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         except MemoryError:
             raise _out_of_memory(loaded) from None
         step(f"checks (queries/checks, run beside the exports): {len(checks)} problem(s)")
-        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked)
+        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked,
+                       coverage=coverage)
 
-    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev), settle
+    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage), settle
+
+
+def _document_counts(loaded: Any) -> Any:
+    from qgraph.ask.counts import document_counts
+
+    return document_counts(loaded)
 
 
 def _can_fork() -> bool:
@@ -170,6 +181,13 @@ class _Forked:
 
     def close(self) -> None:
         """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._recv.close()
+
+    def cancel(self) -> None:
+        """Stop the child (its result no longer wanted)."""
         if self._child.is_alive():
             self._child.terminate()
         self._child.join()
@@ -445,26 +463,33 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
             n = counts(outcome.problems)["Violation"]
             raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
 
-    if not outcome.conforms:
-        refuse_unless_conforming(settle())  # the whole report, the checks' problems included
-    settled: list[Outcome] = []
+    counting = outcome.coverage  # the child counting for the summary (see _check), or None
+    try:
+        if not outcome.conforms:
+            refuse_unless_conforming(settle())  # the whole report, the checks' problems included
+        settled: list[Outcome] = []
 
-    def gate() -> None:
-        settled.append(settle())
-        refuse_unless_conforming(settled[0])
+        def gate() -> None:
+            settled.append(settle())
+            refuse_unless_conforming(settled[0])
 
-    step = _Steps(progress or _quiet)
-    with paused_gc():
-        try:
-            written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)), gate=gate)
-        except MemoryError:
-            from qgraph.corpus.loading import largest_literal
-            from qgraph.errors import QgraphError
+        step = _Steps(progress or _quiet)
+        with paused_gc():
+            try:
+                written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)), gate=gate)
+            except MemoryError:
+                from qgraph.corpus.loading import largest_literal
+                from qgraph.errors import QgraphError
 
-            raise QgraphError(f"out of memory while writing the exports (nothing written); "
-                              f"{largest_literal(outcome.loaded)}") from None
+                raise QgraphError(f"out of memory while writing the exports (nothing written); "
+                                  f"{largest_literal(outcome.loaded)}") from None
+    except BaseException:
+        if counting is not None:
+            counting.cancel()
+        raise
     outcome = settled[0]
     outcome.written = written
+    outcome.coverage = counting.result() if counting is not None else None  # None: counted by summary()
     step(f"wrote {len(outcome.written)} files")
     return outcome
 
@@ -486,7 +511,7 @@ def summary(outcome: Outcome, out: Path | None = None) -> str:
     """The short text a build prints."""
     from qgraph.ask.counts import compute
 
-    s = compute(outcome.loaded, outcome.store, outcome.asked)
+    s = compute(outcome.loaded, outcome.store, outcome.asked, outcome.coverage)
     c = counts(outcome.problems)
     # Entities of the documents only: the link and enrichment graphs are counted by their triples.
     per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]

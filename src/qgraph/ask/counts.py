@@ -55,7 +55,7 @@ class _Coverage:
     by_document: dict[str, dict[str, int]]  # class IRI -> document id -> typed nodes
 
 
-def _document_counts(loaded: Loaded) -> _Coverage:
+def document_counts(loaded: Loaded) -> _Coverage:
     """What is counted per document, in one pass over the parsed quads of the data files.
 
     Evidence coverage is a property of the document graphs only (the link and enrichment graphs
@@ -113,9 +113,11 @@ def store_counts(store: Any) -> StoreCounts:
                        tuple(store.query(_EVIDENCE).rows[0]))
 
 
-def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None) -> Stats:
+def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None, coverage: _Coverage | None = None
+            ) -> Stats:
     """Counts over ``store`` (any backend of :mod:`qgraph.corpus.store`) holding ``loaded``
-    (``asked``: :func:`store_counts` of that store when already asked)."""
+    (``asked``: :func:`store_counts` of that store when already asked; ``coverage``:
+    :func:`document_counts` of ``loaded`` when already counted)."""
     from qgraph.corpus.terms import display
 
     def display_iri(iri: str) -> str:
@@ -129,7 +131,8 @@ def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None) -> Sta
     if asked is None:
         asked = store_counts(store)
     graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(asked.graphs).items()}
-    coverage = _document_counts(loaded)
+    if coverage is None:
+        coverage = document_counts(loaded)
     ev = asked.evidence
     return Stats(
         documents=loaded.documents,

@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import tempfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, wraps
@@ -269,7 +270,7 @@ class _Sorted:
 
     quads: list[Any]
     repeated: set[int]
-    by_graph: dict[str, list[int]]
+    by_graph: dict[str, Any]  # graph IRI -> array("q") of positions
     shared: list[tuple[int, int]]
     lines: list[str] | None = None
 
@@ -327,7 +328,8 @@ class Exporter:
         out: list[Any] = []
         lines: list[str] = []
         repeated: set[int] = set()
-        by_graph: dict[str, list[int]] = {name: [] for name in self.graph_names}
+        # positions as machine integers (an array, not a list of int objects: 1M quads, ~32 MiB less)
+        by_graph: dict[str, Any] = {name: array("q") for name in self.graph_names}
         shared: list[tuple[int, int]] = []
         last = last_triple = None
         subject, start, graph, several = "\0", 0, "", False  # the current subject's run
@@ -349,7 +351,10 @@ class Exporter:
                 subject, start, graph, several = key[:key.index(" ") + 1], n, g, False
             elif g != graph:
                 several = True
-            by_graph.setdefault(g, []).append(n)
+            positions = by_graph.get(g)
+            if positions is None:
+                positions = by_graph[g] = array("q")
+            positions.append(n)
             out.append(quads[i])
             lines.append(key)
         if several:

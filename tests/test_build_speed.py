@@ -1,0 +1,139 @@
+"""What the build does for speed, each with its result held to the plain way of getting it:
+the summary's per-document counts counted in a child process (and counted in process when the
+child fails), and the ``qgraph build`` process ending without the interpreter's teardown once
+everything is written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qgraph import synth
+
+    root = tmp_path_factory.mktemp("synth") / "corpus"
+    synth.generate(1500, 0, root, shapes_file=None)  # no planted faults: the build conforms
+    return root
+
+
+@pytest.fixture
+def corpus(clean_template: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(clean_template, root)
+    assert sorted((root / "data").glob("*.ttl")), "the synthetic corpus has no data file"
+    return root
+
+
+def _pids(path: Path) -> list[int]:
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from qgraph.ask import counts
+    from qgraph.corpus.loading import load
+    from qgraph.pipeline import build, summary
+
+    expected = counts.document_counts(load(corpus))
+    assert expected.described and expected.by_document
+    parent = os.getpid()
+    where = tmp_path / "counted-by"
+    real = counts.document_counts
+
+    def recorded(loaded):  # noqa: ANN001, ANN202
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(loaded)
+
+    monkeypatch.setattr(counts, "document_counts", recorded)
+    outcome = build(tmp_path / "one", corpus)
+    assert outcome.coverage == expected
+    assert _pids(where) and parent not in _pids(where)  # counted in a child, and only there
+    text = summary(outcome, tmp_path / "one")
+
+    def failing_in_the_child(loaded):  # noqa: ANN001, ANN202
+        if os.getpid() != parent:
+            raise MemoryError
+        return recorded(loaded)
+
+    where.unlink()
+    monkeypatch.setattr(counts, "document_counts", failing_in_the_child)
+    outcome = build(tmp_path / "one", corpus)
+    assert outcome.coverage is None  # the child failed: summary() counts
+    assert summary(outcome, tmp_path / "one") == text
+    assert _pids(where) == [parent]
+
+
+def test_build_process_ends_without_teardown_once_written(corpus: Path, tmp_path: Path, cli_env: dict):
+    """A ``qgraph build`` that succeeds ends its process at once (no interpreter teardown: no
+    atexit handler runs) with its summary and every file written; a refused one ends as usual."""
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: sys.stderr.write('teardown\\n'))\n"
+              "from qgraph.cli import main\n"
+              "sys.exit(main())\n")
+    out = tmp_path / "dist"
+    r = subprocess.run([sys.executable, "-c", script, "build", "--root", str(corpus), "--out", str(out)],
+                       capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "teardown" not in r.stderr
+    assert "wrote 13 files to" in r.stdout and r.stdout.endswith("\n")
+    assert len([p for p in out.rglob("*") if p.is_file()]) == 13
+    data = sorted((corpus / "data").glob("*.ttl"))[0]
+    data.write_text(data.read_text() + "\n<https://w3id.org/qgraph/id/x> a <https://w3id.org/qgraph/ontology#Nation> .\n")
+    r = subprocess.run([sys.executable, "-c", script, "build", "--root", str(corpus), "--out", str(tmp_path / "no")],
+                       capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 1, r.stderr
+    assert "teardown" in r.stderr and not (tmp_path / "no").exists()
+
+
+def test_store_union_graph_is_copied_by_oxigraph_the_same_graph(monkeypatch: pytest.MonkeyPatch):
+    """The query store's default graph (the merge of every graph: each triple once, blank nodes
+    included) is filled by one SPARQL update inside Oxigraph, not by a Python Quad per quad."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.store import OxigraphStore
+
+    g1, g2 = ox.NamedNode("https://example.org/g1"), ox.NamedNode("https://example.org/g2")
+    s, p = ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p")
+    b = ox.BlankNode("b1")
+    quads = [ox.Quad(s, p, ox.Literal("x"), g1), ox.Quad(s, p, ox.Literal("x"), g2),  # one triple, two graphs
+             ox.Quad(s, p, b, g1), ox.Quad(b, p, ox.Literal("y", language="en"), g2)]
+    expected = {(q.subject, q.predicate, q.object) for q in quads}
+
+    def no_quad_from_python(*args: object) -> object:
+        raise AssertionError("a Python Quad made per quad")
+
+    monkeypatch.setattr(ox, "Quad", no_quad_from_python)
+    store = OxigraphStore(quads, {})
+    monkeypatch.undo()
+    union = list(store._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert len(union) == 3 and {(q.subject, q.predicate, q.object) for q in union} == expected
+    assert len(store._store) == 7  # the four quads in their graphs and the three triples
+    r = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(r.rows[0][0]) == 3
+
+
+def test_sorted_quads_keep_each_graphs_positions_as_machine_integers(corpus: Path):
+    """The export's sort keeps each graph's positions in an ``array`` (no int object per quad),
+    and each graph's quads are still its own, in N-Quads order."""
+    from array import array
+
+    from qgraph.corpus.loading import load
+    from qgraph.publish.exports import Exporter
+
+    loaded = load(corpus)
+    exporter = Exporter(loaded)
+    s = exporter._sorted
+    assert s.by_graph and all(type(v) is array and v.typecode == "q" for v in s.by_graph.values())
+    assert sum(len(v) for v in s.by_graph.values()) == len(s.quads)
+    for name, quads in exporter.graphs.items():
+        assert quads and all(q.graph_name.value == name for q in quads)
+        lines = [str(q) for q in quads]
+        assert lines == sorted(lines)
