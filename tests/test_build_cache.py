@@ -127,7 +127,8 @@ def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path:
     from qgraph.checks import vocabulary
     from qgraph.checks.cache import Memo
     from qgraph.corpus.loading import load
-    from qgraph.pipeline import _Forked, _terms, _terms_in_child
+    from qgraph.forked import Forked
+    from qgraph.pipeline import _terms, _terms_in_child
 
     root = tmp_path / "faulty"
     synth.generate(3000, 0, root, fault_every=2)
@@ -141,9 +142,9 @@ def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path:
     expected_memo = Memo(hashes)
     expected = vocabulary.check(loaded, expected_memo)
     assert {p.shape for p in expected} >= {"check:term-declared", "check:supports-stated"}, expected
-    assert _Forked(lambda: _terms_in_child(loaded, None)).result()[0] == expected  # the child answered
+    assert Forked(lambda: _terms_in_child(loaded, None)).result()[0] == expected  # the child answered
     memo = Memo(hashes)
-    assert _terms(_Forked(lambda: _terms_in_child(loaded, memo)), loaded, memo) == expected
+    assert _terms(Forked(lambda: _terms_in_child(loaded, memo)), loaded, memo) == expected
     assert memo.new == expected_memo.new and memo.new["terms"]
     assert (memo.hits, memo.misses) == (expected_memo.hits, expected_memo.misses)
     parent = os.getpid()
@@ -155,4 +156,4 @@ def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path:
         return real(*args)
 
     monkeypatch.setattr(vocabulary, "check", failing_in_the_child)
-    assert _terms(_Forked(lambda: _terms_in_child(loaded, None)), loaded, None) == vocabulary.check(loaded)
+    assert _terms(Forked(lambda: _terms_in_child(loaded, None)), loaded, None) == vocabulary.check(loaded)

@@ -223,7 +223,7 @@ def test_shacl_for_shacl_from_the_child_is_not_used_for_other_shapes(project):
 
     path, _, prefixes, _ = _meta_inputs(project)
     child = validation.MetaShacl(path, "ontology/shapes.ttl")
-    child._child.join()  # it has read the file and answered
+    child._child._child.join()  # the forked process: it has read the file and answered
     _append(project, "# edited after the child read it")
     assert child.result(path, prefixes) is None
     again = validation.MetaShacl(path, "ontology/shapes.ttl")

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from qgraph.checks.report import Problem, conforms, counts
 from qgraph.corpus.loading import paused_gc
 from qgraph.errors import NonConformant
+from qgraph.forked import Forked, can_fork
 
 
 @dataclass
@@ -94,7 +95,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            terms_beside = _Forked(lambda: _terms_in_child(loaded, memo)) if beside and _can_fork() else None
+            terms_beside = Forked(lambda: _terms_in_child(loaded, memo)) if beside and can_fork() else None
             ev = evidence.check(loaded, memo)
             terms = _terms(terms_beside, loaded, memo)
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
@@ -109,7 +110,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             # the summary's per-document counts (a Python pass over every quad) in a child forked
             # now (no thread runs): it counts on the second core while this process fills the store
-            coverage = _Forked(lambda: _document_counts(loaded)) if beside and _can_fork() else None
+            coverage = Forked(lambda: _document_counts(loaded)) if beside and can_fork() else None
             problems = list(ev.problems) + terms + shacl
             if union is None:
                 store = open_store(loaded, backend, validated=shared)
@@ -149,62 +150,7 @@ def _document_counts(loaded: Any) -> Any:
     return document_counts(loaded)
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-class _Forked:
-    """A call run in a child process forked now (it shares the loaded corpus copy-on-write and
-    uses the second core, which the GIL keeps a thread from using); :meth:`result` waits and
-    gives its value, or ``None`` when the child failed in any way (the caller then makes the
-    call itself, which reports any error as usual). Fork only where no thread runs (the build
-    before its checks' thread starts)."""
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_run_forked, args=(fn, send), name="qgraph-beside", daemon=True)
-        self._child.start()
-        send.close()
-
-    def result(self) -> Any:
-        try:
-            got = self._recv.recv()
-        except (EOFError, OSError):
-            got = None
-        self.close()
-        return got[0] if got is not None else None
-
-    def close(self) -> None:
-        """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._recv.close()
-
-    def cancel(self) -> None:
-        """Stop the child (its result no longer wanted)."""
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._recv.close()
-
-
-def _run_forked(fn: Callable[[], Any], send: Any) -> None:
-    got = None
-    try:
-        got = (fn(),)
-    except BaseException:  # the parent does the work again and reports what goes wrong
-        got = None
-    send.send(got)
-    send.close()
-
-
-def _union_checks(project: Any) -> _Forked | None:
+def _union_checks(project: Any) -> Forked | None:
     """The checks that read the default graph alone (:func:`qgraph.ask.catalogue.reads_default_graph_only`),
     run in a child process forked now, before the corpus is loaded: it parses the same files
     itself, in Oxigraph (no Python object per triple), into the default graph of a store of
@@ -217,7 +163,7 @@ def _union_checks(project: Any) -> _Forked | None:
     running (a thread holding a lock at the fork would leave it held in the child)."""
     import threading
 
-    if not _can_fork() or threading.active_count() != 1:
+    if not can_fork() or threading.active_count() != 1:
         return None
     import pyoxigraph  # noqa: F401 (imported before the fork, not in the child)
 
@@ -235,7 +181,7 @@ def _union_checks(project: Any) -> _Forked | None:
     if not wanted:
         return None
     prefixes = project_prefixes()
-    return _Forked(lambda: _union_child(files, wanted, prefixes))
+    return Forked(lambda: _union_child(files, wanted, prefixes))
 
 
 def _label(rel: str, graph: str) -> str:
@@ -274,7 +220,7 @@ def _union_child(files: list[tuple[str, Path]], wanted: list[tuple[str, str]],
     return hashes, results
 
 
-def _union_results(union: _Forked | None, loaded: Any, memo: Any) -> dict[str, tuple[str, Any]]:
+def _union_results(union: Forked | None, loaded: Any, memo: Any) -> dict[str, tuple[str, Any]]:
     """The child's check results (:func:`_union_checks`) as :func:`qgraph.ask.catalogue.run_checks`
     takes them, when it read exactly the files loaded here, each with the content the cache
     hashed; else none (the checks are run here)."""
@@ -294,7 +240,7 @@ def _union_results(union: _Forked | None, loaded: Any, memo: Any) -> dict[str, t
             for name, (digest, kind, names, rows, boolean) in results.items()}
 
 
-def _union_note(union: _Forked | None, used: list[str], store: Any) -> str:
+def _union_note(union: Forked | None, used: list[str], store: Any) -> str:
     """What --progress says of where the checks ran."""
     if union is None:
         return ""
@@ -315,7 +261,7 @@ def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, i
     return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses
 
 
-def _terms(beside: _Forked | None, loaded: Any, memo: Any) -> list[Problem]:
+def _terms(beside: Forked | None, loaded: Any, memo: Any) -> list[Problem]:
     """The term and qg:supports checks' problems: from the child when it ran them (its entries
     put into the cache's memo, as if they had run here), else run here."""
     from qgraph.checks import vocabulary
@@ -347,7 +293,7 @@ def _meta_shacl(project: Any, memo: Any) -> Any:
     check already; ``None`` then."""
     from qgraph.checks import validation
 
-    if not _can_fork():  # Windows: checked in process, as before
+    if not can_fork():  # Windows: checked in process, as before
         return None
     if validation.shapes_checked(project, memo) or not project.shapes_file.is_file():
         return None
@@ -485,7 +431,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
                                   f"{largest_literal(outcome.loaded)}") from None
     except BaseException:
         if counting is not None:
-            counting.cancel()
+            counting.close()
         raise
     outcome = settled[0]
     outcome.written = written

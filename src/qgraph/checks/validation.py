@@ -567,21 +567,12 @@ class MetaShacl:
     runs the check itself, which reports the error as usual)."""
 
     def __init__(self, path: Any, rel: str) -> None:
-        import multiprocessing
+        from qgraph.forked import Forked
 
-        ctx = multiprocessing.get_context("fork")  # before any thread: the build's start
-        self._recv, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_meta_child, args=(path, rel, send), name="qgraph-meta-shacl",
-                                  daemon=True)
-        self._child.start()
-        send.close()
+        self._child = Forked(lambda: _meta_child(path, rel), name="qgraph-meta-shacl")
 
     def result(self, path: Any, prefixes: dict[str, str]) -> list[str] | None:
-        try:
-            got = self._recv.recv()
-        except (EOFError, OSError):
-            got = None
-        self.close()
+        got = self._child.result()
         if got is None:
             return None
         digest, used, problems = got
@@ -591,10 +582,7 @@ class MetaShacl:
 
     def close(self) -> None:
         """Stop the child if it still runs (its result unused) and let it go (again: nothing)."""
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._recv.close()
+        self._child.close()
 
 
 def _file_digest(path: Any) -> str | None:
@@ -606,22 +594,18 @@ def _file_digest(path: Any) -> str | None:
         return None
 
 
-def _meta_child(path: Any, rel: str, send: Any) -> None:
+def _meta_child(path: Any, rel: str) -> tuple[str, dict[str, str], list[str]] | None:
     """In the child: (digest of the shapes file, prefixes, SHACL-for-SHACL's problems), or
-    ``None`` when anything fails or the file changed while it was read."""
-    got = None
-    try:
-        from qgraph.checks.shapecheck import meta_shacl
-        from qgraph.corpus.loading import project_prefixes
+    ``None`` when the file changed while it was read (an exception: ``None`` too, see
+    :class:`qgraph.forked.Forked`; the caller then runs the check itself and reports it)."""
+    from qgraph.checks.shapecheck import meta_shacl
+    from qgraph.corpus.loading import project_prefixes
 
-        before = _file_digest(path)
-        shapes, shape_prefixes = load_shapes(path, rel)
-        prefixes = {**shape_prefixes, **project_prefixes()}
-        lines = read_text(path, rel).splitlines()
-        problems = meta_shacl(shapes, rel, lines, prefixes)
-        if before is not None and before == _file_digest(path):
-            got = (before, prefixes, problems)
-    except BaseException:  # the caller runs the check itself and reports what went wrong
-        got = None
-    send.send(got)
-    send.close()
+    before = _file_digest(path)
+    shapes, shape_prefixes = load_shapes(path, rel)
+    prefixes = {**shape_prefixes, **project_prefixes()}
+    lines = read_text(path, rel).splitlines()
+    problems = meta_shacl(shapes, rel, lines, prefixes)
+    if before is not None and before == _file_digest(path):
+        return before, prefixes, problems
+    return None

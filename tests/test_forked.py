@@ -1,0 +1,37 @@
+"""qgraph.forked: a call in a forked child, its value read back, any failure as ``None``."""
+
+import os
+
+import pytest
+
+from qgraph.forked import Forked, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
+
+
+def test_the_childs_value_is_read_back():
+    assert Forked(lambda: {"pid": os.getpid(), "rows": [1, 2]}).result()["rows"] == [1, 2]
+    assert Forked(lambda: os.getpid()).result() != os.getpid()  # computed in another process
+
+
+def test_a_child_that_raises_gives_none():
+    def fails():
+        raise ValueError("in the child")
+
+    assert Forked(fails).result() is None
+
+
+def test_a_child_that_dies_gives_none():
+    assert Forked(lambda: os._exit(3)).result() is None
+
+
+def test_close_stops_a_running_child_and_may_be_called_again():
+    import time
+
+    child = Forked(lambda: time.sleep(600))
+    child.close()
+    assert not child._child.is_alive()
+    child.close()
+    done = Forked(lambda: 1)
+    assert done.result() == 1
+    done.close()  # after result: nothing left to do
