@@ -59,6 +59,44 @@ def fixture_root(tmp_path: Path) -> Path:
     return dst
 
 
+def _synthetic(tmp_path_factory: pytest.TempPathFactory, **options) -> Path:
+    from qgraph import synth
+
+    root = tmp_path_factory.mktemp("synth") / "corpus"
+    synth.generate(1500, 0, root, **options)
+    assert sorted((root / "data").glob("*.ttl")), "the synthetic corpus has no data file"
+    return root
+
+
+@pytest.fixture(scope="session")
+def synth_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1,500-triple synthetic corpus with planted faults and its own shapes in ontology/,
+    made once per session: read-only, tests take a copy (``synth_corpus``)."""
+    return _synthetic(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same without planted faults (the build conforms); read-only, see ``clean_corpus``."""
+    return _synthetic(tmp_path_factory, shapes_file=None)
+
+
+@pytest.fixture
+def synth_corpus(synth_template: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of ``synth_template``."""
+    root = tmp_path / "corpus"
+    shutil.copytree(synth_template, root)
+    return root
+
+
+@pytest.fixture
+def clean_corpus(clean_template: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of ``clean_template``."""
+    root = tmp_path / "corpus"
+    shutil.copytree(clean_template, root)
+    return root
+
+
 @pytest.fixture
 def cli_env() -> dict[str, str]:
     """Environment for ``python -m qgraph`` subprocesses (no inherited QGRAPH_ROOT)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,9 @@ from qgraph.checks.cache import CACHE_DIR, STATE
 from qgraph.cli import main
 
 
-@pytest.fixture(scope="module")
-def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from qgraph import synth
-
-    root = tmp_path_factory.mktemp("synth") / "corpus"
-    synth.generate(1500, 0, root, shapes_file=None)  # no planted faults: the build conforms
-    return root
-
-
 @pytest.fixture
-def corpus(clean_template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(clean_template, root)
-    return root
+def corpus(clean_corpus: Path) -> Path:
+    return clean_corpus
 
 
 def _digests(out: Path) -> dict[str, str]:

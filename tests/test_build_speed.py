@@ -6,7 +6,6 @@ everything is written."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +13,9 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="module")
-def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from qgraph import synth
-
-    root = tmp_path_factory.mktemp("synth") / "corpus"
-    synth.generate(1500, 0, root, shapes_file=None)  # no planted faults: the build conforms
-    return root
-
-
 @pytest.fixture
-def corpus(clean_template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(clean_template, root)
-    assert sorted((root / "data").glob("*.ttl")), "the synthetic corpus has no data file"
-    return root
+def corpus(clean_corpus: Path) -> Path:
+    return clean_corpus
 
 
 def _pids(path: Path) -> list[int]:

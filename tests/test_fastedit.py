@@ -7,7 +7,6 @@ in the process, on the whole store)."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -40,20 +39,9 @@ def thread_running():
     t.join()
 
 
-@pytest.fixture(scope="module")
-def synth_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from qgraph import synth
-
-    root = tmp_path_factory.mktemp("synth") / "corpus"
-    synth.generate(1500, 0, root)  # with planted faults
-    return root
-
-
 @pytest.fixture
-def corpus(synth_template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(synth_template, root)
-    return root
+def corpus(synth_corpus: Path) -> Path:
+    return synth_corpus
 
 
 def _run(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> tuple[int, str, str]:
