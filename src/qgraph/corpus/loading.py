@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -100,6 +100,28 @@ class Loaded:
                         out[node] = [f]
                     elif where[-1] is not f:
                         where.append(f)
+        return out
+
+    def files_stating(self, nodes: Iterable[Any]) -> dict[Any, list[SourceFile]]:
+        """:attr:`node_files` of ``nodes`` alone: read from it when it is built, else found in one
+        pass over the quads that keeps only those nodes (building the whole index for a few
+        thousand problems' nodes took 0.8 s of a validation after one edit at a million triples)."""
+        import pyoxigraph as ox
+
+        wanted = set(nodes)
+        if "node_files" in self.__dict__ or not wanted:
+            index = self.node_files if wanted else {}
+            return {n: index[n] for n in wanted if n in index}
+        out: dict[Any, list[SourceFile]] = {}
+        for f in self.files:
+            for q in self.quads_of(f):
+                for node in (q.subject, q.object) if type(q.object) is ox.BlankNode else (q.subject,):
+                    if node in wanted:
+                        where = out.get(node)
+                        if where is None:
+                            out[node] = [f]
+                        elif where[-1] is not f:
+                            where.append(f)
         return out
 
     def quads_except(self, graph: str) -> list[Any]:
