@@ -89,3 +89,30 @@ def test_build_summary_from_the_counts_asked_beside_the_exports(project_root: Pa
     assert compute(outcome.loaded, outcome.store, outcome.asked) == compute(outcome.loaded, outcome.store)
     outcome.asked = None
     assert summary(outcome) == text and "facts with evidence" in text
+
+
+def test_build_summary_names_some_documents_graphs_and_warnings_and_counts_the_rest(
+        project_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A build of thousands of documents printed every document, graph and warning (2,008
+    documents, 2,027 warning lines at a million triples): the summary names the first
+    ``SUMMARY_ITEMS`` of each and counts the rest, saying which command lists them all; under
+    the limit every one is named, as before."""
+    from qgraph import pipeline
+
+    outcome = pipeline.build(tmp_path / "dist", root=project_root)
+    full = pipeline.summary(outcome)
+    docs = outcome.loaded.documents
+    warnings = [p for p in outcome.problems if p.severity == "Warning"]
+    assert len(docs) > 3 and len(warnings) > 3
+    assert f"documents: {len(docs)} ({', '.join(docs)})\n" in full
+    assert all(("  " + p.text() + "\n") in full for p in warnings)
+    monkeypatch.setattr(pipeline, "SUMMARY_ITEMS", 3)
+    short = pipeline.summary(outcome)
+    assert f"documents: {len(docs)} ({', '.join(docs[:3])}, … and {len(docs) - 3} more (qgraph stats lists them))\n" in short
+    triples = next(line for line in short.splitlines() if line.startswith("triples: "))
+    assert triples.count(",") == 3 and "more (qgraph stats lists them))" in triples
+    lines = short.splitlines()
+    shown = [line for line in lines if line.startswith("  ") and "Warning" in line]
+    assert shown == ["  " + p.text() for p in warnings[:3]]
+    assert f"  … and {len(warnings) - 3} more (qgraph validate lists them)" in lines
+    assert f"warnings: {len(warnings)} (qgraph validate lists them)" in lines

@@ -453,6 +453,18 @@ def _kept(settle: Callable[[], Outcome], keep: Callable[[Outcome], None]) -> Cal
     return settled
 
 
+#: how many documents, graphs or warnings the build's summary names; the rest are counted
+SUMMARY_ITEMS = 30
+
+
+def _some(items: list[str], where: str) -> str:
+    """``items`` joined, the first :data:`SUMMARY_ITEMS` of them and how many more (and where
+    they are listed)."""
+    if len(items) <= SUMMARY_ITEMS:
+        return ", ".join(items)
+    return ", ".join(items[:SUMMARY_ITEMS]) + f", … and {len(items) - SUMMARY_ITEMS} more ({where} lists them)"
+
+
 def summary(outcome: Outcome, out: Path | None = None) -> str:
     """The short text a build prints."""
     from qgraph.ask.counts import compute
@@ -463,16 +475,17 @@ def summary(outcome: Outcome, out: Path | None = None) -> str:
     per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]
     top = ", ".join(f"{c} {n}" for n, c in per_class[:12])
     lines = [
-        f"documents: {len(s.documents)} ({', '.join(s.documents)})",
-        f"triples: {s.triples} (" + ", ".join(f"{g} {n}" for g, n in s.triples_by_graph.items()) + ")",
+        f"documents: {len(s.documents)} ({_some(s.documents, 'qgraph stats')})",
+        f"triples: {s.triples} ({_some([f'{g} {n}' for g, n in s.triples_by_graph.items()], 'qgraph stats')})",
         f"entities in the documents by class: {top}",
         f"facts with evidence: {s.with_evidence}/{s.described}; evidence passages found in their "
         f"sources: {outcome.evidence.passages_found}/{outcome.evidence.passages}",
         f"warnings: {c['Warning']}" + ("" if not c["Warning"] else " (qgraph validate lists them)"),
     ]
-    for p in outcome.problems:
-        if p.severity != "Violation":
-            lines.append("  " + p.text())
+    shown = [p for p in outcome.problems if p.severity != "Violation"]
+    lines += ["  " + p.text() for p in shown[:SUMMARY_ITEMS]]
+    if len(shown) > SUMMARY_ITEMS:
+        lines.append(f"  … and {len(shown) - SUMMARY_ITEMS} more (qgraph validate lists them)")
     if out is not None and outcome.written:
         lines.append(f"wrote {len(outcome.written)} files to {out}/: " + ", ".join(
             sorted(str(p.relative_to(out)) for p in outcome.written)))
