@@ -133,3 +133,12 @@ def need_jena():
             pytest.fail(f"Jena cross-check cannot run: {why}")
         pytest.skip(why)
     return module
+
+
+def validate_in_process(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> tuple[int, str, str]:
+    """``qgraph validate --root ROOT EXTRA…`` run in this process: exit code, stdout, stderr."""
+    from qgraph.cli import main
+
+    rc = main(["validate", "--root", str(root), *extra])
+    out, err = capsys.readouterr()
+    return rc, out, err

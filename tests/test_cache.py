@@ -17,7 +17,7 @@ import pytest
 
 from qgraph.checks import cache as cache_mod
 from qgraph.checks.cache import CACHE_DIR, STATE, graph_local
-from qgraph.cli import main
+from tests.conftest import validate_in_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,19 +27,13 @@ def corpus(synth_corpus: Path) -> Path:
     return synth_corpus
 
 
-def _run(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> tuple[int, str, str]:
-    rc = main(["validate", "--root", str(root), *extra])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 def _same(capsys: pytest.CaptureFixture, root: Path) -> list[str]:
     """Validate with and without the cache, in text and JSON: identical output and exit code.
     Returns the notices the cached runs printed."""
     notices = []
     for fmt in ("text", "json"):
-        cached = _run(capsys, root, "--format", fmt)
-        fresh = _run(capsys, root, "--format", fmt, "--no-cache")
+        cached = validate_in_process(capsys, root, "--format", fmt)
+        fresh = validate_in_process(capsys, root, "--format", fmt, "--no-cache")
         assert cached[:2] == fresh[:2], f"{fmt}: the cached verdict differs from the uncached one"
         assert fresh[2] == "", "--no-cache says nothing about a cache"
         notices += [line for line in cached[2].splitlines() if line]
@@ -59,7 +53,7 @@ def _memo(root: Path) -> dict:
 
 def test_cached_verdict_equals_uncached_through_a_series_of_edits(corpus: Path, capsys: pytest.CaptureFixture):
     docs = _docs(corpus)
-    assert _run(capsys, corpus, "--no-cache")[0] == 1, "the synthetic corpus carries planted faults"
+    assert validate_in_process(capsys, corpus, "--no-cache")[0] == 1, "the synthetic corpus carries planted faults"
     assert not (corpus / CACHE_DIR).exists(), "--no-cache writes no cache"
     _same(capsys, corpus)  # cold
     assert (corpus / CACHE_DIR / STATE).is_file()
@@ -121,7 +115,7 @@ def test_cached_verdict_equals_uncached_through_a_series_of_edits(corpus: Path, 
 
 
 def _problems(capsys: pytest.CaptureFixture, root: Path) -> list[dict]:
-    rc, out, _ = _run(capsys, root, "--format", "json", "--no-cache")
+    rc, out, _ = validate_in_process(capsys, root, "--format", "json", "--no-cache")
     return json.loads(out)["problems"]
 
 
@@ -188,13 +182,13 @@ def test_shacl_results_kept_but_for_the_nodes_an_edit_reaches(corpus: Path, caps
 
     assert not wrong_member(), "the member is a foaf:Agent"
     typing_doc.write_text(typed + '\nqgid:ec-agent rdfs:label "An agent"@en .\n', encoding="utf-8")
-    _, _, err = _run(capsys, corpus, "--progress")
+    _, _, err = validate_in_process(capsys, corpus, "--progress")
     assert KEPT in err, "validated again only near the edit"
     assert _same(capsys, corpus) == []
     found = wrong_member()
     assert found and found[0]["file"] == f"data/{member_doc.name}", "the unchanged document's membership fails"
     typing_doc.write_text(typed + '\nqgid:ec-agent a foaf:Agent ; rdfs:label "An agent"@en .\n', encoding="utf-8")
-    _, _, err = _run(capsys, corpus, "--progress")
+    _, _, err = validate_in_process(capsys, corpus, "--progress")
     assert KEPT in err
     assert _same(capsys, corpus) == []
     assert not wrong_member()
@@ -218,7 +212,7 @@ def test_shacl_results_kept_but_for_a_node_read_through_sh_node(corpus: Path, ca
 
     assert not wrong_topic(), "the topic is in the topics scheme"
     typing_doc.write_text(typed + concept.format("scheme-technology-areas"), encoding="utf-8")
-    _, _, err = _run(capsys, corpus, "--progress")
+    _, _, err = validate_in_process(capsys, corpus, "--progress")
     assert KEPT in err, "validated again only near the edit"
     assert _same(capsys, corpus) == []
     found = wrong_topic()
@@ -265,12 +259,12 @@ def test_damaged_copy_of_a_data_file_is_not_trusted(corpus: Path, capsys: pytest
     else:
         left.write_bytes(b"half a copy")
     docs[0].write_text(re.sub(r'"(\d{4})-', lambda m: f'"{int(m.group(1)) - 1}-', text, count=1), encoding="utf-8")
-    _, _, err = _run(capsys, corpus, "--progress")
+    _, _, err = validate_in_process(capsys, corpus, "--progress")
     assert (KEPT in err) == (damage == "left-by-a-killed-run"), err
     assert _same(capsys, corpus) == []
     assert not left.exists(), "a stopped run's temporary copy is removed"
     docs[0].write_text(text, encoding="utf-8")
-    _, _, err = _run(capsys, corpus, "--progress")
+    _, _, err = validate_in_process(capsys, corpus, "--progress")
     assert KEPT in err, "the copies are whole again"
     assert _same(capsys, corpus) == []
 
@@ -309,7 +303,7 @@ def test_stale_file_changed_behind_the_caches_back(corpus: Path, capsys: pytest.
     path.write_bytes(cache_mod._hash(body).encode() + b"\n" + body)
     notices = _same(capsys, corpus)
     assert any("changed since the last run" in n and doc.name in n for n in notices)
-    rc, out, _ = _run(capsys, corpus)
+    rc, out, _ = validate_in_process(capsys, corpus)
     assert "ill-typed" in out
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from qgraph import pipeline
 from qgraph.ask.catalogue import reads_default_graph_only
-from qgraph.cli import main
+from tests.conftest import validate_in_process
 
 
 @pytest.fixture(autouse=True)
@@ -44,19 +44,13 @@ def corpus(synth_corpus: Path) -> Path:
     return synth_corpus
 
 
-def _run(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> tuple[int, str, str]:
-    rc = main(["validate", "--root", str(root), *extra])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 def _same(capsys: pytest.CaptureFixture, root: Path) -> str:
     """Cached and uncached validation, text and JSON: same output and exit code. Returns what
     the cached runs printed on stderr (with --progress)."""
     err = ""
     for fmt in ("text", "json"):
-        cached = _run(capsys, root, "--format", fmt, "--progress")
-        fresh = _run(capsys, root, "--format", fmt, "--no-cache")
+        cached = validate_in_process(capsys, root, "--format", fmt, "--progress")
+        fresh = validate_in_process(capsys, root, "--format", fmt, "--no-cache")
         assert cached[:2] == fresh[:2], f"{fmt}: the cached verdict differs from the uncached one"
         err += cached[2]
     return err
@@ -144,14 +138,14 @@ def test_blank_nodes_of_two_files_stay_apart(corpus: Path, capsys: pytest.Captur
             fh.write(f'\n_:b1 <urn:qgtest:p> "{value}" .\n')
     _same(capsys, corpus)
     _edit_a_date(corpus)
-    rc, out, err = _run(capsys, corpus, "--progress")
+    rc, out, err = validate_in_process(capsys, corpus, "--progress")
     assert "run beside" in _checks_line(err)
     assert "one node has both" not in out, "two files' _:b1 are two nodes"
     with open(docs[0], "a", encoding="utf-8") as fh:  # now one file states both: the check finds it
         fh.write('\n_:b1 <urn:qgtest:p> "b" .\n')
     err = _same(capsys, corpus)
     assert "run beside" in _checks_line(err)
-    assert "one node has both" in _run(capsys, corpus, "--no-cache")[1]
+    assert "one node has both" in validate_in_process(capsys, corpus, "--no-cache")[1]
 
 
 def _faking(monkeypatch: pytest.MonkeyPatch, hashes_right: bool, text_right: bool) -> None:
@@ -182,7 +176,7 @@ def test_the_childs_results_are_used(corpus: Path, capsys: pytest.CaptureFixture
     _same(capsys, corpus)
     _edit_a_date(corpus)
     _faking(monkeypatch, hashes_right=True, text_right=True)
-    rc, out, err = _run(capsys, corpus, "--progress")
+    rc, out, err = validate_in_process(capsys, corpus, "--progress")
     assert "planted-by-the-test" in out and "run beside" in _checks_line(err)
 
 
@@ -227,7 +221,7 @@ def test_a_file_edited_after_the_scan_is_not_read_beside(corpus: Path, capsys: p
             fh.write("\n# edited after the scan\n")
 
     monkeypatch.setattr(cache.Cache, "scan", scan_then_edit)
-    rc, out, err = _run(capsys, corpus, "--progress")
+    rc, out, err = validate_in_process(capsys, corpus, "--progress")
     assert "none could be run beside" in _checks_line(err)
     monkeypatch.undo()
     _same(capsys, corpus)

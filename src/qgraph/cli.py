@@ -338,16 +338,23 @@ def main(argv: list[str] | None = None) -> int:
     ``qgraph`` script, ``python -m qgraph``), a command that has written all it had to (a build
     that succeeded, a validation's verdict) ends the process at once once its output is flushed
     (:func:`_end_now`)."""
-    _ENDS_AT_ONCE.clear()
+    global _done
+    _done = False
     code = _main(argv)
-    if argv is None and _ENDS_AT_ONCE:
+    if argv is None and _done:
         _end_now(code)
     return code
 
 
-#: set (to True) by a command whose process has nothing left to do but free its memory: every
-#: output written and renamed, the cache saved, the children joined (the build, validate)
-_ENDS_AT_ONCE: list[bool] = []
+#: whether the command run has nothing left to do but free its memory (:func:`_nothing_left`)
+_done = False
+
+
+def _nothing_left() -> None:
+    """Called by a command once every output is written and renamed, the cache saved and the
+    children joined (the build, validate): its process may end at once (:func:`main`)."""
+    global _done
+    _done = True
 
 
 def _end_now(code: int) -> None:
@@ -514,7 +521,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
                     notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
     sys.stdout.write(summary(outcome, args.out))
-    _ENDS_AT_ONCE.append(True)
+    _nothing_left()
     return EXIT_OK
 
 
@@ -551,7 +558,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         sys.stdout.write(report.format_jsonld(outcome.problems, outcome.loaded.prefixes))
     else:
         sys.stdout.write(report.format_text(outcome.problems))
-    _ENDS_AT_ONCE.append(True)
+    _nothing_left()
     return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
 
 
