@@ -94,10 +94,10 @@ def test_supporting_evidence_is_looked_for_in_the_stating_documents_graph(engine
                     (qgid + "holding-b", qg + "attestedOn", g + "doc-b")]
 
 
-def _random_dated_dataset(rng) -> str:
+def _random_dated_dataset(rng, ill_formed: bool = True) -> str:
     """A TriG dataset of one to three document graphs: nodes with dates of every kind (and
     non-dates), evidence that supports some properties, derivations, passages with or without
-    the year or day."""
+    the year or day; with ``ill_formed``, xsd:gMonthDay values without a day too."""
     qg, qgid, g = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/", "https://w3id.org/qgraph/graph/"
     oa, xsd = "http://www.w3.org/ns/oa#", "http://www.w3.org/2001/XMLSchema#"
     props = [qg + "startDate", qg + "attestedOn", qg + "signedOn", "http://www.w3.org/2000/01/rdf-schema#label"]
@@ -116,7 +116,7 @@ def _random_dated_dataset(rng) -> str:
                     said = rng.choice(["2020", "2021", "2024", "3", "12", "no number"])
                     body.append(f'{ev} <{oa}hasSelector> [ <{oa}exact> "a passage: {said}." ] .')
             for p in rng.sample(props, rng.randint(0, 3)):
-                value = rng.choice([
+                value = rng.choice([*([f'"--0{rng.randint(1, 9)}-1x"^^<{xsd}gMonthDay>'] if ill_formed else []),
                     f'"{rng.choice(["2020", "2021", "2024"])}-03-12"^^<{xsd}date>',
                     f'"{rng.choice(["2020", "2024"])}"^^<{xsd}gYear>',
                     f'"2021-0{rng.randint(1, 9)}"^^<{xsd}gYearMonth>',
@@ -127,35 +127,59 @@ def _random_dated_dataset(rng) -> str:
     return "\n".join(graphs)
 
 
+@pytest.mark.parametrize("reference", ["minus", "grouped"])
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_date_check_answers_as_its_minus_form(engine: str):
-    """The shipped date-without-derivation check (one pass, grouped: 2.2× faster at 1M) names
-    exactly the dates its earlier MINUS form named, on datasets drawn at random (seeded) with
-    every kind of date, support, derivation and passage."""
+def test_date_check_answers_as_its_earlier_forms(engine: str, reference: str):
+    """The shipped date-without-derivation check (one pass, each date looked up on its own: 3×
+    faster at 1M than the grouped form, which was 2.2× faster than the MINUS form) names exactly
+    the dates each earlier form named, on datasets drawn at random (seeded) with every kind of
+    date, support, derivation and passage. The grouped form let an ill-formed xsd:gMonthDay pass
+    when a passage of a supporting evidence was compared with it (the comparison's error made
+    the group's SUM an error): compared with it on well-formed values only; the MINUS form, like
+    the shipped one, reports such a date unless a supporting evidence carries a derivation."""
+    import functools
+
+    shipped_text = (ROOT / "queries" / "checks" / "date-without-derivation-violation.rq").read_text(encoding="utf-8")
+    reference_text = (COUNTER / f"date-without-derivation-{reference}-form.rq").read_text(encoding="utf-8")
+    assert ("MINUS {" if reference == "minus" else "GROUP BY") in reference_text
+    assert "MINUS {" not in shipped_text and "GROUP BY" not in shipped_text
+    make = functools.partial(_random_dated_dataset, ill_formed=reference == "minus")
+    _same_answers(engine, shipped_text, reference_text, make, ("node", "property", "date", "graph"))
+
+
+def _same_answers(engine: str, shipped: str, reference: str, make, columns: tuple[str, ...],
+                  union: bool = True) -> None:
+    """``shipped`` and ``reference`` give the same rows on datasets drawn at random (seeded) by
+    ``make``, as the store holds them: the named graphs and, with ``union``, their merge in the
+    default graph (Oxigraph; rdflib's Dataset with default_union); else the merge alone, as
+    the union child of `qgraph validate` holds it (pipeline._union_child)."""
     import random
 
     import pyoxigraph as ox
 
-    shipped = (ROOT / "queries" / "checks" / "date-without-derivation-violation.rq").read_text(encoding="utf-8")
-    reference = (COUNTER / "date-without-derivation-minus-form.rq").read_text(encoding="utf-8")
-    assert "MINUS {" in reference and "MINUS {" not in shipped
-
     def rows(text: str, data: str) -> list[tuple[str, ...]]:
         if engine == "rdflib":
-            ds = Dataset(default_union=True)
-            ds.parse(data=data, format="trig")
-            return sorted(tuple(str(v) for v in r) for r in ds.query(text))
+            if union:
+                ds = Dataset(default_union=True)
+                ds.parse(data=data, format="trig")
+                return sorted(tuple(str(v) for v in r) for r in ds.query(text))
+            g = Graph()
+            g.parse(data=data, format="turtle")
+            return sorted(tuple(str(v) for v in r) for r in g.query(text))
         store = ox.Store()
-        store.load(data.encode("utf-8"), format=ox.RdfFormat.TRIG)
-        named = list(store.quads_for_pattern(None, None, None, None))
-        store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in named])  # the merge, as the query store
-        return sorted(tuple(s[v].value for v in ("node", "property", "date", "graph")) for s in store.query(text))
+        if union:
+            store.load(data.encode("utf-8"), format=ox.RdfFormat.TRIG)
+            named = list(store.quads_for_pattern(None, None, None, None))
+            store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in named])  # the merge, as the query store
+        else:
+            store.load(data.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+        return sorted(tuple(s[v].value if s[v] is not None else "" for v in columns) for s in store.query(text))
 
     rng = random.Random(15)
     found = 0
     for _ in range(150 if engine == "oxigraph" else 40):
-        data = _random_dated_dataset(rng)
+        data = make(rng)
         expected = rows(reference, data)
         assert rows(shipped, data) == expected, data
         found += bool(expected)
-    assert found >= 10, "the random datasets hold too few unsupported dates to compare"
+    assert found >= 10, "the random datasets hold too few rows to compare"
