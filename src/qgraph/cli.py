@@ -343,18 +343,24 @@ def main(argv: list[str] | None = None) -> int:
     code = _main(argv)
     if argv is None and _done:
         _end_now(code)
+    _alive.clear()
     return code
 
 
 #: whether the command run has nothing left to do but free its memory (:func:`_nothing_left`)
 _done = False
+#: what that command made, kept referenced until the process ends (not freed on the way out)
+_alive: list[object] = []
 
 
-def _nothing_left() -> None:
+def _nothing_left(*made: object) -> None:
     """Called by a command once every output is written and renamed, the cache saved and the
-    children joined (the build, validate): its process may end at once (:func:`main`)."""
+    children joined (the build, validate): its process may end at once (:func:`main`). ``made``:
+    its large results (the loaded corpus, the stores), held here so that they are not freed one
+    object at a time when the command's function returns."""
     global _done
     _done = True
+    _alive.extend(made)
 
 
 def _end_now(code: int) -> None:
@@ -521,7 +527,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
                     notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
     sys.stdout.write(summary(outcome, args.out))
-    _nothing_left()
+    _nothing_left(outcome)
     return EXIT_OK
 
 
@@ -558,7 +564,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         sys.stdout.write(report.format_jsonld(outcome.problems, outcome.loaded.prefixes))
     else:
         sys.stdout.write(report.format_text(outcome.problems))
-    _nothing_left()
+    _nothing_left(outcome)
     return EXIT_OK if outcome.conforms else EXIT_NONCONFORMANT
 
 

@@ -256,7 +256,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     from rdflib.util import from_n3
 
     from qgraph.checks import shacl as fastshacl
-    from qgraph.corpus.terms import display, to_oxigraph
+    from qgraph.corpus.terms import display
 
     if store is None:
         store = ox.Store()
@@ -276,15 +276,12 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         return from_n3(text)
 
     problems = []
-    # the files stating each result's focus node, for the keys of the kept locations (_where)
-    stating = loaded.files_stating(to_oxigraph(term(r.focus)) for r in results if r.focus.startswith("<")) \
-        if memo is not None else {}
     for r in results:
         focus, path, value = term(r.focus), term(r.path), term(r.value)
         if not isinstance(path, URIRef) and r.path is not None:
             path = "(complex path)"
         shape_name = _fast_shape_name(r.shape, prefixes)
-        file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo, stating)
+        file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             display(focus, prefixes) if focus is not None else None,
@@ -474,19 +471,17 @@ def _whole(memo: Any, why: str) -> None:
     return None
 
 
-def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any,
-           stating: dict[Any, list[Any]]) -> tuple[str | None, int | None]:
+def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
     """:func:`qgraph.checks.report.where` of a fast validator's result; with ``memo``, kept under
     the result's focus, path and value and the names and hashes of the files that state the
-    focus node, in order (``where`` reads those files alone), when every one is a data file.
-    ``stating``: :meth:`Loaded.files_stating` of the results' focus nodes."""
+    focus node, in order (``where`` reads those files alone), when every one is a data file."""
     if memo is None or focus is None or r.focus.startswith("_:") or (r.value or "").startswith("_:"):
         # a blank node's id is not kept from one run to the next
         return where(loaded, focus, path, value)
     from qgraph.checks.cache import combine
     from qgraph.corpus.terms import to_oxigraph
 
-    files = stating.get(to_oxigraph(focus), [])
+    files = loaded.node_files.get(to_oxigraph(focus), [])
     parts = []
     for f in files:
         digest = memo.digest(f.rel) if f.stem is not None else None

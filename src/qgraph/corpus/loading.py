@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -89,28 +89,12 @@ class Loaded:
     def node_files(self) -> dict[Any, list[SourceFile]]:
         """Each subject (and each blank node used as an object) → the files that state it, in
         ``files`` order: where a problem's focus node is written (built when first needed)."""
-        return self._stating(None)
-
-    def files_stating(self, nodes: Iterable[Any]) -> dict[Any, list[SourceFile]]:
-        """:attr:`node_files` of ``nodes`` alone: read from it when it is built, else found in one
-        pass over the quads that keeps only those nodes (building the whole index for a few
-        thousand problems' nodes took 0.8 s of a validation after one edit at a million triples)."""
-        wanted = set(nodes)
-        if "node_files" in self.__dict__ or not wanted:
-            index = self.node_files if wanted else {}
-            return {n: index[n] for n in wanted if n in index}
-        return self._stating(wanted)
-
-    def _stating(self, wanted: set[Any] | None) -> dict[Any, list[SourceFile]]:
-        """:attr:`node_files`, of the nodes in ``wanted`` only (``None``: of every node)."""
         import pyoxigraph as ox
 
         out: dict[Any, list[SourceFile]] = {}
         for f in self.files:
             for q in self.quads_of(f):
                 for node in (q.subject, q.object) if type(q.object) is ox.BlankNode else (q.subject,):
-                    if wanted is not None and node not in wanted:
-                        continue
                     where = out.get(node)
                     if where is None:
                         out[node] = [f]
