@@ -338,29 +338,25 @@ def main(argv: list[str] | None = None) -> int:
     ``qgraph`` script, ``python -m qgraph``), a command that has written all it had to (a build
     that succeeded, a validation's verdict) ends the process at once once its output is flushed
     (:func:`_end_now`)."""
-    global _done
-    _done = False
+    _alive.clear()
     code = _main(argv)
-    if argv is None and _done:
+    if argv is None and _alive:
         _end_now(code)
     _alive.clear()
     return code
 
 
-#: whether the command run has nothing left to do but free its memory (:func:`_nothing_left`)
-_done = False
-#: what that command made, kept referenced until the process ends (not freed on the way out)
+#: what the command run made, once it has nothing left to do but free it (:func:`_nothing_left`);
+#: kept referenced until the process ends (not freed on the way out)
 _alive: list[object] = []
 
 
-def _nothing_left(*made: object) -> None:
+def _nothing_left(made: object) -> None:
     """Called by a command once every output is written and renamed, the cache saved and the
     children joined (the build, validate): its process may end at once (:func:`main`). ``made``:
-    its large results (the loaded corpus, the stores), held here so that they are not freed one
-    object at a time when the command's function returns."""
-    global _done
-    _done = True
-    _alive.extend(made)
+    its result (the loaded corpus, the stores), held here so that it is not freed one object at a
+    time when the command's function returns."""
+    _alive.append(made)
 
 
 def _end_now(code: int) -> None:
