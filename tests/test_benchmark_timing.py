@@ -56,3 +56,29 @@ def test_earlier_baseline_keeps_no_question_rows(bench, tmp_path):
     assert set(kept) == {"load"}  # the questions are timed afresh on both engines
     with pytest.raises(SystemExit):
         bench._earlier_baseline(path, 2000)
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
+def test_a_command_that_forks_is_measured_over_all_its_processes(bench, tmp_path):
+    """ru_maxrss is the largest single process's peak: a parent and its forked child holding
+    150 MiB each would count as 150. The tree's sampled Pss sum counts both."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    go = tmp_path / "go"
+    script = (f"import os, time\nblock = bytearray(b'x') * (150 << 20)\nos.fork()\n"
+              f"for i in range(0, len(block), 4096):\n    block[i] = 1\n"  # each page now its process's own
+              f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.01)\n")
+    p = subprocess.Popen([sys.executable, "-c", script])
+    tree = bench._TreePeak(p.pid)
+    deadline = time.monotonic() + 120  # a ceiling, not a timing: the loop ends when both are measured
+    while tree.sampled < 250 and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()
+    _, status, usage = os.wait4(p.pid, 0)
+    maxrss = usage.ru_maxrss / 1024
+    assert status == 0
+    assert maxrss < 250  # one process's: its 150 MiB and the interpreter
+    assert tree.peak(maxrss) >= 250
