@@ -132,7 +132,7 @@ def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path:
     assert {p.shape for p in expected} >= {"check:term-declared", "check:supports-stated"}, expected
     assert Forked(lambda: _terms_in_child(loaded, None)).result()[0] == expected  # the child answered
     memo = Memo(hashes)
-    assert _terms(Forked(lambda: _terms_in_child(loaded, memo)), loaded, memo) == expected
+    assert _terms(Forked(lambda: _terms_in_child(loaded, memo)).result(), loaded, memo) == expected
     assert memo.new == expected_memo.new and memo.new["terms"]
     assert (memo.hits, memo.misses) == (expected_memo.hits, expected_memo.misses)
     parent = os.getpid()
@@ -144,4 +144,4 @@ def test_terms_checked_in_a_child_process_are_those_checked_in_process(tmp_path:
         return real(*args)
 
     monkeypatch.setattr(vocabulary, "check", failing_in_the_child)
-    assert _terms(Forked(lambda: _terms_in_child(loaded, None)), loaded, None) == vocabulary.check(loaded)
+    assert _terms(Forked(lambda: _terms_in_child(loaded, None)).result(), loaded, None) == vocabulary.check(loaded)

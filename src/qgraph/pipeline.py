@@ -95,9 +95,15 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            terms_beside = Forked(lambda: _terms_in_child(loaded, memo)) if beside and can_fork() else None
+            # the term checks (and, for the build, the summary's per-document counts) in a child
+            # forked now: a Python pass over every quad on the second core while this process
+            # checks the evidence; counted there, the counts need no child of their own later,
+            # when the store and the exports are the largest things held
+            terms_beside = Forked(lambda: _terms_in_child(loaded, memo, count=beside)) if beside and can_fork() else None
             ev = evidence.check(loaded, memo)
-            terms = _terms(terms_beside, loaded, memo)
+            got = terms_beside.result() if terms_beside is not None else None
+            terms = _terms(got, loaded, memo)
+            coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources; "
                  f"terms and qg:supports: {len(terms)} problem(s)"
                  + (" (checked beside, in a child process)" if terms_beside is not None else ""))
@@ -108,9 +114,6 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 shared = ox.Store()  # validated in, then completed into the query store
             shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
-            # the summary's per-document counts (a Python pass over every quad) in a child forked
-            # now (no thread runs): it counts on the second core while this process fills the store
-            coverage = Forked(lambda: _document_counts(loaded)) if beside and can_fork() else None
             problems = list(ev.problems) + terms + shacl
             if union is None:
                 store = open_store(loaded, backend, validated=shared)
@@ -142,12 +145,6 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                        coverage=coverage)
 
     return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage), settle
-
-
-def _document_counts(loaded: Any) -> Any:
-    from qgraph.ask.counts import document_counts
-
-    return document_counts(loaded)
 
 
 def _union_checks(project: Any) -> Forked | None:
@@ -250,26 +247,35 @@ def _union_note(union: Forked | None, used: list[str], store: Any) -> str:
     return f" ({beside}; the whole query store {'built' if made else 'not needed'})"
 
 
-def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, int]:
-    """In a child: the term and qg:supports checks, with what they left in the cache's memo."""
+def _terms_in_child(loaded: Any, memo: Any, count: bool = False) -> tuple[list[Problem], dict, int, int, Any]:
+    """In a child: the term and qg:supports checks, with what they left in the cache's memo;
+    with ``count``, also the summary's per-document counts (:func:`qgraph.ask.counts.document_counts`),
+    else ``None`` (also when counting fails: the summary then counts them itself)."""
+    from qgraph.ask import counts
     from qgraph.checks import vocabulary
 
     hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
     problems = vocabulary.check(loaded, memo)
+    coverage = None
+    if count:
+        try:
+            coverage = counts.document_counts(loaded)
+        except Exception:
+            coverage = None
     if memo is None:
-        return problems, {}, 0, 0
-    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses
+        return problems, {}, 0, 0, coverage
+    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, coverage
 
 
-def _terms(beside: Forked | None, loaded: Any, memo: Any) -> list[Problem]:
-    """The term and qg:supports checks' problems: from the child when it ran them (its entries
-    put into the cache's memo, as if they had run here), else run here."""
+def _terms(got: tuple | None, loaded: Any, memo: Any) -> list[Problem]:
+    """The term and qg:supports checks' problems: from the child's value ``got`` (see
+    :func:`_terms_in_child`) when it ran them (its entries put into the cache's memo, as if they
+    had run here), else (``None``: no child, or it failed) run here."""
     from qgraph.checks import vocabulary
 
-    got = beside.result() if beside is not None else None
     if got is None:
         return vocabulary.check(loaded, memo)
-    problems, kept, hits, misses = got
+    problems, kept, hits, misses, _ = got
     if memo is not None:
         memo.new.setdefault("terms", {}).update(kept)
         memo.hits += hits
@@ -409,33 +415,26 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
             n = counts(outcome.problems)["Violation"]
             raise NonConformant(f"the data does not conform: {n} violation(s); nothing written", outcome.problems)
 
-    counting = outcome.coverage  # the child counting for the summary (see _check), or None
-    try:
-        if not outcome.conforms:
-            refuse_unless_conforming(settle())  # the whole report, the checks' problems included
-        settled: list[Outcome] = []
+    if not outcome.conforms:
+        refuse_unless_conforming(settle())  # the whole report, the checks' problems included
+    settled: list[Outcome] = []
 
-        def gate() -> None:
-            settled.append(settle())
-            refuse_unless_conforming(settled[0])
+    def gate() -> None:
+        settled.append(settle())
+        refuse_unless_conforming(settled[0])
 
-        step = _Steps(progress or _quiet)
-        with paused_gc():
-            try:
-                written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)), gate=gate)
-            except MemoryError:
-                from qgraph.corpus.loading import largest_literal
-                from qgraph.errors import QgraphError
+    step = _Steps(progress or _quiet)
+    with paused_gc():
+        try:
+            written = write_atomically(Exporter(outcome.loaded).jobs(Path(out)), gate=gate)
+        except MemoryError:
+            from qgraph.corpus.loading import largest_literal
+            from qgraph.errors import QgraphError
 
-                raise QgraphError(f"out of memory while writing the exports (nothing written); "
-                                  f"{largest_literal(outcome.loaded)}") from None
-    except BaseException:
-        if counting is not None:
-            counting.close()
-        raise
+            raise QgraphError(f"out of memory while writing the exports (nothing written); "
+                              f"{largest_literal(outcome.loaded)}") from None
     outcome = settled[0]
     outcome.written = written
-    outcome.coverage = counting.result() if counting is not None else None  # None: counted by summary()
     step(f"wrote {len(outcome.written)} files")
     return outcome
 
