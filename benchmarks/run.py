@@ -121,13 +121,16 @@ def b_exports(ds, out: Path) -> dict[str, float]:
 def q_load(root: Path):
     import pyoxigraph as ox
 
+    from qgraph.corpus.loading import paused_gc
+
     quads = []
-    for path, g in _files(root):
-        gn = ox.NamedNode(g)
-        quads += [ox.Quad(q.subject, q.predicate, q.object, gn)
-                  for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
-    store = ox.Store()
-    store.bulk_extend(quads)  # as qgraph.corpus.store does: a fresh in-memory store needs no transaction
+    with paused_gc():  # as qgraph.pipeline.check loads (the collector would rescan the growing list)
+        for path, g in _files(root):
+            gn = ox.NamedNode(g)
+            quads += [ox.Quad(q.subject, q.predicate, q.object, gn)
+                      for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
+        store = ox.Store()
+        store.bulk_extend(quads)  # as qgraph.corpus.store does: a fresh in-memory store needs no transaction
     return store, quads
 
 
