@@ -95,11 +95,11 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            # the term checks (and, for the build, the summary's per-document counts) in a child
-            # forked now: a Python pass over every quad on the second core while this process
-            # checks the evidence; counted there, the counts need no child of their own later,
-            # when the store and the exports are the largest things held
-            terms_beside = Forked(lambda: _terms_in_child(loaded, memo, count=beside)) if beside and can_fork() else None
+            # the build's term checks and summary's per-document counts in a child forked now: a
+            # Python pass over every quad on the second core while this process checks the evidence;
+            # counted there, the counts need no child of their own later, when the store and the
+            # exports are the largest things held (waiting for it after SHACL instead gained nothing)
+            terms_beside = Forked(lambda: _terms_in_child(loaded, memo, count=True)) if beside and can_fork() else None
             ev = evidence.check(loaded, memo)
             got = terms_beside.result() if terms_beside is not None else None
             terms = _terms(got, loaded, memo)
@@ -115,17 +115,25 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             problems = list(ev.problems) + terms + shacl
-            if union is None:
-                store = open_store(loaded, backend, validated=shared)
-                step(f"store ({backend}) ready")
-            else:
-                from qgraph.corpus.store import LazyStore
-
-                store = LazyStore(lambda: open_store(loaded, backend, validated=shared))
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
-                running = _Beside(lambda: _checks_then_counts(loaded, store, memo_checks))
+                # the query store completed on the checks' thread too (Oxigraph copies the union
+                # into the default graph without the GIL), so that the exports begin at once
+                made: list[Any] = []
+
+                def store_then_checks() -> tuple[list[Problem], Any]:
+                    made.append(open_store(loaded, backend, validated=shared))
+                    return _checks_then_counts(loaded, made[0], memo_checks)
+
+                running = _Beside(store_then_checks)
             else:
+                if union is None:
+                    store = open_store(loaded, backend, validated=shared)
+                    step(f"store ({backend}) ready")
+                else:
+                    from qgraph.corpus.store import LazyStore
+
+                    store = LazyStore(lambda: open_store(loaded, backend, validated=shared))
                 used: list[str] = []
                 checks = catalogue.run_checks(loaded, store, memo_checks, _union_results(union, loaded, memo), used)
                 step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, used, store))
@@ -140,11 +148,12 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             checks, asked = running.result()
         except MemoryError:
             raise _out_of_memory(loaded) from None
-        step(f"checks (queries/checks, run beside the exports): {len(checks)} problem(s)")
-        return Outcome(loaded, store, sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked,
+        step(f"store ({backend}) and checks (queries/checks), beside the exports: {len(checks)} problem(s)")
+        return Outcome(loaded, made[0], sorted(set(problems + checks), key=Problem.sort_key), ev, asked=asked,
                        coverage=coverage)
 
-    return Outcome(loaded, store, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage), settle
+    # the store is being completed on the checks' thread: the settled outcome holds it
+    return Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage), settle
 
 
 def _union_checks(project: Any) -> Forked | None:
