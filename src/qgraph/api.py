@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from qgraph.corpus.store import DEFAULT_BACKEND
 
@@ -160,24 +160,35 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
     return path
 
 
-def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> str:
-    """The entity card of ``entity`` (IRI, prefixed name or label) as text."""
+def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND,
+         keep: Callable[[Any], None] | None = None) -> str:
+    """The entity card of ``entity`` (IRI, prefixed name or label) as text. ``keep``: as for
+    :func:`stats`."""
     from qgraph.ask.card import card
+
+    loaded, opened = _opened(root, store, keep)
+    return card(loaded, opened, entity)
+
+
+def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | None) -> tuple[Any, Any]:
+    """The corpus at ``root`` loaded, and a store of it; both given to ``keep`` (when given)."""
     from qgraph.corpus.loading import load as _load
     from qgraph.corpus.store import open_store
 
     loaded = _load(root)
-    return card(loaded, open_store(loaded, store), entity)
+    opened = open_store(loaded, store)
+    if keep is not None:
+        keep((loaded, opened))
+    return loaded, opened
 
 
-def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND) -> Any:
-    """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document."""
+def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND,
+          keep: Callable[[Any], None] | None = None) -> Any:
+    """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document. ``keep``:
+    given what was loaded to count them (``qgraph stats`` holds it until its process ends)."""
     from qgraph.ask.counts import compute
-    from qgraph.corpus.loading import load as _load
-    from qgraph.corpus.store import open_store
 
-    loaded = _load(root)
-    return compute(loaded, open_store(loaded, store))
+    return compute(*_opened(root, store, keep))
 
 
 def push(endpoint: str, graph_store: str | None = None, root: Path | str | None = None,

@@ -353,7 +353,8 @@ _alive: list[object] = []
 
 def _nothing_left(made: object) -> None:
     """Called by a command once every output is written and renamed, the cache saved and the
-    children joined (the build, validate): its process may end at once (:func:`main`). ``made``:
+    children joined (the build, validate, query, show, stats): its process may end at once
+    (:func:`main`). ``made``:
     its result (the loaded corpus, the stores), held here so that it is not freed one object at a
     time when the command's function returns."""
     _alive.append(made)
@@ -597,8 +598,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
         raise QgraphError("--default-graph applies to --endpoint only")
     loaded = load(_root(args))
-    result = catalogue.run(open_store(loaded, args.store), spec, loaded.root, params, loaded.prefixes)
+    store = open_store(loaded, args.store)
+    result = catalogue.run(store, spec, loaded.root, params, loaded.prefixes)
     sys.stdout.write(render(result, args.format, loaded.prefixes, _table_width(), terminal=_tty()))
+    _nothing_left((loaded, store))
     return EXIT_OK
 
 
@@ -673,7 +676,9 @@ def cmd_queries(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from qgraph.api import show
 
-    sys.stdout.write(show(args.entity, _root(args), args.store))
+    made: list[object] = []
+    sys.stdout.write(show(args.entity, _root(args), args.store, keep=made.append))
+    _nothing_left(made)
     return EXIT_OK
 
 
@@ -733,8 +738,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from qgraph.ask.counts import format_text
     from qgraph.publish.jsonld import dumps
 
-    s = stats(_root(args), args.store)
+    made: list[object] = []
+    s = stats(_root(args), args.store, keep=made.append)
     sys.stdout.write(dumps(s.as_dict()) if args.format == "json" else format_text(s))
+    _nothing_left(made)
     return EXIT_OK
 
 

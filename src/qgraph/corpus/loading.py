@@ -255,11 +255,17 @@ def sources(project: Any) -> list[tuple[Path, str, str]]:
 
 
 def load(root: Path | str | Any | None = None) -> Loaded:
-    """Parse the ontology and all ``data/*.ttl`` of the project at ``root``.
+    """Parse the ontology and all ``data/*.ttl`` of the project at ``root`` (the cyclic garbage
+    collector paused meanwhile, see :func:`paused_gc`: 1M triples 2.6 -> 2.0 s).
 
     Raises :class:`~qgraph.errors.QgraphError` (one line, ``file:line``) on a missing or
     malformed file.
     """
+    with paused_gc():
+        return _load(root)
+
+
+def _load(root: Path | str | Any | None) -> Loaded:
     from qgraph.project import Project
 
     project = root if isinstance(root, Project) else Project.at(root)
