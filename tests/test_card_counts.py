@@ -116,3 +116,32 @@ def test_build_summary_names_some_documents_graphs_and_warnings_and_counts_the_r
     assert shown == ["  " + p.text() for p in warnings[:3]]
     assert f"  … and {len(warnings) - 3} more (qgraph validate lists them)" in lines
     assert f"warnings: {len(warnings)} (qgraph validate lists them)" in lines
+
+
+def test_show_reads_the_union_as_oxigraph_views_it_with_the_same_cards(project_root):
+    """``qgraph show`` queries a store without the union copied into its default graph (Oxigraph's
+    view of the union repeats a triple stated in two graphs; the card's queries are DISTINCT, ASK
+    or grouped without counts): every entity of the corpus gets the card the merged store gives,
+    and a name that is unknown or shared gets the same message."""
+    from qgraph.ask.card import card
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import OxigraphStore, open_store
+    from qgraph.errors import QgraphError
+
+    loaded = load(project_root)
+    merged, view = open_store(loaded), OxigraphStore.union_view(loaded.quads, loaded.prefixes)
+    entities = sorted({str(r[0]) for r in merged.query(
+        "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(qgid:))) }").rows})
+    assert len(entities) > 300, len(entities)
+    repeated = merged.query("ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }").boolean
+    assert repeated  # the corpus has triples stated in two graphs: the view repeats them
+    for iri in entities:
+        assert card(loaded, view, f"<{iri}>") == card(loaded, merged, f"<{iri}>"), iri
+    for name in ("London", "Denmark", "no such thing", "qgid:nothing-here"):
+        got = []
+        for store in (merged, view):
+            try:
+                got.append(card(loaded, store, name))
+            except QgraphError as e:
+                got.append(f"error: {e}")
+        assert got[0] == got[1], name

@@ -166,17 +166,23 @@ def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKE
     :func:`stats`."""
     from qgraph.ask.card import card
 
-    loaded, opened = _opened(root, store, keep)
+    loaded, opened = _opened(root, store, keep, union_view=True)  # the card's queries allow it
     return card(loaded, opened, entity)
 
 
-def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | None) -> tuple[Any, Any]:
-    """The corpus at ``root`` loaded, and a store of it; both given to ``keep`` (when given)."""
+def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | None,
+            union_view: bool = False) -> tuple[Any, Any]:
+    """The corpus at ``root`` loaded, and a store of it; both given to ``keep`` (when given).
+    ``union_view``: an Oxigraph store's default graph is its view of the union (see
+    :meth:`qgraph.corpus.store.OxigraphStore.union_view`), not a copy."""
     from qgraph.corpus.loading import load as _load
-    from qgraph.corpus.store import open_store
+    from qgraph.corpus.store import OxigraphStore, open_store
 
     loaded = _load(root)
-    opened = open_store(loaded, store)
+    if union_view and store == "oxigraph":
+        opened = OxigraphStore.union_view(loaded.quads, loaded.prefixes)
+    else:
+        opened = open_store(loaded, store)
     if keep is not None:
         keep((loaded, opened))
     return loaded, opened

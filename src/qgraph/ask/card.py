@@ -29,7 +29,8 @@ _EVIDENCE = """SELECT ?e ?ev ?doc ?id ?exact ?derivation ?confidence
   ?e qg:evidence ?ev . ?ev oa:hasSource ?doc ; oa:hasSelector ?sel . ?sel oa:exact ?exact .
   OPTIONAL { ?doc dcterms:identifier ?id } OPTIONAL { ?ev qg:supports ?sup }
   OPTIONAL { ?ev qg:derivation ?derivation } OPTIONAL { ?ev qg:confidence ?confidence }
-} GROUP BY ?e ?ev ?doc ?id ?exact ?derivation ?confidence ORDER BY ?id ?ev"""
+} GROUP BY ?e ?ev ?doc ?id ?exact ?derivation ?confidence
+ORDER BY ?id ?ev ?doc ?exact ?derivation ?confidence ?supports"""
 
 
 def resolve(loaded: Loaded, store: Store, entity: str) -> Any:
@@ -124,7 +125,8 @@ def card(loaded: Loaded, store: Store, entity: str) -> str:
     lines += [f"  {d(s)} {d(p)}{f'  ({label})' if label is not None else ''}" for _, s, p, label, _ in in_rows] or ["  (nothing)"]
     lines += ["", "evidence:"]
     for _, ev, doc, ident, exact, derivation, confidence, supports in ev_rows:
-        sup = " ".join(display(URIRef(s), loaded.prefixes) for s in str(supports or "").split())
+        # in name order (GROUP_CONCAT's order is the order the engine met the values in)
+        sup = " ".join(sorted(display(URIRef(s), loaded.prefixes) for s in set(str(supports or "").split())))
         head = f"  [{ident or d(doc)}] {d(ev)}" + (f" supports {sup}" if sup else "")
         if confidence is not None:
             head += f" (confidence: {confidence})"
