@@ -594,8 +594,9 @@ def growth(paths: list[Path]) -> str:
             raise SystemExit(f"{p}: no triples row (written by an older run.py)")
         runs.append((size, {r["task"]: r["qgraph_s"] for r in rows if r.get("qgraph_s")}))
     runs.sort(key=lambda r: r[0])
-    tasks = [t for t in runs[0][1] if t == "build" or t.startswith(("validate", "export:", "command:", "edit-check",
-                                                                       "load"))]
+    tasks = [t for t in runs[0][1] if (t == "build" or t.startswith(("validate", "export:", "command:", "edit-check",
+                                                                        "load"))) and not t.endswith("%)")]
+    # (a row "… (qgraph, %)" is a ratio of two times, not a time: no exponent)
     lines = ["task" + "".join(f"  k {int(a[0]):,}->{int(b[0]):,}" for a, b in zip(runs, runs[1:], strict=False))]
     for t in tasks:
         ks = []

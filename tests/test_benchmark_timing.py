@@ -82,3 +82,18 @@ def test_a_command_that_forks_is_measured_over_all_its_processes(bench, tmp_path
     assert status == 0
     assert maxrss < 250  # one process's: its 150 MiB and the interpreter
     assert tree.peak(maxrss) >= 250
+
+
+def test_growth_gives_an_exponent_for_times_only(bench, tmp_path):
+    """``--growth`` prints k of time ∝ size^k for the timed rows, not for a row that is a ratio of
+    two times (it printed a negative "exponent" for "validate-one-doc / validate (qgraph, %)")."""
+    paths = []
+    for size, scale in ((1000, 1.0), (10000, 10.0)):
+        rows = [{"task": "triples", "qgraph_s": size}, {"task": "load", "qgraph_s": 0.1 * scale},
+                {"task": "validate", "qgraph_s": 0.2 * scale},
+                {"task": "validate-one-doc / validate (qgraph, %)", "qgraph_s": 5.0 / scale}]
+        paths.append(tmp_path / f"bench-{size}.json")
+        paths[-1].write_text(json.dumps(rows), encoding="utf-8")
+    out = bench.growth(paths)
+    lines = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
+    assert lines == {"load": "1.00", "validate": "1.00"}, out
