@@ -145,3 +145,22 @@ def test_show_reads_the_union_as_oxigraph_views_it_with_the_same_cards(project_r
             except QgraphError as e:
                 got.append(f"error: {e}")
         assert got[0] == got[1], name
+
+
+def test_stats_counts_on_the_union_view_are_the_merged_stores(project_root, clean_corpus):
+    """``qgraph stats`` counts on Oxigraph's view of the union (no copy of it): the triples of the
+    union counted distinct there, every other count within a graph or of distinct nodes; the same
+    Stats as on the merged store, on the corpus (which states triples in several graphs) and on a
+    synthetic one."""
+    from qgraph.ask.counts import compute
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import OxigraphStore, open_store
+
+    for root in (project_root, clean_corpus):
+        loaded = load(root)
+        merged, view = open_store(loaded), OxigraphStore.union_view(loaded.quads, loaded.prefixes)
+        assert view.repeats_union and not merged.repeats_union
+        repeated = view.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
+        expected = compute(loaded, merged)
+        assert int(repeated) > expected.triples  # the view repeats triples: the plain count would be wrong
+        assert compute(loaded, view) == expected

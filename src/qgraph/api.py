@@ -194,7 +194,7 @@ def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND,
     given what was loaded to count them (``qgraph stats`` holds it until its process ends)."""
     from qgraph.ask.counts import compute
 
-    return compute(*_opened(root, store, keep))
+    return compute(*_opened(root, store, keep, union_view=True))  # the counts allow it (store_counts)
 
 
 def push(endpoint: str, graph_store: str | None = None, root: Path | str | None = None,

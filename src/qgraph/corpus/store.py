@@ -61,7 +61,8 @@ class Store:
 
 
 class OxigraphStore(Store):
-    """pyoxigraph in memory (the default, fast)."""
+    """pyoxigraph in memory (the default, fast). ``repeats_union``: the default graph is
+    Oxigraph's view of the union (:meth:`union_view`), not the merge."""
 
     name = "oxigraph"
 
@@ -77,7 +78,7 @@ class OxigraphStore(Store):
             store.bulk_extend(missing)
         self._store = store
         self._prefixes = dict(prefixes)
-        self._union_view = False
+        self.repeats_union = False
         # The default graph is the merge (a set) of all graphs, as in rdflib's default_union;
         # Oxigraph's use_default_graph_as_union would repeat a triple stated in two graphs. Copied
         # by Oxigraph itself in one SPARQL update, with no Python object per quad (1M triples:
@@ -90,21 +91,22 @@ class OxigraphStore(Store):
         self = cls.__new__(cls)
         self._store = store
         self._prefixes = dict(prefixes)
-        self._union_view = False
+        self.repeats_union = False
         return self
 
     @classmethod
     def union_view(cls, quads: list[Any], prefixes: dict[str, str]) -> OxigraphStore:
         """The named graphs alone, the default graph read as Oxigraph's view of their union, which
         repeats a triple stated in two graphs: only for queries whose answer does not change when
-        a solution is repeated (DISTINCT, ASK, GROUP BY without counts; ``qgraph show``'s card),
-        and with no copy of the union to make (1M triples: 1.8 s and ~470 MiB less)."""
+        a solution is repeated (DISTINCT, ASK, GROUP BY without counts; ``qgraph show``'s card,
+        ``qgraph stats``'s counts, see :func:`qgraph.ask.counts.store_counts`), and with no copy
+        of the union to make (1M triples: 1.8 s and ~470 MiB less)."""
         import pyoxigraph as ox
 
         store = ox.Store()
         store.bulk_extend(quads)
         self = cls.over(store, prefixes)
-        self._union_view = True
+        self.repeats_union = True
         return self
 
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
@@ -116,7 +118,7 @@ class OxigraphStore(Store):
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
             res = self._store.query(text, prefixes=self._prefixes, substitutions=subs or None,
-                                    use_default_graph_as_union=self._union_view)
+                                    use_default_graph_as_union=self.repeats_union)
         except SyntaxError as e:
             from qgraph.corpus.sparql_syntax import explain
 
