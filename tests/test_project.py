@@ -173,3 +173,55 @@ def test_package_licence_is_an_spdx_expression_with_its_files():
     for d in vendored:  # each vendored library's licence travels in the wheel's metadata
         if d.is_dir():
             assert any(f.startswith(str(d) + os.sep) for f in files), d.name
+
+
+def test_display_shows_paths_as_resolving_them_would_and_resolves_each_folder_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A path shown relative to the corpus root where its real path lies inside, else as given:
+    a plain file, a link to a file inside, a link to a file outside, a missing file, a path
+    through ``..``, a relative path, a folder. The same as resolving each path, while the
+    files of one folder resolve that folder once (resolving every path again took 0.7 s of
+    ``qgraph validate`` at 2,000 documents)."""
+    import os
+
+    from qgraph.project import MARKER, Project
+
+    root = tmp_path / "corpus"
+    (root / "data").mkdir(parents=True)
+    (root / MARKER).write_text("", encoding="utf-8")
+    outside = tmp_path / "elsewhere.ttl"
+    outside.write_text("", encoding="utf-8")
+    names = [f"d{i:03}.ttl" for i in range(50)]
+    for n in names:
+        (root / "data" / n).write_text("", encoding="utf-8")
+    (root / "data" / "inside-link.ttl").symlink_to(root / "data" / "d000.ttl")
+    (root / "data" / "outside-link.ttl").symlink_to(outside)
+    (root / "linked-data").symlink_to(root / "data", target_is_directory=True)
+    monkeypatch.chdir(root)
+    paths = ([root / "data" / n for n in names] + [
+        root / "data" / "inside-link.ttl", root / "data" / "outside-link.ttl", root / "data" / "missing.ttl",
+        root / "data" / ".." / "data" / "d001.ttl", Path("data/d002.ttl"), root / "data", root / "linked-data" / "d003.ttl",
+        outside, root / "data" / "..", root])
+
+    def plain(path: Path) -> str:  # how a path was shown before: resolved whole, every time
+        try:
+            return str(Path(str(path)).resolve().relative_to(root.resolve()))
+        except ValueError:
+            return str(path)
+
+    expected = [plain(p) for p in paths]
+    assert expected[50:55] == ["data/d000.ttl", str(root / "data" / "outside-link.ttl"), "data/missing.ttl",
+                               "data/d001.ttl", "data/d002.ttl"]
+    resolved: list[str] = []
+    real = Path.resolve
+
+    def counted(self: Path, strict: bool = False) -> Path:
+        resolved.append(str(self))
+        return real(self, strict)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    project = Project(real(root))
+    assert [project.display(p) for p in paths] == expected
+    assert [project.display(p) for p in paths] == expected  # shown again: no path resolved again
+    assert len(resolved) < 15, resolved  # the 50 files of data/ resolved their folder once
+    assert os.path.islink(root / "data" / "outside-link.ttl")

@@ -146,7 +146,7 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
         add(None, "check:source-document", None, None,
             f"its source text data/sources/{f.stem}.txt is missing", line=1)
     else:
-        text = read_text(src, _display(src, loaded.root))
+        text = read_text(src, loaded.project.display(src) if loaded.project is not None else _display(src, loaded.root))
     doc = docs[0] if len(docs) == 1 else None
 
     evidence_nodes = set(g.subjects(RDF_TYPE, ox.NamedNode(QG + "Evidence")))
