@@ -354,9 +354,8 @@ _alive: list[object] = []
 def _nothing_left(made: object) -> None:
     """Called by a command once every output is written and renamed, the cache saved and the
     children joined (the build, validate, query, show, stats): its process may end at once
-    (:func:`main`). ``made``:
-    its result (the loaded corpus, the stores), held here so that it is not freed one object at a
-    time when the command's function returns."""
+    (:func:`main`). ``made``: its result (the loaded corpus, the stores), held here so that it is
+    not freed one object at a time when the command's function returns."""
     _alive.append(made)
 
 
