@@ -3,10 +3,10 @@
 The build and ``qgraph validate`` use it for work that needs no more than what is loaded before
 the fork (shared copy-on-write) and would otherwise wait for the GIL: the term checks (with the
 summary's per-document counts in the build), the union checks after an edit, SHACL-for-SHACL of
-the shapes. Whatever goes wrong in the child (an exception, a kill, a pipe closed early), :meth:`Forked.result`
-gives ``None`` and the caller does the work itself, which reports any error as usual. Fork only
-where no thread runs (a lock held by another thread at the fork stays held in the child), and
-only where ``fork`` exists (:func:`can_fork`).
+the shapes. Whatever goes wrong in the child (an exception, a kill, a pipe closed early),
+:meth:`Forked.result` gives ``None`` and the caller does the work itself, which reports any error
+as usual. Fork only where no thread runs (a lock held by another thread at the fork stays held in
+the child), and only where ``fork`` exists (:func:`can_fork`).
 """
 
 from __future__ import annotations
