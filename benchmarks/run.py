@@ -7,14 +7,15 @@ serialisers. qgraph: pyoxigraph (parsed quads into an in-memory Store) + ``qgrap
 Oxigraph's SPARQL engine and serialisers.
 
 Every task runs in a fresh child process (``--child``) and reports its own seconds; the parent
-takes the child's peak memory from ``os.wait4`` (ru_maxrss), or, for a command that forks, the
-sum of its processes' proportional set sizes, sampled, when that is larger (see ``_TreePeak``). Loading before a timed step (e.g.
-before validation) is done in the child but not timed; the peak memory includes it. To keep the
-baseline at 1M within minutes, all queries of one side run in one child (so their peak memory
-is the same number: the loaded graph plus the worst query), and likewise all exports. A baseline
-query is stopped after QGRAPH_BENCH_QUERY_LIMIT seconds (default 120); its row then reports the
-limit, marked, so its ratio is a lower bound. A question answered in under a second is run three
-times and timed best of three, on both engines alike (``REPEAT_UNDER``).
+takes the child's peak memory from ``os.wait4`` (ru_maxrss), or, for a command that forks, the sum
+of its processes' proportional set sizes, sampled, when that is larger (see ``_TreePeak``).
+Loading before a timed step (e.g. before validation) is done in the child but not timed; the peak
+memory includes it. To keep the baseline at 1M within minutes, all queries of one side run in one
+child (so their peak memory is the same number: the loaded graph plus the worst query), and
+likewise all exports. A baseline query is stopped after QGRAPH_BENCH_QUERY_LIMIT seconds (default
+120); its row then reports the limit, marked, so its ratio is a lower bound. A question answered
+in under a second is run three times and timed best of three, on both engines alike
+(``REPEAT_UNDER``).
 
 Data: ``python -m qgraph.synth`` writes ``benchmarks/out/synth-<N>/`` (no planted faults, so the
 build conforms); outputs go to ``benchmarks/out/`` (git-ignored).
