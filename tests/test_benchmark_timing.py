@@ -58,10 +58,10 @@ def test_earlier_baseline_keeps_no_question_rows(bench, tmp_path):
         bench._earlier_baseline(path, 2000)
 
 
-@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
 def test_a_command_that_forks_is_measured_over_all_its_processes(bench, tmp_path):
     """ru_maxrss is the largest single process's peak: a parent and its forked child holding
-    150 MiB each would count as 150. The tree's sampled Pss sum counts both."""
+    150 MiB each would count as 150. The tree's sampled sum counts both."""
     import os
     import subprocess
     import sys
