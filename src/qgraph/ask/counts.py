@@ -112,7 +112,7 @@ class StoreCounts:
 def store_counts(store: Any) -> StoreCounts:
     """The rows of :func:`compute`'s queries over ``store`` (the others count within each graph or
     count distinct nodes: a union view's repeated triples change none of them)."""
-    triples = _DISTINCT_TRIPLES if getattr(store, "repeats_union", False) else _TRIPLES
+    triples = _DISTINCT_TRIPLES if store.repeats_union else _TRIPLES
     return StoreCounts(list(store.query(_GRAPHS).rows), list(store.query(_CLASSES).rows),
                        list(store.query(_PROPERTIES).rows), store.query(triples).rows[0][0],
                        tuple(store.query(_EVIDENCE).rows[0]))

@@ -52,17 +52,18 @@ def refuse_remote(text: str) -> None:
 
 
 class Store:
-    """Base class of the backends."""
+    """Base class of the backends. ``repeats_union``: the default graph repeats a triple stated
+    in two graphs (:meth:`OxigraphStore.union_view`) rather than holding their merge."""
 
     name = "?"
+    repeats_union = False
 
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
         raise NotImplementedError
 
 
 class OxigraphStore(Store):
-    """pyoxigraph in memory (the default, fast). ``repeats_union``: the default graph is
-    Oxigraph's view of the union (:meth:`union_view`), not the merge."""
+    """pyoxigraph in memory (the default, fast)."""
 
     name = "oxigraph"
 
@@ -78,7 +79,6 @@ class OxigraphStore(Store):
             store.bulk_extend(missing)
         self._store = store
         self._prefixes = dict(prefixes)
-        self.repeats_union = False
         # The default graph is the merge (a set) of all graphs, as in rdflib's default_union;
         # Oxigraph's use_default_graph_as_union would repeat a triple stated in two graphs. Copied
         # by Oxigraph itself in one SPARQL update, with no Python object per quad (1M triples:
@@ -91,7 +91,6 @@ class OxigraphStore(Store):
         self = cls.__new__(cls)
         self._store = store
         self._prefixes = dict(prefixes)
-        self.repeats_union = False
         return self
 
     @classmethod
