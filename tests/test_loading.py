@@ -83,3 +83,45 @@ def test_one_graph_converts_only_its_files(fixture_root: Path):
     assert "dataset" not in loaded.__dict__
     for g in (onto, doc):
         assert set(g) == set(loaded.dataset.graph(g.identifier))  # blank nodes keep their labels too
+
+
+def test_node_files_from_a_store_equal_the_whole_index(project_root: Path):
+    """The store-backed lookup (what a validation locates its problems with) gives, for every
+    node, the files the pass over every quad gives, in the same order: the ontology's files
+    (which share one graph), the enrichment (not in the store), quads left out of the store
+    (an ill-typed literal is), blank nodes as objects, a node no file states."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH, Loaded
+
+    loaded = load(project_root)  # the same quads (a blank node's id is new on every parse)
+    whole = Loaded(loaded.root, loaded.files, loaded.quads, loaded.prefixes, loaded.project).node_files
+    assert loaded.documents and len(whole) > 1000
+    assert any(f.graph == ENRICHMENT_GRAPH for f in loaded.files), "the enrichment graph is loaded"
+    # left out of the store: every quad of one subject of one document (so that the document
+    # states it only through those), and one quad with a blank node as object
+    doc = loaded.data_files[0]
+    quads = loaded.quads_of(doc)
+    subject = next(q.subject for q in quads if type(q.subject) is ox.NamedNode
+                   and len(whole[q.subject]) == 1)
+    blank = next(q for q in quads if type(q.object) is ox.BlankNode)
+    left_out = {q for q in quads if q.subject == subject} | {blank}
+    store = ox.Store()
+    store.bulk_extend([q for q in loaded.quads_except(ENRICHMENT_GRAPH) if q not in left_out])
+    loaded.node_files_from(store, left_out)
+    lookup = loaded.node_files
+    assert not isinstance(lookup, dict), "answered by the store"
+    differ = [n for n, files in whole.items()
+              if [f.rel for f in lookup.get(n, [])] != [f.rel for f in files]]
+    assert differ == []
+    assert [f.rel for f in lookup.get(subject)] == [doc.rel]
+    assert doc.rel in [f.rel for f in lookup.get(blank.object)]
+    enriched = [n for n, files in whole.items() if any(f.graph == ENRICHMENT_GRAPH for f in files)]
+    shared = [n for n, files in whole.items() if len(files) > 1]
+    assert enriched and shared
+    assert lookup.get(ox.NamedNode("https://w3id.org/qgraph/id/no-such-node"), "none") == "none"
+    # a store given after the whole index was built changes nothing
+    again = load(project_root)
+    assert again.node_files
+    again.node_files_from(store, left_out)
+    assert isinstance(again.node_files, dict)

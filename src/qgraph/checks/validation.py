@@ -90,7 +90,7 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     if validator == "pyshacl":
         results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
     else:
-        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo)
+        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad)
         if store is not None and bad:
             store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
     results = label_clashes(loaded, literals.drop_covered(results, gate))
@@ -243,14 +243,18 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
-         store: Any = None, memo: Any = None) -> list[Problem]:
+         store: Any = None, memo: Any = None, left_out: Any = ()) -> list[Problem]:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
     graphs, so that the build's query store need not load them again); default a new one.
 
     ``memo``: where each result is written (:func:`_where`) is kept under the hashes of the
-    files that state its focus node."""
+    files that state its focus node.
+
+    ``left_out``: the quads of ``loaded`` left out of ``quads`` (the ill-typed literals; the
+    enrichment's need not be named): which files state a node is then asked of the store
+    (:meth:`~qgraph.corpus.loading.Loaded.node_files_from`)."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
@@ -261,6 +265,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     if store is None:
         store = ox.Store()
     store.bulk_extend(quads)
+    loaded.node_files_from(store, left_out)
     try:
         validator = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads)
         results = _results(loaded, validator, memo)
