@@ -333,7 +333,7 @@ def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
         results = validator.validate()
     if None not in files.values():
         memo.put("shacl", "results", key, {"files": files, "results": [list(astuple(r)) for r in results]})
-        memo.snapshots.update({files[f.rel]: f.path for f in loaded.data_files})
+        memo.keep_copies({files[f.rel]: f.path for f in loaded.data_files})
     return results
 
 
