@@ -247,3 +247,46 @@ def test_shape_targeting_a_node_selects_something_only_if_the_node_is_in_the_dat
     loaded = load(project)
     found = [p.focus for p in validation.validate(loaded, "fast") if p.shape == "check:shape-selects-nothing"]
     assert found == ["qgs:GoneShape"], found
+
+
+def test_shipped_shapes_pass_shacl_for_shacl():
+    """What lets a validation skip SHACL-for-SHACL on the shipped shapes (validation.shipped_shapes):
+    run here on them, it finds nothing."""
+    from qgraph.checks import shapecheck
+    from qgraph.corpus.loading import project_prefixes, read_text
+    from qgraph.project import resources
+
+    path = Path(str(resources() / "ontology" / "shapes.ttl"))
+    shapes, shape_prefixes = validation.load_shapes(path, "ontology/shapes.ttl")
+    assert len(shapes) > 1000
+    lines = read_text(path, "ontology/shapes.ttl").splitlines()
+    assert shapecheck.meta_shacl(shapes, "ontology/shapes.ttl", lines, {**shape_prefixes, **project_prefixes()}) == []
+    assert validation.shipped_shapes(path)
+
+
+def test_shacl_for_shacl_is_not_run_again_on_the_shipped_shapes(clean_corpus: Path, monkeypatch: pytest.MonkeyPatch):
+    """A corpus whose shapes are the shipped ones byte for byte is built and validated without
+    SHACL-for-SHACL (neither in a child nor in process); shapes differing by one byte are checked."""
+    from qgraph import pipeline
+    from qgraph.checks import shapecheck
+    from qgraph.project import Project, resources
+
+    shapes = Project.at(clean_corpus).shapes_file
+    assert Path(str(shapes)).read_bytes() == (resources() / "ontology" / "shapes.ttl").read_bytes()
+    ran: list[str] = []
+
+    def meta(*args: object, **kwargs: object) -> list[str]:
+        ran.append("in process")
+        return []
+
+    monkeypatch.setattr(shapecheck, "meta_shacl", meta)
+    monkeypatch.setattr(validation, "MetaShacl", lambda *a: ran.append("child"))
+    assert pipeline.build(clean_corpus / "dist", clean_corpus, cache=True).conforms
+    assert pipeline.check(clean_corpus).conforms
+    assert ran == []
+    own = clean_corpus / "ontology" / "shapes.ttl"
+    own.parent.mkdir(exist_ok=True)
+    own.write_bytes(Path(str(shapes)).read_bytes() + b"\n# the corpus's own copy\n")
+    assert Project.at(clean_corpus).shapes_file == own
+    assert pipeline.check(clean_corpus).conforms
+    assert ran == ["in process"]

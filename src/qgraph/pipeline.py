@@ -305,12 +305,14 @@ def _closing(meta: Any) -> Iterator[None]:
 def _meta_shacl(project: Any, memo: Any) -> Any:
     """SHACL-for-SHACL of the project's shapes started in a child process (see
     :class:`qgraph.checks.validation.MetaShacl`), unless the validation cache holds the shapes
-    check already; ``None`` then."""
+    check already or the shapes are the shipped ones (:func:`qgraph.checks.validation.shipped_shapes`);
+    ``None`` then."""
     from qgraph.checks import validation
 
     if not can_fork():  # Windows: checked in process, as before
         return None
-    if validation.shapes_checked(project, memo) or not project.shapes_file.is_file():
+    if validation.shapes_checked(project, memo) or not project.shapes_file.is_file() \
+            or validation.shipped_shapes(project.shapes_file):
         return None
     return validation.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
 
