@@ -213,8 +213,10 @@ def _union_child(files: list[tuple[str, Path]], wanted: list[tuple[str, str]],
     for label, path in files:
         data = path.read_bytes()
         hashes[label] = _hash(data)
-        # the parser of qgraph.corpus.loading.parse_file (no base IRI, strict), from the same bytes
-        store.bulk_load(data, format=ox.RdfFormat.TURTLE)
+        # the parser of qgraph.corpus.loading.parse_file (no base IRI, strict), from the same
+        # bytes; Store.load, not bulk_load, which is slower into a store in memory (1M triples:
+        # 1.9 s against 2.5 s, the same quads)
+        store.load(data, format=ox.RdfFormat.TURTLE)
     union = OxigraphStore.over(store, prefixes)
     results = {}
     for name, text in wanted:
