@@ -113,3 +113,39 @@ def test_fast_validation_locates_its_problems_through_its_store(project_root: Pa
     whole = load(root)
     assert whole.node_files  # the whole index, built before validating
     assert validation.validate(whole, "fast", store=ox.Store()) == fast
+
+
+GC_SCRIPT = ("import gc, sys\n"
+             "real = gc.enable\n"
+             "def enable():\n"
+             "    sys.stderr.write('collector on\\n')\n"
+             "    real()\n"
+             "gc.enable = enable\n"
+             "from qgraph.cli import main\n"
+             "code = main(sys.argv[1:] if sys.argv[1:2] == ['in-process'] and sys.argv.pop(1) else None)\n"
+             "sys.stderr.write(f'returned, collector {\"on\" if gc.isenabled() else \"off\"}\\n')\n"
+             "sys.exit(code)\n")
+
+
+@pytest.mark.parametrize("command", [["build", "--out", "{tmp}/dist"], ["validate"], ["stats"],
+                                     ["show", "qgid:doc-synth-00001"], ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]],
+                         ids=["build", "validate", "stats", "show", "query"])
+def test_a_command_ending_its_process_leaves_the_collector_off(clean_corpus: Path, tmp_path: Path, cli_env: dict,
+                                                              command: list[str]):
+    """The commands that end their process at once once their output is written run with the
+    cyclic collector paused and do not turn it on again just before ending (its first run then
+    scans every object made while it was off: 0.13 s after loading a million triples, and the
+    build ran it between its steps too); called in process (``main(argv)``), or ending on a
+    mistake, they turn it on again."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command] + ["--root", str(clean_corpus)]
+    r = subprocess.run([sys.executable, "-c", GC_SCRIPT, *args], capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "collector on" not in r.stderr and "returned" not in r.stderr, r.stderr  # ended at once, never on
+    r = subprocess.run([sys.executable, "-c", GC_SCRIPT, "in-process", *args], capture_output=True, text=True,
+                       env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.rstrip().endswith("returned, collector on"), r.stderr
+    r = subprocess.run([sys.executable, "-c", GC_SCRIPT, *args[:-1], str(tmp_path / "missing")],
+                       capture_output=True, text=True, env=cli_env)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.rstrip().endswith("returned, collector on"), r.stderr

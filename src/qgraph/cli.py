@@ -339,11 +339,20 @@ def main(argv: list[str] | None = None) -> int:
     that succeeded, a validation's verdict) ends the process at once once its output is flushed
     (:func:`_end_now`)."""
     _alive.clear()
-    code = _main(argv)
+    _as_process[:] = [argv is None]
+    try:
+        code = _main(argv)
+    finally:
+        _as_process[:] = [False]
     if argv is None and _alive:
         _end_now(code)
     _alive.clear()
     return code
+
+
+#: whether the command runs as the process's command (:func:`main` without ``argv``), which then
+#: ends at once once the command has made all it had to (:func:`_nothing_left`)
+_as_process: list[bool] = [False]
 
 
 #: what the command run made, once it has nothing left to do but free it (:func:`_nothing_left`);
@@ -360,18 +369,25 @@ def _nothing_left(made: object) -> None:
 
 
 def _without_collector(command: Any) -> Any:
-    """Run ``command`` with Python's cyclic garbage collector paused (restored afterwards; the
-    process usually ends first, see :func:`_end_now`): a full collection scans every parsed quad
-    (0.18 s at a million triples), and ``qgraph validate`` ran one while it sorted and wrote its
-    report (the edit-check at 1M: 5.64 -> 5.47 s, three pairs alternated). The build, show, stats
-    and query gained nothing measurable (their heavy steps pause it already; the build held 14 MiB
-    more): not used there. Not for ``serve``, which runs for days."""
+    """Run ``command`` with Python's cyclic garbage collector paused: a full collection scans
+    every parsed quad (0.18 s at a million triples), and ``qgraph validate`` ran one while it
+    sorted and wrote its report (the edit-check at 1M: 5.64 -> 5.47 s, three pairs alternated).
+    Restored afterwards, but not when the process ends at once (:func:`main`, :func:`_end_now`):
+    turned on again, the collector's first run scans every object made while it was off (0.13 s
+    after loading a million triples, more after a build), just before the process ends; and
+    around the build's steps, each pausing it on its own, it ran between them. For the build,
+    validate, query, show and stats; not for ``serve``, which runs for days."""
 
     def run(args: argparse.Namespace) -> int:
-        from qgraph.corpus.loading import paused_gc
+        import gc
 
-        with paused_gc():
+        was = gc.isenabled()
+        gc.disable()
+        try:
             return command(args)
+        finally:
+            if was and not (_as_process[0] and _alive):
+                gc.enable()
 
     run.__name__, run.__doc__ = command.__name__, command.__doc__
     return run
@@ -535,6 +551,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_without_collector
 def cmd_build(args: argparse.Namespace) -> int:
     from qgraph.pipeline import build, summary
 
@@ -595,6 +612,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+@_without_collector
 def cmd_query(args: argparse.Namespace) -> int:
     from qgraph.ask import catalogue
     from qgraph.ask.output import render
@@ -691,6 +709,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_without_collector
 def cmd_show(args: argparse.Namespace) -> int:
     from qgraph.api import show
 
@@ -751,6 +770,7 @@ def cmd_expected(args: argparse.Namespace) -> int:
     return EXIT_NONCONFORMANT
 
 
+@_without_collector
 def cmd_stats(args: argparse.Namespace) -> int:
     from qgraph.api import stats
     from qgraph.ask.counts import format_text
