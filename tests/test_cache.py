@@ -492,11 +492,26 @@ def _read_only_as_nobody(corpus: Path) -> None:
 def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, capsys: pytest.CaptureFixture,
                                                                   monkeypatch: pytest.MonkeyPatch):
     """At a cold cache the copy of every data file (for the next run's diff) is written on a thread
-    of its own as soon as the SHACL results are kept, while the run goes on (a build's exports:
+    of its own, started before the corpus is loaded, while the run goes on (a build's exports:
     ~1.3 s at 1M triples that it spent after them), and is complete once the state is saved; a
     run stopped before saving leaves a git-ignored folder."""
+    from qgraph.corpus import loading
+
     calls: list[tuple[str, set[str]]] = []
     write = cache_mod._write_copies
+    order: list[str] = []
+    keep, load = cache_mod.Memo.keep_copies, loading.load
+
+    def kept(self, wanted: dict) -> None:
+        order.append(f"copies of {len(wanted)}")
+        keep(self, wanted)
+
+    def loaded(*args: object) -> object:
+        order.append("load")
+        return load(*args)
+
+    monkeypatch.setattr(cache_mod.Memo, "keep_copies", kept)
+    monkeypatch.setattr(loading, "load", loaded)
 
     def recording(folder: Path, wanted: dict, quiet: bool = True) -> set[str]:
         import threading
@@ -508,6 +523,7 @@ def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, ca
     _same(capsys, corpus)
     docs = {p.name for p in _docs(corpus)}
     assert calls and calls[0] == ("qgraph-copies", docs)
+    assert order[:2] == [f"copies of {len(docs)}", "load"], order  # started before the corpus loads
     copies = {p.name for p in (corpus / CACHE_DIR / "files").glob("*.ttl")}
     assert len(copies) == len(docs)
     # a run stopped before its state is saved: the copies' folder is git-ignored already
@@ -519,3 +535,8 @@ def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, ca
     memo.copies_written()
     assert (other / CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     assert len(list((other / CACHE_DIR / "files").glob("*.ttl"))) == len(docs)
+    # a run that keeps no SHACL results (pySHACL) wants no copy: those started are removed
+    shutil.rmtree(corpus / CACHE_DIR)
+    validate_in_process(capsys, corpus, "--validator", "pyshacl")
+    assert (corpus / CACHE_DIR / STATE).is_file()
+    assert not list((corpus / CACHE_DIR / "files").glob("*.ttl"))

@@ -91,6 +91,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     project = root if isinstance(root, Project) else Project.at(root)
     meta = _meta_shacl(project, memo) if beside else None
     union = _union_checks(project) if memo is not None and not beside and backend == "oxigraph" else None
+    if memo is not None:  # after the forks above (a fork with a thread running is not safe)
+        memo.start_copies(project)
     with paused_gc(), _closing(meta), _closing(union):
         loaded = load(project)
         try:

@@ -142,6 +142,7 @@ class Memo:
         self.snapshots: dict[str, Path] = {}  # content hash → data file, to keep a copy of
         self.notes: list[str] = []  # what was reused, for --progress
         self._copying: list[Any] = []  # the threads writing copies (keep_copies)
+        self._copied: set[str] = set()  # the content hashes handed to them
         ontology = sorted(k for k in hashes if k.startswith("ontology:"))
         self.ontology = combine(*[f"{k}={hashes[k]}" for k in ontology])
 
@@ -175,15 +176,34 @@ class Memo:
         wanted, once the state is written), and the missing ones written now, on a thread of
         their own, while the run goes on (a first run at a million triples copies 2,000 files:
         ~1.3 s, which the build spent after its exports; reading, hashing and writing release
-        the GIL). :meth:`copies_written` waits for it."""
+        the GIL; :meth:`start_copies` starts them as the corpus loads). :meth:`copies_written`
+        waits for them."""
         self.snapshots.update(wanted)
-        if self.dir is None or not wanted:
+        todo = {d: p for d, p in wanted.items() if d not in self._copied}
+        if self.dir is None or not todo:
             return
         import threading
 
-        t = threading.Thread(target=_write_copies, args=(self.dir, dict(wanted)), name="qgraph-copies", daemon=True)
+        self._copied.update(todo)
+        t = threading.Thread(target=_write_copies, args=(self.dir, todo), name="qgraph-copies", daemon=True)
         t.start()
         self._copying.append(t)
+
+    def start_copies(self, project: Any) -> None:
+        """Start writing the copies of the project's data files as hashed now, while the corpus
+        loads on one core and the other is idle (:meth:`keep_copies` then records those the run
+        wants; the others are removed when the state is saved): the build at 1M 22.2 -> 21.5 s on
+        average over four pairs alternated."""
+        if self.dir is None or not project.data_dir.is_dir():
+            return
+        wanted = {}
+        for p in sorted(project.data_dir.glob("*.ttl")):
+            digest = self.digest(project.display(p))
+            if digest is not None:
+                wanted[digest] = p
+        recorded = dict(self.snapshots)
+        self.keep_copies(wanted)
+        self.snapshots = recorded
 
     def copies_written(self) -> None:
         """Wait for the copies :meth:`keep_copies` is writing."""
@@ -397,7 +417,7 @@ class Cache:
                         "the next run checks everything again")
             return
         self._clean()
-        if memo is not None and memo.snapshots:
+        if memo is not None and (memo.snapshots or memo._copied):  # copies started, none wanted: removed
             try:
                 self._keep_copies(memo.snapshots)
             except OSError:
