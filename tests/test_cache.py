@@ -513,11 +513,11 @@ def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, ca
     monkeypatch.setattr(cache_mod.Memo, "keep_copies", kept)
     monkeypatch.setattr(loading, "load", loaded)
 
-    def recording(folder: Path, wanted: dict, quiet: bool = True) -> set[str]:
+    def recording(folder: Path, wanted: dict, quiet: bool = True, made: list | None = None) -> set[str]:
         import threading
 
         calls.append((threading.current_thread().name, {p.name for p in wanted.values()}))
-        return write(folder, wanted, quiet)
+        return write(folder, wanted, quiet, made)
 
     monkeypatch.setattr(cache_mod, "_write_copies", recording)
     _same(capsys, corpus)
@@ -540,3 +540,36 @@ def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, ca
     validate_in_process(capsys, corpus, "--validator", "pyshacl")
     assert (corpus / CACHE_DIR / STATE).is_file()
     assert not list((corpus / CACHE_DIR / "files").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_run_that_fails_leaves_no_cache_behind(corpus: Path, tmp_path: Path, cli_env: dict[str, str], command: str):
+    """The copies of the data files are written from the start of a run; a run that then fails
+    (a malformed data file: at loading; a malformed check: after SHACL) removes what writing them
+    made, and the corpus is as it was (cold: no cache folder; warm: the same cache)."""
+    from tests.conftest import tree_snapshot
+
+    extra = ["--out", str(tmp_path / "dist")] if command == "build" else []
+    checks = corpus / "queries" / "checks"
+    checks.mkdir(parents=True, exist_ok=True)
+    broken = checks / "broken-violation.rq"
+    doc = _docs(corpus)[0]
+    text = doc.read_text(encoding="utf-8")
+    for warm in (False, True):
+        if warm:
+            r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(corpus)],
+                               capture_output=True, text=True, env=cli_env)
+            assert r.returncode in (0, 1), r.stderr
+            assert (corpus / CACHE_DIR / "files").is_dir()
+        for break_it, mend in ((lambda: doc.write_text(text + "\nthis is not turtle\n", encoding="utf-8"),
+                                lambda: doc.write_text(text, encoding="utf-8")),
+                               (lambda: broken.write_text("SELECT ?x WHERE { ?x", encoding="utf-8"),
+                                lambda: broken.unlink())):
+            break_it()
+            before = tree_snapshot(corpus)
+            r = subprocess.run([sys.executable, "-m", "qgraph", command, "--root", str(corpus), *extra],
+                               capture_output=True, text=True, env=cli_env)
+            assert r.returncode == 2, r.stdout + r.stderr
+            assert tree_snapshot(corpus) == before, f"{command} (warm: {warm}) changed the corpus"
+            assert warm or not (corpus / CACHE_DIR).exists()
+            mend()

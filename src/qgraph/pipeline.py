@@ -368,7 +368,11 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
         say(f"cache: {len(cache.changed)} input(s) changed since the last run ({shown}): re-checked")
     step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
     memo = cache.memo()
-    outcome = check(project, validator=validator, progress=progress, memo=memo)
+    try:
+        outcome = check(project, validator=validator, progress=progress, memo=memo)
+    except BaseException:
+        memo.discard_copies()  # a run that fails leaves the corpus as it found it
+        raise
     if memo.hits or memo.misses:
         step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed" + "".join(
             f"; {n}" for n in memo.notes))
@@ -401,9 +405,8 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     :func:`cached_check` does: the shapes check, the per-file evidence, term and literal checks,
     the graph-local SPARQL checks) and the cache is written afterwards; the exports do not
     depend on it. ``notice``: as for :func:`cached_check`."""
-    from qgraph.publish.exports import Exporter, write_atomically
-
-    memo, keep = None, None
+    memo: Any = None
+    keep: Callable[[Outcome], None] | None = None
     if cache:
         from qgraph.checks.cache import Cache
         from qgraph.project import Project
@@ -418,6 +421,19 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
             step = _Steps(progress or _quiet)
             store_of.save(validator, outcome.problems, memo)
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
+
+    try:
+        return _build(Path(out), root, validator, progress, memo, keep)
+    except BaseException:
+        if memo is not None:
+            memo.discard_copies()  # a build that fails leaves the corpus as it found it
+        raise
+
+
+def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo: Any,
+           keep: Callable[[Outcome], None] | None) -> Outcome:
+    """:func:`build` once the cache is read (``memo``, ``keep``: ``None`` without it)."""
+    from qgraph.publish.exports import Exporter, write_atomically
 
     # The SPARQL checks run on a thread of their own while the exports are written to temporary
     # files, which are renamed into place only once every check has passed (else removed).

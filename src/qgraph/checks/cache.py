@@ -143,6 +143,8 @@ class Memo:
         self.notes: list[str] = []  # what was reused, for --progress
         self._copying: list[Any] = []  # the threads writing copies (keep_copies)
         self._copied: set[str] = set()  # the content hashes handed to them
+        self._made: list[Path] = []  # what they created (folders, the .gitignore, copies), in order
+        self._saved = False  # Cache.save has taken over the copies
         ontology = sorted(k for k in hashes if k.startswith("ontology:"))
         self.ontology = combine(*[f"{k}={hashes[k]}" for k in ontology])
 
@@ -185,7 +187,8 @@ class Memo:
         import threading
 
         self._copied.update(todo)
-        t = threading.Thread(target=_write_copies, args=(self.dir, todo), name="qgraph-copies", daemon=True)
+        t = threading.Thread(target=_write_copies, args=(self.dir, todo, True, self._made), name="qgraph-copies",
+                             daemon=True)
         t.start()
         self._copying.append(t)
 
@@ -211,6 +214,20 @@ class Memo:
             t.join()
         self._copying.clear()
 
+    def discard_copies(self) -> None:
+        """A run that fails before its state is saved leaves the corpus as it found it: wait
+        for the copies, then remove what writing them created (the cache folder too, if it did
+        not exist). Nothing once :meth:`Cache.save` has run."""
+        self.copies_written()
+        if self._saved:
+            return
+        for path in reversed(self._made):
+            try:
+                path.rmdir() if path.is_dir() else path.unlink()
+            except OSError:
+                pass
+        self._made.clear()
+
     def snapshot(self, digest: str, rel: str) -> list | None:
         """The quads of the copy of a data file as it was when its content hash was ``digest``
         (kept by :meth:`Cache.save`); ``None`` when there is none or it is not that content."""
@@ -228,22 +245,33 @@ class Memo:
             return None
 
 
-def _make_cache_dir(folder: Path) -> None:
-    """The cache folder, with the ``.gitignore`` that keeps it out of version control."""
+def _make_cache_dir(folder: Path, made: list[Path] | None = None) -> None:
+    """The cache folder, with the ``.gitignore`` that keeps it out of version control (what was
+    created added to ``made``)."""
+    if made is not None and not folder.is_dir():
+        folder.mkdir()
+        made.append(folder)
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.is_file():
         ignore.write_text("# qgraph's validation cache (qgraph validate --no-cache ignores it)\n*\n", encoding="utf-8")
+        if made is not None:
+            made.append(ignore)
 
 
-def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True) -> set[str]:
+def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True, made: list[Path] | None = None
+                  ) -> set[str]:
     """Under ``folder/files/``, a copy of each data file of ``wanted`` (content hash → file) not
     there yet, written whole and renamed into place, only if the file still has that content;
     the names that were there before. ``quiet``: a folder or file that cannot be written ends
-    the copying silently (a copy missing only means that the next run validates whole)."""
+    the copying silently (a copy missing only means that the next run validates whole).
+    ``made``: what is created is added to it, in order (:meth:`Memo.discard_copies`)."""
     try:
-        _make_cache_dir(folder)
+        _make_cache_dir(folder, made)
         folder = folder / SNAPSHOTS
+        if made is not None and not folder.is_dir():
+            folder.mkdir()
+            made.append(folder)
         folder.mkdir(exist_ok=True)
         have = {p.name for p in folder.iterdir()}
         for digest, path in wanted.items():
@@ -260,6 +288,8 @@ def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True) -> 
             with open(tmp, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, folder / name)
+            if made is not None:
+                made.append(folder / name)
     except OSError:
         if not quiet:
             raise
@@ -401,6 +431,7 @@ class Cache:
         tmp = self.dir / f".{STATE}.{os.getpid()}.tmp"
         if memo is not None:
             memo.copies_written()
+            memo._saved = True
         try:
             _make_cache_dir(self.dir)
             with open(tmp, "wb") as fh:
