@@ -500,17 +500,17 @@ def test_copies_of_the_data_files_are_written_beside_the_checks(corpus: Path, ca
     calls: list[tuple[str, set[str]]] = []
     write = cache_mod._write_copies
     order: list[str] = []
-    keep, load = cache_mod.Memo.keep_copies, loading.load
+    copy, load = cache_mod.Memo._copy, loading.load
 
-    def kept(self, wanted: dict) -> None:
+    def kept(self, wanted: dict) -> None:  # the copies asked for (each run's first: every data file)
         order.append(f"copies of {len(wanted)}")
-        keep(self, wanted)
+        copy(self, wanted)
 
     def loaded(*args: object) -> object:
         order.append("load")
         return load(*args)
 
-    monkeypatch.setattr(cache_mod.Memo, "keep_copies", kept)
+    monkeypatch.setattr(cache_mod.Memo, "_copy", kept)
     monkeypatch.setattr(loading, "load", loaded)
 
     def recording(folder: Path, wanted: dict, quiet: bool = True, made: list | None = None) -> set[str]:

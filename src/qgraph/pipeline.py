@@ -101,6 +101,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             # Python pass over every quad on the second core while this process checks the evidence;
             # counted there, the counts need no child of their own later, when the store and the
             # exports are the largest things held (waiting for it after SHACL instead gained nothing)
+            if beside and memo is not None:
+                memo.copies_written()  # no fork while a thread runs (qgraph.forked); done by now, as a rule
             terms_beside = Forked(lambda: _terms_in_child(loaded, memo, count=True)) if beside and can_fork() else None
             ev = evidence.check(loaded, memo)
             got = terms_beside.result() if terms_beside is not None else None

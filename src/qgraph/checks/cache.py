@@ -181,6 +181,10 @@ class Memo:
         the GIL; :meth:`start_copies` starts them as the corpus loads). :meth:`copies_written`
         waits for them."""
         self.snapshots.update(wanted)
+        self._copy(wanted)
+
+    def _copy(self, wanted: dict[str, Path]) -> None:
+        """Write the copies of ``wanted`` not asked for yet, on a thread of their own."""
         todo = {d: p for d, p in wanted.items() if d not in self._copied}
         if self.dir is None or not todo:
             return
@@ -204,15 +208,20 @@ class Memo:
             digest = self.digest(project.display(p))
             if digest is not None:
                 wanted[digest] = p
-        recorded = dict(self.snapshots)
-        self.keep_copies(wanted)
-        self.snapshots = recorded
+        self._copy(wanted)
 
-    def copies_written(self) -> None:
-        """Wait for the copies :meth:`keep_copies` is writing."""
+    @property
+    def copying(self) -> bool:
+        """Whether any copy was asked for (:meth:`keep_copies`, :meth:`start_copies`)."""
+        return bool(self._copied)
+
+    def copies_written(self, saved: bool = False) -> None:
+        """Wait for the copies being written; ``saved``: :meth:`Cache.save` takes them over
+        (:meth:`discard_copies` then leaves them)."""
         for t in self._copying:
             t.join()
         self._copying.clear()
+        self._saved = self._saved or saved
 
     def discard_copies(self) -> None:
         """A run that fails before its state is saved leaves the corpus as it found it: wait
@@ -245,13 +254,22 @@ class Memo:
             return None
 
 
+def _mkdir(folder: Path, made: list[Path] | None = None) -> None:
+    """``folder.mkdir(exist_ok=True)``, the folder added to ``made`` if it was created here."""
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        if not folder.is_dir():
+            raise
+        return
+    if made is not None:
+        made.append(folder)
+
+
 def _make_cache_dir(folder: Path, made: list[Path] | None = None) -> None:
     """The cache folder, with the ``.gitignore`` that keeps it out of version control (what was
     created added to ``made``)."""
-    if made is not None and not folder.is_dir():
-        folder.mkdir()
-        made.append(folder)
-    folder.mkdir(exist_ok=True)
+    _mkdir(folder, made)
     ignore = folder / ".gitignore"
     if not ignore.is_file():
         ignore.write_text("# qgraph's validation cache (qgraph validate --no-cache ignores it)\n*\n", encoding="utf-8")
@@ -269,10 +287,7 @@ def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True, mad
     try:
         _make_cache_dir(folder, made)
         folder = folder / SNAPSHOTS
-        if made is not None and not folder.is_dir():
-            folder.mkdir()
-            made.append(folder)
-        folder.mkdir(exist_ok=True)
+        _mkdir(folder, made)
         have = {p.name for p in folder.iterdir()}
         for digest, path in wanted.items():
             name = f"{digest}.ttl"
@@ -430,8 +445,7 @@ class Cache:
         data = _hash(body).encode("ascii") + b"\n" + body
         tmp = self.dir / f".{STATE}.{os.getpid()}.tmp"
         if memo is not None:
-            memo.copies_written()
-            memo._saved = True
+            memo.copies_written(saved=True)
         try:
             _make_cache_dir(self.dir)
             with open(tmp, "wb") as fh:
@@ -448,7 +462,7 @@ class Cache:
                         "the next run checks everything again")
             return
         self._clean()
-        if memo is not None and (memo.snapshots or memo._copied):  # copies started, none wanted: removed
+        if memo is not None and (memo.snapshots or memo.copying):  # copies started, none wanted: removed
             try:
                 self._keep_copies(memo.snapshots)
             except OSError:

@@ -337,10 +337,8 @@ class _StoreNodeFiles:
         per_graph: dict[str, list[SourceFile]] = {}
         for f in loaded.files:
             per_graph.setdefault(f.graph, []).append(f)
-        in_store = {ox.NamedNode(g) for g in per_graph} if store is not None else set()
-        in_store = {g for g in in_store if next(store.quads_for_pattern(None, None, None, g), None) is not None}
-        self._file_of = {g: files[0] for g, files in per_graph.items()
-                         if len(files) == 1 and ox.NamedNode(g) in in_store}
+        self._file_of = {g: files[0] for g, files in per_graph.items() if len(files) == 1
+                         and next(store.quads_for_pattern(None, None, None, ox.NamedNode(g)), None) is not None}
         self._order = {id(f): k for k, f in enumerate(loaded.files)}
         rest = Loaded(loaded.root, [], [], loaded.prefixes, loaded.project)
         for f in loaded.files:
