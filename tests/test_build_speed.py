@@ -54,9 +54,9 @@ def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
     outcome = build(tmp_path / "one", corpus)
     assert outcome.coverage == expected
     assert _pids(where) and parent not in _pids(where)  # counted in a child, and only there
-    # in the child of the term checks (forked after loading, ended before the store is filled): no
-    # child of its own beside the store and the exports, the build's largest moment (1M triples:
-    # the build's processes' peak 2.45 -> 1.81 GiB)
+    # in the child of the term checks (forked after loading, ended once SHACL is done, before the
+    # query store is completed and the exports begin): no child of its own beside the store and
+    # the exports, the build's largest moment (1M triples: the build's processes' peak 2.45 -> 1.81 GiB)
     assert _pids(where) == _pids(checked_by)
     monkeypatch.setattr(vocabulary, "check", real_terms)
     text = summary(outcome, tmp_path / "one")
@@ -213,3 +213,64 @@ def test_load_pauses_the_garbage_collector_and_restores_it(corpus: Path, monkeyp
     with pytest.raises(QgraphError):
         loading.load(corpus)
     assert gc.isenabled()
+
+
+def test_the_exports_relabelling_is_worked_out_in_the_term_checks_child(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The blank-node relabelling of the exports is done in the term checks' child, after them,
+    while the build checks SHACL (1M triples: ~1 s off the exports); the files are those the
+    build writes relabelling in process (the child failing, or a corpus where none is forked)."""
+    from qgraph.pipeline import build
+    from qgraph.publish import exports
+
+    parent = os.getpid()
+    where = tmp_path / "relabelled-by"
+    real = exports._relabel
+
+    def recorded(*args):  # noqa: ANN002, ANN202
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(exports, "_relabel", recorded)
+    outcome = build(tmp_path / "beside", corpus)
+    assert outcome.prepared is not None and outcome.prepared.positions  # the corpus has blank nodes
+    assert _pids(where) and parent not in _pids(where)  # relabelled in a child, and only there
+
+    def failing_in_the_child(*args):  # noqa: ANN002, ANN202
+        if os.getpid() != parent:
+            raise MemoryError
+        return recorded(*args)
+
+    where.unlink()
+    monkeypatch.setattr(exports, "_relabel", failing_in_the_child)
+    outcome = build(tmp_path / "here", corpus)
+    assert outcome.prepared is None and set(_pids(where)) == {parent}
+    files = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*") if p.is_file())
+    assert len(files) > 10
+    for f in files:
+        assert (tmp_path / "beside" / f).read_bytes() == (tmp_path / "here" / f).read_bytes(), f
+
+
+def test_a_relabelling_worked_out_beforehand_gives_the_same_exports(corpus: Path, project_root: Path):
+    """:class:`Exporter` with :func:`relabelled`'s result writes every format byte for byte as
+    without it; one made from other quads is not used."""
+    import io
+
+    from qgraph.corpus.loading import load
+    from qgraph.publish.exports import FORMATS, Exporter, relabelled
+
+    for root in (corpus, project_root):
+        loaded = load(root)
+        ready = relabelled(loaded)
+        assert ready.positions, root  # both have blank nodes
+        with_it, without = Exporter(loaded, ready), Exporter(loaded)
+        assert with_it.quads == without.quads
+        for fmt in FORMATS:
+            a, b = io.BytesIO(), io.BytesIO()
+            with_it.writer(fmt)(a)
+            without.writer(fmt)(b)
+            assert a.getvalue() == b.getvalue(), (root, fmt)
+    other = relabelled(load(corpus))
+    loaded = load(project_root)
+    assert Exporter(loaded, other).quads == Exporter(loaded).quads  # made from other quads: ignored

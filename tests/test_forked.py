@@ -35,3 +35,36 @@ def test_close_stops_a_running_child_and_may_be_called_again():
     done = Forked(lambda: 1)
     assert done.result() == 1
     done.close()  # after result: nothing left to do
+
+
+def test_a_second_value_is_read_later_while_the_child_goes_on():
+    import time
+
+    child = Forked(lambda: os.getpid(), then=lambda: (time.sleep(0.2), "then")[1])
+    pid = child.result()
+    assert pid != os.getpid() and child._child.is_alive()  # still working on the second value
+    assert child.later() == "then"
+    assert not child._child.is_alive()
+    assert child.later() is None  # read once
+
+
+def test_a_failing_second_call_gives_none_and_the_first_value_stands():
+    def fails():
+        raise ValueError("in the child")
+
+    child = Forked(lambda: 1, then=fails)
+    assert child.result() == 1
+    assert child.later() is None
+    first_fails = Forked(fails, then=lambda: 2)
+    assert first_fails.result() is None
+    assert first_fails.later() is None  # not run once the first call failed
+
+
+def test_close_before_the_second_value_stops_the_child():
+    import time
+
+    child = Forked(lambda: 1, then=lambda: time.sleep(600))
+    assert child.result() == 1
+    child.close()
+    assert not child._child.is_alive()
+    assert child.later() is None
