@@ -274,3 +274,69 @@ def test_a_relabelling_worked_out_beforehand_gives_the_same_exports(corpus: Path
     other = relabelled(load(corpus))
     loaded = load(project_root)
     assert Exporter(loaded, other).quads == Exporter(loaded).quads  # made from other quads: ignored
+
+
+def test_half_of_the_evidence_check_is_done_in_a_child_with_the_same_result(
+        synth_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The build checks the evidence of every other file in the child forked after loading,
+    the rest here, each file once; the summary (problems in file order, counts) is that of
+    the check done whole in process, also when the child fails."""
+    from qgraph.checks import evidence
+    from qgraph.corpus.loading import load
+    from qgraph.errors import NonConformant
+    from qgraph.pipeline import build, check
+
+    whole = evidence.check(load(synth_corpus))
+    assert whole.problems and whole.passages  # the synthetic corpus plants evidence faults
+    loaded = load(synth_corpus)
+    rels = evidence.to_check(loaded)
+    assert len(rels) == len(loaded.data_files) > 2
+    split = evidence.check(loaded, given={**evidence.entries(loaded, rels[1::2]), **evidence.entries(loaded, rels[0::2])})
+    assert split == whole
+
+    parent = os.getpid()
+    where = tmp_path / "checked-by"
+    real = evidence._check_file
+
+    def recorded(loaded, f, *args):  # noqa: ANN001, ANN002, ANN202
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()} {f.rel}\n")
+        return real(loaded, f, *args)
+
+    monkeypatch.setattr(evidence, "_check_file", recorded)
+    with pytest.raises(NonConformant) as e:
+        build(tmp_path / "out", synth_corpus)
+    calls = [line.split() for line in where.read_text().splitlines()]
+    assert sorted(rel for _, rel in calls) == sorted(rels)  # each file once
+    assert {int(pid) for pid, _ in calls} - {parent} and parent in {int(pid) for pid, _ in calls}
+    assert e.value.problems == check(synth_corpus).problems  # every problem, as checked in process
+    assert set(whole.problems) <= set(e.value.problems)
+
+    def failing_in_the_child(loaded, f, *args):  # noqa: ANN001, ANN002, ANN202
+        if os.getpid() != parent:
+            raise MemoryError
+        return recorded(loaded, f, *args)
+
+    where.unlink()
+    monkeypatch.setattr(evidence, "_check_file", failing_in_the_child)
+    with pytest.raises(NonConformant) as again:
+        build(tmp_path / "out", synth_corpus)
+    assert again.value.problems == e.value.problems
+    checked_here = [rel for pid, rel in (line.split() for line in where.read_text().splitlines()) if int(pid) == parent]
+    assert sorted(checked_here) == sorted(rels)  # the child failed: every file checked here
+
+
+def test_a_source_text_at_fault_is_the_first_in_file_order(clean_corpus: Path, tmp_path: Path):
+    """Two source texts that cannot be read, one in each half: the build names the first in
+    file order, as the check done whole in process does."""
+    from qgraph.corpus.loading import load
+    from qgraph.errors import QgraphError
+    from qgraph.pipeline import build
+
+    files = load(clean_corpus).data_files
+    assert len(files) >= 3
+    for f in files[1:3]:
+        (clean_corpus / "data" / "sources" / f"{f.stem}.txt").write_bytes(b"\xff\xfe not UTF-8")
+    with pytest.raises(QgraphError) as e:
+        build(tmp_path / "out", clean_corpus)
+    assert files[1].stem in str(e.value) and files[2].stem not in str(e.value)

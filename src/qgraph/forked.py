@@ -11,6 +11,7 @@ the child), and only where ``fork`` exists (:func:`can_fork`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Callable
 
 
@@ -25,37 +26,41 @@ class Forked:
     value, or ``None`` when the child failed in any way; :meth:`close` stops a child whose
     value is no longer wanted (safe to call again, and after :meth:`result`).
 
-    ``then``: a second call the child makes once it has sent ``fn()``'s value (while the parent
-    goes on with it), its value read by :meth:`later` (``None`` on any failure, that of ``then``
-    alone included); the child lives until then, or until :meth:`close`."""
+    ``then``: further calls (one or a sequence) the child makes in turn once it has sent
+    ``fn()``'s value, while the parent goes on with it; each :meth:`later` reads the next one's
+    value (``None`` on any failure, and for every call after one that failed). The child lives
+    until the last is read, or until :meth:`close`."""
 
-    def __init__(self, fn: Callable[[], Any], name: str = "qgraph-beside", then: Callable[[], Any] | None = None) -> None:
+    def __init__(self, fn: Callable[[], Any], name: str = "qgraph-beside",
+                 then: Callable[[], Any] | Sequence[Callable[[], Any]] | None = None) -> None:
         import multiprocessing
 
+        calls = [fn] + ([] if then is None else [then] if callable(then) else list(then))
         ctx = multiprocessing.get_context("fork")
         self._recv, send = ctx.Pipe(duplex=False)
-        self._then = then is not None
-        self._child = ctx.Process(target=_run, args=(fn, send, then), name=name, daemon=True)
+        self._left = len(calls)  # values not read yet
+        self._child = ctx.Process(target=_run, args=(calls, send), name=name, daemon=True)
         self._child.start()
         send.close()
 
     def result(self) -> Any:
-        got = self._read()
-        if not self._then or got is None:
-            self.close()
-        return got[0] if got is not None else None
+        return self._next()
 
     def later(self) -> Any:
-        """The value of ``then`` (after :meth:`result`); ``None`` when there is none."""
-        got = self._read() if self._then and not self._recv.closed else None
-        self.close()
-        return got[0] if got is not None else None
+        """The value of the next call of ``then`` (after :meth:`result`); ``None`` when there is none."""
+        return self._next()
 
-    def _read(self) -> tuple | None:
-        try:
-            return self._recv.recv()
-        except (EOFError, OSError):
-            return None
+    def _next(self) -> Any:
+        got = None
+        if self._left > 0 and not self._recv.closed:
+            try:
+                got = self._recv.recv()
+            except (EOFError, OSError):
+                got = None
+        self._left -= 1
+        if got is None or self._left <= 0:
+            self.close()
+        return got[0] if got is not None else None
 
     def close(self) -> None:
         if self._child.is_alive():
@@ -64,12 +69,10 @@ class Forked:
         self._recv.close()
 
 
-def _run(fn: Callable[[], Any], send: Any, then: Callable[[], Any] | None = None) -> None:
-    """In the child: send ``(fn(),)``, or ``None`` when it raised (the parent does the work
-    again); then, with ``then``, the same of ``then()`` (nothing when ``fn`` raised)."""
-    for call in (fn, then):
-        if call is None:
-            break
+def _run(calls: list[Callable[[], Any]], send: Any) -> None:
+    """In the child: send ``(call(),)`` for each call in turn, or ``None`` for the first that
+    raised, and stop there (the parent does the work again)."""
+    for call in calls:
         try:
             got: tuple | None = (call(),)
         except BaseException:
