@@ -573,3 +573,18 @@ def test_a_run_that_fails_leaves_no_cache_behind(corpus: Path, tmp_path: Path, c
             assert tree_snapshot(corpus) == before, f"{command} (warm: {warm}) changed the corpus"
             assert warm or not (corpus / CACHE_DIR).exists()
             mend()
+
+
+def test_rows_are_the_fields_in_order():
+    """What the cache keeps of a problem or a SHACL result: its fields in order, as
+    ``dataclasses.astuple`` gives them (without its deep copy)."""
+    from dataclasses import astuple
+
+    from qgraph.checks.cache import problem, problem_row, row
+    from qgraph.checks.report import Problem
+    from qgraph.checks.shacl import Result
+
+    p = Problem("data/x.ttl", 3, "Violation", "qgsh:S", "qgid:a", "qg:p", "why", "v", "sh:X", "en")
+    assert problem_row(p) == list(astuple(p)) and problem(problem_row(p)) == p
+    r = Result("<urn:a>", "<urn:p>", "urn:shape", "sh:Violation", "sh:X", '"v"', "why", "en")
+    assert row(r) == list(astuple(r)) and Result(*row(r)) == r

@@ -39,7 +39,6 @@ import json
 import os
 import re
 import time
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any, Callable
 
@@ -333,8 +332,15 @@ def term(c: list | None) -> Any:
     return BNode(c[1]) if c[0] == "b" else URIRef(c[1])
 
 
+def row(obj: Any) -> list:
+    """A dataclass of plain fields (strings, numbers, ``None``) as a JSON list, field by field:
+    ``list(dataclasses.astuple(obj))`` without its deep copy of each value (0.12 s of the
+    edit-check at 1M, for the 4,000 results and problems it keeps)."""
+    return [getattr(obj, name) for name in obj.__dataclass_fields__]
+
+
 def problem_row(p: Any) -> list:
-    return list(astuple(p))
+    return row(p)
 
 
 def problem(row: list) -> Any:

@@ -13,7 +13,6 @@ inference. Only ``sh:Violation`` fails a build.
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -333,7 +332,7 @@ def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
     with the hashes of the data files they were computed on."""
     if memo is None:
         return validator.validate()
-    from qgraph.checks.cache import combine
+    from qgraph.checks.cache import combine, row
 
     # every input but the data files (kept by name in the entry) and their source texts (which
     # SHACL does not read): the links under data/links/ are in the key
@@ -351,7 +350,7 @@ def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
     if results is None:
         results = validator.validate()
     if None not in files.values():
-        memo.put("shacl", "results", key, {"files": files, "results": [list(astuple(r)) for r in results]})
+        memo.put("shacl", "results", key, {"files": files, "results": [row(r) for r in results]})
         memo.keep_copies({files[f.rel]: f.path for f in loaded.data_files})
     return results
 
