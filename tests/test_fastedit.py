@@ -69,6 +69,17 @@ def _edit_a_date(root: Path) -> Path:
     raise AssertionError("no xsd:date in the synthetic corpus")
 
 
+def _edit_an_evidence_id(root: Path) -> Path:
+    """An edit every check reading the default graph alone may see (an evidence node renamed in
+    its file: its type, its source, its link): none of them is kept from the last run."""
+    doc = sorted((root / "data").glob("*.ttl"))[0]
+    text = doc.read_text(encoding="utf-8")
+    renamed, n = re.subn(r"(qgid:synth-\d+-ev-1)(?![\w-])", r"\1r", text)
+    assert n >= 2, "the synthetic document has an evidence node qgid:…-ev-1"
+    doc.write_text(renamed, encoding="utf-8")
+    return doc
+
+
 def _checks_line(err: str) -> str:
     lines = [line for line in err.splitlines() if "checks (queries/checks)" in line]
     assert lines, "--progress reports the checks"
@@ -102,7 +113,7 @@ def test_reads_default_graph_only():
 
 def test_checks_run_beside_and_the_whole_store_is_not_built_after_an_edit(corpus: Path, capsys: pytest.CaptureFixture):
     _same(capsys, corpus)  # warms the cache
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     err = _same(capsys, corpus)
     line = _checks_line(err)
     assert re.search(r"\b9 run beside, in a child process", line), line
@@ -117,7 +128,7 @@ def test_a_check_naming_graphs_builds_the_whole_store(corpus: Path, capsys: pyte
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <urn:qgtest:never> ?o } } GROUP BY ?g\n",
         encoding="utf-8")
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     line = _checks_line(_same(capsys, corpus))
     assert "run beside" in line and "the whole query store built" in line, line
 
@@ -137,7 +148,7 @@ def test_blank_nodes_of_two_files_stay_apart(corpus: Path, capsys: pytest.Captur
         with open(doc, "a", encoding="utf-8") as fh:
             fh.write(f'\n_:b1 <urn:qgtest:p> "{value}" .\n')
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     rc, out, err = validate_in_process(capsys, corpus, "--progress")
     assert "run beside" in _checks_line(err)
     assert "one node has both" not in out, "two files' _:b1 are two nodes"
@@ -174,7 +185,7 @@ def _faking(monkeypatch: pytest.MonkeyPatch, hashes_right: bool, text_right: boo
 def test_the_childs_results_are_used(corpus: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
     """The control of the two tests below: a planted row from the child shows in the verdict."""
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     _faking(monkeypatch, hashes_right=True, text_right=True)
     rc, out, err = validate_in_process(capsys, corpus, "--progress")
     assert "planted-by-the-test" in out and "run beside" in _checks_line(err)
@@ -184,7 +195,7 @@ def test_the_childs_results_are_used(corpus: Path, capsys: pytest.CaptureFixture
 def test_the_childs_results_are_not_trusted_when_it_read_something_else(
         corpus: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, wrong: str):
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     _faking(monkeypatch, hashes_right=wrong != "a file's hash", text_right=wrong != "the check's text")
     err = _same(capsys, corpus)
     if wrong == "a file's hash":
@@ -199,7 +210,7 @@ def test_a_failing_child_falls_back_to_the_whole_check(corpus: Path, capsys: pyt
         raise RuntimeError("the child fails")
 
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     monkeypatch.setattr(pipeline, "_union_child", broken)
     line = _checks_line(_same(capsys, corpus))
     assert "none could be run beside" in line and "the whole query store built" in line, line
@@ -212,7 +223,7 @@ def test_a_file_edited_after_the_scan_is_not_read_beside(corpus: Path, capsys: p
     from qgraph.checks import cache
 
     _same(capsys, corpus)
-    doc = _edit_a_date(corpus)
+    doc = _edit_an_evidence_id(corpus)
     real_scan = cache.Cache.scan
 
     def scan_then_edit(self):
@@ -229,6 +240,6 @@ def test_a_file_edited_after_the_scan_is_not_read_beside(corpus: Path, capsys: p
 
 def test_no_fork_while_another_thread_runs(corpus: Path, capsys: pytest.CaptureFixture, thread_running: None):
     _same(capsys, corpus)
-    _edit_a_date(corpus)
+    _edit_an_evidence_id(corpus)
     line = _checks_line(_same(capsys, corpus))
     assert "beside" not in line, line

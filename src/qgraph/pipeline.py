@@ -92,7 +92,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     step = _Steps(progress or _quiet)
     project = root if isinstance(root, Project) else Project.at(root)
     meta = _meta_shacl(project, memo) if beside else None
-    union = _union_checks(project) if memo is not None and not beside and backend == "oxigraph" else None
+    kept = _kept_union(project, memo) if memo is not None and not beside and backend == "oxigraph" else {}
+    union = _union_checks(project, set(kept)) if memo is not None and not beside and backend == "oxigraph" else None
     if memo is not None:  # after the forks above (a fork with a thread running is not safe)
         memo.start_copies(project)
     with paused_gc(), _closing(meta), _closing(union), ExitStack() as stack:
@@ -154,7 +155,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
 
                 running = _Beside(store_then_checks)
             else:
-                if union is None:
+                if union is None and not kept:
                     store = open_store(loaded, backend, validated=shared)
                     step(f"store ({backend}) ready")
                 else:
@@ -162,8 +163,11 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
 
                     store = LazyStore(lambda: open_store(loaded, backend, validated=shared))
                 used: list[str] = []
-                checks = catalogue.run_checks(loaded, store, memo_checks, _union_results(union, loaded, memo), used)
-                step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, used, store))
+                if kept and {f.rel for f in loaded.data_files} != set(memo.union_files):
+                    kept = {}  # the data files are not those the cache hashed: run them
+                checks = catalogue.run_checks(loaded, store, memo_checks, {**_union_results(union, loaded, memo), **kept},
+                                              used)
+                step(f"checks (queries/checks): {len(checks)} problem(s)" + _union_note(union, used, store, kept))
                 problems += checks
         except MemoryError:
             raise _out_of_memory(loaded) from None
@@ -184,7 +188,114 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                    prepared=prepared), settle
 
 
-def _union_checks(project: Any) -> Forked | None:
+#: more data files changed than this: the checks reading the default graph alone all run again
+MAX_CHANGED_FOR_KEPT = 20
+
+
+def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
+    """The checks reading the default graph alone whose rows the last run kept and the edit since
+    cannot change (:mod:`qgraph.checks.unaffected`), as :func:`qgraph.ask.catalogue.run_checks`
+    takes results computed elsewhere: name → (hash of its text, its rows). Only data files may
+    have changed (every other input is in the key), at most :data:`MAX_CHANGED_FOR_KEPT` of
+    them, each with the cache's copy of its version then; a check is kept when none of its
+    patterns may match a triple of those files' old or new versions that is not in both, or
+    that has a blank node. ``memo.union_files``: the data files this was decided on."""
+    from qgraph.ask import catalogue
+    from qgraph.checks import unaffected
+    from qgraph.checks.cache import combine, term, union_basis
+    from qgraph.corpus.loading import parse_file, project_prefixes
+    from qgraph.corpus.store import Result
+    from qgraph.errors import QgraphError
+
+    memo.union_files = {}
+    stored = memo.old.get("union")
+    basis = union_basis(project, memo) if isinstance(stored, dict) and stored else None
+    if basis is None:
+        return {}
+    key, files = basis
+    memo.union_files = files
+    try:
+        entries = [e for e in catalogue.checks(project) if catalogue.reads_default_graph_only(e.text)]
+    except (QgraphError, OSError):
+        return {}
+    prefixes = project_prefixes()
+    changes: dict[str, list | None] = {}  # the files then (as JSON) -> the triples that may differ
+    kept = {}
+    for entry in entries:
+        got = stored.get(entry.name)
+        if not (isinstance(got, list) and len(got) == 2 and got[0] == combine(key, combine(entry.text))):
+            continue
+        value = got[1]
+        try:
+            then = value["files"]
+            rows = [tuple(term(c) for c in row) for row in value["rows"]]
+            result = Result(value["kind"], list(value["vars"]), rows, value["boolean"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            continue
+        if any(c is not None and c[0] == "b" for row in value["rows"] for c in row):
+            continue
+        label = repr(sorted(then.items())) if isinstance(then, dict) else None
+        if label is None:
+            continue
+        if label not in changes:
+            changes[label] = _changed_triples(project, memo, then, files, parse_file)
+        delta = changes[label]
+        found = unaffected.patterns(entry.text, prefixes) if delta is not None else None
+        if found is None or any(unaffected.may_match(found, t) for t in delta):
+            continue
+        kept[entry.name] = (combine(entry.text), result)
+    if kept:
+        memo.notes.append(f"{len(kept)} check(s) reading the default graph alone kept their rows (the edit "
+                          "cannot change them)")
+    return kept
+
+
+def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[str, str],
+                     parse_file: Callable) -> list | None:
+    """The triples that may be in the merge of the data files ``then`` and not in that of
+    ``now`` or the other way (label → content hash): of each changed file, those of its old
+    version (the cache's copy) and new one that are not in both, blank nodes named by what is
+    around them (:func:`qgraph.publish.exports._relabel`, as the exports name them: a blank node
+    is new at each parse, and a query's rows hold none of them, so a structure of blank nodes
+    the same in both versions is the same to it); ``None`` when that cannot be told (too many
+    files, a copy missing, a file that does not parse: the load reports it)."""
+    from qgraph.errors import QgraphError
+
+    changed = sorted(rel for rel in set(then) | set(now) if then.get(rel) != now.get(rel))
+    if len(changed) > MAX_CHANGED_FOR_KEPT:
+        return None
+    paths = {project.display(p): p for p in sorted(project.data_dir.glob("*.ttl"))}
+    out: list = []
+    try:
+        for rel in changed:
+            old: set = set()
+            if rel in then:
+                quads = memo.snapshot(then[rel], rel)
+                if quads is None:
+                    return None
+                old = _named_blank_nodes(quads, rel)
+            new: set = set()
+            if rel in now:
+                new = _named_blank_nodes(parse_file(paths[rel], "urn:x-qgraph:snapshot", rel)[0], rel)
+            out += sorted(old ^ new, key=str)
+    except (QgraphError, KeyError):
+        return None
+    return out
+
+
+def _named_blank_nodes(quads: list, rel: str) -> set:
+    """The triples of one file's quads, its blank nodes named by what is around them."""
+    import pyoxigraph as ox
+
+    from qgraph.publish.exports import _relabel
+
+    blank = ox.BlankNode
+    touching = [q for q in quads if type(q.subject) is blank or type(q.object) is blank]
+    plain = [q for q in quads if type(q.subject) is not blank and type(q.object) is not blank]
+    return {(q.subject, q.predicate, q.object) for q in plain + (_relabel(touching, rel, rel) if touching else [])}
+
+
+def _union_checks(project: Any, skip: set[str] = frozenset()) -> Forked | None:  # type: ignore[assignment]
     """The checks that read the default graph alone (:func:`qgraph.ask.catalogue.reads_default_graph_only`),
     run in a child process forked now, before the corpus is loaded: it parses the same files
     itself, in Oxigraph (no Python object per triple), into the default graph of a store of
@@ -208,7 +319,8 @@ def _union_checks(project: Any) -> Forked | None:
     from qgraph.errors import QgraphError
 
     try:
-        wanted = [(e.name, e.text) for e in catalogue.checks(project) if catalogue.reads_default_graph_only(e.text)]
+        wanted = [(e.name, e.text) for e in catalogue.checks(project)
+                  if catalogue.reads_default_graph_only(e.text) and e.name not in skip]
         files = [(_label(rel, graph), path) for path, rel, graph in sources(project)]
     except (QgraphError, OSError):
         return None  # reported as usual when the checks are run here
@@ -276,14 +388,20 @@ def _union_results(union: Forked | None, loaded: Any, memo: Any) -> dict[str, tu
             for name, (digest, kind, names, rows, boolean) in results.items()}
 
 
-def _union_note(union: Forked | None, used: list[str], store: Any) -> str:
+def _union_note(union: Forked | None, used: list[str], store: Any, kept: dict | None = None) -> str:
     """What --progress says of where the checks ran."""
-    if union is None:
+    kept = kept or {}
+    if union is None and not kept:
         return ""
     made = getattr(store, "made", True)
-    beside = f"{len(used)} run beside, in a child process, on the merge of the files" if used \
-        else "none could be run beside (the child failed, or the files changed)"
-    return f" ({beside}; the whole query store {'built' if made else 'not needed'})"
+    parts = []
+    if kept:
+        parts.append(f"{len(kept)} kept from the last run (the edit cannot change them)")
+    if union is not None:
+        beside = len([name for name in used if name not in kept])
+        parts.append(f"{beside} run beside, in a child process, on the merge of the files" if beside
+                     else "none could be run beside (the child failed, or the files changed)")
+    return f" ({'; '.join(parts)}; the whole query store {'built' if made else 'not needed'})"
 
 
 def _terms_in_child(loaded: Any, memo: Any, count: bool = False) -> tuple[list[Problem], dict, int, int, Any]:

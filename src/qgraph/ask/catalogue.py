@@ -242,6 +242,11 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
     from qgraph.corpus.terms import display
 
     problems = []
+    basis = None
+    if memo is not None and loaded.project is not None:
+        from qgraph.checks.cache import union_basis
+
+        basis = union_basis(loaded.project, memo)
     for entry in checks(loaded.root):
         try:
             result = None
@@ -258,6 +263,8 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
                 result = store.query(entry.text)
         except QgraphError as e:
             raise QgraphError(f"queries/checks/{entry.path.name}: {e}") from None
+        if basis is not None and reads_default_graph_only(entry.text):
+            _keep_rows(memo, basis, entry, result)
         for row in result.rows:
             focus = next((t for t in row if isinstance(t, URIRef)), None)
             file, line = where(loaded, focus)
@@ -266,6 +273,22 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
                                     display(focus, loaded.prefixes) if focus is not None else None,
                                     None, f"{entry.summary} ({cells})"))
     return problems
+
+
+def _keep_rows(memo: Any, basis: tuple[str, dict[str, str]], entry: Entry, result: Result) -> None:
+    """Keep the rows of a check reading the default graph alone in ``memo`` (kind ``union``),
+    with the data files' hashes they were found on (:mod:`qgraph.checks.unaffected`); not when a
+    row holds a blank node (its label is new at each parse)."""
+    from qgraph.checks.cache import cell, combine
+
+    if result.kind not in ("select", "ask"):
+        return
+    cells = [[cell(t) for t in row] for row in result.rows]
+    if any(c is not None and c[0] == "b" for row in cells for c in row):
+        return
+    key, files = basis
+    memo.put("union", entry.name, combine(key, combine(entry.text)),
+             {"files": files, "kind": result.kind, "vars": list(result.vars), "rows": cells, "boolean": result.boolean})
 
 
 def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any) -> Result | None:

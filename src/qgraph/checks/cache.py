@@ -140,6 +140,7 @@ class Memo:
         self.dir: Path | None = None  # the cache folder, where the data files' copies are kept
         self.snapshots: dict[str, Path] = {}  # content hash → data file, to keep a copy of
         self.notes: list[str] = []  # what was reused, for --progress
+        self.union_files: dict[str, str] = {}  # the data files the kept union checks were decided on
         self._copying: list[Any] = []  # the threads writing copies (keep_copies)
         self._copied: set[str] = set()  # the content hashes handed to them
         self._made: list[Path] = []  # what they created (folders, the .gitignore, copies), in order
@@ -518,6 +519,18 @@ def label(label: str) -> str:
     """An input's label as a notice shows it."""
     kind, sep, rest = label.partition(":")
     return rest if sep and kind in ("ontology", "check", "link") else label
+
+
+def union_basis(project: Any, memo: Memo) -> tuple[str, dict[str, str]] | None:
+    """What the rows of a check reading the default graph alone are kept with (kind ``union``,
+    see :mod:`qgraph.checks.unaffected`): a hash of every input but the data files and their
+    source texts, and the data files' content hashes; ``None`` when a data file has none."""
+    data = sorted(project.data_dir.glob("*.ttl")) if project.data_dir.is_dir() else []
+    files = {project.display(p): memo.digest(project.display(p)) for p in data}
+    if None in files.values():
+        return None
+    own = set(files) | {project.display(project.source_text(p.stem)) for p in data}
+    return combine("union", *[f"{k}={v}" for k, v in sorted(memo.hashes.items()) if k not in own]), files  # type: ignore[return-value]
 
 
 class Prefixes:
