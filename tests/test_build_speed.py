@@ -340,3 +340,36 @@ def test_a_source_text_at_fault_is_the_first_in_file_order(clean_corpus: Path, t
     with pytest.raises(QgraphError) as e:
         build(tmp_path / "out", clean_corpus)
     assert files[1].stem in str(e.value) and files[2].stem not in str(e.value)
+
+
+def test_validate_checks_half_of_the_evidence_in_a_child_with_many_files(
+        synth_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``qgraph validate`` with many files to check (a first run, ``--no-cache``) checks half of
+    the evidence and the terms in a child (from ``SPLIT_FROM`` files; fewer, in process): the
+    same problems either way."""
+    import threading
+
+    from qgraph import pipeline
+    from qgraph.checks import evidence
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # a server thread a test left behind
+    whole = pipeline.check(synth_corpus).problems
+    parent = os.getpid()
+    where = tmp_path / "checked-by"
+    real = evidence._check_file
+
+    def recorded(loaded, f, *args):  # noqa: ANN001, ANN002, ANN202
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(loaded, f, *args)
+
+    monkeypatch.setattr(evidence, "_check_file", recorded)
+    monkeypatch.setattr(pipeline, "SPLIT_FROM", 1)
+    assert pipeline.check(synth_corpus).problems == whole
+    assert pipeline.cached_check(synth_corpus).problems == whole
+    pids = set(_pids(where))
+    assert parent in pids and pids - {parent}  # half here, half in a child
+    where.unlink()
+    monkeypatch.setattr(pipeline, "SPLIT_FROM", 10_000)
+    assert pipeline.check(synth_corpus).problems == whole
+    assert set(_pids(where)) == {parent}  # few files: in process

@@ -82,6 +82,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     """:func:`check`; with ``beside``, the SPARQL checks (queries/checks) run on a thread of
     their own and the second value, called, waits for them and returns the outcome with their
     problems too (the build writes its exports meanwhile, see :func:`build`)."""
+    import threading
+
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation
     from qgraph.corpus.loading import load
@@ -100,22 +102,28 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         loaded = load(project)
         try:
             step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            # In the build, a child forked now checks, on the second core: half of the evidence
-            # check's files while this process checks the other half (1M triples, no cache: 2.6 ->
-            # ~1.4 s); then the term checks and the summary's per-document counts (a Python pass
-            # over every quad; counted there, they need no child of their own later, when the store
-            # and the exports are the largest things held); then the exports' blank-node
-            # relabelling (qgraph.publish.exports.relabelled: ~1 s of the exports at 1M), the last
-            # two while this process checks SHACL with the second core mostly idle
-            if beside and memo is not None:
-                memo.copies_written()  # no fork while a thread runs (qgraph.forked); done by now, as a rule
+            # A child forked now checks, on the second core: half of the evidence check's files
+            # while this process checks the other half (1M triples, no cache: 2.6 -> ~1.4 s); then
+            # the term checks (in the build with the summary's per-document counts: counted there,
+            # they need no child of their own later, when the store and the exports are the
+            # largest things held); then, in the build, the exports' blank-node relabelling
+            # (qgraph.publish.exports.relabelled: ~1 s of the exports at 1M), the last ones while
+            # this process checks SHACL with the second core mostly idle. ``qgraph validate``
+            # forks it only with many files to check (a first run, --no-cache, an ontology edited)
+            # and no other thread running.
             beside_child = None
-            if beside and can_fork():
-                todo = evidence.to_check(loaded, memo)
-                theirs = todo[1::2]
-                beside_child = Forked(lambda: evidence.entries(loaded, theirs),
-                                      then=[lambda: _terms_in_child(loaded, memo, count=True), lambda: _relabelled(loaded)])
-                stack.callback(beside_child.close)  # however the checks end
+            todo = evidence.to_check(loaded, memo) if can_fork() else []
+            if can_fork() and (beside or len(todo) >= SPLIT_FROM):
+                if memo is not None:
+                    memo.copies_written()  # no fork while a thread runs (qgraph.forked)
+                if beside or threading.active_count() == 1:
+                    theirs = todo[1::2]
+                    later = [lambda: _terms_in_child(loaded, memo, count=beside)]
+                    if beside:
+                        later.append(lambda: _relabelled(loaded))
+                    beside_child = Forked(lambda: evidence.entries(loaded, theirs), then=later)
+                    stack.callback(beside_child.close)  # however the checks end
+            if beside_child is not None:
                 try:
                     mine = evidence.entries(loaded, todo[0::2])
                 except QgraphError:  # checked again in order, which reports the first file at fault
@@ -141,7 +149,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"terms and qg:supports: {len(terms)} problem(s)"
                  + (" (checked beside, in a child process)" if got is not None else ""))
-            prepared = beside_child.later() if beside_child is not None else None
+            prepared = beside_child.later() if beside_child is not None and beside else None
             problems = list(ev.problems) + terms + shacl
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
@@ -187,6 +195,10 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     return Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage,
                    prepared=prepared), settle
 
+
+#: ``qgraph validate`` checks half of the evidence and the terms in a child from this many files
+#: to check (a child costs a fork; below, in process)
+SPLIT_FROM = 64
 
 #: more data files changed than this: the checks reading the default graph alone all run again
 MAX_CHANGED_FOR_KEPT = 20
