@@ -19,7 +19,21 @@ def corpus(clean_corpus: Path) -> Path:
 
 
 def _pids(path: Path) -> list[int]:
-    return [int(x) for x in path.read_text().split()] if path.exists() else []
+    return [int(line.split()[0]) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _record(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, where: Path, what=None):  # noqa: ANN001, ANN202
+    """``owner.name`` replaced by a call that first appends the calling process's pid (and
+    ``what(*args)``) as a line to ``where``; the replacement."""
+    real = getattr(owner, name)
+
+    def recorded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()}{' ' + what(*args) if what else ''}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return recorded
 
 
 def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
@@ -32,25 +46,12 @@ def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
     assert expected.described and expected.by_document
     parent = os.getpid()
     where = tmp_path / "counted-by"
-    real = counts.document_counts
-
-    def recorded(loaded):  # noqa: ANN001, ANN202
-        with where.open("a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real(loaded)
-
-    monkeypatch.setattr(counts, "document_counts", recorded)
+    recorded = _record(monkeypatch, counts, "document_counts", where)
     from qgraph.checks import vocabulary
 
     checked_by = tmp_path / "checked-by"
     real_terms = vocabulary.check
-
-    def terms_recorded(*args):  # noqa: ANN002, ANN202
-        with checked_by.open("a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real_terms(*args)
-
-    monkeypatch.setattr(vocabulary, "check", terms_recorded)
+    _record(monkeypatch, vocabulary, "check", checked_by)
     outcome = build(tmp_path / "one", corpus)
     assert outcome.coverage == expected
     assert _pids(where) and parent not in _pids(where)  # counted in a child, and only there
@@ -225,14 +226,7 @@ def test_the_exports_relabelling_is_worked_out_in_the_term_checks_child(
 
     parent = os.getpid()
     where = tmp_path / "relabelled-by"
-    real = exports._relabel
-
-    def recorded(*args):  # noqa: ANN002, ANN202
-        with where.open("a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real(*args)
-
-    monkeypatch.setattr(exports, "_relabel", recorded)
+    recorded = _record(monkeypatch, exports, "_relabel", where)
     outcome = build(tmp_path / "beside", corpus)
     assert outcome.prepared is not None and outcome.prepared.positions  # the corpus has blank nodes
     assert _pids(where) and parent not in _pids(where)  # relabelled in a child, and only there
@@ -296,14 +290,7 @@ def test_half_of_the_evidence_check_is_done_in_a_child_with_the_same_result(
 
     parent = os.getpid()
     where = tmp_path / "checked-by"
-    real = evidence._check_file
-
-    def recorded(loaded, f, *args):  # noqa: ANN001, ANN002, ANN202
-        with where.open("a") as fh:
-            fh.write(f"{os.getpid()} {f.rel}\n")
-        return real(loaded, f, *args)
-
-    monkeypatch.setattr(evidence, "_check_file", recorded)
+    recorded = _record(monkeypatch, evidence, "_check_file", where, lambda loaded, f, *rest: f.rel)
     with pytest.raises(NonConformant) as e:
         build(tmp_path / "out", synth_corpus)
     calls = [line.split() for line in where.read_text().splitlines()]
@@ -356,14 +343,7 @@ def test_validate_checks_half_of_the_evidence_in_a_child_with_many_files(
     whole = pipeline.check(synth_corpus).problems
     parent = os.getpid()
     where = tmp_path / "checked-by"
-    real = evidence._check_file
-
-    def recorded(loaded, f, *args):  # noqa: ANN001, ANN002, ANN202
-        with where.open("a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real(loaded, f, *args)
-
-    monkeypatch.setattr(evidence, "_check_file", recorded)
+    _record(monkeypatch, evidence, "_check_file", where)
     monkeypatch.setattr(pipeline, "SPLIT_FROM", 1)
     assert pipeline.check(synth_corpus).problems == whole
     assert pipeline.cached_check(synth_corpus).problems == whole

@@ -224,3 +224,35 @@ def test_the_kept_rows_follow_the_files_through_several_edits(synth_corpus: Path
     _sub(_doc(synth_corpus, 1), r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
     out, err = _same(capsys, synth_corpus)
     assert "kept from the last run" not in _line(err)
+
+
+def test_patterns_read_back_from_the_cache_match_as_before():
+    """The patterns are kept in the cache's JSON: read back, they match the same triples (an
+    IRI-only term compared by value, not by identity)."""
+    import json
+
+    import pyoxigraph as ox
+
+    found = patterns("SELECT * WHERE { ?a ?p ?b FILTER(isIRI(?b)) }")
+    back = [tuple(p) for p in json.loads(json.dumps(found))]
+    iri = (ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.NamedNode("urn:o"))
+    literal = (ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"))
+    assert may_match(found, iri) and may_match(back, iri)
+    assert not may_match(found, literal) and not may_match(back, literal)
+
+
+def test_the_patterns_are_read_once_and_kept(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                              monkeypatch: pytest.MonkeyPatch):
+    """A run that keeps the checks' rows keeps their patterns too: the edit-check after it does
+    not parse the checks again."""
+    from qgraph.checks import unaffected
+
+    _same(capsys, synth_corpus)
+
+    def not_again(*args):  # noqa: ANN002, ANN202
+        raise AssertionError("the checks were parsed again")
+
+    monkeypatch.setattr(unaffected, "patterns", not_again)
+    _sub(_doc(synth_corpus), r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
+    rc, out, err = validate_in_process(capsys, synth_corpus, "--progress")
+    assert "9 kept from the last run" in _line(err)

@@ -215,7 +215,7 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
     from qgraph.ask import catalogue
     from qgraph.checks import unaffected
     from qgraph.checks.cache import combine, term, union_basis
-    from qgraph.corpus.loading import parse_file, project_prefixes
+    from qgraph.corpus.loading import parse_file
     from qgraph.corpus.store import Result
     from qgraph.errors import QgraphError
 
@@ -230,7 +230,6 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
         entries = [e for e in catalogue.checks(project) if catalogue.reads_default_graph_only(e.text)]
     except (QgraphError, OSError):
         return {}
-    prefixes = project_prefixes()
     changes: dict[str, list | None] = {}  # the files then (as JSON) -> the triples that may differ
     kept = {}
     for entry in entries:
@@ -252,7 +251,7 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
         if label not in changes:
             changes[label] = _changed_triples(project, memo, then, files, parse_file)
         delta = changes[label]
-        found = unaffected.patterns(entry.text, prefixes) if delta is not None else None
+        found = unaffected.kept_patterns(memo, entry.name, entry.text) if delta is not None else None
         if found is None or any(unaffected.may_match(found, t) for t in delta):
             continue
         kept[entry.name] = (combine(entry.text), result)

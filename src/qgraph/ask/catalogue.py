@@ -287,6 +287,9 @@ def _keep_rows(memo: Any, basis: tuple[str, dict[str, str]], entry: Entry, resul
     if any(c is not None and c[0] == "b" for row in cells for c in row):
         return
     key, files = basis
+    from qgraph.checks.unaffected import kept_patterns
+
+    kept_patterns(memo, entry.name, entry.text)  # read once, kept for the edits to come
     memo.put("union", entry.name, combine(key, combine(entry.text)),
              {"files": files, "kind": result.kind, "vars": list(result.vars), "rows": cells, "boolean": result.boolean})
 
