@@ -256,3 +256,24 @@ def test_the_patterns_are_read_once_and_kept(synth_corpus: Path, capsys: pytest.
     _sub(_doc(synth_corpus), r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
     rc, out, err = validate_in_process(capsys, synth_corpus, "--progress")
     assert "9 kept from the last run" in _line(err)
+
+
+def test_a_file_edited_again_after_the_scan_is_not_kept(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """The edit is read as the cache's scan hashed it: a file changed again between the scan and
+    the reading of its new version keeps nothing (the checks run)."""
+    from qgraph.checks import cache
+
+    _same(capsys, synth_corpus)
+    doc = _doc(synth_corpus)
+    _sub(doc, r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
+    real_scan = cache.Cache.scan
+
+    def scan_then_edit(self):  # noqa: ANN001, ANN202
+        real_scan(self)
+        with open(doc, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited after the scan\n")
+
+    monkeypatch.setattr(cache.Cache, "scan", scan_then_edit)
+    rc, out, err = validate_in_process(capsys, synth_corpus, "--progress")
+    assert "kept from the last run" not in _line(err)

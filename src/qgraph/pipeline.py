@@ -210,8 +210,9 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
     takes results computed elsewhere: name → (hash of its text, its rows). Only data files may
     have changed (every other input is in the key), at most :data:`MAX_CHANGED_FOR_KEPT` of
     them, each with the cache's copy of its version then; a check is kept when none of its
-    patterns may match a triple of those files' old or new versions that is not in both, or
-    that has a blank node. ``memo.union_files``: the data files this was decided on."""
+    patterns may match a triple of those files' old or new versions that is not in both (see
+    :func:`_changed_triples`) and no kept row holds a blank node. ``memo.union_files``: the data
+    files this was decided on."""
     from qgraph.ask import catalogue
     from qgraph.checks import unaffected
     from qgraph.checks.cache import combine, term, union_basis
@@ -270,6 +271,7 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
     is new at each parse, and a query's rows hold none of them, so a structure of blank nodes
     the same in both versions is the same to it); ``None`` when that cannot be told (too many
     files, a copy missing, a file that does not parse: the load reports it)."""
+    from qgraph.checks.cache import _hash
     from qgraph.errors import QgraphError
 
     changed = sorted(rel for rel in set(then) | set(now) if then.get(rel) != now.get(rel))
@@ -287,9 +289,11 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
                 old = _named_blank_nodes(quads, rel)
             new: set = set()
             if rel in now:
+                if _hash(paths[rel].read_bytes()) != now[rel]:
+                    return None  # changed again since the cache's scan: the checks run
                 new = _named_blank_nodes(parse_file(paths[rel], "urn:x-qgraph:snapshot", rel)[0], rel)
             out += sorted(old ^ new, key=str)
-    except (QgraphError, KeyError):
+    except (QgraphError, KeyError, OSError):
         return None
     return out
 
@@ -306,7 +310,7 @@ def _named_blank_nodes(quads: list, rel: str) -> set:
     return {(q.subject, q.predicate, q.object) for q in plain + (_relabel(touching, rel, rel) if touching else [])}
 
 
-def _union_checks(project: Any, skip: set[str] = frozenset()) -> Forked | None:  # type: ignore[assignment]
+def _union_checks(project: Any, skip: frozenset[str] | set[str] = frozenset()) -> Forked | None:
     """The checks that read the default graph alone (:func:`qgraph.ask.catalogue.reads_default_graph_only`),
     run in a child process forked now, before the corpus is loaded: it parses the same files
     itself, in Oxigraph (no Python object per triple), into the default graph of a store of
