@@ -195,19 +195,22 @@ def test_nothing_is_kept_when_the_ontology_changed(synth_corpus: Path, capsys: p
 
 
 def test_a_check_with_blank_nodes_in_its_rows_is_run_again(synth_corpus: Path, capsys: pytest.CaptureFixture):
+    """A row holding a blank node is neither kept nor taken from the child (whose blank nodes
+    are its own): the check runs here, and the report names the node as the exports do, the
+    same cached and uncached."""
     checks = synth_corpus / "queries" / "checks"
     checks.mkdir(parents=True, exist_ok=True)
     (checks / "selector-listed-violation.rq").write_text(
         "# every selector (blank nodes)\n"
         "PREFIX oa: <http://www.w3.org/ns/oa#>\n"
-        "SELECT ?s WHERE { ?s a oa:TextQuoteSelector } LIMIT 1\n", encoding="utf-8")
-    validate_in_process(capsys, synth_corpus)  # a row's blank node has a new label at each parse:
-    _sub(_doc(synth_corpus), r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date',  # verdicts not compared as text
-         lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
-    rc, out, err = validate_in_process(capsys, synth_corpus, "--progress")
+        'SELECT ?s WHERE { ?s a oa:TextQuoteSelector ; oa:exact "The Synthetic Forum 8 (SF8) is an international forum." }\n',
+        encoding="utf-8")
+    _same(capsys, synth_corpus)
+    _sub(_doc(synth_corpus), r'"(\d{4})(-\d\d-\d\d)"\^\^xsd:date', lambda m: f'"{int(m.group(1)) - 1}{m.group(2)}"^^xsd:date')
+    out, err = _same(capsys, synth_corpus)
     line = _line(err)
-    assert "9 kept from the last run" in line and "1 run beside" in line, line
-    assert out.count("check:selector-listed-violation") == 1
+    assert "9 kept from the last run" in line and "the whole query store built" in line, line
+    assert out.count("check:selector-listed-violation") >= 1
 
 
 def test_the_kept_rows_follow_the_files_through_several_edits(synth_corpus: Path, capsys: pytest.CaptureFixture):

@@ -37,3 +37,26 @@ def test_ill_typed_date_is_a_violation(fixture_root: Path):
     f.write_text(f.read_text().replace('"2026-04-08"^^xsd:date', '"8 April 2026"^^xsd:date', 1))
     problems = shacl(load(fixture_root))
     assert [(p.severity, p.path) for p in problems] == [("Violation", "qg:attestedOn")]
+
+
+def test_a_blank_node_in_a_report_has_the_same_name_at_every_run(synth_corpus, capsys):
+    """A problem whose value is a blank node (a selector with an empty quote) names it as the
+    exports do, from what is around it: two validations print the same report (they named it
+    by its parse, anew at each run)."""
+    import re
+
+    from qgraph.corpus.loading import load
+    from qgraph.publish.exports import Exporter
+    from tests.conftest import validate_in_process
+
+    doc = sorted((synth_corpus / "data").glob("*.ttl"))[0]
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(re.sub(r'oa:exact "[^"]*"', 'oa:exact ""', text, count=1), encoding="utf-8")
+    first = validate_in_process(capsys, synth_corpus, "--no-cache")
+    second = validate_in_process(capsys, synth_corpus, "--no-cache")
+    labels = re.findall(r"_:(\w+)", first[1])
+    assert labels, "the report names a blank node"
+    assert first[:2] == second[:2]
+    exported = {t.value for q in Exporter(load(synth_corpus)).quads for t in (q.subject, q.object)
+                if type(t).__name__ == "BlankNode"}
+    assert set(labels) <= exported  # the names the exports give them

@@ -267,7 +267,7 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
     """The triples that may be in the merge of the data files ``then`` and not in that of
     ``now`` or the other way (label → content hash): of each changed file, those of its old
     version (the cache's copy) and new one that are not in both, blank nodes named by what is
-    around them (:func:`qgraph.publish.exports._relabel`, as the exports name them: a blank node
+    around them (:func:`qgraph.corpus.blanks._relabel`, as the exports name them: a blank node
     is new at each parse, and a query's rows hold none of them, so a structure of blank nodes
     the same in both versions is the same to it); ``None`` when that cannot be told (too many
     files, a copy missing, a file that does not parse: the load reports it)."""
@@ -302,7 +302,7 @@ def _named_blank_nodes(quads: list, rel: str) -> set:
     """The triples of one file's quads, its blank nodes named by what is around them."""
     import pyoxigraph as ox
 
-    from qgraph.publish.exports import _relabel
+    from qgraph.corpus.blanks import _relabel
 
     blank = ox.BlankNode
     touching = [q for q in quads if type(q.subject) is blank or type(q.object) is blank]
@@ -399,8 +399,11 @@ def _union_results(union: Forked | None, loaded: Any, memo: Any) -> dict[str, tu
     expected = {_label(f.rel, f.graph): memo.digest(_label(f.rel, f.graph)) for f in loaded.files}
     if hashes != expected or None in expected.values():
         return {}
+    # a row with a blank node: not taken (the child's blank nodes are not those loaded here, which
+    # reports name as the exports do: run here)
     return {name: (digest, Result(kind, names, [tuple(term(c) for c in row) for row in rows], boolean))
-            for name, (digest, kind, names, rows, boolean) in results.items()}
+            for name, (digest, kind, names, rows, boolean) in results.items()
+            if not any(c is not None and c[0] == "b" for row in rows for c in row)}
 
 
 def _union_note(union: Forked | None, used: list[str], store: Any, kept: dict | None = None) -> str:

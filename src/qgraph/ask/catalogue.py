@@ -238,8 +238,7 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
     ``used``)."""
     from rdflib import URIRef
 
-    from qgraph.checks.report import Problem, where
-    from qgraph.corpus.terms import display
+    from qgraph.checks.report import Problem, shown, where
 
     problems = []
     basis = None
@@ -268,9 +267,10 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
         for row in result.rows:
             focus = next((t for t in row if isinstance(t, URIRef)), None)
             file, line = where(loaded, focus)
-            cells = ", ".join(f"{v}={display(t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True) if t is not None)
+            cells = ", ".join(f"{v}={shown(loaded, t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True)
+                              if t is not None)
             problems.append(Problem(file, line, "Violation", f"check:{entry.name}",
-                                    display(focus, loaded.prefixes) if focus is not None else None,
+                                    shown(loaded, focus, loaded.prefixes) if focus is not None else None,
                                     None, f"{entry.summary} ({cells})"))
     return problems
 

@@ -322,6 +322,22 @@ def _key(p: Problem) -> tuple:
             p.focus or "", p.message, p.component or "")
 
 
+def shown(loaded: Any, term: Any, prefixes: dict[str, str]) -> str:
+    """A term of a problem as reports show it (:func:`qgraph.corpus.terms.display`), a blank
+    node by the label the exports give it (:meth:`qgraph.corpus.loading.Loaded.blank_label`):
+    the same at every run, where its parse gives it a new one (two validations of the same files
+    printed two reports)."""
+    from rdflib import BNode
+
+    from qgraph.corpus.terms import display
+
+    if isinstance(term, BNode) and hasattr(loaded, "blank_label"):
+        label = loaded.blank_label(term)
+        if label is not None:
+            return f"_:{label}"
+    return display(term, prefixes)
+
+
 def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple[str | None, int | None]:
     """The file and line that describe ``focus`` (a triple with ``path``/``value`` first).
 

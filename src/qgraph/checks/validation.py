@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qgraph.checks.report import Problem, locate, node_tokens, where
+from qgraph.checks.report import Problem, locate, node_tokens, shown, where
 from qgraph.corpus.loading import Loaded, parse_file, read_text
 from qgraph.errors import QgraphError
 from qgraph.vocab import RDFS, RDFS_LABEL, SH
@@ -307,10 +307,10 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
-            display(focus, prefixes) if focus is not None else None,
+            shown(loaded, focus, prefixes) if focus is not None else None,
             display(path, prefixes) if isinstance(path, URIRef) else path,
             r.message or r.component.removeprefix(SH),
-            display(value, prefixes) if value is not None else None,
+            shown(loaded, value, prefixes) if value is not None else None,
             display(URIRef(r.component), prefixes) if r.component else None,
             r.lang or None,
         ))
@@ -546,10 +546,10 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
     file, line = where(loaded, focus, path, value)
     return Problem(
         file, line, severity, shape_name,
-        display(focus, prefixes) if focus is not None else None,
+        shown(loaded, focus, prefixes) if focus is not None else None,
         display(path, prefixes) if isinstance(path, URIRef) else ("(complex path)" if path is not None else None),
         message,
-        display(value, prefixes) if value is not None else None,
+        shown(loaded, value, prefixes) if value is not None else None,
         display(component, prefixes) if component is not None else None,
         lang,
     )

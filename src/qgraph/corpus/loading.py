@@ -113,6 +113,43 @@ class Loaded:
         if "node_files" not in self.__dict__:
             self.__dict__["node_files"] = _StoreNodeFiles(self, store, left_out)
 
+    def blank_label(self, node: Any) -> str | None:
+        """The label the exports give the blank node ``node`` (a pyoxigraph or rdflib blank node
+        of these quads): made from what is around it in its graph, the same at every run
+        (:func:`qgraph.corpus.blanks._relabel`), where a parse names it at random; for reports.
+        ``None`` when it is not one of these quads' blank nodes, or rdflib's canonicaliser names
+        it (a small symmetric structure)."""
+        import pyoxigraph as ox
+
+        b = node if type(node) is ox.BlankNode else ox.BlankNode(str(node))
+        files = self.node_files.get(b) or []
+        if not files:
+            return None
+        names = self._blank_names(files[0].graph)
+        got = names.get(b)
+        return got.value if got is not None else None
+
+    def _blank_names(self, graph: str) -> dict[Any, Any]:
+        """Blank node → its name in the exports, for the quads of ``graph`` (worked out once)."""
+        import pyoxigraph as ox
+
+        from qgraph.corpus.blanks import _relabel
+        from qgraph.errors import QgraphError
+
+        cache: dict[str, dict] = self.__dict__.setdefault("_blank_cache", {})
+        names = cache.get(graph)
+        if names is None:
+            blank = ox.BlankNode
+            quads = [q for f in self.files if f.graph == graph for q in self.quads_of(f)
+                     if type(q.subject) is blank or type(q.object) is blank]
+            names = {}
+            try:
+                _relabel(quads, graph.removeprefix(GRAPH_NS), graph, names)
+            except QgraphError:  # a structure the exports refuse: labels as parsed
+                names = {}
+            cache[graph] = names
+        return names
+
     def quads_except(self, graph: str) -> list[Any]:
         """Every quad not in ``graph``, by file slices (no per-quad test)."""
         out: list[Any] = []
