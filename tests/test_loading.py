@@ -125,3 +125,13 @@ def test_node_files_from_a_store_equal_the_whole_index(project_root: Path):
     assert again.node_files
     again.node_files_from(store, left_out)
     assert isinstance(again.node_files, dict)
+
+
+def test_blank_label_of_a_node_not_loaded_is_none(fixture_root: Path):
+    """A blank node that is not one of the loaded quads' (or whose name no parse gives) has no
+    label of the exports' (reports then show it as it is)."""
+    from rdflib import BNode
+
+    loaded = load(fixture_root)
+    assert loaded.blank_label(BNode("not-loaded-here")) is None
+    assert loaded.blank_label(BNode("a b")) is None

@@ -121,7 +121,10 @@ class Loaded:
         it (a small symmetric structure)."""
         import pyoxigraph as ox
 
-        b = node if type(node) is ox.BlankNode else ox.BlankNode(str(node))
+        try:
+            b = node if type(node) is ox.BlankNode else ox.BlankNode(str(node))
+        except ValueError:  # not an identifier a parse gives (a blank node made elsewhere)
+            return None
         files = self.node_files.get(b) or []
         if not files:
             return None
