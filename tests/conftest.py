@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
+# the kept validation store written before `qgraph validate` answers, in every test and every
+# subprocess (where it is written by a process of its own, a second run may or may not find it:
+# the verdict is the same, the steps reported are not); tests/test_kept_store.py tests "later"
+os.environ["QGRAPH_KEEP_STORE"] = "now"
 FIXTURE_PROJECT = PROJECT / "tests" / "fixtures" / "project"
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 

@@ -68,17 +68,22 @@ class _Beside:
 
 
 def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
-          progress: Progress | None = None, memo: Any = None) -> Outcome:
+          progress: Progress | None = None, memo: Any = None, kept: Any = None,
+          fresh: list[str] | None = None) -> Outcome:
     """Load the project and run every check; never raises for non-conformance.
 
     ``progress``: called with one line as each step ends (what it did, how long it took).
     ``memo``: the validation cache's stored results (:class:`qgraph.checks.cache.Memo`), used by
-    the steps that can tell whether what they read has changed."""
-    return _check(root, backend, validator, progress, beside=False, memo=memo)[0]
+    the steps that can tell whether what they read has changed.
+    ``kept``: with ``memo``, the kept validation store (:mod:`qgraph.checks.kept_store`) of the
+    files the memo's SHACL results were computed on; ``fresh``: the data files changed since
+    (``rel``). Only those are parsed at once (:func:`qgraph.corpus.loading.lazy_load`)."""
+    return _check(root, backend, validator, progress, beside=False, memo=memo, store_kept=kept, fresh=fresh)[0]
 
 
 def _check(root: Path | str | None, backend: str, validator: str, progress: Progress | None,
-           beside: bool, memo: Any = None) -> tuple[Outcome, Callable[[], Outcome] | None]:
+           beside: bool, memo: Any = None, store_kept: Any = None,
+           fresh: list[str] | None = None) -> tuple[Outcome, Callable[[], Outcome] | None]:
     """:func:`check`; with ``beside``, the SPARQL checks (queries/checks) run on a thread of
     their own and the second value, called, waits for them and returns the outcome with their
     problems too (the build writes its exports meanwhile, see :func:`build`)."""
@@ -98,10 +103,21 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     union = _union_checks(project, set(kept)) if memo is not None and not beside and backend == "oxigraph" else None
     if memo is not None:  # after the forks above (a fork with a thread running is not safe)
         memo.start_copies(project)
+    if store_kept is not None and (memo is None or beside or backend != "oxigraph" or validator != "fast"):
+        raise ValueError("a kept store is used by `qgraph validate` with the cache and the fast validator alone")
     with paused_gc(), _closing(meta), _closing(union), ExitStack() as stack:
-        loaded = load(project)
+        if store_kept is not None:
+            from qgraph.corpus.loading import lazy_load
+
+            loaded = lazy_load(project, fresh or [], store_kept)
+        else:
+            loaded = load(project)
         try:
-            step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
+            if store_kept is not None:
+                step(f"parsed {loaded.parsed:,} triples of {len(loaded.fresh)} changed file(s); the other "
+                     f"{len(loaded.files) - len(loaded.fresh)} files' from the kept store when a step asks")
+            else:
+                step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
             # A child forked now checks, on the second core: half of the evidence check's files
             # while this process checks the other half (1M triples, no cache: 2.6 -> ~1.4 s); then
             # the term checks (in the build with the summary's per-document counts: counted there,
@@ -138,11 +154,11 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources"
                  + (" (half of the files checked beside, in a child process)" if beside_child is not None else ""))
             shared = None
-            if validator == "fast" and backend == "oxigraph":
+            if validator == "fast" and backend == "oxigraph" and store_kept is None:
                 import pyoxigraph as ox
 
                 shared = ox.Store()  # validated in, then completed into the query store
-            shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta)
+            shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
             step(f"SHACL ({validator}): {len(shacl)} result(s)")
             got = beside_child.later() if beside_child is not None else None
             terms = _terms(got, loaded, memo)
@@ -509,18 +525,33 @@ def _out_of_memory(loaded: Any) -> Exception:
     return QgraphError(f"out of memory while checking the corpus; {largest_literal(loaded)}")
 
 
+#: when ``qgraph validate`` writes the kept validation store ($QGRAPH_KEEP_STORE)
+KEEP_STORE = ("later", "now", "off")
+
+
 def cached_check(root: Path | str | None = None, validator: str = "fast", progress: Progress | None = None,
-                 notice: Progress | None = None) -> Outcome:
+                 notice: Progress | None = None, keep_store: str | None = None) -> Outcome:
     """:func:`check` with the validation cache (:mod:`qgraph.checks.cache`, ``.qgraph-cache/``):
     an :class:`Outcome` whose ``problems`` are those the uncached check finds (``loaded`` holds
     only the prefixes and ``store`` is ``None`` when the verdict came from the cache; else a
     :class:`~qgraph.corpus.store.LazyStore` when the checks that read the default graph alone ran
     beside, see :func:`_union_checks`).
-    ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used."""
+    ``notice``: called with one line when the cache is rebuilt, was stale or cannot be used.
+    ``keep_store``: after a whole validation, the kept validation store
+    (:mod:`qgraph.checks.kept_store`) is written ``"later"`` (in a process of its own, once
+    this one has answered), ``"now"``, or not at all (``"off"``: nor is one used); default
+    ``$QGRAPH_KEEP_STORE``, else ``"later"``."""
+    import os
+
     from qgraph.checks.cache import Cache, Prefixes, label
     from qgraph.corpus.loading import project_prefixes
+    from qgraph.errors import QgraphError
     from qgraph.project import Project
 
+    keep_store = keep_store if keep_store is not None else os.environ.get("QGRAPH_KEEP_STORE") or "later"
+    if keep_store not in KEEP_STORE:
+        raise QgraphError(f"QGRAPH_KEEP_STORE={keep_store}: not one of {', '.join(KEEP_STORE)}")
+    keep_store = "" if keep_store == "off" else keep_store
     project = root if isinstance(root, Project) else Project.at(root)
     say = notice or (lambda line: None)
     step = _Steps(progress or _quiet)
@@ -537,17 +568,82 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
         say(f"cache: {len(cache.changed)} input(s) changed since the last run ({shown}): re-checked")
     step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
     memo = cache.memo()
+    memo.keep_validated = bool(keep_store)
+    kept, fresh, why = _open_kept(cache, memo, validator) if keep_store else (None, [], "")
+    if why:
+        step(f"cache: {why}: every file parsed")
     try:
-        outcome = check(project, validator=validator, progress=progress, memo=memo)
+        try:
+            outcome = check(project, validator=validator, progress=progress, memo=memo, kept=kept, fresh=fresh)
+        except (OSError, RuntimeError) as e:  # RocksDB's own errors are RuntimeErrors
+            if kept is None:
+                raise
+            kept.close()
+            kept = None
+            memo.discard_copies()
+            say(f"cache: the kept store failed ({e}): checked without it")
+            memo = cache.memo()
+            memo.keep_validated = True
+            outcome = check(project, validator=validator, progress=progress, memo=memo)
+        if memo.hits or memo.misses:
+            step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed" + "".join(
+                f"; {n}" for n in memo.notes))
+        saved = cache.save(validator, outcome.problems, memo)
+        step("cache: written")
+        if kept is not None and memo.shacl_basis is not None and saved:
+            try:
+                kept.commit(cache.version, *memo.shacl_basis)
+                step("cache: kept store brought up to date")
+            except OSError as e:  # its basis is gone: the next run does without it, and writes it anew
+                say(f"cache: the kept store could not be brought up to date ({e.strerror or e})")
     except BaseException:
         memo.discard_copies()  # a run that fails leaves the corpus as it found it
         raise
-    if memo.hits or memo.misses:
-        step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed" + "".join(
-            f"; {n}" for n in memo.notes))
-    cache.save(validator, outcome.problems, memo)
-    step("cache: written")
+    finally:
+        if kept is not None:
+            kept.close()
+    if kept is None and keep_store and saved and memo.validated is not None and memo.shacl_basis is not None:
+        from qgraph.checks import kept_store
+
+        quads, raw = memo.validated
+        memo.validated = None
+        if keep_store == "now":
+            kept_store.write(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
+        else:
+            kept_store.write_later(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
     return outcome
+
+
+def _open_kept(cache: Any, memo: Any, validator: str) -> tuple[Any, list[str], str]:
+    """The kept validation store this run can use (:mod:`qgraph.checks.kept_store`), the data
+    files changed since it was written, and, when there is none, why (``""``: nothing said)."""
+    from qgraph.checks import literals
+    from qgraph.checks.kept_store import open_kept
+
+    project = cache.project
+    if validator != "fast" or not cache.state or not cache.changed:
+        return None, [], ""
+    data = {project.display(p): p for p in sorted(project.data_dir.glob("*.ttl"))} if project.data_dir.is_dir() else {}
+    texts = {project.display(project.source_text(p.stem)) for p in data.values()}
+    old = memo.old.get("shacl", {}).get("results")
+    try:
+        files, token = old[1]["files"], old[1]["token"]
+    except (TypeError, KeyError, IndexError):
+        return None, [], "no SHACL results kept"
+    if not isinstance(files, dict) or set(files) != set(data):
+        return None, [], "data files added or removed"
+    fresh = [k for k in cache.changed if k in data]
+    if any(k not in data and k not in texts for k in cache.changed):
+        return None, [], "an input other than the data files and their texts changed"
+    from qgraph.checks.validation import MAX_CHANGED_FILES
+
+    if len(fresh) > MAX_CHANGED_FILES:
+        return None, [], f"{len(fresh)} data files changed"
+    unclean = [rel for rel in data if rel not in fresh and not memo.has("literals", rel, literals.clean_key(memo, rel))]
+    if unclean:
+        return None, [], f"{unclean[0]} holds an ill-typed literal"
+    kept, why = open_kept(cache.dir, cache.version, files, token)
+    return kept, fresh, why
 
 
 class _Steps:

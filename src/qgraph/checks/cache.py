@@ -141,6 +141,9 @@ class Memo:
         self.snapshots: dict[str, Path] = {}  # content hash → data file, to keep a copy of
         self.notes: list[str] = []  # what was reused, for --progress
         self.union_files: dict[str, str] = {}  # the data files the kept union checks were decided on
+        self.keep_validated = False  # asked for: the quads validated, for a kept store (qgraph.checks.kept_store)
+        self.validated: tuple[list, set[str]] | None = None  # SHACL's quads and raw predicates, then
+        self.shacl_basis: tuple[dict[str, str], str] | None = None  # the SHACL results' files and token
         self._copying: list[Any] = []  # the threads writing copies (keep_copies)
         self._copied: set[str] = set()  # the content hashes handed to them
         self._made: list[Path] = []  # what they created (folders, the .gitignore, copies), in order
@@ -438,8 +441,9 @@ class Cache:
         return memo
 
     # --- writing ---------------------------------------------------------------------------
-    def save(self, validator: str, problems: list, memo: Memo | None) -> None:
-        """Write the new state atomically (a notice, not an error, when it cannot be written)."""
+    def save(self, validator: str, problems: list, memo: Memo | None) -> bool:
+        """Write the new state atomically (a notice, not an error, when it cannot be written:
+        then ``False``)."""
         verdicts = {validator: [self.verdict_key(validator), [problem_row(p) for p in problems]]}
         state = {
             "version": self.version,
@@ -467,13 +471,14 @@ class Cache:
                 pass
             self.notice(f"cache {self.project.display(self.dir)} not writable ({e.strerror or e}): "
                         "the next run checks everything again")
-            return
+            return False
         self._clean()
         if memo is not None and (memo.snapshots or memo.copying):  # copies started, none wanted: removed
             try:
                 self._keep_copies(memo.snapshots)
             except OSError:
                 pass  # a copy missing only means that the next run validates whole
+        return True
 
     def _keep_copies(self, wanted: dict[str, Path]) -> None:
         """A copy of each data file in ``wanted`` (content hash → file) under ``files/``

@@ -99,6 +99,14 @@ def written(lexical: str, datatype: str, prefixes: dict[str, str]) -> str:
     return f'"{text}"^^{shorten(datatype, prefixes)}'
 
 
+def clean_key(memo: Any, rel: str) -> str | None:
+    """The cache key under which a data file is found clean (its content hash)."""
+    from qgraph.checks.cache import combine
+
+    return combine("literals", rel, memo.digest(rel)) if memo.digest(rel) else None
+
+
+
 def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
     """The ill-typed literals of every loaded file (enrichment included): one Violation each,
     at the line that writes the literal, and the set of their quads.
@@ -115,9 +123,7 @@ def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
     for f in loaded.files:
         key = None
         if memo is not None and f.stem is not None:
-            from qgraph.checks.cache import combine
-
-            key = combine("literals", f.rel, memo.digest(f.rel)) if memo.digest(f.rel) else None
+            key = clean_key(memo, f.rel)
             if memo.get("literals", f.rel, key) is not None:
                 continue
         found = ill_typed(loaded.quads_of(f))

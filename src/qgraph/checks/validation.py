@@ -46,7 +46,7 @@ VALIDATORS = ("fast", "pyshacl")
 
 
 def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None,
-             store: Any = None, memo: Any = None, meta: Any = None) -> list[Problem]:
+             store: Any = None, memo: Any = None, meta: Any = None, kept: Any = None) -> list[Problem]:
     """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
 
     Before either runs: the shapes are checked (:mod:`qgraph.checks.shapecheck`: no network,
@@ -62,7 +62,13 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
 
     ``meta``: a :class:`~qgraph.checks.shapecheck.MetaShacl` started on the project's shapes
     file (SHACL-for-SHACL run beside the loading); its result is used when it checked these
-    very shapes."""
+    very shapes.
+
+    ``kept``: for ``fast`` with ``memo``, the kept validation store
+    (:class:`qgraph.checks.kept_store.KeptStore`) of the files the memo's results were computed
+    on, and ``loaded`` a :class:`~qgraph.corpus.loading.LazyLoaded` over it: the graphs of its
+    fresh files, the ontology and the links are replaced in the store, and the other files are
+    read from it only where a step asks."""
     from qgraph.checks import literals, shapecheck
     from qgraph.corpus.loading import ENRICHMENT_GRAPH, ONTOLOGY_GRAPH
 
@@ -88,14 +94,18 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
     elif meta is not None:
         meta.close()
     gate, bad = literals.check(loaded, memo)
-    quads = loaded.quads_except(ENRICHMENT_GRAPH)
+    if kept is not None:  # the graphs replaced in the kept store (the others are as validated)
+        quads = [q for f in loaded.files if f.graph != ENRICHMENT_GRAPH and (f.stem is None or f.rel in loaded.fresh)
+                 for q in loaded.quads_of(f)]
+    else:
+        quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if bad:
         quads = [q for q in quads if q not in bad]
     if validator == "pyshacl":
         results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
     else:
-        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad)
-        if store is not None and bad:
+        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept)
+        if store is not None and bad and kept is None:
             store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
     results = label_clashes(loaded, literals.drop_covered(results, gate))
     # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
@@ -261,7 +271,7 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
-         store: Any = None, memo: Any = None, left_out: Any = ()) -> list[Problem]:
+         store: Any = None, memo: Any = None, left_out: Any = (), kept: Any = None) -> list[Problem]:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
@@ -272,7 +282,11 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
 
     ``left_out``: the quads of ``loaded`` left out of ``quads`` (the ill-typed literals; the
     enrichment's need not be named): which files state a node is then asked of the store
-    (:meth:`~qgraph.corpus.loading.Loaded.node_files_from`)."""
+    (:meth:`~qgraph.corpus.loading.Loaded.node_files_from`).
+
+    ``kept``: the kept validation store (see :func:`validate`), in which ``quads`` replace their
+    graphs; ``store`` is not used then. With ``memo`` asking for it (``keep_validated``), what
+    is validated is recorded there, for a kept store to be written of it (``memo.validated``)."""
     import pyoxigraph as ox
     from rdflib import BNode, URIRef
     from rdflib.util import from_n3
@@ -280,12 +294,24 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     from qgraph.checks import shacl as fastshacl
     from qgraph.corpus.terms import display
 
-    if store is None:
-        store = ox.Store()
-    store.bulk_extend(quads)
+    if kept is not None:
+        store = kept.store
+        kept.replace(sorted({q.graph_name.value for q in quads} | _graphs_of(loaded, kept)), quads)
+    else:
+        if store is None:
+            store = ox.Store()
+        store.bulk_extend(quads)
     loaded.node_files_from(store, left_out)
     try:
-        validator = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), quads)
+        shapes = fastshacl.Shapes(shapes_graph)
+        if kept is not None:
+            validator = fastshacl.Validator(store, shapes, [])
+            validator.raw = kept.raw
+            validator.add_raw(quads)
+        else:
+            validator = fastshacl.Validator(store, shapes, quads)
+        if memo is not None and memo.keep_validated and kept is None:
+            memo.validated = (quads, set(shapes.raw_predicates))
         results = _results(loaded, validator, memo)
     except fastshacl.Unsupported as e:
         raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
@@ -315,6 +341,15 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
             r.lang or None,
         ))
     return problems
+
+
+def _graphs_of(loaded: Loaded, kept: Any) -> set[str]:
+    """The graphs the kept store replaces: the fresh files', the ontology's and the links' but
+    the enrichment's (a file left empty still empties its graph)."""
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH
+
+    return {f.graph for f in loaded.files if f.graph != ENRICHMENT_GRAPH
+            and (f.stem is None or f.rel in getattr(loaded, "fresh", ()))}
 
 
 #: more changed data files than this, or more focus nodes to validate again: a whole validation
@@ -350,7 +385,11 @@ def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
     if results is None:
         results = validator.validate()
     if None not in files.values():
-        memo.put("shacl", "results", key, {"files": files, "results": [row(r) for r in results]})
+        from qgraph.checks.kept_store import new_token
+
+        token = new_token()  # what a kept store of these very quads is known by
+        memo.put("shacl", "results", key, {"files": files, "results": [row(r) for r in results], "token": token})
+        memo.shacl_basis = (files, token)
         memo.keep_copies({files[f.rel]: f.path for f in loaded.data_files})
     return results
 
@@ -396,6 +435,10 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         if rel in by_rel:
             graphs.append(by_rel[rel].graph)
             triples_new = {(q.subject, q.predicate, q.object) for q in loaded.quads_of(by_rel[rel])}
+        exact = _exact_diff(triples_old, triples_new)
+        if exact is not None:  # no blank node's statement changed: what changed, and who reads it, is all
+            diff |= exact
+            continue
         for s, _, o in triples_old | triples_new:
             for n in (s, o):
                 if type(n) is ox.NamedNode:
@@ -459,6 +502,38 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
                       f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
     return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
+
+
+def _exact_diff(old: set, new: set) -> set | None:
+    """The statements added or removed between two versions of a file, when none of them is
+    a blank node's: its statements compared under labels that depend only on what is around it
+    (:func:`qgraph.corpus.blanks._relabel`, as the exports name them), where a parse names
+    them anew; ``None`` when a blank node's statements changed (or the labelling is refused)."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.blanks import _relabel
+    from qgraph.errors import QgraphError
+
+    blank = ox.BlankNode
+    g = ox.NamedNode("urn:x-qgraph:diff")
+
+    def split(triples: set) -> tuple[set, set | None]:
+        ground, quads = set(), []
+        for t in triples:
+            if type(t[0]) is blank or type(t[2]) is blank:
+                quads.append(ox.Quad(t[0], t[1], t[2], g))
+            else:
+                ground.add(t)
+        try:
+            named = {(q.subject, q.predicate, q.object) for q in _relabel(quads, "d")}
+        except QgraphError:
+            return ground, None
+        return ground, named
+
+    (old_ground, old_blank), (new_ground, new_blank) = split(old), split(new)
+    if old_blank is None or new_blank is None or old_blank != new_blank:
+        return None
+    return old_ground ^ new_ground
 
 
 def _reading_predicates(g: Any) -> tuple[tuple[list, list], tuple[list, list]] | None:

@@ -134,17 +134,13 @@ class Loaded:
 
     def _blank_names(self, graph: str) -> dict[Any, Any]:
         """Blank node → its name in the exports, for the quads of ``graph`` (worked out once)."""
-        import pyoxigraph as ox
-
         from qgraph.corpus.blanks import _relabel
         from qgraph.errors import QgraphError
 
         cache: dict[str, dict] = self.__dict__.setdefault("_blank_cache", {})
         names = cache.get(graph)
         if names is None:
-            blank = ox.BlankNode
-            quads = [q for f in self.files if f.graph == graph for q in self.quads_of(f)
-                     if type(q.subject) is blank or type(q.object) is blank]
+            quads = self._blank_quads(graph)
             names = {}
             try:
                 _relabel(quads, graph.removeprefix(GRAPH_NS), graph, names)
@@ -152,6 +148,14 @@ class Loaded:
                 names = {}
             cache[graph] = names
         return names
+
+    def _blank_quads(self, graph: str) -> list[Any]:
+        """The quads of ``graph`` with a blank node."""
+        import pyoxigraph as ox
+
+        blank = ox.BlankNode
+        return [q for f in self.files if f.graph == graph for q in self.quads_of(f)
+                if type(q.subject) is blank or type(q.object) is blank]
 
     def quads_except(self, graph: str) -> list[Any]:
         """Every quad not in ``graph``, by file slices (no per-quad test)."""
@@ -423,6 +427,99 @@ def _load(root: Path | str | Any | None) -> Loaded:
             files.append(SourceFile(p, rel, graph, None, prefixes, len(q)))
             quads.extend(q)
     return Loaded(root=root, files=files, quads=quads, prefixes=project_prefixes(), project=project)
+
+
+class LazyLoaded(Loaded):
+    """A :class:`Loaded` whose files are parsed when a step first asks for their quads
+    (:meth:`quads_of`; :attr:`quads` parses every one): ``qgraph validate`` after an edit, with
+    the kept validation store (:mod:`qgraph.checks.kept_store`), where the steps read the
+    changed files and take the others' results from the cache.
+
+    ``kept``: that store, which holds every data file but those of ``fresh`` as parsed by an
+    earlier run: their quads are read from it (a parse would name their blank nodes anew, where
+    the kept results use the store's ids; only their prefixes are taken from a parse).
+    ``fresh``: the files parsed at once (those changed since the store was written)."""
+
+    def __init__(self, root: Path, files: list[SourceFile], prefixes: dict[str, str], project: Any,
+                 kept: Any = None, fresh: frozenset[str] = frozenset()) -> None:
+        self.root, self.files, self.prefixes, self.project = root, files, prefixes, project
+        self.kept = kept
+        self.fresh = fresh
+        self._parsed: dict[str, list[Any]] = {}
+        self._ids = {id(f) for f in files}
+
+    @property  # type: ignore[override]
+    def quads(self) -> list[Any]:
+        got = self.__dict__.get("_all")
+        if got is None:
+            got = self.__dict__["_all"] = [q for f in self.files for q in self.quads_of(f)]
+        return got
+
+    @property
+    def parsed(self) -> int:
+        """How many quads were parsed so far."""
+        return sum(len(q) for q in self._parsed.values())
+
+    def quads_of(self, f: SourceFile) -> list[Any]:
+        if id(f) not in self._ids:
+            raise ValueError(f"{f.rel} is not one of the loaded files")
+        got = self._parsed.get(f.rel)
+        if got is None:
+            with paused_gc():
+                got, f.prefixes = parse_file(f.path, f.graph, f.rel)
+                if self.kept is not None and f.stem is not None and f.rel not in self.fresh:
+                    import pyoxigraph as ox
+
+                    # as the kept store holds them: the ids of its blank nodes are those of the
+                    # kept results (the file is unchanged, and has no ill-typed literal)
+                    got = list(self.kept.store.quads_for_pattern(None, None, None, ox.NamedNode(f.graph)))
+            f.triples = len(got)
+            self._parsed[f.rel] = got
+        return got
+
+
+class _LazyFile(SourceFile):
+    """A file of a :class:`LazyLoaded`: parsed when its prefixes are first asked for too."""
+
+    _owner: Any = None
+    _prefixes: dict[str, str] | None = None
+
+    @property  # type: ignore[override]
+    def prefixes(self) -> dict[str, str]:
+        if self._prefixes is None:
+            self._owner.quads_of(self)  # sets them
+        return self._prefixes or {}
+
+    @prefixes.setter
+    def prefixes(self, value: dict[str, str] | None) -> None:
+        self._prefixes = value
+
+
+def lazy_load(project: Any, fresh: list[str], kept: Any = None) -> LazyLoaded:
+    """:func:`load`'s files, of which only the data files ``fresh`` (``rel``) are parsed now
+    (a syntax error in one is reported here); the others when first asked for."""
+    root = project.root
+    data_dir = project.data_dir
+    files: list[SourceFile] = [_LazyFile(p, rel, ONTOLOGY_GRAPH, None, None) for rel, p in project.ontology_files]  # type: ignore[arg-type]
+    if not data_dir.is_dir():
+        raise QgraphError(f"{project.display(data_dir)}: no such folder (a corpus keeps one Turtle file per "
+                          "document there; `qgraph new` adds one)")
+    for p in sorted(data_dir.glob("*.ttl")):
+        rel = project.display(p)
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", p.stem):
+            raise QgraphError(f"{rel}: a document id must be lower-case words joined by '-'")
+        files.append(_LazyFile(p, rel, GRAPH_NS + p.stem, p.stem, None))  # type: ignore[arg-type]
+    for name, graph in LINK_FILES:
+        p = project.link_file(name)
+        if p.is_file():
+            files.append(_LazyFile(p, project.display(p), graph, None, None))  # type: ignore[arg-type]
+    loaded = LazyLoaded(root, files, project_prefixes(), project, kept, frozenset(fresh))
+    for f in files:
+        f._owner = loaded  # type: ignore[attr-defined]
+    for f in files:
+        if f.rel in loaded.fresh:
+            loaded.quads_of(f)
+    return loaded
 
 
 @contextmanager

@@ -1,0 +1,279 @@
+"""The validation store kept between runs: what lets ``qgraph validate`` after an edit of a few
+data files read only those files.
+
+A whole validation (:func:`qgraph.pipeline.check`) fills a pyoxigraph store with every quad it
+validates (1M triples: 1.5 s) after parsing every file (1.4 s). This module keeps that store on
+disk, under ``.qgraph-cache/store/``, beside the validation cache's state
+(:mod:`qgraph.checks.cache`), so that the next run after an edit opens it (~0.02 s), replaces
+the changed files' graphs, and validates again only the nodes the edit can reach
+(:func:`qgraph.checks.validation._revalidate`), on a corpus whose other files are parsed only
+when a step asks for them (:class:`qgraph.corpus.loading.LazyLoaded`).
+
+What is kept, in ``store/``:
+
+- the RocksDB files of a pyoxigraph ``Store``: the quads the SHACL validation read (every file's
+  but the enrichment graph's and the ill-typed literals), each data file in its own graph, with
+  the blank-node ids of the parse that put them there;
+- ``raw.json``: the literals of the predicates whose parsed form the store does not keep (the
+  xsd:integer family, :attr:`qgraph.checks.shacl.Shapes.raw_predicates`), as the validator
+  records them;
+- ``basis.json``, written last: the tool's version, the data files' content hashes the store
+  holds, and a token, drawn at random when the store was written, that the SHACL results kept in
+  the state (kind ``shacl``) carry too. The store is used only when the state's results carry
+  the same token and were computed on the same files: the blank nodes in those results are the
+  store's.
+
+A store is never trusted otherwise: no ``basis.json`` (a run stopped while writing it, or one
+stopped while changing the store: ``basis.json`` is removed first), another version, other
+files, another token, or a store that does not open (damaged, or in use) means the run checks
+as without it, and writes a new one. Writers and users take ``store.lock`` (``flock``); a run
+that cannot take it at once goes on without the store.
+
+A whole validation writes the store in a process of its own, forked once the state is saved
+(:func:`write_later`; 1M triples: ~7 s of one core, after ``qgraph validate`` has answered), into
+a temporary folder renamed into place. :func:`settled` waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+STORE = "store"
+LOCK = "store.lock"
+BASIS = "basis.json"
+RAW = "raw.json"
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+class KeptStore:
+    """An opened kept store (its lock held until :meth:`close`)."""
+
+    def __init__(self, folder: Path, raw: dict, lock_fd: int) -> None:
+        self.folder = folder
+        self._store: Any = None  # opened when first used: a run that fails before leaves it as it was
+        self.raw = raw  # (subject, predicate) -> [(lexical form, datatype, graph)], as Validator.raw
+        self._lock_fd: int | None = lock_fd
+        self.touched = False  # basis.json removed: the store is being changed
+        self._replaced: set[str] = set()  # the graphs replace() replaced
+        self._before: list = []  # their raw literals before
+
+    @property
+    def store(self) -> Any:
+        """The pyoxigraph Store (``OSError`` when it cannot be opened: damaged, or in use)."""
+        if self._store is None:
+            import pyoxigraph as ox
+
+            try:
+                self._store = ox.Store(str(self.folder))
+            except (OSError, RuntimeError) as e:  # RocksDB's "Corruption: …" is a RuntimeError
+                raise OSError(f"kept store damaged or in use: {str(e).splitlines()[0] if str(e) else e!r}") from None
+        return self._store
+
+    def replace(self, graphs: list[str], quads: list) -> None:
+        """Drop the named graphs ``graphs`` and add ``quads`` (of those graphs); the basis is
+        removed first, so that a run stopped halfway leaves a store no run trusts."""
+        import pyoxigraph as ox
+
+        self._untrust()
+        for g in graphs:
+            self.store.remove_graph(ox.NamedNode(g))
+        self.store.extend(quads)
+        self._replaced = set(graphs)
+        self._before = self._rows_of(self._replaced)
+        for key in list(self.raw):
+            kept = [r for r in self.raw[key] if r[2] not in self._replaced]
+            if kept:
+                self.raw[key] = kept
+            else:
+                del self.raw[key]
+
+    def _rows_of(self, graphs: set[str]) -> list:
+        return sorted([s, p, *r] for (s, p), rows in self.raw.items() for r in rows if r[2] in graphs)
+
+    def _untrust(self) -> None:
+        if not self.touched:
+            self.touched = True
+            try:
+                (self.folder / BASIS).unlink()
+            except FileNotFoundError:
+                pass
+            _sync_dir(self.folder)
+
+    def commit(self, version: dict, files: dict[str, str], token: str) -> None:
+        """Record what the store now holds (``files``: data file → content hash; ``token``: the
+        one the state's SHACL results carry)."""
+        self._untrust()
+        self.store.flush()
+        if self._rows_of(self._replaced) != self._before:  # raw.json as it was, else
+            _write_json(self.folder / RAW, _raw_rows(self.raw))
+        _write_json(self.folder / BASIS, {"version": version, "files": files, "token": token})
+
+    def close(self) -> None:
+        store, self._store = self._store, None
+        del store  # RocksDB closes with its last reference
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def open_kept(cache_dir: Path, version: dict, files: dict[str, str], token: str) -> tuple[KeptStore | None, str]:
+    """The kept store of ``cache_dir`` if it holds exactly the data files ``files`` (rel →
+    content hash) with the results of ``token`` for this ``version``; else ``None`` and why.
+    RocksDB's files are opened when the store is first used (:attr:`KeptStore.store`)."""
+    folder = cache_dir / STORE
+    try:
+        basis = json.loads((folder / BASIS).read_bytes())
+    except FileNotFoundError:
+        return None, "no kept store"
+    except (OSError, ValueError):
+        return None, "kept store damaged (basis unreadable)"
+    if not isinstance(basis, dict) or basis.get("version") != version:
+        return None, "kept store made by another version of qgraph"
+    if basis.get("token") != token or basis.get("files") != files:
+        return None, "kept store stale (not the files the last results were computed on)"
+    fd = _lock(cache_dir, block=False)
+    if fd is None:
+        return None, "kept store in use by another run"
+    try:
+        raw = _raw_dict(json.loads((folder / RAW).read_bytes()))
+    except (OSError, ValueError, TypeError) as e:
+        os.close(fd)
+        return None, f"kept store damaged (raw.json: {type(e).__name__})"
+    return KeptStore(folder, raw, fd), ""
+
+
+def write(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict, files: dict[str, str],
+          token: str, lock_fd: int | None = None) -> bool:
+    """Write a kept store of ``quads`` (in a temporary folder, renamed into place) under the
+    lock (``lock_fd``: taken already); ``False`` when it could not be (the lock is taken, the
+    folder not writable)."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    fd = lock_fd if lock_fd is not None else _lock(cache_dir, block=False)
+    if fd is None:
+        return False
+    tmp = cache_dir / f".{STORE}.{os.getpid()}.tmp"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        store = ox.Store(str(tmp))
+        store.bulk_extend(quads)
+        store.flush()
+        del store
+        raw: dict = {}
+        for q in quads:
+            if q.predicate.value in raw_predicates and type(q.object) is ox.Literal:
+                raw.setdefault((str(q.subject), q.predicate.value), []).append(
+                    (q.object.value, q.object.datatype.value, q.graph_name.value))
+        _write_json(tmp / RAW, _raw_rows(raw))
+        _write_json(tmp / BASIS, {"version": version, "files": files, "token": token})
+        folder = cache_dir / STORE
+        shutil.rmtree(folder, ignore_errors=True)
+        os.rename(tmp, folder)
+        _sync_dir(cache_dir)
+        return True
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    finally:
+        if lock_fd is None:
+            os.close(fd)
+
+
+def write_later(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict, files: dict[str, str],
+                token: str) -> bool:
+    """:func:`write` in a process of its own, which outlives this one (forked twice, detached,
+    its standard streams on ``/dev/null``); the lock is taken here first and held by that
+    process until it is done. ``False`` when nothing was started (the lock is taken, no fork)."""
+    from qgraph.forked import can_fork
+
+    if not can_fork():
+        return False
+    fd = _lock(cache_dir, block=False)
+    if fd is None:
+        return False
+    pid = os.fork()
+    if pid:
+        os.close(fd)  # the grandchild holds the lock
+        os.waitpid(pid, 0)
+        return True
+    try:  # the child: fork the writer and leave at once (no zombie for the caller to reap)
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(null, std)  # no pipe of the caller's kept open
+        os.close(null)
+        try:
+            os.closerange(3, fd)
+            os.closerange(fd + 1, 1 << 16)
+        except OSError:
+            pass
+        write(cache_dir, quads, raw_predicates, version, files, token, lock_fd=fd)
+    finally:
+        os._exit(0)
+
+
+def settled(cache_dir: Path) -> None:
+    """Wait until no kept store is being written for ``cache_dir`` (by :func:`write_later`)."""
+    fd = _lock(cache_dir, block=True)
+    if fd is not None:
+        os.close(fd)
+
+
+def _lock(cache_dir: Path, block: bool) -> int | None:
+    import fcntl
+
+    try:
+        cache_dir.mkdir(exist_ok=True)
+        fd = os.open(cache_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if block else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _raw_rows(raw: dict) -> list:
+    return sorted([s, p, *r] for (s, p), rows in raw.items() for r in rows)
+
+
+def _raw_dict(rows: list) -> dict:
+    out: dict = {}
+    for s, p, lex, dt, g in rows:
+        out.setdefault((s, p), []).append((lex, dt, g))
+    return out
+
+
+def _write_json(path: Path, value: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(value, fh, separators=(",", ":"), ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

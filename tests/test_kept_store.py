@@ -1,0 +1,203 @@
+"""The kept validation store (qgraph.checks.kept_store): ``qgraph validate`` after an edit of a
+few data files parses only those, on the store the last run left in ``.qgraph-cache/store/``;
+its verdict is exactly the uncached one. A store that is stale, from another version, damaged,
+half-changed or in use is detected and not trusted: the run checks as without it and writes a
+new one (each case below)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qgraph.checks import kept_store
+from qgraph.checks.cache import CACHE_DIR
+from tests.conftest import validate_in_process
+
+KEPT = "from the kept store"
+
+
+def _docs(root: Path) -> list[Path]:
+    docs = sorted((root / "data").glob("*.ttl"))
+    assert len(docs) >= 3, "the synthetic corpus has documents"
+    return docs
+
+
+def _store(root: Path) -> Path:
+    return root / CACHE_DIR / kept_store.STORE
+
+
+def _run(capsys: pytest.CaptureFixture, root: Path) -> tuple[str, str]:
+    """Validate with the cache (its steps reported) and without: the same exit code and report
+    in text and JSON. Returns the cached run's stderr and its JSON report."""
+    rc, out, err = validate_in_process(capsys, root, "--progress")
+    rc2, out2, _ = validate_in_process(capsys, root, "--no-cache")
+    assert (rc, out) == (rc2, out2), "the verdict differs from the uncached one"
+    rc3, js, _ = validate_in_process(capsys, root, "--format", "json")  # nothing changed since: the verdict kept
+    rc4, js2, _ = validate_in_process(capsys, root, "--format", "json", "--no-cache")
+    assert (rc3, js) == (rc4, js2)
+    return err, js
+
+
+def _edit_date(doc: Path, years: int = -1) -> None:
+    text = doc.read_text(encoding="utf-8")
+    new = re.sub(r'"(\d{4})-(\d\d)-(\d\d)"\^\^xsd:date',
+                 lambda m: f'"{int(m.group(1)) + years}-{m.group(2)}-{m.group(3)}"^^xsd:date', text, count=1)
+    assert new != text, f"{doc.name} has a date to edit"
+    doc.write_text(new, encoding="utf-8")
+
+
+def _basis(root: Path) -> dict:
+    return json.loads((_store(root) / kept_store.BASIS).read_text(encoding="utf-8"))
+
+
+def _state_token(root: Path) -> str:
+    raw = (root / CACHE_DIR / "state.json").read_bytes()
+    return json.loads(raw.partition(b"\n")[2])["memo"]["shacl"]["results"][1]["token"]
+
+
+def test_an_edit_reads_only_the_changed_files_and_says_the_same(synth_corpus: Path, capsys: pytest.CaptureFixture):
+    root = synth_corpus
+    docs = _docs(root)
+    err, _ = _run(capsys, root)  # cold: a whole validation, which writes the store
+    assert KEPT not in err
+    assert (_store(root) / kept_store.BASIS).is_file(), "a whole validation keeps its store"
+    assert _basis(root)["token"] == _state_token(root)
+    _edit_date(docs[1])
+    err, _ = _run(capsys, root)
+    assert "parsed" in err and "1 changed file(s)" in err and KEPT in err, err
+    assert _basis(root)["token"] == _state_token(root), "the store is brought up to date with the results"
+    # a planted fault on a blank node (a selector with two prefixes: a violation whose value is
+    # the selector) in an unchanged file, named as the uncached run names it
+    text = docs[2].read_text(encoding="utf-8")
+    two = text.replace("a oa:TextQuoteSelector ;", 'a oa:TextQuoteSelector ; oa:prefix "a", "b" ;', 1)
+    assert two != text
+    docs[2].write_text(two, encoding="utf-8")
+    _, js = _run(capsys, root)
+    blank = [p for p in json.loads(js)["problems"] if (p.get("value") or "").startswith("_:")]
+    assert blank, "the planted fault is reported with its blank node"
+    _edit_date(docs[0])
+    err, js = _run(capsys, root)
+    assert KEPT in err
+    assert [p for p in json.loads(js)["problems"] if (p.get("value") or "").startswith("_:")] == blank
+    for doc in docs[:2]:  # two files at once, then put back
+        _edit_date(doc, +1)
+    err, _ = _run(capsys, root)
+    assert "2 changed file(s)" in err and KEPT in err
+
+
+def test_the_lazy_corpus_parses_only_what_is_asked(synth_corpus: Path):
+    from qgraph.corpus.loading import lazy_load, load
+    from qgraph.project import Project
+
+    project = Project.at(synth_corpus)
+    whole = load(project)
+    docs = [f for f in whole.files if f.stem]
+    lazy = lazy_load(project, [docs[0].rel])
+    assert lazy.parsed == docs[0].triples, "only the fresh file is parsed at once"
+    assert [f.rel for f in lazy.files] == [f.rel for f in whole.files]
+    other = next(f for f in lazy.files if f.rel == docs[1].rel)
+    assert other.prefixes == docs[1].prefixes, "a file's prefixes are read when asked for"
+    assert lazy.parsed == docs[0].triples + docs[1].triples
+    def ground(quads: list) -> list[str]:  # blank nodes are named anew by every parse
+        return sorted(str(q) for q in quads if "_:" not in str(q))
+
+    assert len(lazy.quads) == len(whole.quads) and ground(lazy.quads) == ground(whole.quads)
+    with pytest.raises(ValueError):
+        lazy.quads_of(docs[0])  # a file of another load
+
+
+@pytest.mark.parametrize("spoil, why", [
+    (lambda store: (store / kept_store.BASIS).unlink(), "no kept store"),  # a run stopped while changing it
+    (lambda store: _rewrite(store / kept_store.BASIS, lambda b: {**b, "version": {"qgraph": "0"}}), "another version"),
+    (lambda store: _rewrite(store / kept_store.BASIS, lambda b: {**b, "files": {**b["files"], "x": "y"}}), "stale"),
+    (lambda store: _rewrite(store / kept_store.BASIS, lambda b: {**b, "token": "0" * 16}), "stale"),
+    (lambda store: (store / kept_store.BASIS).write_text("{", encoding="utf-8"), "damaged"),
+    (lambda store: (store / kept_store.RAW).write_text("[[1]]", encoding="utf-8"), "damaged"),
+    (lambda store: (store / "CURRENT").write_text("garbage\n", encoding="utf-8"), "kept store failed"),
+])
+def test_a_store_not_to_trust_is_not_used_and_is_written_anew(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                              spoil, why: str):
+    root = synth_corpus
+    docs = _docs(root)
+    _run(capsys, root)
+    spoil(_store(root))
+    _edit_date(docs[1])
+    err, _ = _run(capsys, root)
+    assert why in err, err
+    assert KEPT not in err.split("kept store failed")[-1], "the run after the failure parses every file"
+    assert _basis(root)["token"] == _state_token(root), "a new store is written"
+    _edit_date(docs[1], +1)
+    err, _ = _run(capsys, root)
+    assert KEPT in err, "and used by the next run"
+
+
+def _rewrite(path: Path, change) -> None:
+    path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+
+
+def test_a_store_in_use_is_left_alone(synth_corpus: Path, capsys: pytest.CaptureFixture):
+    root = synth_corpus
+    docs = _docs(root)
+    _run(capsys, root)
+    token = _basis(root)["token"]
+    fd = kept_store._lock(root / CACHE_DIR, block=True)  # another run holds it
+    assert fd is not None
+    try:
+        _edit_date(docs[1])
+        err, _ = _run(capsys, root)
+        assert "in use by another run" in err and KEPT not in err
+        assert _basis(root)["token"] == token, "nor is it written while in use"
+    finally:
+        os.close(fd)
+
+
+def test_other_inputs_changed_check_everything(synth_corpus: Path, capsys: pytest.CaptureFixture):
+    root = synth_corpus
+    docs = _docs(root)
+    _run(capsys, root)
+    shapes = root / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _edit_date(docs[1])
+    err, _ = _run(capsys, root)
+    assert "an input other than the data files" in err and KEPT not in err
+    docs[0].unlink()
+    err, _ = _run(capsys, root)
+    assert "added or removed" in err and KEPT not in err
+    bad = docs[1].read_text(encoding="utf-8").replace('"^^xsd:date', '-99"^^xsd:date', 1)
+    docs[1].write_text(bad, encoding="utf-8")
+    _run(capsys, root)
+    _edit_date(docs[2])
+    err, _ = _run(capsys, root)
+    assert "ill-typed literal" in err and KEPT not in err, "a file with an ill-typed literal is read whole"
+
+
+def test_written_later_by_a_process_of_its_own(synth_corpus: Path, cli_env: dict[str, str]):
+    root = synth_corpus
+    docs = _docs(root)
+    env = {**cli_env, "QGRAPH_KEEP_STORE": "later"}
+    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root)],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode in (0, 1), r.stderr  # answered; its output pipes closed (not held by the writer)
+    kept_store.settled(root / CACHE_DIR)
+    assert _basis(root)["token"] == _state_token(root)
+    assert not list((root / CACHE_DIR).glob(".store.*.tmp")), "the temporary folder was renamed into place"
+    _edit_date(docs[1])
+    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--progress"],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert KEPT in r.stderr, r.stderr
+    fresh = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--no-cache"],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert (r.returncode, r.stdout) == (fresh.returncode, fresh.stdout)
+
+
+def test_an_unknown_setting_is_a_clear_error(synth_corpus: Path, cli_env: dict[str, str]):
+    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(synth_corpus)],
+                       capture_output=True, text=True, env={**cli_env, "QGRAPH_KEEP_STORE": "sometimes"}, timeout=600)
+    assert r.returncode == 2 and "QGRAPH_KEEP_STORE=sometimes" in r.stderr and "Traceback" not in r.stderr
+    assert not (synth_corpus / CACHE_DIR).exists()
