@@ -201,3 +201,52 @@ def test_an_unknown_setting_is_a_clear_error(synth_corpus: Path, cli_env: dict[s
                        capture_output=True, text=True, env={**cli_env, "QGRAPH_KEEP_STORE": "sometimes"}, timeout=600)
     assert r.returncode == 2 and "QGRAPH_KEEP_STORE=sometimes" in r.stderr and "Traceback" not in r.stderr
     assert not (synth_corpus / CACHE_DIR).exists()
+
+
+def _quads(text: str) -> list:
+    import pyoxigraph as ox
+
+    prefix = "@prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+    return list(ox.parse((prefix + text).encode(), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True))
+
+
+def test_the_exact_diff_sees_through_blank_node_ids():
+    from qgraph.checks.validation import _exact_diff
+
+    def triples(text: str) -> set:
+        return {(q.subject, q.predicate, q.object) for q in _quads(text)}
+
+    old = 'ex:a ex:p [ ex:q "x" ] ; ex:d "2012-07-02"^^xsd:date .'
+    same_blanks = triples(old), triples(old.replace("2012", "2011"))  # parsed twice: new blank ids
+    assert {str(t[2]) for t in _exact_diff(*same_blanks)} == {'"2012-07-02"^^<http://www.w3.org/2001/XMLSchema#date>',
+                                                             '"2011-07-02"^^<http://www.w3.org/2001/XMLSchema#date>'}
+    assert _exact_diff(triples(old), triples(old)) == set()
+    assert _exact_diff(triples(old), triples(old.replace('"x"', '"y"'))) is None, "a blank node's statement changed"
+    swapped = 'ex:a ex:p [ ex:q "x" ] . ex:b ex:p [ ex:q "y" ] .'
+    assert _exact_diff(triples(swapped), triples(swapped.replace('"x"', '"z"').replace('"y"', '"x"')
+                                                 .replace('"z"', '"y"'))) is None, "rewired, not renamed"
+
+
+def test_a_literal_the_kept_store_holds_as_written_is_not_checked_again():
+    import pyoxigraph as ox
+
+    from qgraph.checks import literals
+
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/g"))
+                 for q in _quads('ex:a ex:d "2012-07-02"^^xsd:date ; ex:n "1"^^xsd:integer .'))
+    asked = []
+    real = literals.problem_with
+
+    def counting(lexical: str, datatype: str) -> str | None:
+        asked.append(lexical)
+        return real(lexical, datatype)
+
+    try:
+        literals.problem_with = counting  # type: ignore[assignment]
+        found = literals.ill_typed(_quads('ex:b ex:d "2012-07-02"^^xsd:date ; ex:n "01"^^xsd:integer , "x"^^xsd:integer .'),
+                                   store)
+    finally:
+        literals.problem_with = real  # type: ignore[assignment]
+    assert sorted(asked) == ["01", "x"], "held as written: not asked; held in canonical form: asked"
+    assert [f.quad.object.value for f in found] == ["x"]

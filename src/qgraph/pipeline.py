@@ -293,7 +293,7 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
     changed = sorted(rel for rel in set(then) | set(now) if then.get(rel) != now.get(rel))
     if len(changed) > MAX_CHANGED_FOR_KEPT:
         return None
-    paths = {project.display(p): p for p in sorted(project.data_dir.glob("*.ttl"))}
+    paths = {project.display(p): p for p in project.data_paths()}
     out: list = []
     try:
         for rel in changed:
@@ -623,7 +623,7 @@ def _open_kept(cache: Any, memo: Any, validator: str) -> tuple[Any, list[str], s
     project = cache.project
     if validator != "fast" or not cache.state or not cache.changed:
         return None, [], ""
-    data = {project.display(p): p for p in sorted(project.data_dir.glob("*.ttl"))} if project.data_dir.is_dir() else {}
+    data = {project.display(p): p for p in project.data_paths()} if project.data_dir.is_dir() else {}
     texts = {project.display(project.source_text(p.stem)) for p in data.values()}
     old = memo.old.get("shacl", {}).get("results")
     try:

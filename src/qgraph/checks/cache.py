@@ -96,7 +96,7 @@ def inputs(project: Any) -> dict[str, Any]:
         out[f"check:{p.name}"] = p
     data = project.data_dir
     if data.is_dir():
-        for p in sorted(data.glob("*.ttl")):
+        for p in project.data_paths():
             out[project.display(p)] = p
             src = project.source_text(p.stem)
             out[project.display(src)] = src
@@ -141,6 +141,8 @@ class Memo:
         self.snapshots: dict[str, Path] = {}  # content hash → data file, to keep a copy of
         self.notes: list[str] = []  # what was reused, for --progress
         self.union_files: dict[str, str] = {}  # the data files the kept union checks were decided on
+        self.restated: set[str] | None = None  # the IRIs the changed data files state (validation._where)
+        self.union_basis: tuple[Any] | None = None  # union_basis(), once worked out
         self.keep_validated = False  # asked for: the quads validated, for a kept store (qgraph.checks.kept_store)
         self.validated: tuple[list, set[str]] | None = None  # SHACL's quads and raw predicates, then
         self.shacl_basis: tuple[dict[str, str], str] | None = None  # the SHACL results' files and token
@@ -207,7 +209,7 @@ class Memo:
         if self.dir is None or not project.data_dir.is_dir():
             return
         wanted = {}
-        for p in sorted(project.data_dir.glob("*.ttl")):
+        for p in project.data_paths():
             digest = self.digest(project.display(p))
             if digest is not None:
                 wanted[digest] = p
@@ -529,8 +531,17 @@ def label(label: str) -> str:
 def union_basis(project: Any, memo: Memo) -> tuple[str, dict[str, str]] | None:
     """What the rows of a check reading the default graph alone are kept with (kind ``union``,
     see :mod:`qgraph.checks.unaffected`): a hash of every input but the data files and their
-    source texts, and the data files' content hashes; ``None`` when a data file has none."""
-    data = sorted(project.data_dir.glob("*.ttl")) if project.data_dir.is_dir() else []
+    source texts, and the data files' content hashes; ``None`` when a data file has none.
+    Worked out once per run (``memo``)."""
+    if memo.union_basis is not None:
+        return memo.union_basis[0]
+    got = _union_basis(project, memo)
+    memo.union_basis = (got,)
+    return got
+
+
+def _union_basis(project: Any, memo: Memo) -> tuple[str, dict[str, str]] | None:
+    data = project.data_paths() if project.data_dir.is_dir() else []
     files = {project.display(p): memo.digest(project.display(p)) for p in data}
     if None in files.values():
         return None

@@ -421,6 +421,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         return _whole(memo, f"{len(changed)} data files changed") if changed else \
             [fastshacl.Result(*r) for r in old["results"]]
     by_rel = {f.rel: f for f in loaded.data_files}
+    restated: set[str] = set()  # the IRIs a changed file states, before or after (for _where)
     diff: set = set()
     nodes: set[str] = set()
     graphs = []
@@ -435,6 +436,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         if rel in by_rel:
             graphs.append(by_rel[rel].graph)
             triples_new = {(q.subject, q.predicate, q.object) for q in loaded.quads_of(by_rel[rel])}
+        restated.update(t[0].value for t in triples_old | triples_new if type(t[0]) is ox.NamedNode)
         exact = _exact_diff(triples_old, triples_new)
         if exact is not None:  # no blank node's statement changed: what changed, and who reads it, is all
             diff |= exact
@@ -499,6 +501,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     if len(focus) > MAX_REFOCUSED:
         return _whole(memo, f"more than {MAX_REFOCUSED:,} nodes reached")
     fresh = validator.validate(focus_graphs=graphs, focus_nodes=sorted(focus), whole=sorted(whole))
+    memo.restated = restated
     memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
                       f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
     return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
@@ -572,27 +575,39 @@ def _whole(memo: Any, why: str) -> None:
 def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any) -> tuple[str | None, int | None]:
     """:func:`qgraph.checks.report.where` of a fast validator's result; with ``memo``, kept under
     the result's focus, path and value and the names and hashes of the files that state the
-    focus node, in order (``where`` reads those files alone), when every one is a data file."""
+    focus node, in order (``where`` reads those files alone), when every one is a data file.
+    Which files state it is asked of the store only when a changed file states it (before or
+    after the change, ``memo.restated``, see :func:`_revalidate`), or nothing says which did."""
     if memo is None or focus is None or r.focus.startswith("_:") or (r.value or "").startswith("_:"):
         # a blank node's id is not kept from one run to the next
         return where(loaded, focus, path, value)
     from qgraph.checks.cache import combine
     from qgraph.corpus.terms import to_oxigraph
 
-    files = loaded.node_files.get(to_oxigraph(focus), [])
-    parts = []
-    for f in files:
-        digest = memo.digest(f.rel) if f.stem is not None else None
-        if digest is None:
-            return where(loaded, focus, path, value)
-        parts.append(f"{f.rel}={digest}")
     name = "\0".join((r.focus, str(path) if path is not None else "-", r.value or "-"))
+    parts = None
+    if memo.restated is not None and r.focus[1:-1] not in memo.restated:
+        # no file that changed states the node, before or after: the files that state it are
+        # those the last run found (kept with its location), without asking the store again
+        entry = memo.old.get("where", {}).get(name)
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list) and len(entry[1]) == 3:
+            rels = entry[1][2]
+            if isinstance(rels, list) and all(isinstance(rel, str) and memo.digest(rel) for rel in rels):
+                parts = [f"{rel}={memo.digest(rel)}" for rel in rels]
+    if parts is None:
+        files = loaded.node_files.get(to_oxigraph(focus), [])
+        parts = []
+        for f in files:
+            digest = memo.digest(f.rel) if f.stem is not None else None
+            if digest is None:
+                return where(loaded, focus, path, value)
+            parts.append(f"{f.rel}={digest}")
     key = combine("where", *parts)
     found = memo.get("where", name, key)
-    if isinstance(found, list) and len(found) == 2:
+    if isinstance(found, list) and len(found) == 3:
         return found[0], found[1]
     file, line = where(loaded, focus, path, value)
-    memo.put("where", name, key, [file, line])
+    memo.put("where", name, key, [file, line, [part.rpartition("=")[0] for part in parts]])
     return file, line
 
 

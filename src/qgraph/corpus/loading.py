@@ -375,7 +375,7 @@ def sources(project: Any) -> list[tuple[Path, str, str]]:
     tests/test_fastedit.py holds the two to the same files."""
     out = [(p, rel, ONTOLOGY_GRAPH) for rel, p in project.ontology_files]
     if project.data_dir.is_dir():
-        out += [(p, project.display(p), GRAPH_NS + p.stem) for p in sorted(project.data_dir.glob("*.ttl"))]
+        out += [(p, project.display(p), GRAPH_NS + p.stem) for p in project.data_paths()]
     for name, graph in LINK_FILES:
         p = project.link_file(name)
         if p.is_file():
@@ -409,7 +409,7 @@ def _load(root: Path | str | Any | None) -> Loaded:
     if not data_dir.is_dir():
         raise QgraphError(f"{project.display(data_dir)}: no such folder (a corpus keeps one Turtle file per "
                           "document there; `qgraph new` adds one)")
-    data = sorted(data_dir.glob("*.ttl"))
+    data = project.data_paths()
     for p in data:
         rel = project.display(p)
         stem = p.stem
@@ -504,7 +504,7 @@ def lazy_load(project: Any, fresh: list[str], kept: Any = None) -> LazyLoaded:
     if not data_dir.is_dir():
         raise QgraphError(f"{project.display(data_dir)}: no such folder (a corpus keeps one Turtle file per "
                           "document there; `qgraph new` adds one)")
-    for p in sorted(data_dir.glob("*.ttl")):
+    for p in project.data_paths():
         rel = project.display(p)
         if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", p.stem):
             raise QgraphError(f"{rel}: a document id must be lower-case words joined by '-'")
