@@ -250,3 +250,31 @@ def test_a_literal_the_kept_store_holds_as_written_is_not_checked_again():
         literals.problem_with = real  # type: ignore[assignment]
     assert sorted(asked) == ["01", "x"], "held as written: not asked; held in canonical form: asked"
     assert [f.quad.object.value for f in found] == ["x"]
+
+
+def test_the_plain_forms_accepted_without_xmlschema_are_valid_for_it():
+    """literals._plainly_valid accepts a form before xmlschema is loaded: every form it accepts
+    must be one xmlschema's XSD types accept (thousands of forms, valid and not, each type)."""
+    import itertools
+    import random
+
+    from qgraph.checks import literals
+
+    types = literals._types()
+    rng = random.Random(7)
+    dates = [f"{y:04d}-{m:02d}-{d:02d}" for y in (1, 999, 1000, 1900, 2000, 2023, 2024, 9999)
+             for m in range(0, 14) for d in (0, 1, 28, 29, 30, 31, 32)]
+    dates += ["2012-07-02Z", "+2012-07-02", "-2012-07-02", "12012-07-02", "2012-7-2", "2012-07-02T00:00:00",
+              "٢٠١٢-07-02", "2012_07_02", "20120702"]
+    numbers = ["0", "1", "-1", "+1", "01", "00", "1_000", "١٢", "9" * 18, "9" * 19, "9" * 40, "1e3", "1.0", ""]
+    numbers += [str(rng.randrange(10 ** rng.randrange(1, 20))) for _ in range(300)]
+    years = ["0000", "0999", "1000", "2024", "9999", "10000", "-2024", "2024Z", "24", "٢٠٢٤"]
+    accepted = 0
+    for local, forms in itertools.chain(((t, numbers) for t in literals._INTEGER_FLOOR),
+                                         [("date", dates + numbers), ("gYear", years + numbers)]):
+        for form in forms:
+            if literals._plainly_valid(local, form):
+                accepted += 1
+                assert types[local].is_valid(form), f"{form!r} accepted as xsd:{local}, which XSD rejects"
+    assert accepted > 1000, "the plain forms are accepted"
+    assert not literals._plainly_valid("date", "2023-02-29") and not literals._plainly_valid("positiveInteger", "0")

@@ -17,8 +17,10 @@ that step reads, and hands a result back only when that key is the same again:
   hashes of that graph's files; the graphs that changed are checked again on a store of their
   own (such a check's rows for a graph depend on that graph alone).
 
-Everything else (loading, the SHACL validation, the other checks, where each problem is) runs as
-without the cache. :func:`qgraph.pipeline.cached_check` runs a check with it. ``qgraph validate --no-cache`` neither reads nor writes it.
+The SHACL results and where each is written, what the "selects nothing" warnings read of each
+file, and the rows of the checks reading the default graph alone are kept too (see the README),
+and beside this state the validation store itself (:mod:`qgraph.checks.kept_store`), with which
+a run after an edit parses only the changed files. :func:`qgraph.pipeline.cached_check` runs a check with it. ``qgraph validate --no-cache`` neither reads nor writes it.
 
 Each input is hashed (BLAKE2b) unless its size, mtime, ctime and inode are those recorded and it
 was last written more than :data:`RACY_NS` before the cache (as git's index does; the ctime
