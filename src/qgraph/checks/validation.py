@@ -434,13 +434,17 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
             triples_old = {(q.subject, q.predicate, q.object) for q in quads}
         triples_new: set = set()
         if rel in by_rel:
-            graphs.append(by_rel[rel].graph)
             triples_new = {(q.subject, q.predicate, q.object) for q in loaded.quads_of(by_rel[rel])}
         restated.update(t[0].value for t in triples_old | triples_new if type(t[0]) is ox.NamedNode)
         exact = _exact_diff(triples_old, triples_new)
-        if exact is not None:  # no blank node's statement changed: what changed, and who reads it, is all
+        if exact is not None:
+            # no blank node's statement changed: the nodes of what changed and their readers are
+            # all a result can differ on (not every node of the file; its blank nodes' results,
+            # under their old ids, are validated again below, as after any edit)
             diff |= exact
             continue
+        if rel in by_rel:
+            graphs.append(by_rel[rel].graph)
         for s, _, o in triples_old | triples_new:
             for n in (s, o):
                 if type(n) is ox.NamedNode:
@@ -503,7 +507,8 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
     fresh = validator.validate(focus_graphs=graphs, focus_nodes=sorted(focus), whole=sorted(whole))
     memo.restated = restated
     memo.notes.append(f"SHACL: the last results kept but for {len(focus):,} node(s) near {len(changed)} changed "
-                      f"file(s) and {len(whole)} node shape(s) with blank-node results, validated again")
+                      f"file(s), every node of {len(graphs)} graph(s) (whose blank nodes' statements changed, "
+                      f"or reached) and {len(whole)} node shape(s) with blank-node results, validated again")
     return sorted(set(kept) | set(fresh), key=fastshacl.result_order)
 
 
