@@ -605,8 +605,9 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     if kept is None and keep_store and saved and memo.validated is not None and memo.shacl_basis is not None:
         from qgraph.checks import kept_store
 
-        quads, raw = memo.validated
+        store, left_out, raw = memo.validated
         memo.validated = None
+        quads = kept_store.validated_quads(store, left_out)
         if keep_store == "now":
             kept_store.write(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
         else:

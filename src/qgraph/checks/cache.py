@@ -146,7 +146,7 @@ class Memo:
         self.restated: set[str] | None = None  # the IRIs the changed data files state (validation._where)
         self.union_basis: tuple[Any] | None = None  # union_basis(), once worked out
         self.keep_validated = False  # asked for: the quads validated, for a kept store (qgraph.checks.kept_store)
-        self.validated: tuple[list, set[str]] | None = None  # SHACL's quads and raw predicates, then
+        self.validated: tuple[Any, Any, dict] | None = None  # SHACL's store, ill-typed literals, raw literals
         self.shacl_basis: tuple[dict[str, str], str] | None = None  # the SHACL results' files and token
         self._copying: list[Any] = []  # the threads writing copies (keep_copies)
         self._copied: set[str] = set()  # the content hashes handed to them

@@ -40,6 +40,7 @@ import contextlib
 import json
 import os
 import secrets
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,11 +151,28 @@ def open_kept(cache_dir: Path, version: dict, files: dict[str, str], token: str)
     return KeptStore(folder, raw, fd), ""
 
 
-def write(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict, files: dict[str, str],
+def validated_quads(store: Any, left_out: Any) -> Iterator[Any]:
+    """The quads of the validation store ``store`` that were validated: those of its named
+    graphs but the enrichment's, less ``left_out`` (the ill-typed literals, put back after the
+    validation), each made anew from the store (the writer, a forked process, reads no object
+    of its parent's: touching one copies its memory page)."""
+    import pyoxigraph as ox
+
+    from qgraph.corpus.loading import ENRICHMENT_GRAPH
+
+    enrichment = ox.NamedNode(ENRICHMENT_GRAPH)
+    named = ox.NamedNode
+    for q in store.quads_for_pattern(None, None, None, None):
+        g = q.graph_name
+        if type(g) is named and g != enrichment and (not left_out or q not in left_out):
+            yield q
+
+
+def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files: dict[str, str],
           token: str, lock_fd: int | None = None) -> bool:
-    """Write a kept store of ``quads`` (in a temporary folder, renamed into place) under the
-    lock (``lock_fd``: taken already); ``False`` when it could not be (the lock is taken, the
-    folder not writable)."""
+    """Write a kept store of ``quads`` and the raw literals ``raw`` (as ``Validator.raw``), in a
+    temporary folder renamed into place, under the lock (``lock_fd``: taken already); ``False``
+    when it could not be (the lock is taken, the folder not writable)."""
     import shutil
 
     import pyoxigraph as ox
@@ -169,11 +187,6 @@ def write(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict,
         store.bulk_extend(quads)
         store.flush()
         del store
-        raw: dict = {}
-        for q in quads:
-            if q.predicate.value in raw_predicates and type(q.object) is ox.Literal:
-                raw.setdefault((str(q.subject), q.predicate.value), []).append(
-                    (q.object.value, q.object.datatype.value, q.graph_name.value))
         _write_json(tmp / RAW, _raw_rows(raw))
         _write_json(tmp / BASIS, {"version": version, "files": files, "token": token})
         folder = cache_dir / STORE
@@ -189,7 +202,7 @@ def write(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict,
             os.close(fd)
 
 
-def write_later(cache_dir: Path, quads: list, raw_predicates: set[str], version: dict, files: dict[str, str],
+def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files: dict[str, str],
                 token: str) -> bool:
     """:func:`write` in a process of its own, which outlives this one (forked twice, detached,
     its standard streams on ``/dev/null``); the lock is taken here first and held by that
@@ -221,7 +234,7 @@ def write_later(cache_dir: Path, quads: list, raw_predicates: set[str], version:
             pass
         with contextlib.suppress(OSError):  # who holds the lock (the benchmark reads its peak memory)
             os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        write(cache_dir, quads, raw_predicates, version, files, token, lock_fd=fd)
+        write(cache_dir, quads, raw, version, files, token, lock_fd=fd)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
     finally:

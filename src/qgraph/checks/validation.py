@@ -311,7 +311,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         else:
             validator = fastshacl.Validator(store, shapes, quads)
         if memo is not None and memo.keep_validated and kept is None:
-            memo.validated = (quads, set(shapes.raw_predicates))
+            memo.validated = (store, left_out, validator.raw)
         results = _results(loaded, validator, memo)
     except fastshacl.Unsupported as e:
         raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
