@@ -249,7 +249,12 @@ def settled(cache_dir: Path) -> None:
 
 
 def _lock(cache_dir: Path, block: bool) -> int | None:
-    import fcntl
+    """The lock of ``cache_dir``'s kept store, taken (an open file descriptor), or ``None`` when
+    it is held and ``block`` is false, or cannot be had (no ``flock`` here: no kept store)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
 
     try:
         cache_dir.mkdir(exist_ok=True)
