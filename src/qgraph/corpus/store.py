@@ -128,7 +128,18 @@ class OxigraphStore(Store):
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = [v.value for v in res.variables]
-            rows = [tuple(to_rdflib(sol[n]) for n in names) for sol in res]
+            # a solution's values in the order of its variables, each term converted once
+            # (a query's rows repeat a person, a document, a label)
+            seen: dict[Any, Any] = {}
+            rows = []
+            for sol in res:
+                row = []
+                for t in sol:
+                    got = seen.get(t)
+                    if got is None and t is not None:
+                        got = seen[t] = to_rdflib(t)
+                    row.append(got)
+                rows.append(tuple(row))
             return Result("select", names, rows)
         rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
         return Result("graph", ["subject", "predicate", "object"], rows)
