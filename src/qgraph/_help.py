@@ -276,11 +276,18 @@ options:
                         report each step and its time on stderr (default: when
                         stderr is a terminal)
 
+The cache (.qgraph-cache/) keeps each step's results by the hashes of what it read.
+After a whole validation, a process of its own writes the validated store to
+.qgraph-cache/store/ once the verdict is out; the next run after an edit of a few
+data files opens it and parses only those files. $QGRAPH_KEEP_STORE: later
+(default), now (before answering) or off.
+
 example:
   qgraph validate
   qgraph validate --format json > report.json
   qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
+  qgraph validate --progress                   # each step and its time, on stderr
 ''', ''),
     'query --help': (0, '''\
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]

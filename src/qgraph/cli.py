@@ -101,11 +101,18 @@ example:
   qgraph build --out dist
 """),
     "validate": ("run every check; report problems with file and line", """\
+The cache (.qgraph-cache/) keeps each step's results by the hashes of what it read.
+After a whole validation, a process of its own writes the validated store to
+.qgraph-cache/store/ once the verdict is out; the next run after an edit of a few
+data files opens it and parses only those files. $QGRAPH_KEEP_STORE: later
+(default), now (before answering) or off.
+
 example:
   qgraph validate
   qgraph validate --format json > report.json
   qgraph validate --format jsonld > report.jsonld     # the SHACL report as JSON-LD
   qgraph validate --validator pyshacl          # the reference SHACL validator
+  qgraph validate --progress                   # each step and its time, on stderr
 """),
     "query": ("run a competency question, a .rq file or a query on stdin", """\
 Parameters are bound to the query's variables (never pasted into its text). A value is an
