@@ -319,3 +319,26 @@ def test_the_real_corpus_edited_says_what_it_says_uncached(project_root: Path, t
     dated.write_text(cited, encoding="utf-8")
     err, _ = _run(capsys, root)
     assert KEPT in err, err
+
+
+def test_no_writer_is_forked_while_another_thread_runs(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """A process with a thread running (a server, say) forks no writer: a lock that thread held
+    at the fork would stay held in the child, which could hang holding the store's lock."""
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+
+    def fork() -> int:
+        raise AssertionError("a writer was forked while another thread ran")
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setenv("QGRAPH_KEEP_STORE", "later")
+    try:
+        _run(capsys, synth_corpus)
+    finally:
+        stop.set()
+        t.join()
+    assert not (_store(synth_corpus) / kept_store.BASIS).exists()

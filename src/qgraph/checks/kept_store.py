@@ -206,10 +206,14 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
                 token: str) -> bool:
     """:func:`write` in a process of its own, which outlives this one (forked twice, detached,
     its standard streams on ``/dev/null``); the lock is taken here first and held by that
-    process until it is done. ``False`` when nothing was started (the lock is taken, no fork)."""
+    process until it is done. ``False`` when nothing was started (the lock is taken, no fork,
+    or another thread runs: a lock it held at the fork would stay held in the writer, which
+    could then hang holding the store's lock)."""
+    import threading
+
     from qgraph.forked import can_fork
 
-    if not can_fork():
+    if not can_fork() or threading.active_count() > 1:
         return False
     fd = _lock(cache_dir, block=False)
     if fd is None:
