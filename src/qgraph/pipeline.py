@@ -288,6 +288,7 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
     the same in both versions is the same to it); ``None`` when that cannot be told (too many
     files, a copy missing, a file that does not parse: the load reports it)."""
     from qgraph.checks.cache import _hash
+    from qgraph.corpus.blanks import named_triples
     from qgraph.errors import QgraphError
 
     changed = sorted(rel for rel in set(then) | set(now) if then.get(rel) != now.get(rel))
@@ -302,28 +303,17 @@ def _changed_triples(project: Any, memo: Any, then: dict[str, str], now: dict[st
                 quads = memo.snapshot(then[rel], rel)
                 if quads is None:
                     return None
-                old = _named_blank_nodes(quads, rel)
+                old = named_triples(((q.subject, q.predicate, q.object) for q in quads), rel, rel)
             new: set = set()
             if rel in now:
                 if _hash(paths[rel].read_bytes()) != now[rel]:
                     return None  # changed again since the cache's scan: the checks run
-                new = _named_blank_nodes(parse_file(paths[rel], "urn:x-qgraph:snapshot", rel)[0], rel)
+                quads = parse_file(paths[rel], "urn:x-qgraph:snapshot", rel)[0]
+                new = named_triples(((q.subject, q.predicate, q.object) for q in quads), rel, rel)
             out += sorted(old ^ new, key=str)
     except (QgraphError, KeyError, OSError):
         return None
     return out
-
-
-def _named_blank_nodes(quads: list, rel: str) -> set:
-    """The triples of one file's quads, its blank nodes named by what is around them."""
-    import pyoxigraph as ox
-
-    from qgraph.corpus.blanks import _relabel
-
-    blank = ox.BlankNode
-    touching = [q for q in quads if type(q.subject) is blank or type(q.object) is blank]
-    plain = [q for q in quads if type(q.subject) is not blank and type(q.object) is not blank]
-    return {(q.subject, q.predicate, q.object) for q in plain + (_relabel(touching, rel, rel) if touching else [])}
 
 
 def _union_checks(project: Any, skip: frozenset[str] | set[str] = frozenset()) -> Forked | None:

@@ -155,7 +155,6 @@ def clean_key(memo: Any, rel: str) -> str | None:
     return combine("literals", rel, memo.digest(rel)) if memo.digest(rel) else None
 
 
-
 def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
     """The ill-typed literals of every loaded file (enrichment included): one Violation each,
     at the line that writes the literal, and the set of their quads.

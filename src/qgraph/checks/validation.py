@@ -514,34 +514,19 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
 
 def _exact_diff(old: set, new: set) -> set | None:
     """The statements added or removed between two versions of a file, when none of them is
-    a blank node's: its statements compared under labels that depend only on what is around it
-    (:func:`qgraph.corpus.blanks._relabel`, as the exports name them), where a parse names
-    them anew; ``None`` when a blank node's statements changed (or the labelling is refused)."""
+    a blank node's: compared with their blank nodes named by what is around them
+    (:func:`qgraph.corpus.blanks.named_triples`), where a parse names them anew; ``None`` when a
+    blank node's statements changed (or the naming is refused)."""
     import pyoxigraph as ox
 
-    from qgraph.corpus.blanks import _relabel
-    from qgraph.errors import QgraphError
+    from qgraph.corpus.blanks import named_triples
 
-    blank = ox.BlankNode
-    g = ox.NamedNode("urn:x-qgraph:diff")
-
-    def split(triples: set) -> tuple[set, set | None]:
-        ground, quads = set(), []
-        for t in triples:
-            if type(t[0]) is blank or type(t[2]) is blank:
-                quads.append(ox.Quad(t[0], t[1], t[2], g))
-            else:
-                ground.add(t)
-        try:
-            named = {(q.subject, q.predicate, q.object) for q in _relabel(quads, "d")}
-        except QgraphError:
-            return ground, None
-        return ground, named
-
-    (old_ground, old_blank), (new_ground, new_blank) = split(old), split(new)
-    if old_blank is None or new_blank is None or old_blank != new_blank:
+    try:
+        diff = named_triples(old, "d") ^ named_triples(new, "d")
+    except QgraphError:
         return None
-    return old_ground ^ new_ground
+    blank = ox.BlankNode
+    return None if any(type(t[0]) is blank or type(t[2]) is blank for t in diff) else diff
 
 
 def _reading_predicates(g: Any) -> tuple[tuple[list, list], tuple[list, list]] | None:

@@ -7,9 +7,30 @@ two versions of a file through them (:func:`qgraph.pipeline._changed_triples`)."
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from qgraph.errors import QgraphError
+
+
+def named_triples(triples: Iterable[tuple], tag: str, where: str | None = None) -> set[tuple]:
+    """The ``(subject, predicate, object)`` triples of one graph (pyoxigraph terms), their blank
+    nodes named by what is around them (:func:`_relabel`, as the exports name them), where a
+    parse names them anew: two versions of a file compare equal where their structures are the
+    same. Raises :class:`QgraphError` where :func:`_relabel` refuses a structure."""
+    import pyoxigraph as ox
+
+    blank = ox.BlankNode
+    graph = ox.NamedNode("urn:x-qgraph:named")
+    out, touching = set(), []
+    for t in triples:
+        if type(t[0]) is blank or type(t[2]) is blank:
+            touching.append(ox.Quad(t[0], t[1], t[2], graph))
+        else:
+            out.add(t)
+    if touching:
+        out |= {(q.subject, q.predicate, q.object) for q in _relabel(touching, tag, where)}
+    return out
 
 
 def _label(tag: str, signature: str) -> str:
