@@ -88,16 +88,13 @@ class KeptStore:
             self.store.remove_graph(ox.NamedNode(g))
         self.store.extend(quads)
         self._replaced = set(graphs)
-        self._before = self._rows_of(self._replaced)
+        self._before = _raw_rows(self.raw, self._replaced)
         for key in list(self.raw):
             kept = [r for r in self.raw[key] if r[2] not in self._replaced]
             if kept:
                 self.raw[key] = kept
             else:
                 del self.raw[key]
-
-    def _rows_of(self, graphs: set[str]) -> list:
-        return sorted([s, p, *r] for (s, p), rows in self.raw.items() for r in rows if r[2] in graphs)
 
     def _untrust(self) -> None:
         if not self.touched:
@@ -113,7 +110,7 @@ class KeptStore:
         one the state's SHACL results carry)."""
         self._untrust()
         self.store.flush()
-        if self._rows_of(self._replaced) != self._before:  # raw.json as it was, else
+        if _raw_rows(self.raw, self._replaced) != self._before:  # raw.json as it was, else
             _write_json(self.folder / RAW, _raw_rows(self.raw))
         _write_json(self.folder / BASIS, {"version": version, "files": files, "token": token})
 
@@ -273,8 +270,9 @@ def _lock(cache_dir: Path, block: bool) -> int | None:
     return fd
 
 
-def _raw_rows(raw: dict) -> list:
-    return sorted([s, p, *r] for (s, p), rows in raw.items() for r in rows)
+def _raw_rows(raw: dict, graphs: set[str] | None = None) -> list:
+    """``raw``'s literals as sorted rows (those of ``graphs`` alone, when given)."""
+    return sorted([s, p, *r] for (s, p), rows in raw.items() for r in rows if graphs is None or r[2] in graphs)
 
 
 def _raw_dict(rows: list) -> dict:

@@ -95,8 +95,7 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
         meta.close()
     gate, bad = literals.check(loaded, memo)
     if kept is not None:  # the graphs replaced in the kept store (the others are as validated)
-        quads = [q for f in loaded.files if f.graph != ENRICHMENT_GRAPH and (f.stem is None or f.rel in loaded.fresh)
-                 for q in loaded.quads_of(f)]
+        quads = [q for f in _replaced_files(loaded) for q in loaded.quads_of(f)]
     else:
         quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if bad:
@@ -296,7 +295,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
 
     if kept is not None:
         store = kept.store
-        kept.replace(sorted({q.graph_name.value for q in quads} | _graphs_of(loaded, kept)), quads)
+        kept.replace(sorted({q.graph_name.value for q in quads} | {f.graph for f in _replaced_files(loaded)}), quads)
     else:
         if store is None:
             store = ox.Store()
@@ -343,13 +342,13 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     return problems
 
 
-def _graphs_of(loaded: Loaded, kept: Any) -> set[str]:
-    """The graphs the kept store replaces: the fresh files', the ontology's and the links' but
-    the enrichment's (a file left empty still empties its graph)."""
+def _replaced_files(loaded: Loaded) -> list[Any]:
+    """The files whose graphs the kept store replaces: the fresh files, the ontology's and the
+    links' but the enrichment's (a file left empty still empties its graph)."""
     from qgraph.corpus.loading import ENRICHMENT_GRAPH
 
-    return {f.graph for f in loaded.files if f.graph != ENRICHMENT_GRAPH
-            and (f.stem is None or f.rel in getattr(loaded, "fresh", ()))}
+    fresh = getattr(loaded, "fresh", ())
+    return [f for f in loaded.files if f.graph != ENRICHMENT_GRAPH and (f.stem is None or f.rel in fresh)]
 
 
 #: more changed data files than this, or more focus nodes to validate again: a whole validation

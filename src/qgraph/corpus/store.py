@@ -116,11 +116,7 @@ class OxigraphStore(Store):
         of the union to make (1M triples: 1.8 s and ~470 MiB less)."""
         import pyoxigraph as ox
 
-        store = ox.Store()
-        store.bulk_extend(quads)
-        self = cls.over(store, prefixes)
-        self.repeats_union = True
-        return self
+        return cls.completed_view(ox.Store(), quads, prefixes)
 
     @classmethod
     def completed_view(cls, store: Any, missing: list[Any], prefixes: dict[str, str]) -> OxigraphStore:
