@@ -356,3 +356,27 @@ def test_validate_checks_half_of_the_evidence_in_a_child_with_many_files(
     monkeypatch.setattr(pipeline, "SPLIT_FROM", 10_000)
     assert pipeline.check(synth_corpus).problems == whole
     assert set(_pids(where)) == {parent}  # few files: in process
+
+
+def test_the_files_lines_are_let_go_before_the_exports(project_root: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """Each file's lines (``SourceFile.lines``, read to locate the checks' problems) were held
+    to the end of the build (1M triples: ~99 MiB at its peak, the exports' largest moment): the
+    build lets them go once the problems it has are located; a later one reads them again."""
+    from qgraph.pipeline import build
+    from qgraph.publish import exports
+
+    held: list[int] = []
+    real = exports.Exporter.jobs
+
+    def jobs(self, out):  # noqa: ANN001, ANN202
+        held.append(sum("lines" in f.__dict__ for f in self.loaded.files))
+        return real(self, out)
+
+    monkeypatch.setattr(exports.Exporter, "jobs", jobs)
+    outcome = build(tmp_path / "dist", root=project_root)
+    assert held == [0]
+    located = [p for p in outcome.problems if p.file and p.line]
+    assert located, "the project's warnings are located: their files' lines were read"
+    f = next(f for f in outcome.loaded.files if f.rel == located[0].file)
+    assert "lines" not in f.__dict__ and f.lines and "lines" in f.__dict__  # read again when asked

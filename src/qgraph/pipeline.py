@@ -169,6 +169,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             problems = list(ev.problems) + terms + shacl
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
+                loaded.forget_lines()  # the problems so far are located; the exports come next
                 # the query store completed on the checks' thread too, so that the exports begin
                 # at once; its default graph read as the view of the union (qgraph's own checks and
                 # the summary's counts allow it), not a copy of it: 1M triples, 2.2 s and ~470 MiB
@@ -524,7 +525,7 @@ def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Proble
     checks = catalogue.run_checks(loaded, store, memo)
     if counts(checks)["Violation"]:
         return checks, None
-    return checks, store_counts(store)
+    return checks, store_counts(store, triples=False)  # the triples: the exports count them (_build)
 
 
 def _out_of_memory(loaded: Any) -> Exception:
@@ -732,7 +733,8 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
     step = _Steps(progress or _quiet)
     with paused_gc():
         try:
-            written = write_atomically(Exporter(outcome.loaded, outcome.prepared).jobs(Path(out)), gate=gate)
+            exporter = Exporter(outcome.loaded, outcome.prepared)
+            written = write_atomically(exporter.jobs(Path(out)), gate=gate)
         except MemoryError:
             from qgraph.corpus.loading import largest_literal
             from qgraph.errors import QgraphError
@@ -741,6 +743,8 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
                               f"{largest_literal(outcome.loaded)}") from None
     outcome = settled[0]
     outcome.written = written
+    if outcome.asked is not None and outcome.asked.triples is None:
+        outcome.asked.triples = exporter.union_size  # what the store's view would count, without its hash set
     step(f"wrote {len(outcome.written)} files")
     return outcome
 

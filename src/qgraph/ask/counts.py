@@ -109,13 +109,23 @@ class StoreCounts:
     evidence: tuple[Any, Any]
 
 
-def store_counts(store: Any) -> StoreCounts:
+def store_counts(store: Any, triples: bool = True) -> StoreCounts:
     """The rows of :func:`compute`'s queries over ``store`` (the others count within each graph or
-    count distinct nodes: a union view's repeated triples change none of them)."""
-    triples = _DISTINCT_TRIPLES if store.repeats_union else _TRIPLES
+    count distinct nodes: a union view's repeated triples change none of them).
+
+    ``triples=False``: where the default graph is the view of the union, the distinct triples are
+    left uncounted (``None``): counting them there holds every distinct triple in a hash set
+    (1M triples: ~215 MiB, the largest thing the build held at its peak). The build takes the
+    number from its N-Triples export instead (:attr:`qgraph.publish.exports.Exporter.union_size`)."""
     return StoreCounts(list(store.query(_GRAPHS).rows), list(store.query(_CLASSES).rows),
-                       list(store.query(_PROPERTIES).rows), store.query(triples).rows[0][0],
+                       list(store.query(_PROPERTIES).rows),
+                       _triples(store) if triples or not store.repeats_union else None,
                        tuple(store.query(_EVIDENCE).rows[0]))
+
+
+def _triples(store: Any) -> Any:
+    """The distinct triples of ``store``'s default graph."""
+    return store.query(_DISTINCT_TRIPLES if store.repeats_union else _TRIPLES).rows[0][0]
 
 
 def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None, coverage: _Coverage | None = None
@@ -135,6 +145,8 @@ def compute(loaded: Loaded, store: Any, asked: StoreCounts | None = None, covera
 
     if asked is None:
         asked = store_counts(store)
+    elif asked.triples is None:  # left to the caller, which did not count them: asked here
+        asked.triples = _triples(store)
     graphs = {k.removeprefix("<").removesuffix(">").removeprefix(GRAPH_NS): v for k, v in pairs(asked.graphs).items()}
     if coverage is None:
         coverage = document_counts(loaded)

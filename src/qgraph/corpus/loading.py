@@ -67,6 +67,13 @@ class Loaded:
     def documents(self) -> list[str]:
         return [f.stem for f in self.data_files if f.stem]
 
+    def forget_lines(self) -> None:
+        """Let every file's :attr:`SourceFile.lines` go (read again if a later step asks): the
+        checks locate their problems with them, the exports need none (1M triples: ~99 MiB,
+        else held to the end of the build)."""
+        for f in self.files:
+            f.__dict__.pop("lines", None)
+
     def file_for_graph(self, graph: str) -> list[SourceFile]:
         return [f for f in self.files if f.graph == graph]
 

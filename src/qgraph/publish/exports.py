@@ -220,6 +220,12 @@ class Exporter:
         return _Sorted(out, repeated, by_graph, shared, lines)
 
     @property
+    def union_size(self) -> int:
+        """The distinct triples of the union graph: the lines of the N-Triples dump."""
+        s = self._sorted
+        return len(s.quads) - len(s.repeated)
+
+    @property
     def graphs(self) -> dict[str, list[Any]]:
         """Graph IRI → its distinct quads (pyoxigraph, stable blank-node labels), sorted by their
         N-Quads text; graphs in name order."""
