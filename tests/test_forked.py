@@ -68,3 +68,20 @@ def test_close_before_the_second_value_stops_the_child():
     child.close()
     assert not child._child.is_alive()
     assert child.later() is None
+
+
+def test_the_next_call_runs_while_a_large_value_waits_to_be_read(tmp_path):
+    """A value larger than the pipe holds waits there until the parent reads it; the child's
+    next call no longer waits with it (the build reads the term checks' value only once its
+    SHACL check is done, and the exports' relabelling, the next call, waited for that)."""
+    import time
+
+    started = tmp_path / "started"
+    child = Forked(lambda: b"x" * (8 << 20), then=lambda: (started.write_text("yes"), "then")[1])
+    deadline = time.monotonic() + 120  # generous: the outcome may not depend on the machine's speed
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the second call did not start while the first value was unread"
+    assert len(child.result()) == 8 << 20
+    assert child.later() == "then"
+    assert not child._child.is_alive()
