@@ -588,3 +588,28 @@ def test_rows_are_the_fields_in_order():
     assert problem_row(p) == list(astuple(p)) and problem(problem_row(p)) == p
     r = Result("<urn:a>", "<urn:p>", "urn:shape", "sh:Violation", "sh:X", '"v"', "why", "en")
     assert row(r) == list(astuple(r)) and Result(*row(r)) == r
+
+
+def test_the_state_and_the_kept_store_are_written_as_the_stdlib_json_writes_them(
+        corpus: Path, capsys: pytest.CaptureFixture):
+    """orjson writes the cache's state and the kept store's JSON (at 1M: 0.04-0.055 s -> 0.009 s
+    for the state's 10 MB): the same bytes as ``json.dumps(..., separators=(",", ":"),
+    ensure_ascii=False)``, so a cache written before reads the same and its hash holds."""
+    import re
+
+    from qgraph.checks import kept_store
+
+    doc = _docs(corpus)[0]  # an ill-typed date beyond ASCII: its problem row is in the state
+    text, n = re.subn(r'"(\d{4}-\d\d-\d\d)"\^\^xsd:date', r'"\1Ø"^^xsd:date', doc.read_text(encoding="utf-8"), count=1)
+    assert n == 1
+    doc.write_text(text, encoding="utf-8")
+    rc, _, _ = validate_in_process(capsys, corpus)
+    kept_store.settled(corpus / CACHE_DIR)
+    files = [corpus / CACHE_DIR / STATE] + sorted((corpus / CACHE_DIR / kept_store.STORE).glob("*.json"))
+    assert len(files) == 3, files
+    for path in files:
+        raw = path.read_bytes()
+        body = raw.partition(b"\n")[2] if path.name == STATE else raw
+        value = json.loads(body)
+        assert value and json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8") == body
+    assert "Ø".encode() in files[0].read_bytes(), "text beyond ASCII written as UTF-8, not escaped"
