@@ -85,3 +85,19 @@ def test_the_next_call_runs_while_a_large_value_waits_to_be_read(tmp_path):
     assert len(child.result()) == 8 << 20
     assert child.later() == "then"
     assert not child._child.is_alive()
+
+
+def test_a_value_that_cannot_be_sent_gives_none_quietly():
+    """A value that cannot be pickled gives ``None`` (the parent does the work itself), and so
+    do the calls after it, with no traceback on the user's terminal (the child printed one).
+    Run in a process of its own, whose whole stderr is read once it and its child have ended."""
+    import subprocess
+    import sys
+
+    code = ("from qgraph.forked import Forked\n"
+            "child = Forked(lambda: (lambda: 1), then=lambda: 2)\n"
+            "print(child.result(), child.later(), child._child.is_alive())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "None", "False"]
+    assert done.stderr == ""

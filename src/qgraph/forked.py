@@ -87,14 +87,16 @@ def _run(calls: list[Callable[[], Any]], send: Any) -> None:
         while (got := values.get()) is not _DONE:
             try:
                 send.send(got)
-            except OSError:  # the parent closed its end: nothing more is wanted
-                return
+            except Exception:  # the parent closed its end, or the value cannot be pickled: the
+                return  # parent reads the end of the pipe (None) and does the work itself
             if got is None:
                 return
 
     thread = threading.Thread(target=sender, name="qgraph-beside-send", daemon=True)
     thread.start()
     for call in calls:
+        if not thread.is_alive():  # nothing more can be sent
+            break
         try:
             got: tuple | None = (call(),)
         except BaseException:

@@ -164,7 +164,7 @@ class Project:
         got = shown.get(key)
         if got is None:
             # as ``str(Path(real).relative_to(self.root))`` (else ``key``), on strings: pathlib's
-            # parsing was most of showing 4,000 paths (1M triples: 0.05 of `qgraph validate`'s s)
+            # parsing was most of showing 4,000 paths (1M triples: ~0.03 s of `qgraph validate`)
             real, inside = self._real(key), self._inside
             got = "." if real == inside[:-1] else real[len(inside):] if real.startswith(inside) else key
             shown[key] = got
