@@ -3,6 +3,7 @@ which earlier rows are reused)."""
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,21 @@ def test_growth_gives_an_exponent_for_times_only(bench, tmp_path):
     out = bench.growth(paths)
     lines = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
     assert lines == {"load": "1.00", "validate": "1.00"}, out
+
+
+def test_commands_are_timed_from_bytecode(bench, tmp_path, monkeypatch):
+    """Each timed qgraph command reads qgraph's modules from bytecode compiled once beforehand,
+    as an installed package does; PYTHONDONTWRITEBYTECODE (set on the benchmark's machine) had
+    every command compile them again."""
+    package = tmp_path / "qgraph"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "mod.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.setattr(bench, "SRC", tmp_path)
+    monkeypatch.setattr(bench, "_compiled", [])
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = bench.command_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path)
+    compiled = sorted(p.name.split(".")[0] for p in (package / "__pycache__").glob("*.pyc"))
+    assert compiled == ["__init__", "mod"]
