@@ -538,8 +538,12 @@ class _StoreNodeFiles:
         per_graph: dict[str, list[SourceFile]] = {}
         for f in loaded.files:
             per_graph.setdefault(f.graph, []).append(f)
-        self._file_of = {g: files[0] for g, files in per_graph.items() if len(files) == 1
-                         and next(store.quads_for_pattern(None, None, None, ox.NamedNode(g)), None) is not None}
+        # the graphs the store holds, asked once (one lookup per graph took 0.05 s of the
+        # edit-check at 1M, ~2,000 graphs in the kept store): a graph is named there once a quad
+        # of it is added and until it is removed whole (no quad is removed alone from the stores
+        # validated in), so a graph named holds the quads of its file put in the store
+        held = {g.value for g in store.named_graphs() if type(g) is ox.NamedNode}
+        self._file_of = {g: files[0] for g, files in per_graph.items() if len(files) == 1 and g in held}
         self._order = {id(f): k for k, f in enumerate(loaded.files)}
         rest = Loaded(loaded.root, [], [], loaded.prefixes, loaded.project)
         for f in loaded.files:
