@@ -225,3 +225,25 @@ def test_display_shows_paths_as_resolving_them_would_and_resolves_each_folder_on
     assert [project.display(p) for p in paths] == expected  # shown again: no path resolved again
     assert len(resolved) < 15, resolved  # the 50 files of data/ resolved their folder once
     assert os.path.islink(root / "data" / "outside-link.ttl")
+
+
+def test_data_paths_are_the_glob_of_data(tmp_path: Path):
+    """The data files listed as ``Path.glob("*.ttl")`` lists them (here, on POSIX: names matched
+    case-sensitively, a leading dot included, a folder so named too), in order of name; none
+    when data/ is missing or is a file."""
+    from qgraph.project import Project
+
+    project = Project(tmp_path)
+    assert project.data_paths() == []  # no data/ folder
+    data = tmp_path / "data"
+    data.write_text("not a folder", encoding="utf-8")
+    assert project.data_paths() == []
+    data.unlink()
+    data.mkdir()
+    for name in ("b.ttl", "a.ttl", ".hidden.ttl", "A.TTL", "c.ttl.bak", ".ttl", "x.nt", "é.ttl"):
+        (data / name).write_text("", encoding="utf-8")
+    (data / "d.ttl").mkdir()
+    (data / "links").mkdir()
+    got = project.data_paths()
+    assert got == sorted(data.glob("*.ttl"), key=lambda p: p.name)
+    assert [p.name for p in got] == [".hidden.ttl", ".ttl", "a.ttl", "b.ttl", "d.ttl", "é.ttl"]

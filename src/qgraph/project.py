@@ -133,8 +133,19 @@ class Project:
 
     def data_paths(self) -> list[Path]:
         """The data files (``data/*.ttl``), in order of name (as ``sorted`` orders the paths; by
-        name, sorting 2,000 paths costs 1 ms instead of 20)."""
-        return sorted(self.data_dir.glob("*.ttl"), key=lambda p: p.name)
+        name, sorting 2,000 paths costs 1 ms instead of 20). Listed with ``os.scandir`` where
+        names match as on POSIX (case-sensitively, a leading dot included, as ``Path.glob``
+        matches them there): pathlib's glob took ~2.5 ms of 2,000 files each time, asked
+        seven times by a ``qgraph validate``."""
+        folder = self.data_dir
+        if os.name != "posix":
+            return sorted(folder.glob("*.ttl"), key=lambda p: p.name)
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(e.name for e in entries if e.name.endswith(".ttl"))
+        except OSError:  # no folder (or not one, or unreadable): as glob, nothing
+            return []
+        return [folder / name for name in names]
 
     def source_text(self, doc_id: str) -> Path:
         made = self._source_texts
