@@ -37,6 +37,22 @@ def test_supports_naming_a_property_the_node_lacks_is_a_violation(fixture_root: 
     assert f.read_text().splitlines()[problems[0].line - 1] == "qgid:tiny-doc-ev-title"
 
 
+def test_undeclared_terms_found_in_every_position_and_only_as_iris(fixture_root: Path):
+    """An undeclared qg: term is found as a class (object) and as a predicate, each once, in the
+    order the file first uses them; a literal that reads like such an IRI is no term."""
+    f = fixture_root / "data" / "tiny-doc.ttl"
+    text = f.read_text().replace(
+        '    rdfs:label "Tiny Forum"@en ;\n',
+        '    rdfs:label "Tiny Forum"@en ;\n    a qg:Tribunal ;\n'
+        '    rdfs:comment "https://w3id.org/qgraph/ontology#notATerm" ;\n    qg:chairedBy qgid:denmark ;\n')
+    f.write_text(text)
+    problems = [p for p in qgraph.validate(fixture_root) if p.shape == "check:term-declared"]
+    assert sorted(p.focus for p in problems) == ["qg:Tribunal", "qg:chairedBy"]
+    lines = f.read_text().splitlines()
+    assert {p.focus: lines[p.line - 1].strip() for p in problems} == {
+        "qg:Tribunal": "a qg:Tribunal ;", "qg:chairedBy": "qg:chairedBy qgid:denmark ;"}
+
+
 def test_real_data_has_no_undeclared_terms_or_stale_supports(project_root: Path):
     from qgraph.checks.vocabulary import check
     from qgraph.corpus.loading import load
