@@ -101,3 +101,32 @@ def test_a_value_that_cannot_be_sent_gives_none_quietly():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "None", "False"]
     assert done.stderr == ""
+
+
+def test_a_drained_child_ends_once_its_values_are_sent_before_any_is_asked_for():
+    """With ``drain``, a thread of the parent reads each value as it comes: the child, whose
+    values are larger than the pipe holds, ends without the parent asking for them (it waited,
+    alive, until then: the build's child, ~600 MiB at 1M for 2.5 s)."""
+    big = 8 * 1024 * 1024
+    child = Forked(lambda: b"a" * big, then=[lambda: b"b" * big], drain=True)
+    child._child.join(timeout=120)  # not a timing: it ends at once, or never
+    assert not child._child.is_alive()
+    assert child.result() == b"a" * big
+    assert child.later() == b"b" * big
+    assert child.later() is None
+
+
+def test_a_drained_child_that_fails_gives_none_and_close_does_not_wait():
+    import time
+
+    def fails():
+        raise ValueError("in the child")
+
+    child = Forked(lambda: 1, then=[fails, lambda: 3], drain=True)
+    assert child.result() == 1
+    assert child.later() is None
+    assert child.later() is None
+    running = Forked(lambda: time.sleep(600), drain=True)
+    running.close()  # the child stopped, the reading thread ends with it
+    assert not running._child.is_alive() and not running._reader.is_alive()
+    assert running.result() is None

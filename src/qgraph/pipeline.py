@@ -137,7 +137,9 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     later = [lambda: _terms_in_child(loaded, memo, count=beside)]
                     if beside:
                         later.append(lambda: _relabelled(loaded))
-                    beside_child = Forked(lambda: evidence.entries(loaded, theirs), then=later)
+                    # the build's values read as they come (drain): the child then ends with
+                    # its last call, while SHACL still runs here; no fork follows in the build
+                    beside_child = Forked(lambda: evidence.entries(loaded, theirs), then=later, drain=beside)
                     stack.callback(beside_child.close)  # however the checks end
             if beside_child is not None:
                 try:

@@ -341,9 +341,11 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         store = kept.store
         kept.replace(sorted({q.graph_name.value for q in quads} | {f.graph for f in _replaced_files(loaded)}), quads)
     else:
+        from qgraph.corpus.store import bulk_extend
+
         if store is None:
             store = ox.Store()
-        store.bulk_extend(quads)
+        bulk_extend(store, quads)
     loaded.node_files_from(store, left_out)
     try:
         shapes = fastshacl.Shapes(shapes_graph)

@@ -65,6 +65,24 @@ class Store:
         raise NotImplementedError
 
 
+#: quads handed to pyoxigraph's bulk loader at a time (:func:`bulk_extend`)
+BULK_PART = 250_000
+
+
+def bulk_extend(store: Any, quads: Any, part: int = BULK_PART) -> None:
+    """``store.bulk_extend(quads)``, ``part`` quads at a time: pyoxigraph copies every quad it is
+    given into a list of its own before loading them, so that a million at once held ~230 MiB
+    more, at the build's highest point but one; a quarter of a million at a time, ~40 MiB (at
+    1M triples: ~0.2 s more)."""
+    if not isinstance(quads, list):
+        quads = list(quads)
+    if len(quads) <= part:
+        store.bulk_extend(quads)
+        return
+    for start in range(0, len(quads), part):
+        store.bulk_extend(quads[start:start + part])
+
+
 class OxigraphStore(Store):
     """pyoxigraph in memory (the default, fast)."""
 
@@ -77,7 +95,7 @@ class OxigraphStore(Store):
 
         if store is None:
             store = ox.Store()
-            store.bulk_extend(quads)  # a fresh in-memory store: no transaction needed
+            bulk_extend(store, quads)  # a fresh in-memory store: no transaction needed
         else:
             store.bulk_extend(missing)
         self._store = store
