@@ -129,49 +129,73 @@ def statistics(loaded: Any) -> Statistics:
                       _licences(loaded.quads))
 
 
-def sorted_statistics(loaded: Any, quads: list[Any], lines: list[str], repeated: set[int]) -> Statistics:
+def sorted_statistics(loaded: Any, quads: list[Any], lines: Iterable[str], repeated: set[int]) -> Statistics:
     """:func:`statistics` in one pass over the distinct quads sorted by their N-Quads text, as
     the build's exports hold them (:class:`qgraph.publish.exports.Exporter`): ``lines``, that
-    text (without " ."; ``lines[i]`` is ``quads[i]``'s), ``repeated``, the positions of the quads
-    whose triple is the one before's.
+    text (without " ."; the i-th line is ``quads[i]``'s), ``repeated``, the positions of the
+    quads whose triple is the one before's. See :class:`SortedCounts`."""
+    counts = SortedCounts()
+    counts.add(lines, quads, repeated)
+    return counts.statistics(loaded)
+
+
+class SortedCounts:
+    """What :func:`statistics` counts, counted on the N-Quads text of the distinct quads in
+    sorted order, fed a run of lines at a time (:meth:`add`: the build's exports feed each
+    subject's as they sort them, see :meth:`qgraph.publish.exports.Exporter.write_nquads`).
 
     Counted on the text: a term's N-Triples form is one per term, an IRI holds no space, and a
     subject's statements sort together (subjects counted without a set; each type statement is
     one entity, the triples being distinct). No set of a million triples is made, and no term is
     read from pyoxigraph but those of the licence statements: the set and the terms were most of
     writing void.ttl."""
-    type_token = f"<{RDF_TYPE}>"
-    said_tokens = {f"<{DCTERMS}license>", f"<{DCTERMS}identifier>"}
-    link_tokens = {f"<{p}>" for p in LINK_PROPERTIES}
-    classes: Counter[str] = Counter()
-    properties: Counter[str] = Counter()
-    links: Counter[tuple[str, str]] = Counter()
-    objects: set[str] = set()
-    said: list[Any] = []  # the licence and identifier statements (for _licences)
-    subjects, last = 0, ""
-    for i, line in enumerate(lines):
-        a = line.index(" ")
-        b = line.index(" ", a + 1)
-        p = line[a + 1:b]
-        if p in said_tokens:
-            said.append(quads[i])
-        if i in repeated:
-            continue
-        if line[:a] != last:
-            subjects += 1
-            last = line[:a]
-        o = line[b + 1:line.rindex(" <")]  # the graph's IRI is last
-        objects.add(o)
-        properties[p] += 1
-        if p == type_token:
-            if o[0] == "<":
-                classes[o[1:-1]] += 1
-        elif p in link_tokens and o[0] == "<":
-            for ns in TARGETS:
-                if o.startswith(ns, 1):
-                    links[(ns, p[1:-1])] += 1
-    return Statistics(len(lines) - len(repeated), subjects, len(objects), _per_graph(loaded), dict(classes),
-                      {p[1:-1]: n for p, n in properties.items()}, dict(links), _licences(said))
+
+    TYPE = f"<{RDF_TYPE}>"
+    SAID = frozenset({f"<{DCTERMS}license>", f"<{DCTERMS}identifier>"})
+    LINKS = frozenset(f"<{p}>" for p in LINK_PROPERTIES)
+
+    def __init__(self) -> None:
+        self.classes: Counter[str] = Counter()
+        self.properties: Counter[str] = Counter()
+        self.links: Counter[tuple[str, str]] = Counter()
+        self.objects: set[str] = set()
+        self.said: list[Any] = []  # the licence and identifier statements (for _licences)
+        self.subjects, self.triples, self.last = 0, 0, ""
+
+    def add(self, lines: Iterable[str], quads: list[Any], repeated: Any, first: int = 0) -> None:
+        """The next ``lines`` (the i-th of them ``quads[i]``'s text) at positions ``first`` on of
+        the sorted quads, ``repeated`` holding the positions of those whose triple is the one
+        before's."""
+        type_token, said_tokens, link_tokens = self.TYPE, self.SAID, self.LINKS
+        classes, properties, links, objects, said = self.classes, self.properties, self.links, self.objects, self.said
+        subjects, triples, last = self.subjects, self.triples, self.last
+        for i, line in enumerate(lines):
+            a = line.index(" ")
+            b = line.index(" ", a + 1)
+            p = line[a + 1:b]
+            if p in said_tokens:
+                said.append(quads[i])
+            if first + i in repeated:
+                continue
+            triples += 1
+            if line[:a] != last:
+                subjects += 1
+                last = line[:a]
+            o = line[b + 1:line.rindex(" <")]  # the graph's IRI is last
+            objects.add(o)
+            properties[p] += 1
+            if p == type_token:
+                if o[0] == "<":
+                    classes[o[1:-1]] += 1
+            elif p in link_tokens and o[0] == "<":
+                for ns in TARGETS:
+                    if o.startswith(ns, 1):
+                        links[(ns, p[1:-1])] += 1
+        self.subjects, self.triples, self.last = subjects, triples, last
+
+    def statistics(self, loaded: Any) -> Statistics:
+        return Statistics(self.triples, self.subjects, len(self.objects), _per_graph(loaded), dict(self.classes),
+                          {p[1:-1]: n for p, n in self.properties.items()}, dict(self.links), _licences(self.said))
 
 
 def describe(loaded: Any, stats: Statistics | None = None) -> list[Any]:

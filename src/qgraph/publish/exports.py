@@ -43,6 +43,7 @@ FORMATS = {
 }
 CONTEXT_FILE = "context.jsonld"
 _CHUNK = 4096  # lines per write
+_CHUNK_TEXT = 1 << 20  # characters per write of the sort's N-Quads lines (Exporter._sort)
 
 
 def _no_gc(fn: Callable) -> Callable:
@@ -65,16 +66,12 @@ def _reverse_links() -> set[str]:
 class _Sorted:
     """The distinct quads sorted by their N-Quads text; positions (in ``quads``) of the quads
     whose triple is the one before's (stated in another graph too); each graph's positions;
-    the (start, end) positions of each subject stated in more than one graph; ``lines``, the
-    quads' N-Quads text (without " .") made to sort them, kept for the N-Triples and N-Quads
-    dumps (which were making it again) and void.ttl's counts, dropped when the JSON-LD begins
-    (see :meth:`Exporter.drop_lines`)."""
+    the (start, end) positions of each subject stated in more than one graph."""
 
     quads: list[Any]
     repeated: set[int]
     by_graph: dict[str, Any]  # graph IRI -> array("q") of positions
     shared: list[tuple[int, int]]
-    lines: list[str] | None = None
 
     def graph(self, name: str) -> Iterator[Any]:
         quads = self.quads
@@ -178,46 +175,92 @@ class Exporter:
         return sorted({f.graph for f in self.loaded.files})
 
     @cached_property
-    @_no_gc
     def _sorted(self) -> _Sorted:
-        quads = self.quads
-        keys = [str(q) for q in quads]  # N-Quads line without " .": sorting these sorts the lines
-        order = sorted(range(len(keys)), key=keys.__getitem__)
+        return self._sort()
+
+    @_no_gc
+    def _sort(self, nquads: IO[bytes] | None = None, counts: Any = None, ntriples: IO[bytes] | None = None) -> _Sorted:
+        """:class:`_Sorted` of :attr:`quads`, sorted a subject at a time: the quads grouped by
+        their subject's N-Triples text, the subjects sorted, then each one's quads by their
+        N-Quads text (the order of sorting every line: a subject's text is followed by a space
+        in its lines, and no character of a term sorts before a space; so a subject that is a
+        prefix of another, ``_:b1`` of ``_:b12``, sorts first either way). Only one subject's
+        lines are held at a time: all of them, to sort them at once, were ~230 MiB at 1M, held
+        at the build's highest point. Each distinct line is written to ``nquads`` (with " ."),
+        each distinct triple's to ``ntriples``, and the lines fed to ``counts``
+        (:class:`qgraph.publish.dataset.SortedCounts`), when given."""
+        groups: dict[Any, list[Any]] = {}  # by the subject term (its text made once per subject)
+        for q in self.quads:
+            key = q.subject
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [q]
+            else:
+                group.append(q)
         out: list[Any] = []
-        lines: list[str] = []
         repeated: set[int] = set()
         # positions as machine integers (an array, not a list of int objects: 1M quads, ~32 MiB less)
         by_graph: dict[str, Any] = {name: array("q") for name in self.graph_names}
         shared: list[tuple[int, int]] = []
-        last = last_triple = None
-        subject, start, graph, several = "\0", 0, "", False  # the current subject's run
-        for i in order:
-            key = keys[i]
-            if key == last:
-                continue
-            last = key
-            cut = key.rindex(" <")  # the graph IRI is last; an IRI holds no space
-            triple = key[:cut]
-            g = key[cut + 2:-1]
-            n = len(out)
-            if triple == last_triple:  # the same triple sorts next to itself
-                repeated.add(n)
-            last_triple = triple
-            if not key.startswith(subject):  # a subject's statements sort together
-                if several:
-                    shared.append((start, n))
-                subject, start, graph, several = key[:key.index(" ") + 1], n, g, False
-            elif g != graph:
-                several = True
-            positions = by_graph.get(g)
-            if positions is None:
-                positions = by_graph[g] = array("q")
-            positions.append(n)
-            out.append(quads[i])
-            lines.append(key)
-        if several:
-            shared.append((start, len(out)))
-        return _Sorted(out, repeated, by_graph, shared, lines)
+        quad_lines: list[str] = []
+        triple_lines: list[str] = []
+        held = 0  # characters in quad_lines
+        for subject in sorted(groups, key=str):
+            group = groups.pop(subject)
+            keys = [str(q) for q in group]  # N-Quads line without " .": sorting these sorts the lines
+            if len(keys) > 1:
+                order = sorted(range(len(keys)), key=keys.__getitem__)
+                group = [group[i] for i in order]
+                keys = [keys[i] for i in order]
+            start = n = len(out)
+            lines: list[str] = []
+            last = last_triple = graph = first_graph = None
+            positions: Any = None
+            several = False
+            for q, key in zip(group, keys, strict=True):
+                if key == last:  # the same quad twice
+                    continue
+                last = key
+                cut = key.rindex(" <")  # the graph IRI is last; an IRI holds no space
+                triple = key[:cut]
+                if triple == last_triple:  # the same triple sorts next to itself
+                    repeated.add(n)
+                else:
+                    last_triple = triple
+                    if ntriples is not None:
+                        triple_lines.append(triple)
+                g = key[cut + 2:-1]
+                if g != graph:
+                    graph = g
+                    positions = by_graph.get(g)
+                    if positions is None:
+                        positions = by_graph[g] = array("q")
+                    if first_graph is None:
+                        first_graph = g
+                    elif g != first_graph:
+                        several = True
+                positions.append(n)
+                out.append(q)
+                lines.append(key)
+                n += 1
+            if several:
+                shared.append((start, n))
+            if counts is not None:
+                counts.add(lines, group if len(lines) == len(group) else out[start:], repeated, start)
+            if nquads is not None:
+                quad_lines += lines
+                held += sum(map(len, lines))
+                if held >= _CHUNK_TEXT:  # written a chunk at a time (of text, however long the lines)
+                    _write_chunk(nquads, quad_lines)
+                    quad_lines, held = [], 0
+                    if triple_lines:
+                        _write_chunk(ntriples, triple_lines)
+                        triple_lines = []
+        if nquads is not None and quad_lines:
+            _write_chunk(nquads, quad_lines)
+        if ntriples is not None and triple_lines:
+            _write_chunk(ntriples, triple_lines)
+        return _Sorted(out, repeated, by_graph, shared)
 
     @property
     def union_size(self) -> int:
@@ -242,28 +285,12 @@ class Exporter:
         return "".join(self._nquads_lines())
 
     def _nquads_lines(self) -> Iterator[str]:
-        s = self._sorted
-        if s.lines is not None:
-            return (f"{line} .\n" for line in s.lines)
-        return (f"{q} .\n" for q in s.quads)
+        return (f"{q} .\n" for q in self._sorted.quads)
 
     def _ntriples_lines(self) -> Iterator[str]:
-        s = self._sorted
-        if s.lines is not None:
-            repeated = s.repeated
-            for i, line in enumerate(s.lines):
-                if i not in repeated:
-                    yield line[:line.rindex(" <")] + " .\n"
-            return
-        for q in s.union():
+        for q in self._sorted.union():
             line = str(q)
             yield line[:line.rindex(" <")] + " .\n"
-
-    def drop_lines(self) -> None:
-        """Let the sorted quads' N-Quads text go (the JSON-LD's index is about to be the largest
-        thing held)."""
-        if "_sorted" in self.__dict__:
-            self._sorted.lines = None
 
     @cached_property
     def ontology(self) -> list[Any]:
@@ -289,11 +316,44 @@ class Exporter:
 
     @_no_gc
     def write_ntriples(self, fh: IO[bytes]) -> None:
-        _write_lines(fh, self._ntriples_lines())
+        """The N-Triples dump: copied from where the sort that wrote the N-Quads dump wrote it
+        (see write_nquads), else made from the sorted quads."""
+        spool, self._spool = self._spool, None
+        if spool is None:
+            _write_lines(fh, self._ntriples_lines())
+            return
+        import shutil
+
+        with spool:
+            spool.seek(0)
+            shutil.copyfileobj(spool, fh, 1 << 20)
 
     @_no_gc
     def write_nquads(self, fh: IO[bytes]) -> None:
-        _write_lines(fh, self._nquads_lines())
+        """The N-Quads dump; written by the sort itself when nothing has asked for it yet (the
+        build's first export), which counts void.ttl's statistics on the way (see :meth:`_sort`)."""
+        if "_sorted" in self.__dict__:
+            _write_lines(fh, self._nquads_lines())
+            return
+        from qgraph.publish.dataset import SortedCounts
+
+        counts = SortedCounts()
+        spool = None
+        if self._spool_dir is not None:  # the N-Triples dump is wanted too (jobs): its lines written meanwhile
+            import tempfile
+
+            try:
+                spool = tempfile.TemporaryFile(dir=self._spool_dir, prefix=f".{FORMATS['ntriples']}.{TEMP_MARK}-")
+            except OSError:  # the N-Triples dump is then made from the sorted quads
+                spool = None
+        try:
+            self.__dict__["_sorted"] = self._sort(fh, counts, spool)
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
+        self._spool = spool
+        self._counted = counts.statistics(self.loaded)
 
     @_no_gc
     def write_trig(self, fh: IO[bytes]) -> None:
@@ -308,7 +368,6 @@ class Exporter:
     def write_jsonld(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import Index, Writer
 
-        self.drop_lines()  # the framing index is about to be the largest thing held
         s = self._sorted
         graphs = ((name, s.graph(name)) for name in self.graph_names)
         if self._views_wanted - self._views_written and "_framing" not in self.__dict__:
@@ -332,17 +391,21 @@ class Exporter:
         s = self._sorted
         return (s.quads[i] for start, end in s.shared for i in range(start, end) if i not in s.repeated)
 
+    _counted: Any = None  # the statistics counted by the sort that wrote the N-Quads dump
+    _spool_dir: Path | None = None  # where that sort writes the N-Triples lines (jobs), if anywhere
+    _spool: Any = None  # the file it wrote them to, until the N-Triples dump is written
+
     @_no_gc
     def statistics(self) -> Any:
-        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`): from the sorted
-        quads' N-Quads text while it is kept (:meth:`jobs` writes void.ttl before the JSON-LD),
-        else from the quads as parsed."""
+        """What void.ttl counts (:class:`qgraph.publish.dataset.Statistics`): as the sort that
+        wrote the N-Quads dump counted them (:meth:`jobs` writes that first), else on the sorted
+        quads' N-Quads text, made again."""
         from qgraph.publish import dataset
 
+        if self._counted is not None:
+            return self._counted
         s = self._sorted
-        if s.lines is None:
-            return dataset.statistics(self.loaded)
-        return dataset.sorted_statistics(self.loaded, s.quads, s.lines, s.repeated)
+        return dataset.sorted_statistics(self.loaded, s.quads, (str(q) for q in s.quads), s.repeated)
 
     def write_context(self, fh: IO[bytes]) -> None:
         from qgraph.publish.jsonld import context_document
@@ -355,10 +418,12 @@ class Exporter:
         if view not in FRAMES:
             raise QgraphError(f"unknown frame {view!r} (choose from {', '.join(sorted(FRAMES))})")
         root, reverse = FRAMES[view]
-        types = sorted(self._subclasses(root))
 
         @_no_gc
         def write(fh: IO[bytes]) -> None:
+            # the classes read from the ontology when written, not when the job is made: that
+            # would sort the quads before the N-Quads dump can (see write_nquads)
+            types = sorted(self._subclasses(root))
             writer, index = self._framing
             writer.write_view(fh, index, types, reverse)
             self._views_written.add(view)
@@ -382,7 +447,6 @@ class Exporter:
         the framed views (dropped once every view asked for is written)."""
         from qgraph.publish.jsonld import Writer
 
-        self.drop_lines()
         writer = Writer(self.context)
         return writer, writer.index(self._sorted.union(), _reverse_links())
 
@@ -416,8 +480,11 @@ class Exporter:
         """Every file a build writes into ``out``."""
         from qgraph.publish.jsonld import FRAMES
 
-        # void.ttl before the JSON-LD: it is counted on the sorted quads' text, dropped then
-        jobs = {out / name: self.writer(fmt) for fmt, name in FORMATS.items() if fmt != "jsonld"}
+        # the N-Quads dump first: the sort writes it, and meanwhile counts void.ttl's statistics and
+        # writes the N-Triples lines to an unnamed temporary file beside it, copied into place next
+        self._spool_dir = out
+        jobs = {out / FORMATS["nquads"]: self.writer("nquads")}
+        jobs.update({out / name: self.writer(fmt) for fmt, name in FORMATS.items() if fmt not in ("jsonld", "nquads")})
         jobs.update(self.publication_jobs(out))
         jobs[out / FORMATS["jsonld"]] = self.writer("jsonld")
         jobs[out / CONTEXT_FILE] = self.write_context
@@ -445,6 +512,10 @@ def _publication_jobs(exporter: Exporter, out: Path) -> dict[Path, Callable[[IO[
     if loaded.project is not None:
         jobs[out / SHAPES_FILE] = _copy(loaded.project.shapes_file)
     return jobs
+
+
+def _write_chunk(fh: IO[bytes], lines: list[str]) -> None:
+    fh.write("".join([f"{line} .\n" for line in lines]).encode("utf-8"))
 
 
 def _write_lines(fh: IO[bytes], lines: Iterator[str]) -> None:
