@@ -9,11 +9,18 @@ import qgraph
 from qgraph.api import init
 
 
+def _edited(root: Path, old: str, new: str) -> Path:
+    """The fixture's document with ``old`` replaced by ``new`` (which must be there)."""
+    f = root / "data" / "tiny-doc.ttl"
+    text = f.read_text()
+    assert old in text
+    f.write_text(text.replace(old, new))
+    return f
+
+
 def test_undeclared_own_namespace_term_is_a_violation_at_its_line(fixture_root: Path):
-    f = fixture_root / "data" / "tiny-doc.ttl"
-    text = f.read_text().replace('    rdfs:label "Tiny Forum"@en ;\n',
-                                 '    rdfs:label "Tiny Forum"@en ;\n    qg:chairedBy qgid:denmark ;\n')
-    f.write_text(text)
+    f = _edited(fixture_root, '    rdfs:label "Tiny Forum"@en ;\n',
+                '    rdfs:label "Tiny Forum"@en ;\n    qg:chairedBy qgid:denmark ;\n')
     problems = [p for p in qgraph.validate(fixture_root) if p.severity == "Violation"]
     [p] = [p for p in problems if p.shape == "check:term-declared"]
     assert p.file == "data/tiny-doc.ttl" and p.focus == "qg:chairedBy"
@@ -26,12 +33,9 @@ def test_declared_terms_pass(fixture_root: Path):
 
 
 def test_supports_naming_a_property_the_node_lacks_is_a_violation(fixture_root: Path):
-    f = fixture_root / "data" / "tiny-doc.ttl"
-    text = f.read_text().replace(
-        '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Tiny Forum communique" ] .',
-        '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Tiny Forum communique" ] ;\n'
-        '    qg:supports rdfs:label, qg:signedOn .')
-    f.write_text(text)
+    f = _edited(fixture_root, '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Tiny Forum communique" ] .',
+                '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "Tiny Forum communique" ] ;\n'
+                '    qg:supports rdfs:label, qg:signedOn .')
     problems = [p for p in qgraph.validate(fixture_root) if p.shape == "check:supports-stated"]
     assert [(p.focus, p.value) for p in problems] == [("qgid:tiny-doc-ev-title", "qg:signedOn")]
     assert f.read_text().splitlines()[problems[0].line - 1] == "qgid:tiny-doc-ev-title"
@@ -40,12 +44,9 @@ def test_supports_naming_a_property_the_node_lacks_is_a_violation(fixture_root: 
 def test_undeclared_terms_found_in_every_position_and_only_as_iris(fixture_root: Path):
     """An undeclared qg: term is found as a class (object) and as a predicate, each once, in the
     order the file first uses them; a literal that reads like such an IRI is no term."""
-    f = fixture_root / "data" / "tiny-doc.ttl"
-    text = f.read_text().replace(
-        '    rdfs:label "Tiny Forum"@en ;\n',
-        '    rdfs:label "Tiny Forum"@en ;\n    a qg:Tribunal ;\n'
-        '    rdfs:comment "https://w3id.org/qgraph/ontology#notATerm" ;\n    qg:chairedBy qgid:denmark ;\n')
-    f.write_text(text)
+    f = _edited(fixture_root, '    rdfs:label "Tiny Forum"@en ;\n',
+                '    rdfs:label "Tiny Forum"@en ;\n    a qg:Tribunal ;\n'
+                '    rdfs:comment "https://w3id.org/qgraph/ontology#notATerm" ;\n    qg:chairedBy qgid:denmark ;\n')
     problems = [p for p in qgraph.validate(fixture_root) if p.shape == "check:term-declared"]
     assert sorted(p.focus for p in problems) == ["qg:Tribunal", "qg:chairedBy"]
     lines = f.read_text().splitlines()
