@@ -381,3 +381,28 @@ def test_the_sort_holds_one_subjects_lines_at_a_time():
     finally:
         tracemalloc.stop()
     assert peak < every_line / 2, (peak, every_line)
+
+
+def test_the_n_triples_spool_is_named_as_a_stale_temporary(tmp_path, monkeypatch):
+    """Where the system has no unnamed files, the sort's N-Triples file is made with a name and
+    unlinked at once: named as the exports' temporary files are, so that one a kill left in
+    between is removed by the next build (remove_stale_temporaries)."""
+    import io
+    import os
+    import tempfile
+
+    asked = []
+    real = tempfile.TemporaryFile
+
+    def recorded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        asked.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recorded)
+    exporter = exports.Exporter(_with_quads([]))
+    jobs = exporter.jobs(tmp_path)
+    jobs[tmp_path / "qgraph.nq"](io.BytesIO())
+    [kwargs] = asked
+    name = f"{kwargs['prefix']}abc123{kwargs['suffix']}"
+    m = exports._TEMP.match(name)
+    assert m and int(m.group(1)) == os.getpid() and kwargs["dir"] == tmp_path

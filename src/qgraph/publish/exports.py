@@ -343,7 +343,10 @@ class Exporter:
             import tempfile
 
             try:
-                spool = tempfile.TemporaryFile(dir=self._spool_dir, prefix=f".{FORMATS['ntriples']}.{TEMP_MARK}-")
+                # unnamed where the system allows (O_TMPFILE), else named as write_atomically
+                # names its files and unlinked at once: one left by a kill in between is stale
+                spool = tempfile.TemporaryFile(dir=self._spool_dir, prefix=f".{FORMATS['ntriples']}.{TEMP_MARK}-{os.getpid()}-",
+                                               suffix=".tmp")
             except OSError:  # the N-Triples dump is then made from the sorted quads
                 spool = None
         try:
