@@ -246,7 +246,7 @@ class Exporter:
             if several:
                 shared.append((start, n))
             if counts is not None:
-                counts.add(lines, group if len(lines) == len(group) else out[start:], repeated, start)
+                counts.add(lines, out[start:n], repeated, start)
             if nquads is not None:
                 quad_lines += lines
                 held += sum(map(len, lines))
