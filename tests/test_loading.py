@@ -125,6 +125,14 @@ def test_node_files_from_a_store_equal_the_whole_index(project_root: Path):
     assert again.node_files
     again.node_files_from(store, left_out)
     assert isinstance(again.node_files, dict)
+    # the store given up (the build lets its store go): the whole index again, built when asked;
+    # a whole index is kept as it is
+    loaded.node_files_unstored()
+    assert "node_files" not in loaded.__dict__
+    assert isinstance(loaded.node_files, dict) and loaded.node_files.keys() == whole.keys()
+    kept = loaded.node_files
+    loaded.node_files_unstored()
+    assert loaded.node_files is kept
 
 
 def test_node_files_from_a_store_asks_its_graphs_once(project_root: Path):

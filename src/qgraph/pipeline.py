@@ -92,7 +92,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation
     from qgraph.corpus.loading import load
-    from qgraph.corpus.store import open_store
+    from qgraph.corpus.store import LazyStore, open_store, return_freed_memory
     from qgraph.errors import QgraphError
     from qgraph.project import Project
 
@@ -179,8 +179,18 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 made: list[Any] = []
 
                 def store_then_checks() -> tuple[list[Problem], Any]:
+                    nonlocal shared
                     made.append(open_store(loaded, backend, validated=shared, view=shared is not None))
-                    return _checks_then_counts(loaded, made[0], memo_checks)
+                    checks, asked = _checks_then_counts(loaded, made[0], memo_checks)
+                    if asked is not None:  # the exports go on, and nothing more is asked of the store:
+                        # let it go now rather than once they are written (1M triples: ~340 MiB held
+                        # through the JSON-LD, the build's highest point); opened again if queried
+                        made[0], done = LazyStore(lambda: open_store(loaded, backend)), made[0]
+                        done.close()
+                        shared = None
+                        loaded.node_files_unstored()
+                        return_freed_memory()
+                    return checks, asked
 
                 running = _Beside(store_then_checks)
                 # started before waiting for the child's relabelling (which can outlast SHACL: at
@@ -191,8 +201,6 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     store = open_store(loaded, backend, validated=shared)
                     step(f"store ({backend}) ready")
                 else:
-                    from qgraph.corpus.store import LazyStore
-
                     store = LazyStore(lambda: open_store(loaded, backend, validated=shared))
                 used: list[str] = []
                 if kept and {f.rel for f in loaded.data_files} != set(memo.union_files):

@@ -120,6 +120,12 @@ class Loaded:
         if "node_files" not in self.__dict__:
             self.__dict__["node_files"] = _StoreNodeFiles(self, store, left_out)
 
+    def node_files_unstored(self) -> None:
+        """Stop answering :attr:`node_files` from the store given to :meth:`node_files_from`
+        (which this then no longer holds): a later lookup indexes the quads whole, as before it."""
+        if type(self.__dict__.get("node_files")) is _StoreNodeFiles:
+            del self.__dict__["node_files"]
+
     def blank_label(self, node: Any) -> str | None:
         """The label the exports give the blank node ``node`` (a pyoxigraph or rdflib blank node
         of these quads): made from what is around it in its graph, the same at every run

@@ -146,11 +146,20 @@ class OxigraphStore(Store):
         self.repeats_union = True
         return self
 
+    def close(self) -> None:
+        """Let the pyoxigraph store go, its memory with it once nothing else holds it: not left
+        to this object's own end, which a frame kept by a reference cycle can put off while the
+        cyclic collector is paused (rdflib's SPARQL parser leaves such cycles: pyparsing's
+        exceptions hold their tracebacks, and with them every frame that was on the stack)."""
+        self._store = None
+
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
         import pyoxigraph as ox
 
         from qgraph.corpus.terms import to_oxigraph, to_rdflib
 
+        if self._store is None:
+            raise ValueError("query on a closed store")
         refuse_remote(text)
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
@@ -181,6 +190,23 @@ class OxigraphStore(Store):
             return Result("select", names, rows)
         rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
         return Result("graph", ["subject", "predicate", "object"], rows)
+
+
+def return_freed_memory() -> None:
+    """Give the pages the C allocator holds free back to the system (glibc's ``malloc_trim``;
+    elsewhere nothing). A dropped pyoxigraph store's memory stays with the allocator otherwise:
+    at a million triples, ~340 MiB kept resident, ~45 MiB returned."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has none)
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
 
 
 class LazyStore(Store):
