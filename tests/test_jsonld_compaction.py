@@ -111,3 +111,24 @@ def test_edge_cases_equal_pyld():
     buf = io.BytesIO()
     w.write_view(buf, w.index(union, {qg + "rel"}), [qg + "Agreement"], reverse)
     assert buf.getvalue().decode("utf-8") == J.dumps(_pyld_compact(expanded, J.frame_context(ctx, reverse), graph=True))
+
+
+def test_the_framed_views_index_shares_each_layouts_groups_and_keeps_values_flat(exporter):
+    """The index of the union's nodes that the framed views read (held through the JSON-LD
+    export, the build's highest point) keeps one tuple of groups for every node with the same
+    keys, and each node's values as one flat tuple (group index, JSON, target) — not a tuple
+    per value and per group: at 1M triples 205 -> 83 MiB, the views byte for byte the same
+    (tests above)."""
+    writer = J.Writer(exporter.context)
+    union = [q for qs in exporter.graphs.values() for q in qs]
+    index = writer.index(union, set(J.FRAMES["agreements"][1].values()))
+    layouts = list(index.nodes.values())
+    assert len(layouts) > 20, "too few nodes to tell"
+    by_value: dict[tuple, list[int]] = {}
+    for groups, entries in layouts:
+        assert type(groups) is tuple and type(entries) is tuple
+        assert len(entries) % 3 == 0 and all(type(gi) is int for gi in entries[0::3])
+        assert {gi for gi in entries[0::3]} == set(range(len(groups)))  # every group has a value
+        by_value.setdefault(groups, []).append(id(groups))
+    assert len(by_value) < len(layouts)  # nodes alike in keys exist
+    assert all(len(set(ids)) == 1 for ids in by_value.values())  # one tuple kept for each
