@@ -367,7 +367,7 @@ def _plain(layout: Layout, level: int) -> bytes:
     items: list[list[bytes]] = [[] for _ in groups]
     one, two = level + 1, level + 2
     it = iter(entries)
-    for gi, frag, _ in zip(it, it, it):
+    for gi, frag, _ in zip(it, it, it, strict=True):
         items[gi].append(_at(frag, two if groups[gi][1] else one))
     return _assemble(groups, items, level)
 
@@ -610,7 +610,7 @@ class Writer:
                     gone = drop[0]
                     it = iter(entries)
                     got = (groups[:gone] + groups[gone + 1:],
-                           tuple([x for gi, frag, target in zip(it, it, it) if gi != gone
+                           tuple([x for gi, frag, target in zip(it, it, it, strict=True) if gi != gone
                                   for x in (gi - (gi > gone), frag, target)]))
                 shared_layouts[nid] = got
             return got
@@ -633,7 +633,7 @@ class Writer:
             one, two = level + 1, level + 2
             deeper = depth + 1
             it = iter(entries)
-            for gi, frag, target in zip(it, it, it):
+            for gi, frag, target in zip(it, it, it, strict=True):
                 at = two if groups[gi][1] else one
                 if target is not None and target not in seen and target in nodes:
                     items[gi].append(embed(target, seen, deeper, at))
@@ -650,7 +650,7 @@ class Writer:
             items: list[list[bytes]] = [[] for _ in groups]
             one, two = level + 1, level + 2
             it = iter(entries)
-            for gi, frag, target in zip(it, it, it):
+            for gi, frag, target in zip(it, it, it, strict=True):
                 at = two if groups[gi][1] else one
                 if target is not None and target not in seen and target in nodes:
                     seen.add(target)
@@ -680,7 +680,7 @@ class Writer:
             items: list[list[bytes]] = [[] for _ in groups]
             marks: dict[tuple[int, int], tuple[str, bytes]] = {}
             it = iter(entries)
-            for gi, frag, target in zip(it, it, it):
+            for gi, frag, target in zip(it, it, it, strict=True):
                 at = 2 if groups[gi][1] else 1
                 if target is not None and target not in seen and target in nodes:
                     seen.add(target)
@@ -696,7 +696,7 @@ class Writer:
             groups, entries = nodes[nid]
             items: list[list[bytes]] = [[] for _ in groups]
             it = iter(entries)
-            for gi, frag, target in zip(it, it, it):
+            for gi, frag, target in zip(it, it, it, strict=True):
                 at = 4 if groups[gi][1] else 3
                 if target is not None and target not in seen and target in nodes:
                     items[gi].append(embed(target, seen, 1, at))
