@@ -90,3 +90,22 @@ def test_unknown_backend(stores):
 
     with pytest.raises(QgraphError, match="unknown store"):
         open_store(load(FIXTURE_PROJECT), "virtuoso")
+
+
+def test_a_closed_store_is_emptied_and_answers_nothing(project_root):
+    """``close`` empties the pyoxigraph store (freed now, by Oxigraph without the interpreter's
+    lock, even where something still holds the store) and lets it go; a query after it is an
+    error, not an answer from an empty graph."""
+    from qgraph.corpus.store import OxigraphStore, return_freed_memory
+
+    loaded = load(project_root)
+    store = open_store(loaded, "oxigraph")
+    assert isinstance(store, OxigraphStore)
+    raw = store._store
+    assert len(raw) > 1000
+    store.close()
+    assert len(raw) == 0 and store._store is None
+    with pytest.raises(ValueError, match="closed"):
+        store.query("ASK { ?s ?p ?o }")
+    store.close()  # twice: nothing more to do
+    return_freed_memory()  # glibc's malloc_trim where there is one; never an error

@@ -147,11 +147,16 @@ class OxigraphStore(Store):
         return self
 
     def close(self) -> None:
-        """Let the pyoxigraph store go, its memory with it once nothing else holds it: not left
-        to this object's own end, which a frame kept by a reference cycle can put off while the
-        cyclic collector is paused (rdflib's SPARQL parser leaves such cycles: pyparsing's
-        exceptions hold their tracebacks, and with them every frame that was on the stack)."""
-        self._store = None
+        """Empty the pyoxigraph store and let it go: its memory freed now, not at this object's
+        own end, which a frame kept by a reference cycle can put off while the cyclic collector
+        is paused (rdflib's SPARQL parser leaves such cycles: pyparsing's exceptions hold their
+        tracebacks, and with them every frame that was on the stack). Emptied by ``clear``,
+        which Oxigraph does without holding the interpreter's lock: dropped whole, the store's
+        millions of allocations were freed under it (1M triples: ~0.45 s in which no other
+        thread of the process ran Python, the build's exports among them)."""
+        store, self._store = self._store, None
+        if store is not None:
+            store.clear()
 
     def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
         import pyoxigraph as ox
