@@ -183,8 +183,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     made.append(open_store(loaded, backend, validated=shared, view=shared is not None))
                     checks, asked = _checks_then_counts(loaded, made[0], memo_checks)
                     if asked is not None:  # the exports go on, and nothing more is asked of the store:
-                        # let it go now rather than once they are written (1M triples: ~340 MiB held
-                        # through the JSON-LD, the build's highest point); opened again if queried
+                        # let it go now rather than once they are written (1M triples: ~340 MiB, held
+                        # through the JSON-LD before); the outcome's store opened again if queried
                         made[0], done = LazyStore(lambda: open_store(loaded, backend)), made[0]
                         done.close()
                         shared = None
