@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from qgraph.vocab import DCTERMS, OA, ORG, OWL, QG, RDF, RDFS, SKOS, XSD
@@ -323,7 +323,13 @@ def _at(fragment: bytes, level: int) -> bytes:
 Layout = tuple[tuple[tuple[bytes, bool], ...], tuple[Any, ...]]
 
 
-def _assemble(groups: list[tuple[bytes, bool]], items: list[list[bytes]], level: int) -> bytes:
+def _values(entries: tuple[Any, ...]) -> Iterator[tuple[int, bytes, "str | None"]]:
+    """A :data:`Layout`'s flat ``entries`` as (group index, JSON, target) per value."""
+    it = iter(entries)
+    return zip(it, it, it, strict=True)
+
+
+def _assemble(groups: Sequence[tuple[bytes, bool]], items: list[list[bytes]], level: int) -> bytes:
     """The JSON object at nesting ``level`` with each group's values (already written for
     their own level: ``level + 1``, or ``level + 2`` inside a list)."""
     inner, inner2 = _IND[level + 1], _IND[level + 2]
@@ -336,7 +342,7 @@ def _assemble(groups: list[tuple[bytes, bool]], items: list[list[bytes]], level:
     return b"{" + b",".join(parts) + _IND[level] + b"}"
 
 
-def _pieces(groups: list[tuple[bytes, bool]], items: list[list[bytes]],
+def _pieces(groups: Sequence[tuple[bytes, bool]], items: list[list[bytes]],
             marks: dict[tuple[int, int], tuple[str, bytes]]
             ) -> tuple[list[bytes], dict[str, int], dict[str, bytes]]:
     """:func:`_assemble` at level 0 as a list of pieces to join, with where the marked values
@@ -366,8 +372,7 @@ def _plain(layout: Layout, level: int) -> bytes:
     groups, entries = layout
     items: list[list[bytes]] = [[] for _ in groups]
     one, two = level + 1, level + 2
-    it = iter(entries)
-    for gi, frag, _ in zip(it, it, it, strict=True):
+    for gi, frag, _ in _values(entries):
         items[gi].append(_at(frag, two if groups[gi][1] else one))
     return _assemble(groups, items, level)
 
@@ -608,9 +613,8 @@ class Writer:
                     got = nodes[nid]
                 else:
                     gone = drop[0]
-                    it = iter(entries)
                     got = (groups[:gone] + groups[gone + 1:],
-                           tuple([x for gi, frag, target in zip(it, it, it, strict=True) if gi != gone
+                           tuple([x for gi, frag, target in _values(entries) if gi != gone
                                   for x in (gi - (gi > gone), frag, target)]))
                 shared_layouts[nid] = got
             return got
@@ -632,8 +636,7 @@ class Writer:
             items: list[list[bytes]] = [[] for _ in groups]
             one, two = level + 1, level + 2
             deeper = depth + 1
-            it = iter(entries)
-            for gi, frag, target in zip(it, it, it, strict=True):
+            for gi, frag, target in _values(entries):
                 at = two if groups[gi][1] else one
                 if target is not None and target not in seen and target in nodes:
                     items[gi].append(embed(target, seen, deeper, at))
@@ -649,8 +652,7 @@ class Writer:
                 return hub(nid, seen, level)
             items: list[list[bytes]] = [[] for _ in groups]
             one, two = level + 1, level + 2
-            it = iter(entries)
-            for gi, frag, target in zip(it, it, it, strict=True):
+            for gi, frag, target in _values(entries):
                 at = two if groups[gi][1] else one
                 if target is not None and target not in seen and target in nodes:
                     seen.add(target)
@@ -679,8 +681,7 @@ class Writer:
             seen = {nid}
             items: list[list[bytes]] = [[] for _ in groups]
             marks: dict[tuple[int, int], tuple[str, bytes]] = {}
-            it = iter(entries)
-            for gi, frag, target in zip(it, it, it, strict=True):
+            for gi, frag, target in _values(entries):
                 at = 2 if groups[gi][1] else 1
                 if target is not None and target not in seen and target in nodes:
                     seen.add(target)
@@ -695,8 +696,7 @@ class Writer:
             seen = {nid}
             groups, entries = nodes[nid]
             items: list[list[bytes]] = [[] for _ in groups]
-            it = iter(entries)
-            for gi, frag, target in zip(it, it, it, strict=True):
+            for gi, frag, target in _values(entries):
                 at = 4 if groups[gi][1] else 3
                 if target is not None and target not in seen and target in nodes:
                     items[gi].append(embed(target, seen, 1, at))
