@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import socket
 import threading
@@ -84,6 +85,70 @@ def client(server) -> Client:
 
 def rows(body: bytes) -> list[dict]:
     return json.loads(body)["results"]["bindings"]
+
+
+def test_default_graph_is_the_merge_of_the_graphs(tmp_path):
+    """A worker's default graph is the merge of the named graphs: a triple stated in two graphs
+    is there once (the workers copy the graphs in with one SPARQL update, as the query store
+    does); every worker answers alike."""
+    from qgraph.corpus.loading import load
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = make_project(tmp_path / "project")
+    (root / "data" / "restated.ttl").write_text(
+        "@prefix qg: <https://w3id.org/qgraph/ontology#> .\n@prefix qgid: <https://w3id.org/qgraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'qgid:denmark a qg:Nation ; rdfs:label "Denmark"@en .\n', encoding="utf-8")
+    loaded = load(root)
+    quads = set(loaded.quads)
+    triples = {(q.subject, q.predicate, q.object) for q in quads}
+    assert len(triples) == len(quads) - 2  # the two restated triples: in tiny-doc and restated
+    with Running(root, Limits(timeout=10.0, workers=2)) as running:
+        client = Client(running.url)
+        for _ in range(6):  # each worker answers some
+            got = rows(client.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[2])
+            assert int(got[0]["n"]["value"]) == len(triples)
+            got = rows(client.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[2])
+            assert int(got[0]["n"]["value"]) == len(quads)
+
+
+def _serve_stderr(root, *flags: str) -> list[str]:
+    """``qgraph serve`` run as a user runs it (port 0: a free one): its stderr lines up to and
+    including the one saying where it serves; then stopped as ``kill`` stops it."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "qgraph", "serve", "--root", str(root), "--port", "0",
+                             "--workers", "1", *flags], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line.rstrip("\n"))
+            if "serving http://" in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    assert lines and "serving http://" in lines[-1], lines
+    return lines
+
+
+def test_serve_reports_its_start_up_steps(tmp_path):
+    """At a million triples the server took ~30 s to start, saying nothing; with --progress (the
+    default on a terminal) each step of the start-up is reported with its time, before the line
+    saying where it serves; with --no-progress only that line."""
+    root = make_project(tmp_path / "project")
+    lines = _serve_stderr(root, "--progress")
+    steps = [re.sub(r" \(\d+\.\d s\)$", "", line) for line in lines[:-1]]
+    assert all(re.search(r" \(\d+\.\d s\)$", line) for line in lines[:-1]), lines
+    assert steps[0].startswith("qgraph: loaded ") and " triples from " in steps[0], steps
+    assert steps[1:] == ["qgraph: 1 query worker(s) started, each loading the graph",
+                         "qgraph: store (oxigraph) of the pages ready",
+                         "qgraph: the explorer's labels, network, timeline and map worked out",
+                         "qgraph: query workers ready"], steps
+    assert len(_serve_stderr(root, "--no-progress")) == 1
 
 
 # ---------------------------------------------------------------- hostile requests

@@ -524,22 +524,25 @@ examples:
     'serve --help': (0, '''\
 usage: qgraph serve [-h] [--root DIR] [--host HOST] [--port PORT]
                     [--timeout SECONDS] [--max-results N] [--workers N]
-                    [--cache-bytes N]
+                    [--cache-bytes N] [--progress | --no-progress]
 
 serve a read-only SPARQL endpoint, linked-data pages and the explorer
 
 options:
-  -h, --help         show this help message and exit
-  --root DIR         corpus folder (default: $QGRAPH_ROOT, else the nearest
-                     folder upwards with qgraph.toml)
-  --host HOST        address to listen on (default: 127.0.0.1)
-  --port PORT        port (default: 8080)
-  --timeout SECONDS  time limit per query (default: 10)
-  --max-results N    rows or triples per answer (default: 100000)
-  --workers N        query worker processes (default: 2)
-  --cache-bytes N    bytes of /sparql answers kept for the same request again
-                     (default: 268435456, 256 MiB; 0: none, every request
-                     evaluated)
+  -h, --help            show this help message and exit
+  --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
+                        folder upwards with qgraph.toml)
+  --host HOST           address to listen on (default: 127.0.0.1)
+  --port PORT           port (default: 8080)
+  --timeout SECONDS     time limit per query (default: 10)
+  --max-results N       rows or triples per answer (default: 100000)
+  --workers N           query worker processes (default: 2)
+  --cache-bytes N       bytes of /sparql answers kept for the same request
+                        again (default: 268435456, 256 MiB; 0: none, every
+                        request evaluated)
+  --progress, --no-progress
+                        report each step of the start-up and its time on
+                        stderr (default: when stderr is a terminal)
 
 Routes: / (explorer: search, questions, SPARQL editor, network, timeline, map), /sparql
 (SPARQL 1.1 Protocol, read-only), /id/<name> (an entity: HTML, Turtle, JSON-LD or N-Triples by

@@ -335,6 +335,8 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--cache-bytes", type=int, default=256 << 20, metavar="N",
                     help="bytes of /sparql answers kept for the same request again (default: 268435456, "
                          "256 MiB; 0: none, every request evaluated)")
+    sv.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="report each step of the start-up and its time on stderr (default: when stderr is a terminal)")
     for name, parser in sub.choices.items():
         parser.set_defaults(func=globals()["cmd_" + name])
     return p
@@ -837,7 +839,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.cache_bytes < 0:
         raise QgraphError("--cache-bytes must be 0 (no answer cache) or more")
     serve(_root(args), args.host, args.port, Limits(timeout=args.timeout, max_results=args.max_results,
-                                                    workers=args.workers, cache_bytes=args.cache_bytes))
+                                                    workers=args.workers, cache_bytes=args.cache_bytes),
+          progress=_progress(args))
     return EXIT_OK
 
 

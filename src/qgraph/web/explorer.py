@@ -115,7 +115,7 @@ class Entity:
 class Explorer:
     """Read-only views of one loaded project, for the pages."""
 
-    def __init__(self, loaded: Loaded, store: Store):
+    def __init__(self, loaded: Loaded, store: Store | None):
         self.loaded = loaded
         self.store = store
         self.prefixes = {**loaded.prefixes, **_EXTRA}

@@ -207,12 +207,14 @@ def _child() -> None:
             pass
     import pyoxigraph as ox
 
+    from qgraph.corpus.store import MERGE
+
     store = ox.Store()
     store.load(nquads, format=ox.RdfFormat.N_QUADS)
-    # the default graph is the merge of all graphs, as in qgraph.corpus.store.OxigraphStore
-    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-                  for q in store.quads_for_pattern(None, None, None, None)])
     del nquads
+    # the default graph is the merge of all graphs, as in the query store (copied by Oxigraph in
+    # one update: 1M triples 2.5 s, where adding a Python quad per triple took 6.4 s)
+    store.update(MERGE)
     allowed = set(graphs)
     # the guard's memo filled with the texts the server expects (the catalogue), as the server's
     # own: a worker inspects every job again, and parsing (rdflib, 3-120 ms a question, ~0.9 s for
