@@ -557,6 +557,29 @@ def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, floa
     return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), p.returncode
 
 
+def _serve_start(root: Path) -> tuple[float, float, int]:
+    """``qgraph serve`` in a new process (a free port), from its start until it says where it
+    serves (its workers hold the graph and the explorer's pictures are worked out): (wall
+    seconds, peak MiB of the server and its workers, 0 if it came to serve); then stopped as
+    ``kill`` stops it."""
+    script = Path(sys.executable).with_name("qgraph")
+    cmd = ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + [
+        "serve", "--root", str(root), "--port", "0", "--no-progress"]
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=command_env())
+    tree = _TreePeak(p.pid)
+    served = False
+    assert p.stderr is not None
+    for line in p.stderr:
+        if "serving http://" in line:
+            served = True
+            break
+    wall = time.perf_counter() - t
+    p.send_signal(signal.SIGTERM)
+    p.communicate()
+    return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), 0 if served else (p.returncode or 1)
+
+
 def _kept_store_written(root: Path) -> tuple[float, float, int]:
     """Wait for the process a whole ``qgraph validate`` leaves writing the kept validation store
     (qgraph.checks.kept_store) once it has answered: (seconds waited, that process's peak MiB
@@ -599,7 +622,8 @@ def command_rows(root: Path) -> list[dict]:
     validation store it writes once it has answered ("validate: kept store written, after the
     command"), then again with nothing changed ("validate: nothing changed"), ``qgraph validate``
     after editing one document, its cache warmed (untimed) and its kept store written just
-    before ("edit-check"), ``qgraph stats``, ``qgraph show``."""
+    before ("edit-check"), ``qgraph stats``, ``qgraph show``, and ``qgraph serve`` until it
+    serves (:func:`_serve_start`)."""
     import shutil
 
     from qgraph.checks.cache import CACHE_DIR
@@ -639,6 +663,7 @@ def command_rows(root: Path) -> list[dict]:
         shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     row("command: qgraph stats", _time_command(["stats", "--root", str(root)]))
     row("command: qgraph show", _time_command(["show", "--root", str(root), f"qgid:doc-{doc.stem}"]))
+    row("command: qgraph serve, until it serves", _serve_start(root))
     return rows
 
 

@@ -116,3 +116,21 @@ def test_commands_are_timed_from_bytecode(bench, tmp_path, monkeypatch):
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path)
     compiled = sorted(p.name.split(".")[0] for p in (package / "__pycache__").glob("*.pyc"))
     assert compiled == ["__init__", "mod"]
+
+
+def test_serve_start_row_times_the_command_until_it_serves(bench, tmp_path):
+    """The "command: qgraph serve, until it serves" row: ``qgraph serve`` in a new process, ended
+    once it says where it serves (exit 0 in the row); a corpus it cannot serve ends the command
+    with its own error, a non-zero code in the row (never a hang)."""
+    import shutil
+
+    from conftest import FIXTURE_PROJECT
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    wall, peak, rc = bench._serve_start(root)
+    assert rc == 0 and wall > 0 and peak > 0
+    (root / "data" / "broken.ttl").write_text("@prefix qg: <https://w3id.org/qgraph/ontology#> .\nqg:x qg:y\n",
+                                              encoding="utf-8")
+    _, _, rc = bench._serve_start(root)
+    assert rc != 0
