@@ -96,7 +96,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     from qgraph.errors import QgraphError
     from qgraph.project import Project
 
-    step = _Steps(progress or _quiet)
+    step = Steps(progress or _quiet)
     project = root if isinstance(root, Project) else Project.at(root)
     meta = _meta_shacl(project, memo) if beside else None
     kept = _kept_union(project, memo) if memo is not None and not beside and backend == "oxigraph" else {}
@@ -574,7 +574,7 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     keep_store = "" if keep_store == "off" else keep_store
     project = root if isinstance(root, Project) else Project.at(root)
     say = notice or (lambda line: None)
-    step = _Steps(progress or _quiet)
+    step = Steps(progress or _quiet)
     cache = Cache(project, say)
     cache.load()
     cache.scan()
@@ -667,13 +667,13 @@ def _open_kept(cache: Any, memo: Any, validator: str) -> tuple[Any, list[str], s
     return kept, fresh, why
 
 
-class _Steps:
-    """Reports each step with the seconds it took."""
+class Steps:
+    """Reports each step with the seconds it took (``report`` ``None``: nothing reported)."""
 
-    def __init__(self, report: Progress) -> None:
+    def __init__(self, report: Progress | None) -> None:
         import time
 
-        self.report, self.clock = report, time.perf_counter
+        self.report, self.clock = report or _quiet, time.perf_counter
         self.last = self.clock()
 
     def __call__(self, what: str) -> None:
@@ -704,7 +704,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         memo = store_of.memo()
 
         def keep(outcome: Outcome) -> None:
-            step = _Steps(progress or _quiet)
+            step = Steps(progress or _quiet)
             store_of.save(validator, outcome.problems, memo)
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
@@ -740,7 +740,7 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
         settled.append(settle())
         refuse_unless_conforming(settled[0])
 
-    step = _Steps(progress or _quiet)
+    step = Steps(progress or _quiet)
     with paused_gc():
         try:
             exporter = Exporter(outcome.loaded, outcome.prepared)
