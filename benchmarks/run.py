@@ -557,11 +557,14 @@ def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, floa
     return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), p.returncode
 
 
-def _serve_start(root: Path) -> tuple[float, float, int]:
+def _serve_start(root: Path, ceiling: float = 1800.0) -> tuple[float, float, int]:
     """``qgraph serve`` in a new process (a free port), from its start until it says where it
     serves (its workers hold the graph and the explorer's pictures are worked out): (wall
     seconds, peak MiB of the server and its workers, 0 if it came to serve); then stopped as
-    ``kill`` stops it."""
+    ``kill`` stops it. A server still silent after ``ceiling`` seconds is killed (its exit
+    code in the row)."""
+    import threading
+
     script = Path(sys.executable).with_name("qgraph")
     cmd = ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + [
         "serve", "--root", str(root), "--port", "0", "--no-progress"]
@@ -569,12 +572,15 @@ def _serve_start(root: Path) -> tuple[float, float, int]:
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=command_env())
     tree = _TreePeak(p.pid)
     served = False
+    watchdog = threading.Timer(ceiling, p.kill)
+    watchdog.start()
     assert p.stderr is not None
     for line in p.stderr:
         if "serving http://" in line:
             served = True
             break
     wall = time.perf_counter() - t
+    watchdog.cancel()
     p.send_signal(signal.SIGTERM)
     p.communicate()
     return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), 0 if served else (p.returncode or 1)

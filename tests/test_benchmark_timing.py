@@ -134,3 +134,19 @@ def test_serve_start_row_times_the_command_until_it_serves(bench, tmp_path):
                                               encoding="utf-8")
     _, _, rc = bench._serve_start(root)
     assert rc != 0
+
+
+def test_serve_start_row_ends_a_server_that_never_serves(bench, tmp_path, monkeypatch):
+    """A ``qgraph serve`` that never says where it serves is killed at the ceiling (killed: its
+    code in the row), not waited for: a stand-in command that sleeps, silent, far longer."""
+    import signal
+    import sys
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").symlink_to(sys.executable)
+    (fake / "qgraph").write_text(f"#!{sys.executable}\nimport time\ntime.sleep(600)\n", encoding="utf-8")
+    (fake / "qgraph").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake / "python"))  # run.py finds qgraph beside it
+    _, _, rc = bench._serve_start(tmp_path, ceiling=2.0)
+    assert rc == -signal.SIGKILL

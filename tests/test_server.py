@@ -123,12 +123,17 @@ def _serve_stderr(root, *flags: str) -> list[str]:
     proc = subprocess.Popen([sys.executable, "-m", "qgraph", "serve", "--root", str(root), "--port", "0",
                              "--workers", "1", *flags], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     lines = []
+    # a ceiling, not a timing: a server that never says where it serves is killed, so that its
+    # stderr ends and the assertion below reports what it said
+    watchdog = threading.Timer(120.0, proc.kill)
+    watchdog.start()
     try:
         for line in proc.stderr:
             lines.append(line.rstrip("\n"))
             if "serving http://" in line:
                 break
     finally:
+        watchdog.cancel()
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
     assert lines and "serving http://" in lines[-1], lines
