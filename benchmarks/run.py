@@ -545,10 +545,16 @@ def command_env() -> dict[str, str]:
 _compiled: list[bool] = []
 
 
+def _qgraph(args: list[str]) -> list[str]:
+    """The command line of ``qgraph ARGS`` as a user runs it: the installed script beside this
+    interpreter, else ``python -m qgraph``."""
+    script = Path(sys.executable).with_name("qgraph")
+    return ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + args
+
+
 def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
     """One qgraph command in a new process: (wall seconds, peak MiB, exit code)."""
-    script = Path(sys.executable).with_name("qgraph")
-    cmd = ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + args
+    cmd = _qgraph(args)
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=command_env(), cwd=cwd)
     tree = _TreePeak(p.pid)
@@ -565,9 +571,7 @@ def _serve_start(root: Path, ceiling: float = 1800.0) -> tuple[float, float, int
     code in the row)."""
     import threading
 
-    script = Path(sys.executable).with_name("qgraph")
-    cmd = ([str(script)] if script.exists() else [sys.executable, "-m", "qgraph"]) + [
-        "serve", "--root", str(root), "--port", "0", "--no-progress"]
+    cmd = _qgraph(["serve", "--root", str(root), "--port", "0", "--no-progress"])
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=command_env())
     tree = _TreePeak(p.pid)

@@ -96,7 +96,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     from qgraph.errors import QgraphError
     from qgraph.project import Project
 
-    step = Steps(progress or _quiet)
+    step = Steps(progress)
     project = root if isinstance(root, Project) else Project.at(root)
     meta = _meta_shacl(project, memo) if beside else None
     kept = _kept_union(project, memo) if memo is not None and not beside and backend == "oxigraph" else {}
@@ -574,7 +574,7 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     keep_store = "" if keep_store == "off" else keep_store
     project = root if isinstance(root, Project) else Project.at(root)
     say = notice or (lambda line: None)
-    step = Steps(progress or _quiet)
+    step = Steps(progress)
     cache = Cache(project, say)
     cache.load()
     cache.scan()
@@ -704,7 +704,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         memo = store_of.memo()
 
         def keep(outcome: Outcome) -> None:
-            step = Steps(progress or _quiet)
+            step = Steps(progress)
             store_of.save(validator, outcome.problems, memo)
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
@@ -740,7 +740,7 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
         settled.append(settle())
         refuse_unless_conforming(settled[0])
 
-    step = Steps(progress or _quiet)
+    step = Steps(progress)
     with paused_gc():
         try:
             exporter = Exporter(outcome.loaded, outcome.prepared)
