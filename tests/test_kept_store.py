@@ -342,3 +342,50 @@ def test_no_writer_is_forked_while_another_thread_runs(synth_corpus: Path, capsy
         stop.set()
         t.join()
     assert not (_store(synth_corpus) / kept_store.BASIS).exists()
+
+
+def test_the_store_is_written_in_parts_and_holds_every_quad(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The on-disk store is filled a part at a time (its bulk loader sorts what it is given in
+    memory at once: 1M triples at once took 8.3 s and 1,414 MiB, in parts of 50,000 4.8 s and
+    580 MiB), and holds the same quads as when loaded whole, blank nodes with their ids."""
+    import pyoxigraph as ox
+
+    g = ox.NamedNode("https://w3id.org/qgraph/graph/x")
+    b = ox.BlankNode("kept1")
+    quads = [ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), ox.NamedNode("https://example.org/p"),
+                     ox.Literal(str(i)), g) for i in range(7)]
+    quads.append(ox.Quad(b, ox.NamedNode("https://example.org/p"), ox.Literal("blank"), g))
+    calls: list[int] = []
+    real = ox.Store
+
+    class Recording:
+        def __init__(self, path: str | None = None) -> None:
+            self.inner = real(path)
+
+        def bulk_extend(self, part: list) -> None:
+            calls.append(len(part))
+            self.inner.bulk_extend(part)
+
+        def flush(self) -> None:
+            self.inner.flush()
+
+    monkeypatch.setattr(ox, "Store", Recording)
+    monkeypatch.setattr(kept_store, "WRITE_PART", 3)
+    cache = tmp_path / CACHE_DIR
+    assert kept_store.write(cache, iter(quads), {}, {"v": 1}, {}, "tok")
+    assert calls == [3, 3, 2]
+    monkeypatch.setattr(ox, "Store", real)
+    store = real(str(cache / kept_store.STORE))
+    assert sorted(map(str, store.quads_for_pattern(None, None, None, None))) == sorted(map(str, quads))
+
+
+def test_parts_of_nothing_load_nothing():
+    calls: list[int] = []
+
+    class Store:
+        def bulk_extend(self, part: list) -> None:
+            calls.append(len(part))
+
+    kept_store.load_in_parts(Store(), iter([]), part=3)
+    kept_store.load_in_parts(Store(), iter(range(6)), part=3)
+    assert calls == [3, 3]

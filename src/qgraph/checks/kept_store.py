@@ -30,7 +30,7 @@ as without it, and writes a new one. Writers and users take ``store.lock`` (``fl
 that cannot take it at once goes on without the store.
 
 A whole validation writes the store in a process of its own, forked once the state is saved
-(:func:`write_later`; 1M triples: ~7 s of one core, after ``qgraph validate`` has answered), into
+(:func:`write_later`; 1M triples: ~9 s, after ``qgraph validate`` has answered; :func:`load_in_parts`), into
 a temporary folder renamed into place. :func:`settled` waits for it.
 """
 
@@ -182,7 +182,7 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         store = ox.Store(str(tmp))
-        store.bulk_extend(quads)
+        load_in_parts(store, quads)
         store.flush()
         del store
         _write_json(tmp / RAW, _raw_rows(raw))
@@ -198,6 +198,26 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
     finally:
         if lock_fd is None:
             os.close(fd)
+
+
+#: quads per call of the on-disk store's bulk loader (:func:`load_in_parts`)
+WRITE_PART = 50_000
+
+
+def load_in_parts(store: Any, quads: Iterable[Any], part: int | None = None) -> None:
+    """``store.bulk_extend(quads)`` on an on-disk store, ``part`` quads at a time: the bulk
+    loader sorts what it is given at once in memory before writing it out, which grew faster
+    than the quads (1M triples at once: 8.3 s and a peak of 1,414 MiB, against 0.52 s at 100k;
+    a part of 50,000 at a time: 4.8 s and 580 MiB, 0.49 s at 100k). The store holds the same
+    quads either way."""
+    from itertools import islice
+
+    it, part = iter(quads), part or WRITE_PART
+    while True:
+        chunk = list(islice(it, part))
+        if not chunk:
+            return
+        store.bulk_extend(chunk)
 
 
 def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files: dict[str, str],
@@ -239,6 +259,9 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
         write(cache_dir, quads, raw, version, files, token, lock_fd=fd)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
+            # the lock let go now, not when the process ends: taking down a process that
+            # shares a large parent's pages takes a while, and the store is in place already
+            os.close(fd)
     finally:
         os._exit(0)
 
