@@ -13,8 +13,9 @@ inference. Only ``sh:Violation`` fails a build.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from qgraph.checks.report import Problem, locate, node_tokens, shown, where
 from qgraph.corpus.loading import Loaded, parse_file, read_text
@@ -48,6 +49,35 @@ VALIDATORS = ("fast", "pyshacl")
 def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None,
              store: Any = None, memo: Any = None, meta: Any = None, kept: Any = None) -> list[Problem]:
     """Every SHACL problem of ``loaded``, by the chosen validator (``fast`` or ``pyshacl``).
+    See :func:`_validate`."""
+    later = _validate(loaded, validator, shapes, store, memo, meta, kept)
+    return later.finish(later.queries())
+
+
+@dataclass
+class Later:
+    """A validation in three parts (:func:`validate_later`): what was done when it was made,
+    :attr:`queries` (no Python quad read: safe on another thread, where Oxigraph evaluates them
+    without the GIL) and :attr:`finish`, given what :attr:`queries` returned (each result
+    located, the ill-typed literals put back in the store, the problems of the literals and
+    the shapes added)."""
+
+    queries: Callable[[], Any]
+    finish: Callable[[Any], list[Problem]]
+
+
+def validate_later(loaded: Loaded, store: Any, memo: Any = None, meta: Any = None) -> Later:
+    """:func:`validate` by the fast validator in parts (:class:`Later`): what reads the Python
+    quads (the shapes check, the ill-typed literals, filling ``store``, the raw literals) done
+    now; the queries then, on another thread, while this one does other Python work (the build:
+    the exports' sort); the rest once they are done. ``store`` must not be changed before
+    :attr:`Later.finish` has returned."""
+    return _validate(loaded, "fast", None, store, memo, meta, None)
+
+
+def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, memo: Any, meta: Any,
+              kept: Any) -> Later:
+    """:func:`validate`'s work until its queries (see :class:`Later`).
 
     Before either runs: the shapes are checked (:mod:`qgraph.checks.shapecheck`: no network,
     valid SHACL, declared terms; a :class:`~qgraph.checks.shapecheck.ShapesError` otherwise) and
@@ -100,19 +130,29 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
         quads = loaded.quads_except(ENRICHMENT_GRAPH)
     if bad:
         quads = [q for q in quads if q not in bad]
-    if validator == "pyshacl":
-        results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
-    else:
-        results = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept)
-        if store is not None and bad and kept is None:
-            store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
-    results = label_clashes(loaded, literals.drop_covered(results, gate))
-    # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
-    # cover every kind of fact and a small corpus (a new one) has only some of them
-    own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
-    unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes, _footprints(loaded, shapes_graph, bad, memo)) \
-        if own else []
-    return sorted(set(gate + results + unused), key=Problem.sort_key)
+    parts = None
+    if validator == "fast":
+        parts = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept, later=True)
+
+    def queries() -> Any:
+        return None if parts is None else parts[0]()
+
+    def finish(found: Any) -> list[Problem]:
+        if parts is None:
+            results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
+        else:
+            results = parts[1](found)
+            if store is not None and bad and kept is None:
+                store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
+        results = label_clashes(loaded, literals.drop_covered(results, gate))
+        # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
+        # cover every kind of fact and a small corpus (a new one) has only some of them
+        own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
+        unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes,
+                                   _footprints(loaded, shapes_graph, bad, memo)) if own else []
+        return sorted(set(gate + results + unused), key=Problem.sort_key)
+
+    return Later(queries, finish)
 
 
 def shipped_shapes(path: Any) -> bool:
@@ -314,7 +354,8 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
-         store: Any = None, memo: Any = None, left_out: Any = (), kept: Any = None) -> list[Problem]:
+         store: Any = None, memo: Any = None, left_out: Any = (), kept: Any = None,
+         later: bool = False) -> Any:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
@@ -329,13 +370,13 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
 
     ``kept``: the kept validation store (see :func:`validate`), in which ``quads`` replace their
     graphs; ``store`` is not used then. With ``memo`` asking for it (``keep_validated``), what
-    is validated is recorded there, for a kept store to be written of it (``memo.validated``)."""
+    is validated is recorded there, for a kept store to be written of it (``memo.validated``).
+
+    ``later``: the store filled and the validator made now, and two calls returned: one runs
+    the queries, the other makes their results problems (see :class:`Later`)."""
     import pyoxigraph as ox
-    from rdflib import BNode, URIRef
-    from rdflib.util import from_n3
 
     from qgraph.checks import shacl as fastshacl
-    from qgraph.corpus.terms import display
 
     if kept is not None:
         store = kept.store
@@ -357,10 +398,31 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
             validator = fastshacl.Validator(store, shapes, quads)
         if memo is not None and memo.keep_validated and kept is None:
             memo.validated = (store, left_out, validator.raw)
-        results = _results(loaded, validator, memo)
     except fastshacl.Unsupported as e:
-        raise QgraphError(f"{rel}: the fast validator cannot check this: {e} "
-                          "(use --validator pyshacl)") from None
+        raise _unsupported(rel, e) from None
+
+    def queries() -> list:
+        try:
+            return _results(loaded, validator, memo)
+        except fastshacl.Unsupported as e:
+            raise _unsupported(rel, e) from None
+
+    def located(results: list) -> list[Problem]:
+        return _problems(loaded, results, prefixes, memo)
+
+    return (queries, located) if later else located(queries())
+
+
+def _unsupported(rel: str, e: Exception) -> QgraphError:
+    return QgraphError(f"{rel}: the fast validator cannot check this: {e} (use --validator pyshacl)")
+
+
+def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any) -> list[Problem]:
+    """The fast validator's results as problems, each located (:func:`_where`)."""
+    from rdflib import BNode, URIRef
+    from rdflib.util import from_n3
+
+    from qgraph.corpus.terms import display
 
     def term(text: str | None) -> Any:
         if text is None:
