@@ -57,8 +57,8 @@ def validate(loaded: Loaded, validator: str = "fast", shapes: Path | None = None
 @dataclass
 class Later:
     """A validation in three parts (:func:`validate_later`): what was done when it was made,
-    :attr:`queries` (no Python quad read: safe on another thread, where Oxigraph evaluates them
-    without the GIL) and :attr:`finish`, given what :attr:`queries` returned (each result
+    :attr:`queries` (the validator's SPARQL, which Oxigraph evaluates without the GIL: run on
+    another thread while this one works on) and :attr:`finish`, given what :attr:`queries` returned (each result
     located, the ill-typed literals put back in the store, the problems of the literals and
     the shapes added)."""
 
