@@ -6,6 +6,7 @@ new one (each case below)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -389,3 +390,39 @@ def test_parts_of_nothing_load_nothing():
     kept_store.load_in_parts(Store(), iter([]), part=3)
     kept_store.load_in_parts(Store(), iter(range(6)), part=3)
     assert calls == [3, 3]
+
+
+def test_a_damaged_store_is_replaced_by_the_run_that_finds_it(synth_corpus: Path, cli_env: dict[str, str]):
+    """A run that finds the kept store damaged (RocksDB will not open it) had tried to open it:
+    RocksDB then has threads and locks in this process, and the writer forked from it hung
+    for good when it opened the new store, holding the lock (no later run could use or write a
+    kept store; the edit-check at 1M fell back to ~18 s). That run now writes the new store
+    itself, before it ends, and the next run uses it."""
+    import signal
+
+    root = synth_corpus
+    docs = _docs(root)
+    env = {**cli_env, "QGRAPH_KEEP_STORE": "later"}
+
+    def validate(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), *extra],
+                              capture_output=True, text=True, env=env, timeout=600)
+
+    lock = root / CACHE_DIR / kept_store.LOCK
+    try:
+        assert validate().returncode in (0, 1)
+        kept_store.settled(root / CACHE_DIR)
+        (_store(root) / "CURRENT").write_text("garbage\n", encoding="utf-8")
+        _edit_date(docs[1])
+        r = validate("--progress")
+        assert "kept store failed" in r.stderr and "Corruption" in r.stderr, r.stderr
+        assert _basis(root)["token"] == _state_token(root), "the new store is in place when the run ends"
+        assert not lock.read_text(encoding="ascii").strip(), "no writer holds the lock"
+        _edit_date(docs[1], +1)
+        r = validate("--progress")
+        assert KEPT in r.stderr, r.stderr
+    finally:  # a writer left hanging (the code before) is stopped
+        pid = lock.read_text(encoding="ascii").strip() if lock.exists() else ""
+        if pid.isdigit():
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)

@@ -55,6 +55,26 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
+#: whether this process has opened (or tried to open) an on-disk store: RocksDB then has threads
+#: and locks of its own, which a forked child inherits without the threads, and a store the
+#: child opens can hang there for good (a damaged kept store, found so by this run, left its
+#: writer waiting with the lock held, so that no later run could use or write a kept store)
+_opened_here = False
+
+
+def opened_here() -> bool:
+    """Whether a writer forked now could hang (see :data:`_opened_here`): write in process."""
+    return _opened_here
+
+
+def _open(path: Path) -> Any:
+    global _opened_here
+    import pyoxigraph as ox
+
+    _opened_here = True
+    return ox.Store(str(path))
+
+
 class KeptStore:
     """An opened kept store (its lock held until :meth:`close`)."""
 
@@ -71,10 +91,8 @@ class KeptStore:
     def store(self) -> Any:
         """The pyoxigraph Store (``OSError`` when it cannot be opened: damaged, or in use)."""
         if self._store is None:
-            import pyoxigraph as ox
-
             try:
-                self._store = ox.Store(str(self.folder))
+                self._store = _open(self.folder)
             except (OSError, RuntimeError) as e:  # RocksDB's "Corruption: …" is a RuntimeError
                 raise OSError(f"kept store damaged or in use: {str(e).splitlines()[0] if str(e) else e!r}") from None
         return self._store
@@ -173,7 +191,6 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
     when it could not be (the lock is taken, the folder not writable)."""
     import shutil
 
-    import pyoxigraph as ox
 
     fd = lock_fd if lock_fd is not None else _lock(cache_dir, block=False)
     if fd is None:
@@ -185,7 +202,7 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
         # bulk loader's threads run was much slower in the forked writer (1M: 7.9 s against 5.5 s,
         # the same quads; it was not, run in the validating process itself)
         quads = quads if isinstance(quads, list) else list(quads)
-        store = ox.Store(str(tmp))
+        store = _open(tmp)
         load_in_parts(store, quads)
         store.flush()
         del store
@@ -230,12 +247,13 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
     its standard streams on ``/dev/null``); the lock is taken here first and held by that
     process until it is done. ``False`` when nothing was started (the lock is taken, no fork,
     or another thread runs: a lock it held at the fork would stay held in the writer, which
-    could then hang holding the store's lock)."""
+    could then hang holding the store's lock; so too when this process has opened an on-disk
+    store, :func:`opened_here`)."""
     import threading
 
     from qgraph.forked import can_fork
 
-    if not can_fork() or threading.active_count() > 1:
+    if not can_fork() or threading.active_count() > 1 or opened_here():
         return False
     fd = _lock(cache_dir, block=False)
     if fd is None:
