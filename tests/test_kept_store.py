@@ -426,3 +426,20 @@ def test_a_damaged_store_is_replaced_by_the_run_that_finds_it(synth_corpus: Path
         if pid.isdigit():
             with contextlib.suppress(OSError):
                 os.kill(int(pid), signal.SIGKILL)
+
+
+def test_the_folder_of_a_writer_stopped_while_writing_is_removed(tmp_path: Path):
+    """A writer stopped while writing (killed, a power loss) leaves its temporary folder (at 1M,
+    ~180 MB); each writer works under the store's lock, so the next one, holding it, removes
+    every such folder (they were left in the cache folder for good)."""
+    import pyoxigraph as ox
+
+    cache = tmp_path / CACHE_DIR
+    stale = cache / f".{kept_store.STORE}.999999999.tmp"
+    stale.mkdir(parents=True)
+    (stale / "000009.sst").write_bytes(b"\0" * 64)
+    quad = ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), ox.Literal("o"),
+                   ox.NamedNode("https://w3id.org/qgraph/graph/x"))
+    assert kept_store.write(cache, [quad], {}, {"v": 1}, {}, "tok")
+    assert not list(cache.glob(f".{kept_store.STORE}.*.tmp"))
+    assert (cache / kept_store.STORE / kept_store.BASIS).is_file()

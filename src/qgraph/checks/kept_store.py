@@ -197,7 +197,10 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
         return False
     tmp = cache_dir / f".{STORE}.{os.getpid()}.tmp"
     try:
-        shutil.rmtree(tmp, ignore_errors=True)
+        # the temporary folders of writers stopped while writing (a kill, a power loss): each
+        # wrote under the lock, which this one holds now, so none of them is still at work
+        for stale in cache_dir.glob(f".{STORE}.*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
         # every quad read first, then loaded: reading them from the validation store while the
         # bulk loader's threads run was much slower in the forked writer (1M: 7.9 s against 5.5 s,
         # the same quads; it was not, run in the validating process itself)
