@@ -191,7 +191,6 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
     when it could not be (the lock is taken, the folder not writable)."""
     import shutil
 
-
     fd = lock_fd if lock_fd is not None else _lock(cache_dir, block=False)
     if fd is None:
         return False
