@@ -657,8 +657,6 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
         if kept is not None:
             kept.close()
     if kept is None and keep_store and saved and memo.validated is not None and memo.shacl_basis is not None:
-        import threading
-
         from qgraph.checks import kept_store
 
         store, left_out, raw = memo.validated
@@ -666,12 +664,8 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
         quads = kept_store.validated_quads(store, left_out)
         if keep_store == "now":
             kept_store.write(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
-        elif not kept_store.write_later(cache.dir, quads, raw, cache.version, *memo.shacl_basis) \
-                and kept_store.opened_here() and threading.active_count() == 1:
-            # not forked as an on-disk store was opened here (a damaged kept store, found so): a
-            # writer forked now could hang for good; written in process, as the damaged one must
-            # be replaced for any later run to have one
-            kept_store.write(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
+        else:
+            kept_store.write_later(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
     return outcome
 
 

@@ -249,13 +249,17 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
     its standard streams on ``/dev/null``); the lock is taken here first and held by that
     process until it is done. ``False`` when nothing was started (the lock is taken, no fork,
     or another thread runs: a lock it held at the fork would stay held in the writer, which
-    could then hang holding the store's lock; so too when this process has opened an on-disk
-    store, :func:`opened_here`)."""
+    could then hang holding the store's lock). When this process has opened an on-disk store
+    (:func:`opened_here`: a damaged kept store, found so), a writer forked now could hang for
+    good: written in this process instead, as the damaged store must be replaced for any later
+    run to have one (``True`` when it was)."""
     import threading
 
     from qgraph.forked import can_fork
 
-    if not can_fork() or threading.active_count() > 1 or opened_here():
+    if opened_here():
+        return threading.active_count() == 1 and write(cache_dir, quads, raw, version, files, token)
+    if not can_fork() or threading.active_count() > 1:
         return False
     fd = _lock(cache_dir, block=False)
     if fd is None:
