@@ -127,6 +127,68 @@ def test_next_build_removes_temporaries_of_a_killed_build(fixture_root, tmp_path
     assert exports.remove_stale_temporaries(out / "framed") == [theirs]
 
 
+_STOPPED_BUILD = """
+import os, signal, sys
+from qgraph import pipeline
+from qgraph.cli import main
+
+step, when = pipeline.Steps.__call__, sys.argv[1]
+
+def stop_after(self, what):
+    step(self, what)
+    if when in what:  # the build is sent SIGTERM here, as `kill` would
+        os.kill(os.getpid(), signal.SIGTERM)
+
+pipeline.Steps.__call__ = stop_after
+sys.argv = ["qgraph", *sys.argv[2:]]
+sys.exit(main())
+"""
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+@pytest.mark.parametrize("when", ["result(s) (its queries run beside)", "loaded "],
+                         ids=["during-the-exports", "after-loading"])
+def test_a_build_sent_sigterm_leaves_nothing_behind(clean_corpus, tmp_path, cli_env, when):
+    """Regression: ``kill`` (SIGTERM: ``timeout``, a CI job stopped) ended a build at once, leaving
+    the exports' hidden temporary files (one per export begun: ~560 MB at a million triples) and
+    the cache folder the run had begun (copies of every data file) until a later build; Ctrl-C
+    removed them. Now SIGTERM unwinds as Ctrl-C does: nothing of the run is left, exit 143.
+    Stopped once the first export is written (the N-Quads dump, its temporary file in place) and
+    right after loading (the cache's copies being written)."""
+    out = tmp_path / "dist"
+    before = _files(clean_corpus)
+    assert before and ".qgraph-cache" not in before
+    r = subprocess.run([sys.executable, "-c", _STOPPED_BUILD, when, "build", "--root", str(clean_corpus),
+                        "--out", str(out), "--progress"], capture_output=True, text=True, env=cli_env, timeout=600)
+    assert r.returncode == 143, (r.returncode, r.stderr)  # 128 + SIGTERM, as for a shell
+    assert when in r.stderr.splitlines()[-1], r.stderr  # it was stopped where asked
+    assert "wrote" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not out.exists()
+    assert _files(clean_corpus) == before
+    # the corpus builds as before
+    r = qgraph("build", "--root", str(clean_corpus), "--out", str(out), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert (out / "qgraph.nq").is_file() and not list(out.rglob("*.tmp"))
+
+
+def test_forked_children_are_stopped_by_sigterm_at_once():
+    """The children the checks fork (:class:`qgraph.forked.Forked`) do not take the command's
+    SIGTERM handler: closing one stops it at once, even in the middle of a long call."""
+    import threading
+
+    from qgraph.forked import Forked
+
+    before = cli._stop_on_term() if threading.current_thread() is threading.main_thread() else None
+    try:
+        child = Forked(lambda: signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+        assert child.result() is True
+    finally:
+        cli._restore_term(before)
+
+
 # ------------------------------------------------------------ 16: terminal control characters
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"

@@ -359,6 +359,53 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+class Terminated(BaseException):
+    """Raised in the main thread when the process is sent SIGTERM (``kill``, ``timeout``, a CI
+    job stopped) while a command runs: it unwinds as Ctrl-C does, so that what the command was
+    writing is removed (the exports' temporary files, a cache folder the run created) rather
+    than left behind (:func:`_stop_on_term`); the command then exits with 128 + 15."""
+
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it stopped
+
+
+def _stop_on_term() -> Any:
+    """Make SIGTERM raise :class:`Terminated` in the main thread; the handler it replaces
+    (``None`` when none was set: not the main thread, or no signals here). Forked children set
+    it back to the default (:func:`reset_term`): they are stopped at once, as before."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except (ValueError, AttributeError, OSError):  # not the main thread; no SIGTERM here
+        return None
+
+
+def _restore_term(before: Any) -> None:
+    if before is None:
+        return
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, before)
+    except (ValueError, OSError):
+        pass
+
+
+def reset_term() -> None:
+    """In a forked child: SIGTERM ends it at once, as the default does (the parent stops its
+    children so, and a writer left running is cleaned up after by the next one)."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, AttributeError, OSError):
+        pass
+
+
 #: whether the command runs as the process's command (:func:`main` without ``argv``), which then
 #: ends at once once the command has made all it had to (:func:`_nothing_left`)
 _as_process: list[bool] = [False]
@@ -426,6 +473,7 @@ def _main(argv: list[str] | None) -> int:
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     from qgraph.errors import NonConformant, QgraphError
 
+    before = _stop_on_term()  # after the help's answer: nothing to stop there, and no import
     try:
         return args.func(args)
     except NonConformant as e:
@@ -441,9 +489,13 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return EXIT_TERMINATED
     except MemoryError:
         print("qgraph: error: out of memory (a file or a literal too large for this machine?)", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        _restore_term(before)
 
 
 def _tty() -> bool:

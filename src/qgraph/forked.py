@@ -112,6 +112,9 @@ def _run(calls: list[Callable[[], Any]], send: Any) -> None:
     import queue
     import threading
 
+    from qgraph.cli import reset_term
+
+    reset_term()  # the parent's SIGTERM handler (qgraph.cli) is not ours: Forked.close ends us at once
     values: queue.SimpleQueue = queue.SimpleQueue()
 
     def sender() -> None:

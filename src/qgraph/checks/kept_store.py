@@ -270,6 +270,9 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
         os.waitpid(pid, 0)
         return True
     try:  # the child: fork the writer and leave at once (no zombie for the caller to reap)
+        from qgraph.cli import reset_term
+
+        reset_term()  # stopped at once by SIGTERM, as before; the next writer removes its folder
         os.setsid()
         if os.fork():
             os._exit(0)
