@@ -372,7 +372,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it stopped
 def _stop_on_term() -> Any:
     """Make SIGTERM raise :class:`Terminated` in the main thread; the handler it replaces
     (``None`` when none was set: not the main thread, or no signals here). Forked children set
-    it back to the default (:func:`reset_term`): they are stopped at once, as before."""
+    it back to the default (:func:`qgraph.forked.reset_term`): they are stopped at once, as before."""
     import signal
 
     def stop(signum: int, frame: Any) -> None:
@@ -392,17 +392,6 @@ def _restore_term(before: Any) -> None:
     try:
         signal.signal(signal.SIGTERM, before)
     except (ValueError, OSError):
-        pass
-
-
-def reset_term() -> None:
-    """In a forked child: SIGTERM ends it at once, as the default does (the parent stops its
-    children so, and a writer left running is cleaned up after by the next one)."""
-    import signal
-
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    except (ValueError, AttributeError, OSError):
         pass
 
 

@@ -21,6 +21,19 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def reset_term() -> None:
+    """In a forked child: SIGTERM ends it at once, as the default does. A command's SIGTERM
+    handler (:func:`qgraph.cli._stop_on_term`, which unwinds as Ctrl-C does) is not the child's:
+    :meth:`Forked.close` stops a child so, and a kept store's writer stopped so is cleaned up
+    after by the next one."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, AttributeError, OSError):
+        pass
+
+
 class Forked:
     """``fn()`` in a child process forked at construction; :meth:`result` waits and gives its
     value, or ``None`` when the child failed in any way; :meth:`close` stops a child whose
@@ -111,8 +124,6 @@ def _run(calls: list[Callable[[], Any]], send: Any) -> None:
     waited for that call (1.7 s)."""
     import queue
     import threading
-
-    from qgraph.cli import reset_term
 
     reset_term()  # the parent's SIGTERM handler (qgraph.cli) is not ours: Forked.close ends us at once
     values: queue.SimpleQueue = queue.SimpleQueue()

@@ -255,7 +255,7 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
     run to have one (``True`` when it was)."""
     import threading
 
-    from qgraph.forked import can_fork
+    from qgraph.forked import can_fork, reset_term
 
     if opened_here():
         return threading.active_count() == 1 and write(cache_dir, quads, raw, version, files, token)
@@ -270,8 +270,6 @@ def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict,
         os.waitpid(pid, 0)
         return True
     try:  # the child: fork the writer and leave at once (no zombie for the caller to reap)
-        from qgraph.cli import reset_term
-
         reset_term()  # stopped at once by SIGTERM, as before; the next writer removes its folder
         os.setsid()
         if os.fork():
