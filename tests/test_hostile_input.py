@@ -174,6 +174,31 @@ def test_a_build_sent_sigterm_leaves_nothing_behind(clean_corpus, tmp_path, cli_
     assert (out / "qgraph.nq").is_file() and not list(out.rglob("*.tmp"))
 
 
+def test_a_child_sent_sigterm_before_it_resets_the_handler_ends_as_by_default():
+    """Regression: a child the build forked was stopped (SIGTERM, by the parent closing it) before
+    it had set the default handler back; the command's handler, inherited, raised the command's
+    exception in it and multiprocessing printed its traceback on the command's stderr. A child
+    is now ended by SIGTERM as by default, whenever it comes."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are set from the main thread")
+    before = cli._stop_on_term()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: no reset of its own, then SIGTERM
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):  # the handler runs between these steps
+                    pass
+            finally:
+                os._exit(3)  # reached only if the handler raised or returned
+        _, status = os.waitpid(pid, 0)
+    finally:
+        cli._restore_term(before)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, status
+
+
 def test_forked_children_are_stopped_by_sigterm_at_once():
     """The children the checks fork (:class:`qgraph.forked.Forked`) do not take the command's
     SIGTERM handler: closing one stops it at once, even in the middle of a long call."""

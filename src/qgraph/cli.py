@@ -372,10 +372,19 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it stopped
 def _stop_on_term() -> Any:
     """Make SIGTERM raise :class:`Terminated` in the main thread; the handler it replaces
     (``None`` when none was set: not the main thread, or no signals here). Forked children set
-    it back to the default (:func:`qgraph.forked.reset_term`): they are stopped at once, as before."""
+    it back to the default (:func:`qgraph.forked.reset_term`): they are stopped at once, as before;
+    one sent SIGTERM before it could (the parent stops a child it no longer wants as soon as it
+    has started) ends as the default would, not with this process's exception."""
+    import os
     import signal
 
+    owner = os.getpid()
+
     def stop(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:  # a child forked before it set its own
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise Terminated
 
     try:
