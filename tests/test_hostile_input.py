@@ -200,8 +200,9 @@ def test_a_child_sent_sigterm_before_it_resets_the_handler_ends_as_by_default():
 
 
 def test_forked_children_are_stopped_by_sigterm_at_once():
-    """The children the checks fork (:class:`qgraph.forked.Forked`) do not take the command's
-    SIGTERM handler: closing one stops it at once, even in the middle of a long call."""
+    """The children the checks fork (:class:`qgraph.forked.Forked`) do not keep the command's
+    SIGTERM handler: theirs is the default, so that closing one (SIGTERM) stops it at once, even
+    in the middle of a long call into pyoxigraph, where a Python handler would wait for its end."""
     import threading
 
     from qgraph.forked import Forked
