@@ -402,6 +402,30 @@ def test_run_killed_while_writing_leaves_the_old_state(corpus: Path, capsys: pyt
     assert not list((corpus / CACHE_DIR).glob(f".{STATE}.*.tmp")), "the dead run's temporary file removed"
 
 
+def test_run_stopped_while_writing_removes_its_temporary_state(corpus: Path, capsys: pytest.CaptureFixture,
+                                                               cli_env: dict[str, str]):
+    """Regression: a run stopped (SIGTERM, Ctrl-C) between writing the state's temporary file and
+    renaming it left that file for a later run to remove; it now removes it, the earlier state
+    whole, and exits 143 (SIGTERM)."""
+    _same(capsys, corpus)
+    before = (corpus / CACHE_DIR / STATE).read_bytes()
+    doc = _docs(corpus)[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    stopper = ("import os, signal, sys\nreplace = os.replace\n"
+               "def stop(a, b):\n"
+               f"    if str(b).endswith({STATE!r}):\n"
+               "        os.kill(os.getpid(), signal.SIGTERM)\n"
+               "    return replace(a, b)\n"
+               "os.replace = stop\n"
+               "from qgraph.cli import main\n"
+               f"sys.exit(main(['validate', '--root', {str(corpus)!r}]))\n")
+    p = subprocess.run([sys.executable, "-c", stopper], capture_output=True, text=True, env=cli_env, timeout=600)
+    assert p.returncode == 143, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr, p.stderr
+    assert not list((corpus / CACHE_DIR).glob(f".{STATE}.*.tmp"))
+    assert (corpus / CACHE_DIR / STATE).read_bytes() == before
+
+
 def test_unusable_cache_folder_is_a_notice_not_a_crash(corpus: Path, capsys: pytest.CaptureFixture):
     # the cache folder's name taken by a file: nothing can be written
     (corpus / CACHE_DIR).write_text("not a folder", encoding="utf-8")

@@ -443,3 +443,21 @@ def test_the_folder_of_a_writer_stopped_while_writing_is_removed(tmp_path: Path)
     assert kept_store.write(cache, [quad], {}, {"v": 1}, {}, "tok")
     assert not list(cache.glob(f".{kept_store.STORE}.*.tmp"))
     assert (cache / kept_store.STORE / kept_store.BASIS).is_file()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError], ids=["a-stop", "an-error"])
+def test_a_json_file_stopped_while_written_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop):
+    """Regression: the kept store's JSON files (its basis, its raw literals), brought up to date in
+    ``qgraph validate``'s own process after an edit, left their temporary file beside the store
+    when the write was stopped (SIGTERM, Ctrl-C) or failed; the file before is kept whole."""
+    target = tmp_path / kept_store.BASIS
+    target.write_bytes(b"{}")
+
+    def fail(fd: int) -> None:
+        raise stop()
+
+    monkeypatch.setattr(kept_store.os, "fsync", fail)
+    with pytest.raises(stop):
+        kept_store._write_json(target, {"token": "new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kept_store.BASIS]
+    assert target.read_bytes() == b"{}"

@@ -471,11 +471,13 @@ class Cache:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
-        except OSError as e:
+        except BaseException as e:  # a stop (Ctrl-C, SIGTERM) too: its temporary file removed
             try:
                 tmp.unlink()
             except OSError:
                 pass
+            if not isinstance(e, OSError):
+                raise
             self.notice(f"cache {self.project.display(self.dir)} not writable ({e.strerror or e}): "
                         "the next run checks everything again")
             return False
