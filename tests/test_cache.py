@@ -664,3 +664,22 @@ def test_the_state_and_the_kept_store_are_written_as_the_stdlib_json_writes_them
         value = json.loads(body)
         assert value and json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8") == body
     assert "Ø".encode() in files[0].read_bytes(), "text beyond ASCII written as UTF-8, not escaped"
+
+
+def test_a_copy_stopped_while_written_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Regression: a data file's copy in the cache, stopped between its temporary file and the
+    rename (Ctrl-C or SIGTERM where the copies are written in the command's own thread), left that
+    file for a later run to remove."""
+    data = tmp_path / "doc.ttl"
+    data.write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    folder = tmp_path / CACHE_DIR
+
+    def stop(a: object, b: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache_mod.os, "replace", stop)
+    with pytest.raises(KeyboardInterrupt):
+        cache_mod._write_copies(folder, {cache_mod._hash(data.read_bytes()): data}, quiet=False)
+    monkeypatch.undo()
+    left = [p.name for p in (folder / cache_mod.SNAPSHOTS).iterdir()]
+    assert left == [], left

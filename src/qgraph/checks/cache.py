@@ -36,6 +36,7 @@ never an error: the run goes on without it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -308,9 +309,14 @@ def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True, mad
             if _hash(data) != digest:
                 continue  # changed since it was checked: no copy (the next run validates whole)
             tmp = folder / f".{name}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, folder / name)
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, folder / name)
+            except BaseException:  # an error, Ctrl-C, SIGTERM: no temporary file left
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                raise
             if made is not None:
                 made.append(folder / name)
     except OSError:
