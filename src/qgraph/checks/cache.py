@@ -41,6 +41,7 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,6 +54,18 @@ FORMAT = 1
 RACY_NS = 2_000_000_000  # inputs written this close to the cache are hashed whatever their stat says
 
 Notice = Callable[[str], None]
+
+
+@contextlib.contextmanager
+def removed_if_unfinished(tmp: Path) -> Iterator[None]:
+    """Around writing ``tmp`` and renaming it into place: whatever stops that (an error, Ctrl-C,
+    SIGTERM), ``tmp`` is removed and the stop goes on; the file it was to replace stays whole."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def _hash(data: bytes) -> str:
@@ -309,14 +322,10 @@ def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True, mad
             if _hash(data) != digest:
                 continue  # changed since it was checked: no copy (the next run validates whole)
             tmp = folder / f".{name}.{os.getpid()}.tmp"
-            try:
+            with removed_if_unfinished(tmp):
                 with open(tmp, "wb") as fh:
                     fh.write(data)
                 os.replace(tmp, folder / name)
-            except BaseException:  # an error, Ctrl-C, SIGTERM: no temporary file left
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                raise
             if made is not None:
                 made.append(folder / name)
     except OSError:
@@ -472,18 +481,13 @@ class Cache:
             memo.copies_written(saved=True)
         try:
             _make_cache_dir(self.dir)
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException as e:  # a stop (Ctrl-C, SIGTERM) too: its temporary file removed
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            if not isinstance(e, OSError):
-                raise
+            with removed_if_unfinished(tmp):
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+        except OSError as e:
             self.notice(f"cache {self.project.display(self.dir)} not writable ({e.strerror or e}): "
                         "the next run checks everything again")
             return False

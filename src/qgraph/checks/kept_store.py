@@ -338,17 +338,15 @@ def _raw_dict(rows: list) -> dict:
 def _write_json(path: Path, value: Any) -> None:
     """``value`` as JSON at ``path``, written to a temporary file and renamed; that file removed
     whatever stops the write (an error, Ctrl-C, SIGTERM)."""
+    from qgraph.checks.cache import removed_if_unfinished
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with removed_if_unfinished(tmp):
         with open(tmp, "wb") as fh:
             fh.write(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _sync_dir(folder: Path) -> None:
