@@ -165,3 +165,19 @@ def test_bare_qgraph_prints_the_help(cli_env):
     r = qgraph(env={**cli_env, "COLUMNS": "80"})
     assert r.returncode == 0 and r.stdout.startswith("usage: qgraph") and r.stderr == ""
     assert r.stdout == qgraph("--help", env={**cli_env, "COLUMNS": "80"}).stdout
+
+
+def test_the_help_names_every_exit_code_the_command_returns(cli_env):
+    """Regression: `qgraph --help` listed 0, 1 and 2, not 130 (Ctrl-C) nor 143 (SIGTERM), which
+    the command returns too and the README names."""
+    import re
+
+    from qgraph import cli
+
+    codes = {v for k, v in vars(cli).items() if k.startswith("EXIT_") and isinstance(v, int)}
+    assert codes >= {0, 1, 2, 130, 143}
+    text = qgraph("--help", env={**cli_env, "COLUMNS": "80"}).stdout
+    listed = text[text.index("exit codes:"):text.index("positional arguments")]
+    assert {int(n) for n in re.findall(r"\b(\d+) ", listed)} == codes
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{n}`" in readme for n in codes)

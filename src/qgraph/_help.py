@@ -25,7 +25,8 @@ examples:
   qgraph query qdg-members          run one
   qgraph show Denmark               an entity card with its evidence
 
-exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error,
+  130 stopped by Ctrl-C, 143 stopped by kill (SIGTERM)
 
 positional arguments:
   COMMAND
@@ -75,7 +76,8 @@ examples:
   qgraph query qdg-members          run one
   qgraph show Denmark               an entity card with its evidence
 
-exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error,
+  130 stopped by Ctrl-C, 143 stopped by kill (SIGTERM)
 
 positional arguments:
   COMMAND

@@ -37,7 +37,8 @@ examples:
   qgraph query qdg-members          run one
   qgraph show Denmark               an entity card with its evidence
 
-exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error
+exit codes: 0 ok, 1 the data does not conform, 2 usage or tool error,
+  130 stopped by Ctrl-C, 143 stopped by kill (SIGTERM)
 """
 
 COMMANDS = {
@@ -366,6 +367,7 @@ class Terminated(BaseException):
     than left behind (:func:`_stop_on_term`); the command then exits with 128 + 15."""
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT (Ctrl-C)
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it stopped
 
 
@@ -486,7 +488,7 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Terminated:
         return EXIT_TERMINATED
     except MemoryError:
