@@ -1,0 +1,52 @@
+"""benchmarks/where.py: it runs the command it is given and reports that run's CPU time per
+thread and process and its peak memory (no timing asserted: only that the figures are there and
+hold together)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WHERE = Path(__file__).resolve().parent.parent / "benchmarks" / "where.py"
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads Linux's /proc")
+
+
+def _where(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    assert WHERE.is_file()
+    return subprocess.run([sys.executable, str(WHERE), *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_a_build_is_run_and_its_cpu_and_memory_reported(fixture_root, tmp_path, cli_env):
+    figures, dist = tmp_path / "where.json", tmp_path / "dist"
+    r = _where("--every", "0.01", "--top", "1000", "--json", str(figures), "--", "build", "--root", str(fixture_root),
+               "--out", str(dist), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert (dist / "qgraph.ttl").is_file()  # the command itself ran
+    d = json.loads(figures.read_text(encoding="utf-8"))
+    assert d["exit"] == 0 and d["wall_s"] > 0 and d["cpu_s"] > 0 and d["cores"] >= 1
+    assert d["cpu_s"] >= d["busiest_thread_s"] > 0  # a sum holds its largest part
+    assert d["cpu_over_cores_s"] == pytest.approx(d["cpu_s"] / d["cores"], abs=0.01)
+    command = [p["pid"] for p in d["processes"] if p["who"] == "command"]
+    assert len(command) == 1
+    assert any(t["main"] and t["pid"] == command[0] for t in d["threads"])  # its main thread listed
+    assert d["peak_rss_sum_mib"] >= d["peak_pss_sum_mib"] > 0  # a shared page counts whole in each RSS
+    printed = r.stdout.splitlines()
+    assert printed[0].startswith("qgraph build --root") and ": exit 0, wall " in printed[0]
+    assert printed[1].startswith("lower bounds on the wall: the busiest thread's CPU ")
+    assert printed[2].startswith("peak memory: resident sizes summed ")
+
+
+def test_the_commands_exit_code_is_the_scripts(tmp_path, cli_env):
+    r = _where("--", "build", "--root", str(tmp_path / "nowhere"), "--out", str(tmp_path / "dist"), env=cli_env)
+    assert r.returncode == 2 and ": exit 2, wall " in r.stdout
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_figures_file_it_cannot_write_is_a_clear_error(tmp_path, cli_env):
+    r = _where("--json", str(tmp_path / "missing" / "where.json"), "--", "--help", env=cli_env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"where.py: cannot write {tmp_path / 'missing' / 'where.json'}: No such file or directory"
