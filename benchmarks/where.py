@@ -148,7 +148,13 @@ def main() -> int:
         return 2
     if a.every <= 0:
         ap.error("--every must be more than 0")
-    code, wall, tree = measure(command, a.every)
+    if a.json is not None and not a.json.parent.is_dir():  # said before a run of minutes, not after
+        print(f"where.py: cannot write {a.json}: no folder {a.json.parent}", file=sys.stderr)
+        return 2
+    try:
+        code, wall, tree = measure(command, a.every)
+    except KeyboardInterrupt:  # the command, in the same process group, had Ctrl-C too
+        return 130
     r = report(code, wall, tree, a.top)
     print(f"qgraph {' '.join(command)}: exit {r['exit']}, wall {r['wall_s']:.2f} s, "
           f"CPU {r['cpu_s']:.2f} s on {r['cores']} core(s)")

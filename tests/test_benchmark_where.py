@@ -46,7 +46,12 @@ def test_the_commands_exit_code_is_the_scripts(tmp_path, cli_env):
     assert not (tmp_path / "dist").exists()
 
 
-def test_a_figures_file_it_cannot_write_is_a_clear_error(tmp_path, cli_env):
-    r = _where("--json", str(tmp_path / "missing" / "where.json"), "--", "--help", env=cli_env)
+def test_a_figures_file_it_cannot_write_is_a_clear_error_before_the_run(tmp_path, cli_env):
+    figures = tmp_path / "missing" / "where.json"
+    r = _where("--json", str(figures), "--", "build", "--root", str(tmp_path), "--out", str(tmp_path / "dist"),
+               env=cli_env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stdout == ""  # the command not run
+    assert r.stderr.strip() == f"where.py: cannot write {figures}: no folder {figures.parent}"
+    r = _where("--json", str(tmp_path), "--", "--help", env=cli_env)  # a folder: said after the run
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.strip() == f"where.py: cannot write {tmp_path / 'missing' / 'where.json'}: No such file or directory"
+    assert r.stderr.strip().startswith(f"where.py: cannot write {tmp_path}: ")
