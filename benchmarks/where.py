@@ -71,24 +71,25 @@ class Tree:
         self.peak_rss = self.peak_pss = 0  # KiB, summed over the processes
         self.rss_at = self.pss_at = 0.0
 
-    def _pids(self) -> list[int]:
+    def _processes(self) -> list[tuple[int, list[str]]]:
+        """(pid, its thread ids) of the command and every process below it (the folder read once)."""
         out, todo = [], [(self.pid, 0)]
         while todo:
             pid, parent = todo.pop()
-            out.append(pid)
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:  # ended meanwhile
+                continue
+            out.append((pid, tids))
             self.parent.setdefault(pid, parent)
-            for tid in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else []:
+            for tid in tids:
                 kids = _read(f"/proc/{pid}/task/{tid}/children") or ""
                 todo += [(int(k), pid) for k in kids.split()]
         return out
 
     def sample(self, at: float) -> None:
         rss = pss = 0
-        for pid in self._pids():
-            try:
-                tids = os.listdir(f"/proc/{pid}/task")
-            except OSError:
-                continue
+        for pid, tids in self._processes():
             for tid in tids:
                 stat = _read(f"/proc/{pid}/task/{tid}/stat")
                 if stat:

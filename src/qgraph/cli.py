@@ -384,7 +384,9 @@ def _stop_on_term() -> Any:
 
     def stop(signum: int, frame: Any) -> None:
         if os.getpid() != owner:  # a child forked before it set its own
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            from qgraph.forked import reset_term
+
+            reset_term()
             os.kill(os.getpid(), signal.SIGTERM)
             return
         raise Terminated
