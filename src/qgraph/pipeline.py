@@ -95,12 +95,13 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     from qgraph.ask import catalogue
     from qgraph.checks import evidence, validation
     from qgraph.corpus.loading import load
-    from qgraph.corpus.store import LazyStore, open_store, return_freed_memory
+    from qgraph.corpus.store import LazyStore, map_large_blocks, open_store, return_freed_memory
     from qgraph.errors import QgraphError
     from qgraph.project import Project
 
     step = Steps(progress)
     project = root if isinstance(root, Project) else Project.at(root)
+    map_large_blocks()
     meta = _meta_shacl(project, memo) if beside else None
     kept = _kept_union(project, memo) if memo is not None and not beside and backend == "oxigraph" else {}
     union = _union_checks(project, set(kept)) if memo is not None and not beside and backend == "oxigraph" else None
@@ -208,25 +209,39 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                         return_freed_memory()
                     return checks, asked
 
-                running: list[_Beside] = []
+                # SHACL's results located as soon as its queries are done, then the store completed
+                # and checked, all on the checks' thread (the store must not change before SHACL's
+                # results are located), not once this thread has sorted the exports: the checks
+                # end sooner, and with them the store, freed then
+                located = threading.Event()
+                failed: list[BaseException] = []
+
+                def shacl_then_checks() -> tuple[list[Problem], Any]:
+                    if shacl_queries is not None:
+                        try:
+                            found = shacl_later.finish(shacl_queries.result())
+                        except BaseException as e:  # raised where SHACL's problems are asked for too
+                            failed.append(e)
+                            located.set()
+                            raise
+                        shacl_found.append(found)
+                        loaded.forget_lines()  # the problems so far are located
+                        step(f"SHACL ({validator}): {len(found)} result(s) (its queries run beside)")
+                    located.set()
+                    return store_then_checks()
+
+                running = [_Beside(shacl_then_checks)]
 
                 def resume() -> list[Problem]:
-                    """SHACL's results located (their queries waited for), then the store completed
-                    and checked on the checks' thread (once; the store must not change before);
-                    SHACL's problems."""
-                    if not running:
-                        if shacl_queries is not None:
-                            found = shacl_later.finish(shacl_queries.result())
-                            shacl_found.append(found)
-                            loaded.forget_lines()  # the problems so far are located
-                            step(f"SHACL ({validator}): {len(found)} result(s) (its queries run beside)")
-                        running.append(_Beside(store_then_checks))
+                    """SHACL's problems, once located (the checks go on beside)."""
+                    located.wait()
+                    if failed:
+                        raise failed[0]
                     return shacl_found[0] if shacl_found else []
 
-                if shacl_queries is None:
-                    # started before waiting for the child's relabelling (which can outlast SHACL:
-                    # at 1M it did by ~1.7 s, a core idle), so the store and checks use that core
-                    resume()
+                # what SHACL's preparation and the store's filling left free given back (1M
+                # triples: ~160 MiB, while the child that relabels still runs beside)
+                return_freed_memory()
                 prepared = beside_child.later() if beside_child is not None else None
             else:
                 if union is None and not kept:
@@ -255,11 +270,14 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
         step(f"store ({backend}) and checks (queries/checks), beside the exports: {len(checks)} problem(s)")
         found = problems + (shacl_found[0] if shacl_found else []) + checks
         return Outcome(loaded, _merged_later(made[0]), sorted(set(found), key=Problem.sort_key), ev,
-                       asked=asked, coverage=coverage, prepared=prepared)
+                       asked=asked, coverage=coverage)
 
-    # the store is being completed on the checks' thread: the settled outcome holds it
-    return Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage,
-                   prepared=prepared, resume=resume), settle
+    # the store is being completed on the checks' thread: the settled outcome holds it (and not
+    # the relabelling, for the exports alone)
+    outcome = Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage,
+                      prepared=prepared, resume=resume)
+    prepared = None
+    return outcome, settle
 
 
 def _merged_later(store: Any) -> Any:
@@ -777,7 +795,9 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
     step = Steps(progress)
     with paused_gc():
         try:
+            # the relabelling handed over: the exporter lets it go once read
             exporter = Exporter(outcome.loaded, outcome.prepared)
+            outcome.prepared = None
             jobs = exporter.jobs(Path(out))
             if outcome.resume is not None:
                 def resume() -> None:  # SHACL's violations refused at once, as before the exports
@@ -785,7 +805,7 @@ def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo
                         refuse_unless_conforming(settle())
 
                 jobs = _resume_after_first(jobs, resume)
-            written = write_atomically(jobs, gate=gate)
+            written = write_atomically(_trimmed(jobs), gate=gate)
         except MemoryError:
             from qgraph.corpus.loading import largest_literal
             from qgraph.errors import QgraphError
@@ -814,6 +834,21 @@ def _resume_after_first(jobs: dict[Path, Callable[[Any], None]], resume: Callabl
         resume()
 
     return {**jobs, first: then}
+
+
+def _trimmed(jobs: dict[Path, Callable[[Any], None]]) -> dict[Path, Callable[[Any], None]]:
+    """``jobs``, each followed by the memory it left free given back to the system
+    (:func:`qgraph.corpus.store.return_freed_memory`, ~3 ms): the next export starts from less."""
+    from qgraph.corpus.store import return_freed_memory
+
+    def then_trim(job: Callable[[Any], None]) -> Callable[[Any], None]:
+        def run(fh: Any) -> None:
+            job(fh)
+            return_freed_memory()
+
+        return run
+
+    return {target: then_trim(job) for target, job in jobs.items()}
 
 
 def _kept(settle: Callable[[], Outcome], keep: Callable[[Outcome], None]) -> Callable[[], Outcome]:

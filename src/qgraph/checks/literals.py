@@ -56,10 +56,30 @@ class IllTyped:
 
 @lru_cache(maxsize=1)
 def _types() -> Any:
+    """XSD's built-in types, by xmlschema's meta-schema, built on a thread of its own: building
+    it leaves every frame that was on the stack at the time in reference cycles (xmlschema 4.3's
+    builders), with all their local variables, which only the cyclic collector frees, and the
+    build pauses it throughout. Built by the validation, that held its frames and the
+    pyoxigraph store they name (1M triples: ~340 MiB) to the end of the build.
+    tests/test_store_freed.py holds it."""
+    import threading
+
     import xmlschema
 
     schema = xmlschema.XMLSchema11.meta_schema
-    schema.build()
+    failed: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            schema.build()
+        except BaseException as e:  # raised in the caller
+            failed.append(e)
+
+    builder = threading.Thread(target=build, name="qgraph-xsd")
+    builder.start()
+    builder.join()
+    if failed:
+        raise failed[0]
     return schema.types
 
 

@@ -138,12 +138,16 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
         return None if parts is None else parts[0]()
 
     def finish(found: Any) -> list[Problem]:
+        nonlocal parts, store
         if parts is None:
             results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
         else:
             results = parts[1](found)
             if store is not None and bad and kept is None:
                 store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
+            # the validator and the store let go: the caller's store is all that holds it now
+            # (the build frees it once its checks are done, see qgraph.corpus.store.OxigraphStore.close)
+            parts = store = None
         results = label_clashes(loaded, literals.drop_covered(results, gate))
         # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
         # cover every kind of fact and a small corpus (a new one) has only some of them

@@ -150,7 +150,7 @@ class Exporter:
         are, the relabelled ones at the end)."""
         import pyoxigraph as ox
 
-        ready = self.prepared
+        ready, self.prepared = self.prepared, None  # read once: let go (1M triples: ~25 MiB)
         if ready is not None and ready.count == len(self.loaded.quads):
             positions = array("q")
             positions.frombytes(ready.positions)
