@@ -199,14 +199,14 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     nonlocal shared
                     made.append(open_store(loaded, backend, validated=shared, view=shared is not None))
                     checks, asked = _checks_then_counts(loaded, made[0], memo_checks)
-                    if asked is not None:  # the exports go on, and nothing more is asked of the store:
-                        # let it go now rather than once they are written (1M triples: ~340 MiB, held
-                        # through the JSON-LD before); the outcome's store opened again if queried
-                        made[0], done = LazyStore(lambda: open_store(loaded, backend)), made[0]
-                        done.close()
-                        shared = None
-                        loaded.node_files_unstored()
-                        return_freed_memory()
+                    # the outcome's store the only holder of the store from now on (nor the index of
+                    # where nodes are written): freed with the outcome. Not freed here: dropping
+                    # it holds the GIL ~0.35 s (1M triples), at the end of the build, where this
+                    # thread is the last to finish, and on 2 cores the checks end after the
+                    # exports' highest point (the JSON-LD), so no peak was lower for it
+                    shared = None
+                    loaded.node_files_unstored()
+                    return_freed_memory()  # what the checks' queries left free
                     return checks, asked
 
                 # SHACL's results located as soon as its queries are done, then the store completed
