@@ -60,8 +60,8 @@ def _types() -> Any:
     it leaves every frame that was on the stack at the time in reference cycles (xmlschema 4.3's
     builders), with all their local variables, which only the cyclic collector frees, and the
     build pauses it throughout. Built by the validation, that held its frames and the
-    pyoxigraph store they name (1M triples: ~340 MiB) to the end of the build.
-    tests/test_store_freed.py holds it."""
+    pyoxigraph store they name (1M triples: ~340 MiB) for the life of the process, whatever
+    became of the build's outcome. tests/test_store_freed.py holds it."""
     import threading
 
     import xmlschema

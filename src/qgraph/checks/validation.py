@@ -145,8 +145,8 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
             results = parts[1](found)
             if store is not None and bad and kept is None:
                 store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
-            # the validator and the store let go: the caller's store is all that holds it now
-            # (the build frees it once its checks are done, see qgraph.corpus.store.OxigraphStore.close)
+            # the validator and the store let go: the caller is then all that holds the store
+            # (the build's outcome, which frees it with itself; tests/test_store_freed.py)
             parts = store = None
         results = label_clashes(loaded, literals.drop_covered(results, gate))
         # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
