@@ -73,3 +73,17 @@ def test_the_build_s_store_goes_with_its_outcome(clean_corpus: Path, tmp_path: P
         assert [sys.getrefcount(store) - 3 for store in made] == [0] * len(made)
     finally:
         gc.enable()
+
+
+def test_the_heavy_commands_have_large_blocks_mapped_on_their_own(clean_corpus: Path, monkeypatch: pytest.MonkeyPatch):
+    """A check (and so a build or a validation) first asks glibc to map every block of 128 KiB or
+    more on its own, which it does here (Linux, glibc): such a block's memory goes back to the
+    system when freed, not kept in the allocator's heaps."""
+    from qgraph import pipeline
+    from qgraph.corpus import store as store_module
+
+    asked: list[bool] = []
+    real = store_module.map_large_blocks
+    monkeypatch.setattr(store_module, "map_large_blocks", lambda: asked.append(real()) or asked[-1])
+    assert pipeline.check(clean_corpus).conforms
+    assert asked == [sys.platform.startswith("linux")]

@@ -212,7 +212,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 # SHACL's results located as soon as its queries are done, then the store completed
                 # and checked, all on the checks' thread (the store must not change before SHACL's
                 # results are located), not once this thread has sorted the exports: the checks
-                # end sooner, and with them the store, freed then
+                # begin and end sooner
                 located = threading.Event()
                 failed: list[BaseException] = []
 
