@@ -34,6 +34,35 @@ def reset_term() -> None:
         pass
 
 
+class Beside:
+    """A call run on a daemon thread of this process (the build's SPARQL checks: Oxigraph evaluates
+    them without the GIL, so the Python work of the exports goes on meanwhile; a store filled, or
+    xmlschema's meta-schema built, on a thread of its own); :meth:`result` waits for it and
+    returns its value or raises its exception. A daemon thread, so an interrupted build exits
+    at once rather than waiting for it."""
+
+    def __init__(self, fn: Callable[[], Any], name: str = "qgraph-checks") -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = fn()
+            except BaseException as e:  # handed to the waiting thread
+                self._error = e
+
+        self._thread = threading.Thread(target=run, name=name, daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class Forked:
     """``fn()`` in a child process forked at construction; :meth:`result` waits and gives its
     value, or ``None`` when the child failed in any way; :meth:`close` stops a child whose

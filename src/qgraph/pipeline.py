@@ -11,7 +11,7 @@ from typing import Any, Callable
 from qgraph.checks.report import Problem, conforms, counts
 from qgraph.corpus.loading import paused_gc
 from qgraph.errors import NonConformant
-from qgraph.forked import Forked, can_fork
+from qgraph.forked import Beside, Forked, can_fork
 
 
 @dataclass
@@ -40,34 +40,6 @@ Progress = Callable[[str], None]
 
 def _quiet(message: str) -> None:
     pass
-
-
-class _Beside:
-    """A call run on a daemon thread (the SPARQL checks: Oxigraph evaluates them without the
-    GIL, so the Python work of the exports goes on meanwhile); :meth:`result` waits for it and
-    returns its value or raises its exception. A daemon thread, so an interrupted build exits
-    at once rather than waiting for the queries."""
-
-    def __init__(self, fn: Callable[[], Any], name: str = "qgraph-checks") -> None:
-        import threading
-
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = fn()
-            except BaseException as e:  # handed to the waiting thread
-                self._error = e
-
-        self._thread = threading.Thread(target=run, name=name, daemon=True)
-        self._thread.start()
-
-    def result(self) -> Any:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def check(root: Path | str | None = None, backend: str = "oxigraph", validator: str = "fast",
@@ -172,7 +144,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 # this thread waited for the queries, and one core alone wrote the rest of the
                 # exports once the checks were done (1M: ~6 s)
                 shacl_later = validation.validate_later(loaded, shared, memo=memo, meta=meta)
-                shacl_queries = _Beside(shacl_later.queries, name="qgraph-shacl")
+                shacl_queries = Beside(shacl_later.queries, name="qgraph-shacl")
                 shacl = []
                 step(f"SHACL ({validator}): store filled; its queries run beside")
             else:
@@ -230,7 +202,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     located.set()
                     return store_then_checks()
 
-                running = [_Beside(shacl_then_checks)]
+                running = [Beside(shacl_then_checks)]
 
                 def resume() -> list[Problem]:
                     """SHACL's problems, once located (the checks go on beside)."""
@@ -276,7 +248,6 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     # the relabelling, for the exports alone)
     outcome = Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage,
                       prepared=prepared, resume=resume)
-    prepared = None
     return outcome, settle
 
 

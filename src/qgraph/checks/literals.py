@@ -62,24 +62,12 @@ def _types() -> Any:
     build pauses it throughout. Built by the validation, that held its frames and the
     pyoxigraph store they name (1M triples: ~340 MiB) for the life of the process, whatever
     became of the build's outcome. tests/test_store_freed.py holds it."""
-    import threading
-
     import xmlschema
 
+    from qgraph.forked import Beside
+
     schema = xmlschema.XMLSchema11.meta_schema
-    failed: list[BaseException] = []
-
-    def build() -> None:
-        try:
-            schema.build()
-        except BaseException as e:  # raised in the caller
-            failed.append(e)
-
-    builder = threading.Thread(target=build, name="qgraph-xsd")
-    builder.start()
-    builder.join()
-    if failed:
-        raise failed[0]
+    Beside(schema.build, name="qgraph-xsd").result()
     return schema.types
 
 
