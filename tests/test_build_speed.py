@@ -46,7 +46,7 @@ def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
     assert expected.described and expected.by_document
     parent = os.getpid()
     where = tmp_path / "counted-by"
-    recorded = _record(monkeypatch, counts, "document_counts", where)
+    recorded = _record(monkeypatch, counts.DocumentCounter, "add", where)
     from qgraph.checks import vocabulary
 
     checked_by = tmp_path / "checked-by"
@@ -55,20 +55,20 @@ def test_summary_counts_are_counted_in_a_child_and_in_process_when_it_fails(
     outcome = build(tmp_path / "one", corpus)
     assert outcome.coverage == expected
     assert _pids(where) and parent not in _pids(where)  # counted in a child, and only there
-    # in the child of the term checks (forked after loading, ended once SHACL is done, before the
-    # query store is completed and the exports begin): no child of its own beside the store and
-    # the exports, the build's largest moment (1M triples: the build's processes' peak 2.45 -> 1.81 GiB)
+    # in the child of the term checks (ended once SHACL's store is filled, before the query
+    # store is completed and the exports begin): no child of its own beside the store and the
+    # exports, the build's largest moment (1M triples: the build's processes' peak 2.45 -> 1.81 GiB)
     assert _pids(where) == _pids(checked_by)
     monkeypatch.setattr(vocabulary, "check", real_terms)
     text = summary(outcome, tmp_path / "one")
 
-    def failing_in_the_child(loaded):  # noqa: ANN001, ANN202
+    def failing_in_the_child(self, loaded):  # noqa: ANN001, ANN202
         if os.getpid() != parent:
             raise MemoryError
-        return recorded(loaded)
+        return recorded(self, loaded)
 
     where.unlink()
-    monkeypatch.setattr(counts, "document_counts", failing_in_the_child)
+    monkeypatch.setattr(counts.DocumentCounter, "add", failing_in_the_child)
     outcome = build(tmp_path / "one", corpus)
     assert outcome.coverage is None  # the child failed: summary() counts
     assert summary(outcome, tmp_path / "one") == text

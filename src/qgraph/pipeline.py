@@ -77,11 +77,17 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     meta = _meta_shacl(project, memo) if beside else None
     kept = _kept_union(project, memo) if memo is not None and not beside and backend == "oxigraph" else {}
     union = _union_checks(project, set(kept)) if memo is not None and not beside and backend == "oxigraph" else None
+    # the build's child, forked before the load: it reads the files itself, a part at a time
+    # (see _streamed), rather than sharing this process's quads
+    streamed = None
+    if beside and can_fork():
+        first, then = _streamed(project, memo)
+        streamed = Forked(first, then=then, drain=True)
     if memo is not None:  # after the forks above (a fork with a thread running is not safe)
         memo.start_copies(project)
     if store_kept is not None and (memo is None or beside or backend != "oxigraph" or validator != "fast"):
         raise ValueError("a kept store is used by `qgraph validate` with the cache and the fast validator alone")
-    with paused_gc(), _closing(meta), _closing(union), ExitStack() as stack:
+    with paused_gc(), _closing(meta), _closing(union), _closing(streamed), ExitStack() as stack:
         if store_kept is not None:
             from qgraph.corpus.loading import lazy_load
 
@@ -94,43 +100,42 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                      f"{len(loaded.files) - len(loaded.fresh)} files' from the kept store when a step asks")
             else:
                 step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            # A child forked now checks, on the second core: half of the evidence check's files
-            # while this process checks the other half (1M triples, no cache: 2.6 -> ~1.4 s); then
-            # the term checks (in the build with the summary's per-document counts: counted there,
-            # they need no child of their own later, when the store and the exports are the
-            # largest things held); then, in the build, the exports' blank-node relabelling
-            # (qgraph.publish.exports.relabelled: ~1 s of the exports at 1M), the last ones while
-            # this process checks SHACL with the second core mostly idle. ``qgraph validate``
-            # forks it only with many files to check (a first run, --no-cache, an ontology edited)
-            # and no other thread running.
+            # A child checks half of the evidence check's files on the second core, while this
+            # process checks the other half (1M triples, no cache: 2.6 -> ~1.4 s), then the term
+            # checks. In the build, that child was forked before the load (``streamed``, see
+            # _streamed) and also counts the summary's per-document counts and works out the
+            # exports' blank-node relabelling (~1 s of the exports at 1M), while this process
+            # checks SHACL. ``qgraph validate`` forks it now, only with many files to check (a
+            # first run, --no-cache, an ontology edited) and no other thread running.
             beside_child = None
             todo = evidence.to_check(loaded, memo) if can_fork() else []
-            if can_fork() and (beside or len(todo) >= SPLIT_FROM):
+            if streamed is None and can_fork() and not beside and len(todo) >= SPLIT_FROM:
                 if memo is not None:
                     memo.copies_written()  # no fork while a thread runs (qgraph.forked)
-                if beside or threading.active_count() == 1:
+                if threading.active_count() == 1:
                     theirs = todo[1::2]
-                    later = [lambda: _terms_in_child(loaded, memo, count=beside)]
-                    if beside:
-                        later.append(lambda: _relabelled(loaded))
-                    # the build's values read as they come (drain): the child then ends with
-                    # its last call, while SHACL still runs here; no fork follows in the build
-                    beside_child = Forked(lambda: evidence.entries(loaded, theirs), then=later, drain=beside)
+                    beside_child = Forked(lambda: evidence.entries(loaded, theirs),
+                                          then=lambda: _terms_in_child(loaded, memo))
                     stack.callback(beside_child.close)  # however the checks end
-            if beside_child is not None:
+            mine = None
+            if beside_child is not None or streamed is not None:
                 try:
                     mine = evidence.entries(loaded, todo[0::2])
                 except QgraphError:  # checked again in order, which reports the first file at fault
                     mine = None
+            if beside_child is not None:
                 got_theirs = beside_child.result() if mine is not None else None
                 if got_theirs is None:  # the child failed (or this half did): checked here
                     ev = evidence.check(loaded, memo, given=mine)
                 else:
                     ev = evidence.check(loaded, memo, given={**mine, **got_theirs})
-            else:
+                _evidence_step(step, ev, True)
+            elif streamed is None or mine is None:
+                if streamed is not None:
+                    streamed.close()  # its results are not used: this process checks every file
+                    streamed = None
                 ev = evidence.check(loaded, memo)
-            step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources"
-                 + (" (half of the files checked beside, in a child process)" if beside_child is not None else ""))
+                _evidence_step(step, ev, False)
             shared = None
             if validator == "fast" and backend == "oxigraph" and store_kept is None:
                 import pyoxigraph as ox
@@ -151,11 +156,15 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
                 step(f"SHACL ({validator}): {len(shacl)} result(s)")
             got = beside_child.later() if beside_child is not None else None
+            if streamed is not None:  # the child's values, read once SHACL's store is filled
+                ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, todo[1::2])
+                _evidence_step(step, ev, True)
             terms = _terms(got, loaded, memo)
             coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"terms and qg:supports: {len(terms)} problem(s)"
                  + (" (checked beside, in a child process)" if got is not None else ""))
-            prepared = None
+            if streamed is None:
+                prepared = None
             problems = list(ev.problems) + terms + shacl
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
@@ -212,9 +221,8 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                     return shacl_found[0] if shacl_found else []
 
                 # what SHACL's preparation and the store's filling left free given back (1M
-                # triples: ~160 MiB, while the child that relabels still runs beside)
+                # triples: ~160 MiB)
                 return_freed_memory()
-                prepared = beside_child.later() if beside_child is not None else None
             else:
                 if union is None and not kept:
                     store = open_store(loaded, backend, validated=shared)
@@ -481,31 +489,157 @@ def _union_note(union: Forked | None, used: list[str], store: Any, kept: dict | 
     return f" ({'; '.join(parts)}; the whole query store {'built' if made else 'not needed'})"
 
 
-def _terms_in_child(loaded: Any, memo: Any, count: bool = False) -> tuple[list[Problem], dict, int, int, Any]:
-    """In a child: the term and qg:supports checks, with what they left in the cache's memo;
-    with ``count``, also the summary's per-document counts (:func:`qgraph.ask.counts.document_counts`),
-    else ``None`` (also when counting fails: the summary then counts them itself)."""
-    from qgraph.ask import counts
+def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, int, Any]:
+    """In a child: the term and qg:supports checks, with what they left in the cache's memo
+    (and ``None`` where the build's child gives the summary's per-document counts, see
+    :func:`_streamed`)."""
     from qgraph.checks import vocabulary
 
     hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
     problems = vocabulary.check(loaded, memo)
-    coverage = None
-    if count:
-        try:
-            coverage = counts.document_counts(loaded)
-        except Exception:
-            coverage = None
     if memo is None:
-        return problems, {}, 0, 0, coverage
-    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, coverage
+        return problems, {}, 0, 0, None
+    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, None
 
 
-def _relabelled(loaded: Any) -> Any:
-    """In the child, after the term checks: the exports' blank-node relabelling."""
-    from qgraph.publish.exports import relabelled
+#: the build's child reads the files in parts of about this many triples (:func:`_streamed`):
+#: each part indexes the ontology's again for the checks (~1,600 triples)
+PART_TRIPLES = 50_000
 
-    return relabelled(loaded)
+
+def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable[[], Any]]]:
+    """The calls of the build's child (:class:`qgraph.forked.Forked`'s ``fn`` and ``then``),
+    forked before the load. It reads and parses every file itself, in the load's order, a part
+    of :data:`PART_TRIPLES` at a time (the ontology's files a part of their own), and on each
+    part does what :func:`_check` hands it: the evidence check of its half of the files to
+    check (the odd ones of :func:`qgraph.checks.evidence.to_check`), the term and qg:supports
+    checks, the summary's per-document counts (:class:`qgraph.ask.counts.DocumentCounter`) and
+    the exports' blank-node relabelling (:class:`qgraph.publish.exports.RelabelledParts`).
+
+    Forked once the corpus was loaded, the child shared this process's quads, and each process
+    touching each quad's object (its reference count) made every page of them a copy of its
+    own: the child held ~600 MiB at the build's highest point, beside SHACL's store filling
+    (1M triples). Reading the files itself, it holds one part and what it keeps of each, on
+    the second core, which is mostly idle while this process loads.
+
+    The first call's value: ((rel, triples) of every file read, in order; the evidence check's
+    entries of its files, see :func:`qgraph.checks.evidence.entries`); then the term checks'
+    (as :func:`_terms_in_child`, with the counts), then the relabelling
+    (:class:`qgraph.publish.exports.Relabelled`). A file whose bytes are not those the cache
+    hashed (changed since it was scanned) fails the child (:func:`_streamed_values`: all
+    checked here); a relabelling the exports refuse fails that value alone."""
+    done: dict[str, Any] = {}
+
+    def everything() -> tuple[list[tuple[str, int]], dict[str, list]]:
+        from qgraph.ask.counts import DocumentCounter
+        from qgraph.checks import evidence, vocabulary
+        from qgraph.checks.cache import _hash
+        from qgraph.corpus.loading import ONTOLOGY_GRAPH, Loaded, SourceFile, _listing, parse_file, project_prefixes
+        from qgraph.errors import QgraphError
+        from qgraph.publish.exports import RelabelledParts
+
+        prefixes = project_prefixes()
+        listing = list(_listing(project))
+        skeleton = Loaded(project.root, [SourceFile(p, rel, graph, stem) for p, rel, graph, stem in listing], [],
+                          prefixes, project)
+        theirs = set(evidence.to_check(skeleton, memo)[1::2])
+        del skeleton
+        hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
+        read: list[tuple[str, int]] = []
+        entries: dict[str, list] = {}
+        problems: list[Problem] = []
+        relabel: RelabelledParts | None = RelabelledParts()
+        ontology: list[Any] = []  # the ontology's files and quads (read first), beside each part
+        ontology_quads: list[Any] = []
+        counter: Any = None
+
+        def part(files: list[Any], quads: list[Any]) -> None:
+            nonlocal relabel, counter
+            if relabel is not None:
+                try:
+                    relabel.add(Loaded(project.root, files, quads, prefixes, project))
+                except QgraphError as e:  # the exports raise it, where they work it out again
+                    done["relabel"] = e
+                    relabel = None
+            if files[0].graph == ONTOLOGY_GRAPH:  # the ontology's part (the first)
+                ontology.extend(files)
+                ontology_quads.extend(quads)
+                return
+            if counter is None:
+                counter = DocumentCounter(Loaded(project.root, ontology, ontology_quads, prefixes, project))
+            whole = Loaded(project.root, ontology + files, ontology_quads + quads, prefixes, project)
+            mine = [f.rel for f in files if f.rel in theirs]
+            if mine:
+                entries.update(evidence.entries(whole, mine))
+            problems.extend(vocabulary.check(whole, memo))
+            counter.add(whole)
+
+        files: list[Any] = []
+        quads: list[Any] = []
+        for path, rel, graph, stem in listing:
+            # a part ends between two graphs (a graph's files all in one: the ontology's), after
+            # the ontology's, and from PART_TRIPLES on
+            if files and graph != files[-1].graph and (len(quads) >= PART_TRIPLES or files[-1].graph == ONTOLOGY_GRAPH):
+                part(files, quads)
+                files, quads = [], []
+            data = path.read_bytes()
+            digest = memo.digest(_label(rel, graph)) if memo is not None else None
+            if digest is not None and digest != _hash(data):
+                raise QgraphError(f"{rel} changed since the cache's scan")
+            got, declared = parse_file(path, graph, rel, data)
+            del data
+            files.append(SourceFile(path, rel, graph, stem, declared, len(got)))
+            quads += got
+            read.append((rel, len(got)))
+        if files:
+            part(files, quads)
+        del files, quads
+        if counter is None:  # no data file
+            counter = DocumentCounter(Loaded(project.root, ontology, ontology_quads, prefixes, project))
+        coverage = counter.result()
+        if memo is None:
+            done["terms"] = (problems, {}, 0, 0, coverage)
+        else:
+            done["terms"] = (problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, coverage)
+        if relabel is not None:
+            done["relabel"] = relabel.result()
+        return read, entries
+
+    def value(name: str) -> Callable[[], Any]:
+        def get() -> Any:
+            got = done.pop(name)
+            if isinstance(got, BaseException):
+                raise got
+            return got
+        return get
+
+    return everything, [value("terms"), value("relabel")]
+
+
+def _streamed_values(streamed: Forked, loaded: Any, memo: Any, mine: dict[str, list],
+                     theirs: list[str]) -> tuple[Any, Any, Any]:
+    """The build's child's values (see :func:`_streamed`) as :func:`_check` uses them: the
+    evidence check's summary (the child's half and ``mine``), the term checks' value (for
+    :func:`_terms`) and the exports' relabelling. Whatever the child did not give (it failed,
+    or read other files than ``loaded``'s, or other contents) is worked out here, or later
+    where it is asked for (``None``)."""
+    from qgraph.checks import evidence
+
+    first = streamed.result()
+    if first is not None:
+        read, entries = first
+        if read != [(f.rel, f.triples) for f in loaded.files] or sorted(entries) != sorted(theirs):
+            first = None
+    if first is None:
+        streamed.close()
+        return evidence.check(loaded, memo, given=mine), None, None
+    ev = evidence.check(loaded, memo, given={**mine, **entries})
+    return ev, streamed.later(), streamed.later()
+
+
+def _evidence_step(step: Any, ev: Any, beside: bool) -> None:
+    step(f"evidence: {ev.passages_found:,} of {ev.passages:,} passages found in their sources"
+         + (" (half of the files checked beside, in a child process)" if beside else ""))
 
 
 def _terms(got: tuple | None, loaded: Any, memo: Any) -> list[Problem]:

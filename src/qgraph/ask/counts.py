@@ -67,34 +67,53 @@ def document_counts(loaded: Loaded) -> _Coverage:
     SPARQL query with a VALUES row per document and two FILTER NOT EXISTS per triple, which did not
     finish at a million triples in 2,508 documents (the build's summary hung after its exports).
     """
-    import pyoxigraph as ox
+    counter = DocumentCounter(loaded)
+    counter.add(loaded)
+    return counter.result()
 
-    rdf_type, evidence_class, has_evidence = RDF_TYPE, QG + "Evidence", QG + "evidence"
-    ontology_terms = {q.subject for f in loaded.files if f.graph == ONTOLOGY_GRAPH for q in loaded.quads_of(f)}
-    subjects: set[Any] = set()
-    evidence_nodes: set[Any] = set()
-    with_evidence: set[Any] = set()
-    typed: dict[str, set[Any]] = {}
-    by_document: dict[str, dict[str, int]] = {}
-    for f in loaded.data_files:
-        per_class: dict[str, set[Any]] = {}
-        for q in loaded.quads_of(f):
-            s, p = q.subject, q.predicate.value
-            if type(s) is ox.NamedNode and s.value.startswith(QGID):
-                subjects.add(s)
-                if p == has_evidence:
-                    with_evidence.add(s)
-            if p == rdf_type and type(q.object) is ox.NamedNode:
-                cls = q.object.value
-                per_class.setdefault(cls, set()).add(s)
-                typed.setdefault(cls, set()).add(s)
-                if cls == evidence_class:
-                    evidence_nodes.add(s)
-        for cls, nodes in per_class.items():
-            by_document.setdefault(cls, {})[f.stem] = len(nodes)
-    described = subjects - evidence_nodes - ontology_terms
-    return _Coverage(len(described), len(described & with_evidence),
-                     {c: len(n) for c, n in typed.items()}, by_document)
+
+class DocumentCounter:
+    """:func:`document_counts` a part of the files at a time: made with the ontology's files
+    (``loaded``), then each part's data files added (:meth:`add`), and counted once every
+    file is in (:meth:`result`; the build's child reads the files a part at a time, see
+    :func:`qgraph.pipeline._streamed`)."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.ontology_terms = {q.subject for f in loaded.files if f.graph == ONTOLOGY_GRAPH for q in loaded.quads_of(f)}
+        self.subjects: set[Any] = set()
+        self.evidence_nodes: set[Any] = set()
+        self.with_evidence: set[Any] = set()
+        self.typed: dict[str, set[Any]] = {}
+        self.by_document: dict[str, dict[str, int]] = {}
+
+    def add(self, loaded: Loaded) -> None:
+        """Count the data files of ``loaded``."""
+        import pyoxigraph as ox
+
+        rdf_type, evidence_class, has_evidence = RDF_TYPE, QG + "Evidence", QG + "evidence"
+        subjects, evidence_nodes, with_evidence = self.subjects, self.evidence_nodes, self.with_evidence
+        typed, by_document = self.typed, self.by_document
+        for f in loaded.data_files:
+            per_class: dict[str, set[Any]] = {}
+            for q in loaded.quads_of(f):
+                s, p = q.subject, q.predicate.value
+                if type(s) is ox.NamedNode and s.value.startswith(QGID):
+                    subjects.add(s)
+                    if p == has_evidence:
+                        with_evidence.add(s)
+                if p == rdf_type and type(q.object) is ox.NamedNode:
+                    cls = q.object.value
+                    per_class.setdefault(cls, set()).add(s)
+                    typed.setdefault(cls, set()).add(s)
+                    if cls == evidence_class:
+                        evidence_nodes.add(s)
+            for cls, nodes in per_class.items():
+                by_document.setdefault(cls, {})[f.stem] = len(nodes)
+
+    def result(self) -> _Coverage:
+        described = self.subjects - self.evidence_nodes - self.ontology_terms
+        return _Coverage(len(described), len(described & self.with_evidence),
+                         {c: len(n) for c, n in self.typed.items()}, self.by_document)
 
 
 @dataclass

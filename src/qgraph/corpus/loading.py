@@ -277,19 +277,23 @@ def largest_literal(loaded: Loaded) -> str:
     return f"the longest literal, {best / 1e6:.1f} million characters, is at {f.rel}" + (f":{line}" if line else "")
 
 
-def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, str]]:
+def parse_file(path: Path, graph: str, rel: str, data: bytes | None = None) -> tuple[list[Any], dict[str, str]]:
     """Parse one Turtle file into quads of ``graph``; a syntax error becomes ``rel:line: …``.
 
     The quads come straight from the parser in ``graph`` where :func:`as_trig` can read the
     file as TriG (its triples wrapped in one ``GRAPH`` block): making a second quad of each
     parsed triple took as long as parsing it (1M triples: 1.9 -> 1.1 s). Else, and whenever
-    that reading fails, the file is parsed as Turtle, whose errors are the ones reported."""
+    that reading fails, the file is parsed as Turtle, whose errors are the ones reported.
+    ``data``: the file's bytes, read already (else read here), which the Turtle parser then
+    reads too."""
     import pyoxigraph as ox
 
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = None  # reported by the Turtle parser below
+    given = data
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None  # reported by the Turtle parser below
     trig = as_trig(data, graph) if data is not None else None
     del data
     if trig is not None:
@@ -299,7 +303,7 @@ def parse_file(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, s
         except (SyntaxError, ValueError, MemoryError):
             pass  # the Turtle parser says what is wrong
         del trig
-    return _parse_turtle(path, graph, rel)
+    return _parse_turtle(path, graph, rel, given)
 
 
 #: a line of a file's head: blank, a comment, or one whole prefix or base directive (either spelling)
@@ -352,12 +356,13 @@ def as_trig(data: bytes, graph: str) -> bytes | None:
     return data[:at] + b"GRAPH <" + graph.encode("ascii") + b"> {" + body + b"\n}\n"
 
 
-def _parse_turtle(path: Path, graph: str, rel: str) -> tuple[list[Any], dict[str, str]]:
-    """:func:`parse_file` by the Turtle parser."""
+def _parse_turtle(path: Path, graph: str, rel: str, data: bytes | None = None) -> tuple[list[Any], dict[str, str]]:
+    """:func:`parse_file` by the Turtle parser (of ``data`` when given, else of the file)."""
     import pyoxigraph as ox
 
     try:
-        parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True) if data is None \
+            else ox.parse(data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         g = ox.NamedNode(graph)
         quads = [ox.Quad(q.subject, q.predicate, q.object, g) for q in parser]
         return quads, dict(parser.prefixes)

@@ -98,14 +98,20 @@ def _touching(loaded: Loaded) -> dict[str, list[int]]:
 def _relabelled(loaded: Loaded, touching: dict[str, list[int]]) -> list[Any]:
     """The quads at the positions ``touching`` with stable blank-node labels, graph by graph in
     name order (:func:`_relabel`)."""
+    out: list[Any] = []
+    for _, quads in _relabelled_graphs(loaded, touching):
+        out.extend(quads)
+    return out
+
+
+def _relabelled_graphs(loaded: Loaded, touching: dict[str, list[int]]) -> Iterator[tuple[str, list[Any]]]:
+    """:func:`_relabelled` a graph at a time: (graph IRI, its relabelled quads), in name order."""
     files_of: dict[str, list[str]] = {}  # graph -> its files (asking per graph was quadratic)
     for f in loaded.files:
         files_of.setdefault(f.graph, []).append(f.rel)
-    out: list[Any] = []
     for name in sorted(touching):
         files = ", ".join(files_of.get(name, ())) or name
-        out.extend(_relabel([loaded.quads[i] for i in touching[name]], name.removeprefix(GRAPH_NS), files))
-    return out
+        yield name, _relabel([loaded.quads[i] for i in touching[name]], name.removeprefix(GRAPH_NS), files)
 
 
 @dataclass(frozen=True)
@@ -125,12 +131,36 @@ class Relabelled:
 @_no_gc
 def relabelled(loaded: Loaded) -> Relabelled:
     """:class:`Relabelled` of ``loaded`` (a :class:`QgraphError` as :attr:`Exporter.quads` raises it)."""
-    import pyoxigraph as ox
+    parts = RelabelledParts()
+    parts.add(loaded)
+    return parts.result()
 
-    touching = _touching(loaded)
-    positions = array("q", sorted(i for found in touching.values() for i in found))
-    quads = _relabelled(loaded, touching)
-    return Relabelled(len(loaded.quads), positions.tobytes(), ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+
+class RelabelledParts:
+    """:func:`relabelled` a part of the files at a time: each part (a :class:`Loaded` of the
+    files that follow the last part's, in the order of ``Loaded.files``, with every file of
+    each of its graphs) added by :meth:`add`, then :meth:`result` once all are in. The build's
+    child reads the files a part at a time (:func:`qgraph.pipeline._streamed`)."""
+
+    def __init__(self) -> None:
+        self.count = 0  # quads of the parts so far
+        self.positions = array("q")
+        self.graphs: dict[str, bytes] = {}  # graph IRI -> its relabelled quads, as N-Quads
+
+    @_no_gc
+    def add(self, part: Loaded) -> None:
+        import pyoxigraph as ox
+
+        touching = _touching(part)
+        offset = self.count
+        for name, quads in _relabelled_graphs(part, touching):
+            self.positions.extend([offset + i for i in touching[name]])
+            self.graphs[name] = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        self.count += len(part.quads)
+
+    def result(self) -> Relabelled:
+        positions = array("q", sorted(self.positions))
+        return Relabelled(self.count, positions.tobytes(), b"".join(self.graphs[name] for name in sorted(self.graphs)))
 
 
 @dataclass
