@@ -22,7 +22,7 @@ def _in_process(root: Path) -> tuple:
     from qgraph.publish.exports import relabelled
 
     loaded = load(root)
-    theirs = evidence.to_check(loaded)[1::2]
+    theirs = pipeline._theirs(evidence.to_check(loaded), True)
     return (loaded, evidence.entries(loaded, theirs), vocabulary.check(loaded), counts.document_counts(loaded),
             relabelled(loaded))
 
@@ -96,17 +96,18 @@ def test_values_of_a_child_that_read_other_files_are_not_used(clean_corpus: Path
 
     loaded = load(clean_corpus)
     todo = evidence.to_check(loaded)
-    mine = evidence.entries(loaded, todo[0::2])
-    theirs = evidence.entries(loaded, todo[1::2])
+    mine = evidence.entries(loaded, pipeline._mine(todo, True))
+    theirs = evidence.entries(loaded, pipeline._theirs(todo, True))
+    assert mine and theirs
     read = [(f.rel, f.triples) for f in loaded.files]
     whole = evidence.check(loaded)
     for first in (None, (read[:-1], theirs), ([(r, n + 1) for r, n in read], theirs), (read, {})):
         child = _Child(first, "terms", "relabel")
-        ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, todo[1::2])
+        ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
         assert child.closed and (got, prepared) == (None, None)
         assert (ev.passages, ev.passages_found, ev.problems) == (whole.passages, whole.passages_found, whole.problems)
     child = _Child((read, theirs), "terms", "relabel")
-    ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, todo[1::2])
+    ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
     assert not child.closed and (got, prepared) == ("terms", "relabel")
     assert (ev.passages, ev.problems) == (whole.passages, whole.problems)
 

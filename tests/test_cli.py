@@ -69,9 +69,8 @@ def test_build_progress(tmp_path, fixture_root, cli_env):
     assert r.returncode == 0, r.stderr
     steps = [line.split(":", 1)[1].split()[0].rstrip(":") for line in r.stderr.splitlines()]
     # SHACL twice: its store filled, then its results once its queries, run beside the exports'
-    # sort, are done; the evidence once the child's half is read, after SHACL's store is filled
-    # (qgraph.pipeline._streamed); the store and checks: one step
-    assert steps == ["loaded", "SHACL", "evidence", "terms", "SHACL", "store", "cache", "wrote"], r.stderr
+    # sort, are done; the store and checks: one step
+    assert steps == ["loaded", "evidence", "SHACL", "terms", "SHACL", "store", "cache", "wrote"], r.stderr
     assert all(line.startswith("qgraph: ") and line.endswith(" s)") for line in r.stderr.splitlines())
     quiet = qgraph("build", "--root", str(fixture_root), "--out", str(out), env=cli_env)
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == r.stdout

@@ -113,14 +113,14 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 if memo is not None:
                     memo.copies_written()  # no fork while a thread runs (qgraph.forked)
                 if threading.active_count() == 1:
-                    theirs = todo[1::2]
+                    theirs = _theirs(todo, False)
                     beside_child = Forked(lambda: evidence.entries(loaded, theirs),
                                           then=lambda: _terms_in_child(loaded, memo))
                     stack.callback(beside_child.close)  # however the checks end
             mine = None
             if beside_child is not None or streamed is not None:
                 try:
-                    mine = evidence.entries(loaded, todo[0::2])
+                    mine = evidence.entries(loaded, _mine(todo, streamed is not None))
                 except QgraphError:  # checked again in order, which reports the first file at fault
                     mine = None
             if beside_child is not None:
@@ -149,16 +149,20 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 # this thread waited for the queries, and one core alone wrote the rest of the
                 # exports once the checks were done (1M: ~6 s)
                 shacl_later = validation.validate_later(loaded, shared, memo=memo, meta=meta)
+                if streamed is not None:  # the child's values, read once SHACL's store is filled
+                    ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
+                    _evidence_step(step, ev, True)
                 shacl_queries = Beside(shacl_later.queries, name="qgraph-shacl")
                 shacl = []
                 step(f"SHACL ({validator}): store filled; its queries run beside")
             else:
                 shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
+                if streamed is not None:
+                    ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
+                    _evidence_step(step, ev, True)
                 step(f"SHACL ({validator}): {len(shacl)} result(s)")
-            got = beside_child.later() if beside_child is not None else None
-            if streamed is not None:  # the child's values, read once SHACL's store is filled
-                ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, todo[1::2])
-                _evidence_step(step, ev, True)
+            if streamed is None:
+                got = beside_child.later() if beside_child is not None else None
             terms = _terms(got, loaded, memo)
             coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"terms and qg:supports: {len(terms)} problem(s)"
@@ -502,6 +506,24 @@ def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, i
     return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, None
 
 
+#: the build's child checks the evidence of one file in this many of those to check, this
+#: process the others (:func:`_theirs`): the child also parses every file, so that with half of
+#: them this process waited ~1 s for it at 1M triples
+STREAMED_SHARE = 3
+
+
+def _theirs(todo: list[str], streamed: bool) -> list[str]:
+    """The files of ``todo`` whose evidence the child checks: one in :data:`STREAMED_SHARE` for
+    the build's child (:func:`_streamed`), else one in two."""
+    return todo[STREAMED_SHARE - 1::STREAMED_SHARE] if streamed else todo[1::2]
+
+
+def _mine(todo: list[str], streamed: bool) -> list[str]:
+    """The files of ``todo`` whose evidence this process checks (the others: :func:`_theirs`)."""
+    theirs = set(_theirs(todo, streamed))
+    return [rel for rel in todo if rel not in theirs]
+
+
 #: the build's child reads the files in parts of about this many triples (:func:`_streamed`):
 #: each part indexes the ontology's again for the checks (~1,600 triples)
 PART_TRIPLES = 50_000
@@ -542,7 +564,7 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
         listing = list(_listing(project))
         skeleton = Loaded(project.root, [SourceFile(p, rel, graph, stem) for p, rel, graph, stem in listing], [],
                           prefixes, project)
-        theirs = set(evidence.to_check(skeleton, memo)[1::2])
+        theirs = set(_theirs(evidence.to_check(skeleton, memo), True))
         del skeleton
         hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
         read: list[tuple[str, int]] = []
