@@ -117,8 +117,9 @@ def _relabelled_graphs(loaded: Loaded, touching: dict[str, list[int]]) -> Iterat
 @dataclass(frozen=True)
 class Relabelled:
     """What :attr:`Exporter.quads` works out, worked out elsewhere (:func:`relabelled`: the
-    build does it in the child that checks the terms, while this process checks the evidence
-    and SHACL, see :func:`qgraph.pipeline._check`; 1M triples: ~1.2 s of the exports' own
+    build does it in the child that checks the terms, a part of the files at a time (see
+    :class:`RelabelledParts` and :func:`qgraph.pipeline._streamed`), while this process loads
+    and checks the evidence and SHACL; 1M triples: ~1.2 s of the exports' own
     time, 0.2 s left to read it back): the number of quads it was made from, the positions of
     those with a blank node (``array("q")`` bytes, ascending), and those quads relabelled, as
     N-Quads in the order :attr:`Exporter.quads` gives them."""
