@@ -100,12 +100,12 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                      f"{len(loaded.files) - len(loaded.fresh)} files' from the kept store when a step asks")
             else:
                 step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
-            # A child checks half of the evidence check's files on the second core, while this
-            # process checks the other half (1M triples, no cache: 2.6 -> ~1.4 s), then the term
-            # checks. In the build, that child was forked before the load (``streamed``, see
-            # _streamed) and also counts the summary's per-document counts and works out the
-            # exports' blank-node relabelling (~1 s of the exports at 1M), while this process
-            # checks SHACL. ``qgraph validate`` forks it now, only with many files to check (a
+            # A child checks a share of the evidence check's files on the second core (half; a
+            # third in the build, see _theirs), while this process checks the others (1M triples,
+            # no cache: 2.6 -> ~1.4 s), then the term checks. In the build, that child was forked
+            # before the load (``streamed``, see _streamed) and also counts the summary's
+            # per-document counts and works out the exports' blank-node relabelling (~1 s of the
+            # exports at 1M), while this process loads and fills SHACL's store. ``qgraph validate`` forks it now, only with many files to check (a
             # first run, --no-cache, an ontology edited) and no other thread running.
             beside_child = None
             todo = evidence.to_check(loaded, memo) if can_fork() else []
@@ -533,8 +533,8 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
     """The calls of the build's child (:class:`qgraph.forked.Forked`'s ``fn`` and ``then``),
     forked before the load. It reads and parses every file itself, in the load's order, a part
     of :data:`PART_TRIPLES` at a time (the ontology's files a part of their own), and on each
-    part does what :func:`_check` hands it: the evidence check of its half of the files to
-    check (the odd ones of :func:`qgraph.checks.evidence.to_check`), the term and qg:supports
+    part does what :func:`_check` hands it: the evidence check of its share of the files to
+    check (:func:`_theirs` of :func:`qgraph.checks.evidence.to_check`), the term and qg:supports
     checks, the summary's per-document counts (:class:`qgraph.ask.counts.DocumentCounter`) and
     the exports' blank-node relabelling (:class:`qgraph.publish.exports.RelabelledParts`).
 
