@@ -409,16 +409,30 @@ def test_the_files_lines_are_let_go_before_the_exports(project_root: Path, tmp_p
     """Each file's lines (``SourceFile.lines``, read to locate the checks' problems) were held
     to the end of the build (1M triples: ~99 MiB at its peak, the exports' largest moment): the
     build lets them go once the problems it has are located; a later one reads them again."""
+    import threading
+
+    from qgraph.corpus import loading
     from qgraph.pipeline import build
     from qgraph.publish import exports
 
     held: list[int] = []
     real = exports.Exporter.jobs
+    located = threading.Event()
+    real_forget = loading.Loaded.forget_lines
+
+    def forget(self):  # noqa: ANN001, ANN202
+        real_forget(self)
+        if threading.current_thread() is not threading.main_thread():
+            located.set()  # SHACL's results located on the checks' thread, their lines let go
 
     def jobs(self, out):  # noqa: ANN001, ANN202
+        # counted once SHACL's results are located (they read the lines again), not whenever
+        # the checks' thread gets to it: the outcome does not depend on which thread runs first
+        assert located.wait(60)
         held.append(sum("lines" in f.__dict__ for f in self.loaded.files))
         return real(self, out)
 
+    monkeypatch.setattr(loading.Loaded, "forget_lines", forget)
     monkeypatch.setattr(exports.Exporter, "jobs", jobs)
     outcome = build(tmp_path / "dist", root=project_root)
     assert held == [0]
