@@ -505,3 +505,32 @@ def test_a_shacl_violation_refuses_the_build_once_the_sort_is_done(corpus: Path,
     assert [p for p in refused.value.problems if p.severity == "Violation" and "Evidence" in (p.shape or "")]
     assert refused.value.problems == pipeline.check(corpus).problems
     assert not turtle and not (tmp_path / "dist").exists()
+
+
+def test_the_checks_give_back_what_each_query_freed(corpus: Path, monkeypatch: pytest.MonkeyPatch):
+    """The build's checks and summary counts (on the checks' thread, beside the JSON-LD pass) give
+    the memory each query freed back at once, not once all are done; their answers unchanged."""
+    from qgraph import pipeline
+    from qgraph.ask import catalogue
+    from qgraph.corpus import store as stores
+    from qgraph.corpus.loading import load
+
+    loaded = load(corpus)
+    store = stores.open_store(loaded)
+    trims: list[int] = []
+    asked: list[int] = []
+    real_query = stores.OxigraphStore.query
+
+    def query(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        asked.append(len(trims))
+        return real_query(self, *args, **kwargs)
+
+    monkeypatch.setattr(stores, "return_freed_memory", lambda: trims.append(1))
+    monkeypatch.setattr(stores.OxigraphStore, "query", query)
+    checks, counted = pipeline._checks_then_counts(loaded, store, None)
+    assert len(asked) >= 10 and len(trims) == len(asked)  # one after each query
+    assert asked == list(range(len(asked)))  # each before the next query
+    monkeypatch.undo()
+    from qgraph.ask.counts import store_counts
+
+    assert checks == catalogue.run_checks(loaded, store) and counted == store_counts(store, triples=False)

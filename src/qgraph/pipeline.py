@@ -711,10 +711,34 @@ def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Proble
     from qgraph.ask import catalogue
     from qgraph.ask.counts import store_counts
 
+    store = _Trimming(store)
     checks = catalogue.run_checks(loaded, store, memo)
     if counts(checks)["Violation"]:
         return checks, None
     return checks, store_counts(store, triples=False)  # the triples: the exports count them (_build)
+
+
+class _Trimming:
+    """``store`` (a :class:`qgraph.corpus.store.Store`), giving the memory each query freed back
+    to the system as soon as it is answered (:func:`qgraph.corpus.store.return_freed_memory`,
+    ~3 ms), not once every check is done: the checks' thread runs its queries beside the JSON-LD
+    pass, the build's highest point, and each began where the last left the allocator's heaps
+    (1M triples: ~60 MiB given back at the end; `ru_maxrss` 1,335–1,339 MiB against 1,338–1,357,
+    three builds each, within the scatter)."""
+
+    def __init__(self, store: Any) -> None:
+        self._inner = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        from qgraph.corpus.store import return_freed_memory
+
+        try:
+            return self._inner.query(*args, **kwargs)
+        finally:
+            return_freed_memory()
 
 
 def _out_of_memory(loaded: Any) -> Exception:
