@@ -105,8 +105,9 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             # no cache: 2.6 -> ~1.4 s), then the term checks. In the build, that child was forked
             # before the load (``streamed``, see _streamed) and also counts the summary's
             # per-document counts and works out the exports' blank-node relabelling (~1 s of the
-            # exports at 1M), while this process loads and fills SHACL's store. ``qgraph validate`` forks it now, only with many files to check (a
-            # first run, --no-cache, an ontology edited) and no other thread running.
+            # exports at 1M), while this process loads and fills SHACL's store. ``qgraph validate``
+            # forks it now, only with many files to check (a first run, --no-cache, an ontology
+            # edited) and no other thread running.
             beside_child = None
             todo = evidence.to_check(loaded, memo) if can_fork() else []
             if streamed is None and can_fork() and not beside and len(todo) >= SPLIT_FROM:
@@ -149,26 +150,24 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 # this thread waited for the queries, and one core alone wrote the rest of the
                 # exports once the checks were done (1M: ~6 s)
                 shacl_later = validation.validate_later(loaded, shared, memo=memo, meta=meta)
-                if streamed is not None:  # the child's values, read once SHACL's store is filled
-                    ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
-                    _evidence_step(step, ev, True)
+            else:
+                shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
+            got = prepared = None
+            if streamed is not None:  # the child's values, read once SHACL's store is filled
+                ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
+                _evidence_step(step, ev, True)
+            elif beside_child is not None:
+                got = beside_child.later()
+            if shacl_later is not None:
                 shacl_queries = Beside(shacl_later.queries, name="qgraph-shacl")
                 shacl = []
                 step(f"SHACL ({validator}): store filled; its queries run beside")
             else:
-                shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
-                if streamed is not None:
-                    ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
-                    _evidence_step(step, ev, True)
                 step(f"SHACL ({validator}): {len(shacl)} result(s)")
-            if streamed is None:
-                got = beside_child.later() if beside_child is not None else None
             terms = _terms(got, loaded, memo)
             coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"terms and qg:supports: {len(terms)} problem(s)"
                  + (" (checked beside, in a child process)" if got is not None else ""))
-            if streamed is None:
-                prepared = None
             problems = list(ev.problems) + terms + shacl
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
@@ -500,10 +499,16 @@ def _terms_in_child(loaded: Any, memo: Any) -> tuple[list[Problem], dict, int, i
     from qgraph.checks import vocabulary
 
     hits, misses = (memo.hits, memo.misses) if memo is not None else (0, 0)
-    problems = vocabulary.check(loaded, memo)
+    return _terms_value(vocabulary.check(loaded, memo), memo, hits, misses, None)
+
+
+def _terms_value(problems: list[Problem], memo: Any, hits: int, misses: int,
+                 coverage: Any) -> tuple[list[Problem], dict, int, int, Any]:
+    """A child's term checks as :func:`_terms` takes them: their problems, what they left in the
+    cache's memo (its hits and misses counted from ``hits`` and ``misses``), and ``coverage``."""
     if memo is None:
-        return problems, {}, 0, 0, None
-    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, None
+        return problems, {}, 0, 0, coverage
+    return problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, coverage
 
 
 #: the build's child checks the evidence of one file in this many of those to check, this
@@ -618,11 +623,7 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
         del files, quads
         if counter is None:  # no data file
             counter = DocumentCounter(Loaded(project.root, ontology, ontology_quads, prefixes, project))
-        coverage = counter.result()
-        if memo is None:
-            done["terms"] = (problems, {}, 0, 0, coverage)
-        else:
-            done["terms"] = (problems, memo.new.get("terms", {}), memo.hits - hits, memo.misses - misses, coverage)
+        done["terms"] = _terms_value(problems, memo, hits, misses, counter.result())
         if relabel is not None:
             done["relabel"] = relabel.result()
         return read, entries

@@ -214,16 +214,26 @@ def return_freed_memory() -> None:
     elsewhere nothing). A dropped pyoxigraph store's memory stays with the allocator otherwise:
     at a million triples, ~340 MiB kept resident, ~45 MiB returned."""
     import ctypes
-    import sys
 
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has none)
+    trim = _glibc("malloc_trim")
+    if trim is None:
         return
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
+
+
+def _glibc(name: str) -> Any:
+    """The C library's function ``name`` on Linux (``None`` elsewhere, or where it has none:
+    musl has neither ``malloc_trim`` nor ``mallopt``'s parameters)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
 
 
 #: glibc's mallopt parameter for the size from which a block is mapped on its own (malloc.h)
@@ -241,13 +251,9 @@ def map_large_blocks() -> bool:
     less at its highest point, in the same time. Called by the build and the validation before
     they load anything; inherited by the processes they fork."""
     import ctypes
-    import sys
 
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
