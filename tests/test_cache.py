@@ -485,7 +485,11 @@ def test_graph_local_checks_are_recognised():
           "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { GRAPH ?g { ?x a ?t } }) }",
           "SELECT ?graph WHERE { GRAPH ?graph { ?x <urn:graph> \"GRAPH ?h { }\" } }",
           "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o OPTIONAL { ?o ?q ?v } } } GROUP BY ?x ?g "
-          "HAVING (SUM(IF(BOUND(?v), 1, 0)) = 0) ORDER BY ?g"]
+          "HAVING (SUM(IF(BOUND(?v), 1, 0)) = 0) ORDER BY ?g",
+          # a subquery selecting the graph variable, itself graph-local (nested too)
+          "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?g ?x WHERE { GRAPH ?g { ?x a ?t } } } }",
+          "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } { SELECT DISTINCT ?x ?g WHERE { GRAPH ?g { ?x a ?t } "
+          "MINUS { SELECT ?g ?x WHERE { GRAPH ?g { ?x ?q ?t } } } } } }"]
     refused = ["SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER(NOT EXISTS { ?x ?p ?o }) }",
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } FILTER NOT EXISTS { ?x a ?t } }",
                "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { ?x a ?t } }",
@@ -502,8 +506,19 @@ def test_graph_local_checks_are_recognised():
                # groups across graphs; a pattern in HAVING (reads the default graph)
                "SELECT ?x WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x HAVING (COUNT(?o) = 1)",
                "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x ?g HAVING (EXISTS { ?x a ?t })",
-               "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x ?g LIMIT 3"]
-    assert [graph_local(q) for q in ok] == ["g", "g", "g", "graph", "g"]
+               "SELECT ?x ?g WHERE { GRAPH ?g { ?x ?p ?o } } GROUP BY ?x ?g LIMIT 3",
+               # subqueries: not selecting the graph variable, another graph variable, reading the
+               # default graph, a LIMIT, an aggregate, all variables, first in the WHERE clause
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?x WHERE { GRAPH ?g { ?x a ?t } } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?h ?x WHERE { GRAPH ?h { ?x a ?t } } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?g ?x WHERE { GRAPH ?g { ?x a ?t } ?x ?p ?o } } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?g ?x WHERE { GRAPH ?g { ?x a ?t } } LIMIT 1 } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?x a ?t } } "
+               "GROUP BY ?g } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT * WHERE { GRAPH ?g { ?x a ?t } } } }",
+               "SELECT ?g ?x WHERE { { SELECT ?g ?x WHERE { GRAPH ?g { ?x a ?t } } } GRAPH ?g { ?x ?p ?o } }",
+               "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o } MINUS { SELECT ?g ?x WHERE { GRAPH ?g { ?x a ?t } } }"]
+    assert [graph_local(q) for q in ok] == ["g", "g", "g", "graph", "g", "g", "g"]
     assert [graph_local(q) for q in refused] == [None] * len(refused)
 
 

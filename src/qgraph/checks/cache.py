@@ -597,6 +597,23 @@ def _closing(text: str, start: int, open_: str = "{", close: str = "}") -> int:
     return -1
 
 
+def _without_subqueries(masked: str) -> str | None:
+    """``masked`` with each subquery ``{ SELECT … }`` that :func:`graph_local` accepts, selecting
+    its graph variable ``?g``, put as an empty ``{ GRAPH ?g { } }`` (which the outer query's
+    reading then holds to the outer ``?g``); ``None`` when a subquery is not so accepted."""
+    while (m := re.search(r"\{\s*SELECT\b", masked, re.I)) is not None:
+        end = _closing(masked, m.start())
+        if end < 0:
+            return None
+        sub = masked[m.end() - len("SELECT"):end]
+        var = _graph_local(sub)
+        head = re.match(r"SELECT\b([^{]*)\bWHERE\b|SELECT\b([^{]*)\{", sub, re.I)
+        if var is None or head is None or not re.search(rf"[?$]{var}(?!\w)", head.group(1) or head.group(2) or ""):
+            return None
+        masked = f"{masked[:m.start()]}{{ GRAPH ?{var} {{ }} }}{masked[end + 1:]}"
+    return masked
+
+
 def graph_local(text: str) -> str | None:
     """The graph variable of a check whose rows for a named graph ``G`` depend on ``G`` alone,
     else ``None``.
@@ -612,9 +629,18 @@ def graph_local(text: str) -> str | None:
     on ``?g`` and reads the same graph; a group holds the solutions of one graph, and ``HAVING``
     reads that group alone. The rows with ``?g`` = ``G`` are therefore those of the check run
     on ``G`` alone.
+
+    A subquery ``{ SELECT … }`` is taken as such a graph block when it is itself accepted with
+    the same ``?g`` and names ``?g`` among the variables it selects: its rows with ``?g`` = ``G``
+    are those of ``G`` alone, and the outer solution meets them on ``?g``.
     """
-    masked = _MASK.sub(lambda m: " " * len(m.group()), text)
-    if len(re.findall(r"\bSELECT\b", masked, re.I)) != 1:
+    return _graph_local(_MASK.sub(lambda m: " " * len(m.group()), text))
+
+
+def _graph_local(masked: str) -> str | None:
+    """:func:`graph_local` of a text whose strings, IRIs and comments are masked."""
+    masked = _without_subqueries(masked)
+    if masked is None or len(re.findall(r"\bSELECT\b", masked, re.I)) != 1:
         return None
     select = re.search(r"\bSELECT\b", masked, re.I)
     assert select is not None
