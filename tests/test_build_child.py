@@ -45,7 +45,7 @@ def test_child_gives_what_the_loaded_corpus_gives(which: str, part: int, synth_c
     root = synth_corpus if which == "synth" else project_root
     monkeypatch.setattr(pipeline, "PART_TRIPLES", part)
     loaded, entries, terms, coverage, relabel = _in_process(root)
-    read, got_entries, got_terms, got_relabel = _streamed(root)
+    read, got_entries, got_terms, got_relabel, got_local = _streamed(root)
     assert len(loaded.data_files) >= 4 and relabel.positions  # blank nodes to relabel
     assert read == [(f.rel, f.triples) for f in loaded.files]
     assert got_entries == entries and entries
@@ -54,6 +54,7 @@ def test_child_gives_what_the_loaded_corpus_gives(which: str, part: int, synth_c
     assert (kept, hits, misses) == ({}, 0, 0)
     assert got_coverage == coverage and coverage.described
     assert got_relabel == relabel
+    assert got_local is None  # no validation cache: no keys for the graph-local rows
 
 
 def test_child_refuses_a_file_changed_since_the_cache_scanned_it(clean_corpus: Path):
@@ -102,13 +103,13 @@ def test_values_of_a_child_that_read_other_files_are_not_used(clean_corpus: Path
     read = [(f.rel, f.triples) for f in loaded.files]
     whole = evidence.check(loaded)
     for first in (None, (read[:-1], theirs), ([(r, n + 1) for r, n in read], theirs), (read, {})):
-        child = _Child(first, "terms", "relabel")
-        ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
-        assert child.closed and (got, prepared) == (None, None)
+        child = _Child(first, "terms", "relabel", "local")
+        ev, got, prepared, local = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
+        assert child.closed and (got, prepared, local) == (None, None, None)
         assert (ev.passages, ev.passages_found, ev.problems) == (whole.passages, whole.passages_found, whole.problems)
-    child = _Child((read, theirs), "terms", "relabel")
-    ev, got, prepared = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
-    assert not child.closed and (got, prepared) == ("terms", "relabel")
+    child = _Child((read, theirs), "terms", "relabel", "local")
+    ev, got, prepared, local = pipeline._streamed_values(child, loaded, None, mine, pipeline._theirs(todo, True))
+    assert not child.closed and (got, prepared, local) == ("terms", "relabel", "local")
     assert (ev.passages, ev.problems) == (whole.passages, whole.problems)
 
 
@@ -140,3 +141,88 @@ def test_build_forks_its_child_before_the_corpus_loads(clean_corpus: Path, tmp_p
     assert "load" in events and "fork" in events[:events.index("load")]
     assert "fork" not in events[events.index("load"):]  # no child forked once the quads are held
     assert outcome.coverage is not None and outcome.coverage.described  # counted by the child
+
+
+def _asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the queries asked of any Oxigraph store of this process from now on."""
+    from qgraph.corpus.store import OxigraphStore
+
+    asked: list[str] = []
+    real = OxigraphStore.query
+
+    def query(self, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        asked.append(text)
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(OxigraphStore, "query", query)
+    return asked
+
+
+def _fact_property_text() -> str:
+    from qgraph.checks import facts
+    from qgraph.project import resources
+
+    return (resources() / "queries" / "checks" / f"{facts.NAME}.rq").read_text(encoding="utf-8")
+
+
+def test_build_takes_the_fact_property_rows_from_its_child(clean_corpus: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    """With the validation cache, the build's child works the fact-property check out a part at a
+    time, and the store is not asked it: at 1M triples, asked of the store, the check held its
+    anti-join's side (+148 MiB) beside the JSON-LD pass, the build's highest point."""
+    asked = _asked(monkeypatch)
+    outcome = pipeline.build(tmp_path / "dist", clean_corpus, cache=True)
+    assert outcome.conforms and len(asked) >= 10, "the other checks and the counts were asked of the store"
+    assert _fact_property_text() not in asked
+
+
+def test_fact_property_problems_are_those_of_the_query(clean_corpus: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """Unsupported facts on an IRI (its rows from the child) and on a blank node (a graph left to
+    the parent, which asks the check of that graph alone): the build names what the check asked
+    of the whole store names, file and line included."""
+    from qgraph.checks import facts
+
+    data = sorted((clean_corpus / "data").glob("*.ttl"))
+    assert len(data) >= 2
+    ev = {}
+    for f in data[:2]:
+        text = f.read_text(encoding="utf-8")
+        ev[f] = next(line.split()[0] for line in text.splitlines() if line.startswith("qgid:") and "-ev-" in line)
+    data[0].write_text(data[0].read_text() + f"\nqgid:unsupported-node qg:evidence {ev[data[0]]} ; "
+                       'rdfs:comment "no passage says so"@en .\n', encoding="utf-8")
+    data[1].write_text(data[1].read_text() + f'\n[] qg:evidence {ev[data[1]]} ; rdfs:comment "nor here"@en .\n',
+                       encoding="utf-8")
+    expected = [p for p in pipeline.check(clean_corpus).problems if p.shape == f"check:{facts.NAME}"]
+    assert len(expected) == 2
+    asked = _asked(monkeypatch)
+    with pytest.raises(pipeline.NonConformant) as refused:
+        pipeline.build(tmp_path / "dist", clean_corpus, cache=True)
+    got = [p for p in refused.value.problems if p.shape == expected[0].shape]
+    assert got == expected
+    assert asked.count(_fact_property_text()) == 1  # the blank node's graph, on a store of its own
+
+
+def test_rows_from_elsewhere_are_used_only_under_the_key_computed_here(clean_corpus: Path):
+    """run_checks takes a graph's rows given (the child's) only where their key, made of the
+    check's text and the graph's files' content hashes, is the one made here; else it asks."""
+    from qgraph.ask import catalogue
+    from qgraph.checks import facts
+    from qgraph.checks.cache import Cache, combine
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+    from qgraph.project import Project
+
+    project = Project.at(clean_corpus)
+    cache = Cache(project, lambda line: None)
+    cache.load()
+    cache.scan()
+    loaded = load(project)
+    store = open_store(loaded)
+    entry = next(e for e in catalogue.checks(project) if e.name == facts.NAME)
+    f = loaded.data_files[0]
+    made_up = [list(facts.COLUMNS), [[["u", "https://w3id.org/qgraph/id/made-up"], ["u", "urn:p"], ["u", f.graph]]]]
+    for key, used in ((catalogue.graph_local_key(cache.memo(), combine(entry.text), f.graph, [f]), True),
+                      ("another key", False)):
+        problems = catalogue.run_checks(loaded, store, cache.memo(), local={facts.NAME: {f.graph: [key, made_up]}})
+        assert any("made-up" in p.message for p in problems) is used

@@ -391,3 +391,62 @@ def test_a_count_repeated_by_the_view_is_not_counted_twice(clean_corpus: Path):
     assert sorted(built.problems, key=str) == sorted(whole.problems, key=str)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert int(built.store.query(count).rows[0][0]) == int(whole.store.query(count).rows[0][0])
+
+
+def _twin_and_query_rows(data: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The fact-property check's rows on the TriG ``data``: worked out graph by graph in Python
+    (qgraph.checks.facts, as the build's child does) and asked of Oxigraph (the query as shipped)."""
+    import pyoxigraph as ox
+
+    from qgraph.checks import facts
+
+    text = (ROOT / "queries" / "checks" / f"{facts.NAME}.rq").read_text(encoding="utf-8")
+    quads = list(ox.parse(data.encode("utf-8"), format=ox.RdfFormat.TRIG))
+    graphs: dict[str, list] = {}
+    for q in quads:
+        if isinstance(q.graph_name, ox.NamedNode):
+            graphs.setdefault(q.graph_name.value, []).append(q)
+    twin = sorted((str(node), prop, g) for g, qs in graphs.items() for node, prop in facts.unsupported(qs))
+    store = ox.Store()
+    store.extend(quads)
+    asked = sorted((str(s["node"]), s["property"].value, s["graph"].value) for s in store.query(text))
+    return twin, asked
+
+
+def test_fact_property_check_worked_out_in_python_answers_as_the_query():
+    """qgraph.checks.facts (the build's child works the shipped fact-property check out so, a
+    graph at a time, rather than the store holding its anti-join beside the JSON-LD pass) names
+    exactly what the query names: on datasets drawn at random (seeded), on its counter-example,
+    and on a dataset of the cases the random ones do not draw (a literal in qg:supports, a
+    literal as evidence, a blank node with evidence, a fact in the default graph, evidence
+    supporting qg:supports itself)."""
+    import random
+
+    from qgraph.checks import facts
+
+    assert facts.applies((ROOT / "queries" / "checks" / f"{facts.NAME}.rq").read_text(encoding="utf-8"))
+    assert not facts.applies((COUNTER / "fact-property-without-supporting-evidence-minus-last-form.rq")
+                             .read_text(encoding="utf-8"))
+    rng = random.Random(16)
+    found = 0
+    for _ in range(150):
+        data = _random_fact_dataset(rng)
+        twin, asked = _twin_and_query_rows(data)
+        assert twin == asked, data
+        found += bool(asked)
+    assert found >= 10, "the random datasets hold too few rows to compare"
+    twin, asked = _twin_and_query_rows((COUNTER / "fact-property-without-supporting-evidence.trig").read_text())
+    assert twin == asked and len(asked) == 2
+    qg, qgid, g = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/", "https://w3id.org/qgraph/graph/"
+    edge = f"""
+    <{g}a> {{
+      <{qgid}n1> <{qg}evidence> <{qgid}e1> ; <{qg}startDate> "2020" ; <{qg}member> <{qgid}n2> .
+      <{qgid}e1> <{qg}supports> "{qg}startDate" , <{qg}supports> .
+      <{qgid}n2> <{qg}evidence> "a literal" ; <{qg}member> <{qgid}n1> .
+      _:b <{qg}evidence> <{qgid}e1> ; <{qg}member> <{qgid}n1> ; <{qg}supports> <{qg}member> .
+      <{qgid}e2> <{qg}evidence> <{qgid}e2> ; <{qg}supports> <{qg}supports> .
+    }}
+    <{qgid}n1> <{qg}evidence> <{qgid}e1> ; <{qg}endDate> "2021" .
+    """
+    twin, asked = _twin_and_query_rows(edge)
+    assert twin == asked and len(asked) == 4, asked  # n1 (twice), n2 and _:b; not e2, nor the default graph

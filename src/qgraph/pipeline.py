@@ -152,9 +152,9 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 shacl_later = validation.validate_later(loaded, shared, memo=memo, meta=meta)
             else:
                 shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
-            got = prepared = None
+            got = prepared = local = None
             if streamed is not None:  # the child's values, read once SHACL's store is filled
-                ev, got, prepared = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
+                ev, got, prepared, local = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
                 _evidence_step(step, ev, True)
             elif beside_child is not None:
                 got = beside_child.later()
@@ -182,7 +182,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 def store_then_checks() -> tuple[list[Problem], Any]:
                     nonlocal shared
                     made.append(open_store(loaded, backend, validated=shared, view=shared is not None))
-                    checks, asked = _checks_then_counts(loaded, made[0], memo_checks)
+                    checks, asked = _checks_then_counts(loaded, made[0], memo_checks, local)
                     # the outcome's store the only holder of the store from now on (nor the index of
                     # where nodes are written): freed with the outcome. Not freed here: dropping
                     # it holds the GIL ~0.35 s (1M triples), at the end of the build, where this
@@ -540,8 +540,10 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
     of :data:`PART_TRIPLES` at a time (the ontology's files a part of their own), and on each
     part does what :func:`_check` hands it: the evidence check of its share of the files to
     check (:func:`_theirs` of :func:`qgraph.checks.evidence.to_check`), the term and qg:supports
-    checks, the summary's per-document counts (:class:`qgraph.ask.counts.DocumentCounter`) and
-    the exports' blank-node relabelling (:class:`qgraph.publish.exports.RelabelledParts`).
+    checks, the summary's per-document counts (:class:`qgraph.ask.counts.DocumentCounter`), the
+    exports' blank-node relabelling (:class:`qgraph.publish.exports.RelabelledParts`) and the
+    fact-property check's rows (:class:`_LocalRows`; asked of the store, the check held ~150 MiB
+    beside the JSON-LD pass at 1M triples, the build's highest point).
 
     Forked once the corpus was loaded, the child shared this process's quads, and each process
     touching each quad's object (its reference count) made every page of them a copy of its
@@ -552,7 +554,7 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
     The first call's value: ((rel, triples) of every file read, in order; the evidence check's
     entries of its files, see :func:`qgraph.checks.evidence.entries`); then the term checks'
     (as :func:`_terms_in_child`, with the counts), then the relabelling
-    (:class:`qgraph.publish.exports.Relabelled`). A file whose bytes are not those the cache
+    (:class:`qgraph.publish.exports.Relabelled`), then the graph-local rows. A file whose bytes are not those the cache
     hashed (changed since it was scanned) fails the child (:func:`_streamed_values`: all
     checked here); a relabelling the exports refuse fails that value alone."""
     done: dict[str, Any] = {}
@@ -579,15 +581,19 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
         ontology: list[Any] = []  # the ontology's files and quads (read first), beside each part
         ontology_quads: list[Any] = []
         counter: Any = None
+        local = _LocalRows(project, memo)
 
         def part(files: list[Any], quads: list[Any]) -> None:
             nonlocal relabel, counter
+            alone = Loaded(project.root, files, quads, prefixes, project)
             if relabel is not None:
                 try:
-                    relabel.add(Loaded(project.root, files, quads, prefixes, project))
+                    relabel.add(alone)
                 except QgraphError as e:  # the exports raise it, where they work it out again
                     done["relabel"] = e
                     relabel = None
+            local.add(alone)
+            del alone
             if files[0].graph == ONTOLOGY_GRAPH:  # the ontology's part (the first)
                 ontology.extend(files)
                 ontology_quads.extend(quads)
@@ -626,6 +632,7 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
         done["terms"] = _terms_value(problems, memo, hits, misses, counter.result())
         if relabel is not None:
             done["relabel"] = relabel.result()
+        done["local"] = local.result()
         return read, entries
 
     def value(name: str) -> Callable[[], Any]:
@@ -636,14 +643,73 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
             return got
         return get
 
-    return everything, [value("terms"), value("relabel")]
+    return everything, [value("terms"), value("relabel"), value("local")]
+
+
+class _LocalRows:
+    """In the build's child (:func:`_streamed`): the shipped fact-property check's rows worked
+    out a part at a time (:mod:`qgraph.checks.facts`), as :func:`qgraph.ask.catalogue.run_checks`
+    takes them (``local``): check name → graph → [key, [columns, rows as cache cells]]. Not where
+    there is no validation cache (the keys are its content hashes), nor where the project's check
+    is not the shipped text; a graph whose rows hold a blank node is left out (a blank node is
+    another in each parse): the check is run on it in the parent."""
+
+    def __init__(self, project: Any, memo: Any) -> None:
+        from qgraph.ask import catalogue
+        from qgraph.checks import facts
+        from qgraph.checks.cache import combine
+
+        self._memo = memo
+        self._query: str | None = None
+        self._rows: dict[str, list] = {}
+        self._seen: set[str] = set()
+        if memo is None:
+            return
+        entry = next((e for e in catalogue.checks(project) if e.name == facts.NAME), None)
+        if entry is not None and facts.applies(entry.text):
+            self._query = combine(entry.text)
+
+    def add(self, part: Any) -> None:
+        """The rows of each graph of ``part`` (a :class:`qgraph.corpus.loading.Loaded` holding
+        all of each graph's files)."""
+        if self._query is None:
+            return
+        import pyoxigraph as ox
+
+        from qgraph.ask.catalogue import graph_local_key
+        from qgraph.checks import facts
+
+        graphs: dict[str, list[Any]] = {}
+        for f in part.files:
+            graphs.setdefault(f.graph, []).append(f)
+        for graph, files in graphs.items():
+            if graph in self._seen:  # a graph in two parts (not so read): left to the parent
+                self._rows.pop(graph, None)
+                continue
+            self._seen.add(graph)
+            key = graph_local_key(self._memo, self._query, graph, files)
+            if key is None:
+                continue
+            found = facts.unsupported(q for f in files for q in part.quads_of(f))
+            if any(not isinstance(node, ox.NamedNode) for node, _ in found):
+                continue
+            cells = [[["u", node.value], ["u", prop], ["u", graph]] for node, prop in sorted(found, key=str)]
+            self._rows[graph] = [key, [list(facts.COLUMNS), cells]]
+
+    def result(self) -> dict[str, dict[str, list]] | None:
+        if self._query is None:
+            return None
+        from qgraph.checks import facts
+
+        return {facts.NAME: self._rows}
 
 
 def _streamed_values(streamed: Forked, loaded: Any, memo: Any, mine: dict[str, list],
-                     theirs: list[str]) -> tuple[Any, Any, Any]:
+                     theirs: list[str]) -> tuple[Any, Any, Any, Any]:
     """The build's child's values (see :func:`_streamed`) as :func:`_check` uses them: the
     evidence check's summary (the child's half and ``mine``), the term checks' value (for
-    :func:`_terms`) and the exports' relabelling. Whatever the child did not give (it failed,
+    :func:`_terms`), the exports' relabelling and the graph-local checks' rows (for
+    :func:`qgraph.ask.catalogue.run_checks`, see :class:`_LocalRows`). Whatever the child did not give (it failed,
     or read other files than ``loaded``'s, or other contents) is worked out here, or later
     where it is asked for (``None``)."""
     from qgraph.checks import evidence
@@ -655,9 +721,9 @@ def _streamed_values(streamed: Forked, loaded: Any, memo: Any, mine: dict[str, l
             first = None
     if first is None:
         streamed.close()
-        return evidence.check(loaded, memo, given=mine), None, None
+        return evidence.check(loaded, memo, given=mine), None, None, None
     ev = evidence.check(loaded, memo, given={**mine, **entries})
-    return ev, streamed.later(), streamed.later()
+    return ev, streamed.later(), streamed.later(), streamed.later()
 
 
 def _evidence_step(step: Any, ev: Any, beside: bool) -> None:
@@ -706,14 +772,15 @@ def _meta_shacl(project: Any, memo: Any) -> Any:
     return validation.MetaShacl(project.shapes_file, validation._rel(project.shapes_file, project.root))
 
 
-def _checks_then_counts(loaded: Any, store: Any, memo: Any) -> tuple[list[Problem], Any]:
-    """The SPARQL checks, then (when they find no violation: the build goes on to its summary)
-    the summary's store counts, both on the checks' thread."""
+def _checks_then_counts(loaded: Any, store: Any, memo: Any, local: Any = None) -> tuple[list[Problem], Any]:
+    """The SPARQL checks (``local``: rows worked out in the build's child, see :class:`_LocalRows`),
+    then (when they find no violation: the build goes on to its summary) the summary's store
+    counts, both on the checks' thread."""
     from qgraph.ask import catalogue
     from qgraph.ask.counts import store_counts
 
     store = _Trimming(store)
-    checks = catalogue.run_checks(loaded, store, memo)
+    checks = catalogue.run_checks(loaded, store, memo, local=local)
     if counts(checks)["Violation"]:
         return checks, None
     return checks, store_counts(store, triples=False)  # the triples: the exports count them (_build)

@@ -245,7 +245,7 @@ def reads_default_graph_only(text: str) -> bool:
 
 
 def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tuple[str, Result]] | None = None,
-               used: list[str] | None = None) -> list:
+               used: list[str] | None = None, local: dict[str, dict[str, list]] | None = None) -> list:
     """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass).
 
     ``memo`` (:class:`qgraph.checks.cache.Memo`): a graph-local check
@@ -255,7 +255,12 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
     ``beside``: check name → (hash of the check's text, its result) computed elsewhere on the
     merge of the same files (:func:`qgraph.pipeline._union_checks`); used for a check that
     :func:`reads_default_graph_only` and whose text is still that one (its name then added to
-    ``used``)."""
+    ``used``).
+
+    ``local``: check name → named graph → [key, [columns, rows as cache cells]] of a graph-local
+    check worked out elsewhere (the build's child, :func:`qgraph.pipeline._streamed`), used with
+    ``memo`` for each graph whose key (:func:`graph_local_key`) is the one computed here, as
+    if the cache had held it."""
     from rdflib import URIRef
 
     from qgraph.checks.report import Problem, shown, where
@@ -277,7 +282,7 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
                 if result is not None and used is not None:
                     used.append(entry.name)
             if result is None and memo is not None:
-                result = _graph_local_rows(loaded, store, entry, memo)
+                result = _graph_local_rows(loaded, store, entry, memo, (local or {}).get(entry.name))
             if result is None:
                 if store.repeats_union and not repeat_safe(entry):
                     store.merge()  # a corpus's own check: asked of the merge, as everywhere else
@@ -316,11 +321,13 @@ def _keep_rows(memo: Any, basis: tuple[str, dict[str, str]], entry: Entry, resul
              {"files": files, "kind": result.kind, "vars": list(result.vars), "rows": cells, "boolean": result.boolean})
 
 
-def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any) -> Result | None:
+def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any,
+                      given: dict[str, list] | None = None) -> Result | None:
     """The rows of a graph-local check: per named graph from ``memo`` where that graph's files are
-    those they came from, the other graphs' rows from the check run on a store holding only those
-    graphs (on ``store`` when no graph's rows are stored). ``None``: not a graph-local check whose
-    graph variable is a column."""
+    those they came from (else from ``given``, graph → [key, value] as the memo keeps them, where
+    the key is the same; then kept in the memo), the other graphs' rows from the check run on a
+    store holding only those graphs (on ``store`` when no graph's rows are stored). ``None``: not
+    a graph-local check whose graph variable is a column."""
     from qgraph.checks.cache import cell, combine, graph_local, term
     from qgraph.corpus.store import OxigraphStore
 
@@ -333,13 +340,16 @@ def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any) -> Res
     query = combine(entry.text)
     keys = {}
     for g, fs in files.items():
-        digests = [memo.digest(_input_label(f)) for f in fs]
-        keys[g] = None if None in digests else combine("check", query, g, *[f.rel for f in fs], *digests)
+        keys[g] = graph_local_key(memo, query, g, fs)
     rows: list[tuple] = []
     names: list[str] | None = None
     todo = []
     for g in files:
         stored = memo.get("check:" + entry.name, g, keys[g])
+        if stored is None and given is not None and keys[g] is not None and (got := given.get(g)) is not None \
+                and got[0] == keys[g]:
+            stored = got[1]
+            memo.put("check:" + entry.name, g, keys[g], stored)
         if stored is None:
             todo.append(g)
             continue
@@ -365,6 +375,16 @@ def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any) -> Res
                 memo.put("check:" + entry.name, g, keys[g], [names, cells])  # blank nodes: never kept
             rows += got
     return Result("select", names or [], rows)
+
+
+def graph_local_key(memo: Any, query: str, graph: str, files: list[Any]) -> str | None:
+    """The validation cache's key of a graph-local check's rows in ``graph`` (``query``: the hash
+    of the check's text), read from the files ``files`` (those of the graph): ``None`` when the
+    cache hashed no content for one of them."""
+    from qgraph.checks.cache import combine
+
+    digests = [memo.digest(_input_label(f)) for f in files]
+    return None if None in digests else combine("check", query, graph, *[f.rel for f in files], *digests)
 
 
 def _input_label(f: Any) -> str:
