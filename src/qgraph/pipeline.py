@@ -554,9 +554,10 @@ def _streamed(project: Any, memo: Any) -> tuple[Callable[[], Any], list[Callable
     The first call's value: ((rel, triples) of every file read, in order; the evidence check's
     entries of its files, see :func:`qgraph.checks.evidence.entries`); then the term checks'
     (as :func:`_terms_in_child`, with the counts), then the relabelling
-    (:class:`qgraph.publish.exports.Relabelled`), then the graph-local rows. A file whose bytes are not those the cache
-    hashed (changed since it was scanned) fails the child (:func:`_streamed_values`: all
-    checked here); a relabelling the exports refuse fails that value alone."""
+    (:class:`qgraph.publish.exports.Relabelled`), then the graph-local rows. A file whose bytes
+    are not those the cache hashed (changed since it was scanned) fails the child
+    (:func:`_streamed_values`: all checked here); a relabelling the exports refuse fails that
+    value alone."""
     done: dict[str, Any] = {}
 
     def everything() -> tuple[list[tuple[str, int]], dict[str, list]]:
@@ -709,9 +710,9 @@ def _streamed_values(streamed: Forked, loaded: Any, memo: Any, mine: dict[str, l
     """The build's child's values (see :func:`_streamed`) as :func:`_check` uses them: the
     evidence check's summary (the child's half and ``mine``), the term checks' value (for
     :func:`_terms`), the exports' relabelling and the graph-local checks' rows (for
-    :func:`qgraph.ask.catalogue.run_checks`, see :class:`_LocalRows`). Whatever the child did not give (it failed,
-    or read other files than ``loaded``'s, or other contents) is worked out here, or later
-    where it is asked for (``None``)."""
+    :func:`qgraph.ask.catalogue.run_checks`, see :class:`_LocalRows`). Whatever the child did
+    not give (it failed, or read other files than ``loaded``'s, or other contents) is worked out
+    here, or later where it is asked for (``None``)."""
     from qgraph.checks import evidence
 
     first = streamed.result()

@@ -11,7 +11,9 @@ point; worked out here, a graph at a time, it holds next to nothing, and its row
 :func:`qgraph.ask.catalogue.run_checks` as the validation cache's per-graph rows of a
 graph-local check (:func:`qgraph.checks.cache.graph_local`) do. The query stays the check:
 this is used only where the project's check is the shipped text (:func:`applies`), and the
-tests hold both to the same rows on the real corpus and on datasets drawn at random.
+tests hold both to the same rows on datasets drawn at random, the check's counter-example and
+the cases those do not draw (tests/test_checks.py), and the build to the same problems as the
+check asked of the whole store (tests/test_build_child.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from qgraph.corpus.loading import QG
+from qgraph.vocab import DCTERMS, QG, RDF_TYPE, SKOS
 
 __all__ = ["COLUMNS", "NAME", "applies", "unsupported"]
 
@@ -29,11 +31,8 @@ COLUMNS = ("node", "property", "graph")
 
 _EVIDENCE, _SUPPORTS = QG + "evidence", QG + "supports"
 #: the properties the check leaves out (see its comments)
-_BOOKKEEPING = frozenset({
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", _EVIDENCE, "http://purl.org/dc/terms/identifier",
-    QG + "copySource", "http://purl.org/dc/terms/license", QG + "licenceStated",
-    "http://www.w3.org/2004/02/skos/core#editorialNote",
-})
+_BOOKKEEPING = frozenset({RDF_TYPE, _EVIDENCE, DCTERMS + "identifier", QG + "copySource", DCTERMS + "license",
+                          QG + "licenceStated", SKOS + "editorialNote"})
 
 
 def applies(text: str) -> bool:
