@@ -226,3 +226,17 @@ def test_rows_from_elsewhere_are_used_only_under_the_key_computed_here(clean_cor
                       ("another key", False)):
         problems = catalogue.run_checks(loaded, store, cache.memo(), local={facts.NAME: {f.graph: [key, made_up]}})
         assert any("made-up" in p.message for p in problems) is used
+
+
+def test_a_corpus_own_fact_property_check_is_asked_of_the_store(clean_corpus: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch):
+    """The child answers for the shipped check's text alone: a corpus's own version of it (here
+    with one more comment line) is asked of the store, as any check of the corpus's own."""
+    from qgraph.checks import facts
+
+    own = _fact_property_text() + "# the corpus's own copy\n"
+    (clean_corpus / "queries" / "checks").mkdir(parents=True, exist_ok=True)
+    (clean_corpus / "queries" / "checks" / f"{facts.NAME}.rq").write_text(own, encoding="utf-8")
+    asked = _asked(monkeypatch)
+    assert pipeline.build(tmp_path / "dist", clean_corpus, cache=True).conforms
+    assert own in asked and _fact_property_text() not in asked
