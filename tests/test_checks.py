@@ -264,11 +264,12 @@ def test_fact_property_check_answers_as_its_earlier_form(engine: str, form: str)
 def _random_labelled_graph(rng) -> str:
     """A Turtle graph of a few nodes (of the data namespace, of another, blank), each with none
     to two of two types and none to two labels among a few (alike but for case, in another
-    language, plain, not text): nodes sharing a type and a label, or not."""
+    language, plain, not text, a blank node, an IRI): nodes sharing a type and a label, or not."""
     qgid, rdfs = "https://w3id.org/qgraph/id/", "http://www.w3.org/2000/01/rdf-schema#"
     nodes = [f"<{qgid}n{i}>" for i in range(4)] + ["<https://example.org/x0>", "_:b0"]
     types = ["<https://w3id.org/qgraph/ontology#Nation>", "<https://w3id.org/qgraph/ontology#Forum>"]
-    labels = ['"a"@en', '"A"@en', '"b"@en', '"a"@fr', '"a"', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    labels = ['"a"@en', '"A"@en', '"b"@en', '"a"@fr', '"a"', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>',
+              "_:label", "<https://example.org/A>"]  # a label with no lower case (a blank node), an IRI
     body = []
     for n in nodes:
         body += [f"{n} a {t} ." for t in rng.sample(types, rng.randint(0, 2))]
@@ -282,6 +283,7 @@ REWRITTEN = [  # (check, its earlier form in tests/fixtures/checks, the columns 
     ("dangling-reference", "filter-first", ("subject", "property", "target"), _random_default_graph),
     ("entity-without-label", "filter-first", ("entity", "type"), _random_default_graph),
     ("duplicate-entity", "type-label-join", ("type", "label", "a", "b", "nodes"), _random_labelled_graph),
+    ("duplicate-entity", "one-pass", ("type", "label", "a", "b", "nodes"), _random_labelled_graph),
 ]
 
 
