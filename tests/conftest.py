@@ -146,3 +146,20 @@ def validate_in_process(capsys: pytest.CaptureFixture, root: Path, *extra: str) 
     rc = main(["validate", "--root", str(root), *extra])
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+@pytest.fixture
+def asked_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the queries asked of any Oxigraph store of this process from now on (a
+    forked child's are its own)."""
+    from qgraph.corpus.store import OxigraphStore
+
+    asked: list[str] = []
+    real = OxigraphStore.query
+
+    def query(self, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        asked.append(text)
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(OxigraphStore, "query", query)
+    return asked

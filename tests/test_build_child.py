@@ -143,21 +143,6 @@ def test_build_forks_its_child_before_the_corpus_loads(clean_corpus: Path, tmp_p
     assert outcome.coverage is not None and outcome.coverage.described  # counted by the child
 
 
-def _asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The texts of the queries asked of any Oxigraph store of this process from now on."""
-    from qgraph.corpus.store import OxigraphStore
-
-    asked: list[str] = []
-    real = OxigraphStore.query
-
-    def query(self, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        asked.append(text)
-        return real(self, text, *args, **kwargs)
-
-    monkeypatch.setattr(OxigraphStore, "query", query)
-    return asked
-
-
 def _fact_property_text() -> str:
     from qgraph.checks import facts
     from qgraph.project import resources
@@ -166,18 +151,17 @@ def _fact_property_text() -> str:
 
 
 def test_build_takes_the_fact_property_rows_from_its_child(clean_corpus: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch):
+                                                          asked_queries: list[str]):
     """With the validation cache, the build's child works the fact-property check out a part at a
     time, and the store is not asked it: at 1M triples, asked of the store, the check held its
     anti-join's side (+148 MiB) beside the JSON-LD pass, the build's highest point."""
-    asked = _asked(monkeypatch)
     outcome = pipeline.build(tmp_path / "dist", clean_corpus, cache=True)
-    assert outcome.conforms and len(asked) >= 10, "the other checks and the counts were asked of the store"
-    assert _fact_property_text() not in asked
+    assert outcome.conforms and len(asked_queries) >= 10, "the other checks and the counts were asked of the store"
+    assert _fact_property_text() not in asked_queries
 
 
 def test_fact_property_problems_are_those_of_the_query(clean_corpus: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch):
+                                                       request: pytest.FixtureRequest):
     """Unsupported facts on an IRI (its rows from the child) and on a blank node (a graph left to
     the parent, which asks the check of that graph alone): the build names what the check asked
     of the whole store names, file and line included."""
@@ -195,7 +179,7 @@ def test_fact_property_problems_are_those_of_the_query(clean_corpus: Path, tmp_p
                        encoding="utf-8")
     expected = [p for p in pipeline.check(clean_corpus).problems if p.shape == f"check:{facts.NAME}"]
     assert len(expected) == 2
-    asked = _asked(monkeypatch)
+    asked = request.getfixturevalue("asked_queries")  # from here on
     with pytest.raises(pipeline.NonConformant) as refused:
         pipeline.build(tmp_path / "dist", clean_corpus, cache=True)
     got = [p for p in refused.value.problems if p.shape == expected[0].shape]
@@ -229,7 +213,7 @@ def test_rows_from_elsewhere_are_used_only_under_the_key_computed_here(clean_cor
 
 
 def test_a_corpus_own_fact_property_check_is_asked_of_the_store(clean_corpus: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch):
+                                                                asked_queries: list[str]):
     """The child answers for the shipped check's text alone: a corpus's own version of it (here
     with one more comment line) is asked of the store, as any check of the corpus's own."""
     from qgraph.checks import facts
@@ -237,6 +221,5 @@ def test_a_corpus_own_fact_property_check_is_asked_of_the_store(clean_corpus: Pa
     own = _fact_property_text() + "# the corpus's own copy\n"
     (clean_corpus / "queries" / "checks").mkdir(parents=True, exist_ok=True)
     (clean_corpus / "queries" / "checks" / f"{facts.NAME}.rq").write_text(own, encoding="utf-8")
-    asked = _asked(monkeypatch)
     assert pipeline.build(tmp_path / "dist", clean_corpus, cache=True).conforms
-    assert own in asked and _fact_property_text() not in asked
+    assert own in asked_queries and _fact_property_text() not in asked_queries

@@ -96,23 +96,15 @@ def test_build_summary_from_the_counts_asked_beside_the_exports(project_root: Pa
 
 
 def test_build_counts_the_distinct_triples_from_its_exports_not_the_view_of_the_union(
-        project_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+        project_root: Path, tmp_path: Path, asked_queries: list[str]):
     """Counting the distinct triples on the store's view of the union (SELECT DISTINCT over
     it) held every distinct triple in a hash set on the checks' thread while the exports were
     largest (1M triples: ~215 MiB at the build's peak): the build takes the number from its
     sorted quads instead, the lines of qgraph.nt, which is what the merged store counts."""
     from qgraph.ask import counts
-    from qgraph.corpus.store import OxigraphStore
     from qgraph.pipeline import build
 
-    asked: list[str] = []
-    real = OxigraphStore.query
-
-    def query(self, text, bindings=None):
-        asked.append(text)
-        return real(self, text, bindings)
-
-    monkeypatch.setattr(OxigraphStore, "query", query)
+    asked = asked_queries
     outcome = build(tmp_path / "dist", root=project_root)
     assert asked and counts._DISTINCT_TRIPLES not in asked
     lines = (tmp_path / "dist" / "qgraph.nt").read_bytes().count(b"\n")
