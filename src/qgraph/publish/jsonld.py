@@ -300,6 +300,7 @@ def _js_object(a: str, x: str, b: str, y: str) -> bytes:
 
 _IND = [b"\n" + b"  " * n for n in range(64)]  # newline + indentation of nesting level n
 _HUB = 32  # values from which a framed node is written once and patched (Writer.write_view)
+_LAYOUTS_KEPT = 10_000  # sequences of keys a Writer keeps the groups of (Writer.layouts; 1M triples: 209)
 
 
 def _DUMMY_IRI() -> Any:
@@ -417,6 +418,7 @@ class Writer:
         self._ref_json: dict[tuple[str, bool], bytes] = {}
         self._prefix: dict[str, bytes] = {}           # key -> b'"key": '
         self._groups: dict[tuple, tuple] = {}         # a layout's groups -> the one tuple kept of them
+        self._layouts: dict[tuple, tuple] = {}        # a node's keys, in order -> (its groups, each key's group)
 
     # --- compacted terms (cached: IRIs repeat) ---------------------------------------------
 
@@ -527,14 +529,20 @@ class Writer:
                         if not embeddable:
                             target = None
                     keyed.append((key, frag, target))
-            counts: dict[str, int] = {}
-            for key, _, _ in keyed:
-                counts[key] = counts.get(key, 0) + 1
-            order = sorted(counts)
-            where = {key: i for i, key in enumerate(order)}
-            groups = tuple([(self._key_prefix(key), counts[key] > 1) for key in order])
-            groups = self._groups.setdefault(groups, groups)
-            entries = tuple([x for key, frag, target in keyed for x in (where[key], frag, target)])
+            keys = tuple([key for key, _, _ in keyed])
+            got = self._layouts.get(keys)
+            if got is None:  # nodes share their keys' sequence (1M triples: 150,764 nodes, ~300 sequences)
+                counts: dict[str, int] = {}
+                for key in keys:
+                    counts[key] = counts.get(key, 0) + 1
+                order = sorted(counts)
+                where = {key: i for i, key in enumerate(order)}
+                groups = tuple([(self._key_prefix(key), counts[key] > 1) for key in order])
+                got = (self._groups.setdefault(groups, groups), [where[key] for key in keys])
+                if len(self._layouts) < _LAYOUTS_KEPT:
+                    self._layouts[keys] = got
+            groups, at = got
+            entries = tuple([x for i, (_, frag, target) in zip(at, keyed, strict=True) for x in (i, frag, target)])
             return sid, (groups, entries), tids, links
 
         cur = None
