@@ -136,7 +136,7 @@ def test_the_framed_views_index_shares_each_layouts_groups_and_keeps_values_flat
 
 def test_nodes_alike_in_keys_have_their_groups_worked_out_once(exporter, monkeypatch):
     """A node's groups (its keys sorted, counted, each value's group) depend on its keys' sequence
-    alone, which nodes share (1M triples: 150,764 nodes, 209 sequences): worked out once per
+    alone, which nodes share (1M triples: 183,496 nodes, 209 sequences): worked out once per
     sequence, not per node (the JSON-LD pass ~7 % faster), and with none kept the same layouts."""
     union = [q for qs in exporter.graphs.values() for q in qs]
     reverse = set(J.FRAMES["agreements"][1].values())
