@@ -300,7 +300,9 @@ def _js_object(a: str, x: str, b: str, y: str) -> bytes:
 
 _IND = [b"\n" + b"  " * n for n in range(64)]  # newline + indentation of nesting level n
 _HUB = 32  # values from which a framed node is written once and patched (Writer.write_view)
-_LAYOUTS_KEPT = 10_000  # sequences of keys a Writer keeps the groups of (Writer.layouts; 1M triples: 209)
+# sequences of keys a Writer keeps the groups of, and their longest (Writer.layouts; 1M triples: 209
+# sequences; a node with more values is rare, and its values cost more than its groups): ~10 MB at most
+_LAYOUTS_KEPT, _LAYOUT_KEYS_KEPT = 10_000, 64
 
 
 def _DUMMY_IRI() -> Any:
@@ -539,7 +541,7 @@ class Writer:
                 where = {key: i for i, key in enumerate(order)}
                 groups = tuple([(self._key_prefix(key), counts[key] > 1) for key in order])
                 got = (self._groups.setdefault(groups, groups), [where[key] for key in keys])
-                if len(self._layouts) < _LAYOUTS_KEPT:
+                if len(self._layouts) < _LAYOUTS_KEPT and len(keys) <= _LAYOUT_KEYS_KEPT:
                     self._layouts[keys] = got
             groups, at = got
             entries = tuple([x for i, (_, frag, target) in zip(at, keyed, strict=True) for x in (i, frag, target)])
