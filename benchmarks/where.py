@@ -1,6 +1,6 @@
 """Where one ``qgraph`` command's time and memory go (not a test; Linux, it reads /proc).
 
-    python benchmarks/where.py [--every S] [--top N] [--json FILE] -- build --root DIR --out OUT
+    python benchmarks/where.py [--every S] [--top N] [--timeline] [--json FILE] -- build --root DIR --out OUT
 
 Runs the command (default ``build``) in a new process (``python -m qgraph``, this Python's), as a
 user runs it, and samples it and every process it forks every ``--every`` seconds (default 0.25):
@@ -14,7 +14,13 @@ resident sizes summed count such a page twice). Then it prints:
   busiest thread (a thread runs on one core at a time; in qgraph that is the main thread, where
   the Python work holds the GIL) and the total CPU time divided by the cores this process may
   use;
-- the peak of the resident sizes summed and of the proportional sizes summed, and when.
+- the peak of the resident sizes summed and of the proportional sizes summed, and when;
+- with ``--timeline``, a line per interval between two samples: when it ends, the cores the
+  command's threads used over it (CPU seconds over the interval's seconds), the resident sizes
+  summed at its end, and the threads that used more than 5 % of a core, the busiest first, with
+  how much (``pid/tid``; ``main`` is the command's main thread, ``child`` a forked process's).
+  Where the cores are idle, and which thread runs alone, is where the wall time goes beyond the
+  lower bounds (a thread waiting for the GIL uses no CPU).
 
 The total CPU time is exact: the command's and that of every child it waited for, as the system
 reports it when the command ends. A process's CPU time is sampled (its threads that ended
@@ -33,6 +39,7 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -70,6 +77,7 @@ class Tree:
         self.parent: dict[int, int] = {}  # pid -> the pid that forked it (the command: 0)
         self.peak_rss = self.peak_pss = 0  # KiB, summed over the processes
         self.rss_at = self.pss_at = 0.0
+        self.rss_now = 0  # KiB, summed, at the last sample
 
     def _processes(self) -> list[tuple[int, list[str]]]:
         """(pid, its thread ids) of the command and every process below it (the folder read once)."""
@@ -99,19 +107,25 @@ class Tree:
                 self.processes[pid] = _cpu(stat)[1]
             rss += _kib(_read(f"/proc/{pid}/status"), "VmRSS:")
             pss += _kib(_read(f"/proc/{pid}/smaps_rollup"), "Pss:")
+        self.rss_now = rss
         if rss > self.peak_rss:
             self.peak_rss, self.rss_at = rss, at
         if pss > self.peak_pss:
             self.peak_pss, self.pss_at = pss, at
 
 
-def measure(args: list[str], every: float) -> tuple[int, float, float, Tree]:
-    """(exit code, wall s, CPU s of the command and every child it waited for, the samples)."""
+def measure(args: list[str], every: float, timeline: list | None = None) -> tuple[int, float, float, Tree]:
+    """(exit code, wall s, CPU s of the command and every child it waited for, the samples);
+    with ``timeline``, each sample appended to it: (s since the start, {(pid, tid): CPU s so far},
+    resident sizes summed, KiB)."""
     start = time.perf_counter()
     p = subprocess.Popen([sys.executable, "-m", "qgraph", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree = Tree(p.pid)
     while True:
-        tree.sample(time.perf_counter() - start)
+        at = time.perf_counter() - start
+        tree.sample(at)
+        if timeline is not None:
+            timeline.append((at, {k: cpu for k, (_, cpu) in tree.threads.items()}, tree.rss_now))
         pid, status, usage = os.wait4(p.pid, os.WNOHANG)
         if pid:  # reaped here, so that its CPU time is known exactly (its children's included)
             wall = time.perf_counter() - start
@@ -144,10 +158,33 @@ def report(code: int, wall: float, total: float, tree: Tree, top: int) -> dict:
     }
 
 
+def intervals(samples: list, tree: Tree) -> list[dict]:
+    """The ``--timeline``: per interval between two samples, its end (s), the cores the
+    command used over it, the resident sizes summed at its end (MiB) and the threads that used
+    more than 5 % of a core (``pid/tid``, ``main`` or ``child``: cores), the busiest first."""
+    def label(pid: int, tid: int) -> str:
+        if pid == tree.pid:
+            return "main" if tid == pid else f"{pid}/{tid}"
+        return "child" if tid == pid and tree.parent.get(pid) == tree.pid else f"{pid}/{tid}"
+
+    out = []
+    for (at0, cpu0, _), (at, cpu, rss) in pairwise(samples):
+        span = at - at0
+        if span <= 0:
+            continue
+        used = {k: (c - cpu0.get(k, 0.0)) / span for k, c in cpu.items()}
+        busy = sorted(((u, k) for k, u in used.items() if u > 0.05), key=lambda x: (-x[0], x[1]))
+        out.append({"at_s": round(at, 2), "cores": round(sum(used.values()), 2), "rss_sum_mib": round(rss / 1024),
+                    "threads": {label(*k): round(u, 2) for u, k in busy}})
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--every", type=float, default=0.25, help="seconds between samples (default 0.25)")
     ap.add_argument("--top", type=int, default=8, help="threads listed (default 8)")
+    ap.add_argument("--timeline", action="store_true",
+                    help="also print, per interval between samples, the cores used and by which threads")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="the qgraph command and its arguments (after --)")
     a = ap.parse_args()
@@ -160,11 +197,14 @@ def main() -> int:
     if a.json is not None and not a.json.parent.is_dir():  # said before a run of minutes, not after
         print(f"where.py: cannot write {a.json}: no folder {a.json.parent}", file=sys.stderr)
         return 2
+    samples: list | None = [] if a.timeline else None
     try:
-        code, wall, total, tree = measure(command, a.every)
+        code, wall, total, tree = measure(command, a.every, samples)
     except KeyboardInterrupt:  # the command, in the same process group, had Ctrl-C too
         return 130
     r = report(code, wall, total, tree, a.top)
+    if samples is not None:
+        r["timeline"] = intervals(samples, tree)
     print(f"qgraph {' '.join(command)}: exit {r['exit']}, wall {r['wall_s']:.2f} s, "
           f"CPU {r['cpu_s']:.2f} s on {r['cores']} core(s)")
     print(f"lower bounds on the wall: the busiest thread's CPU {r['busiest_thread_s']:.2f} s; "
@@ -176,6 +216,11 @@ def main() -> int:
         print(f"  process {p['pid']:>7} ({p['who']}): CPU {p['cpu_s']:.2f} s")
     for t in r["threads"]:
         print(f"  thread {t['pid']:>7}/{t['tid']:<7} {'main ' if t['main'] else '     '}{t['name']:<16} CPU {t['cpu_s']:.2f} s")
+    if samples is not None:
+        print("timeline (s at the interval's end: cores used, resident sizes summed, the threads using them):")
+        for i in r["timeline"]:
+            threads = " ".join(f"{k} {u:.2f}" for k, u in i["threads"].items())
+            print(f"  {i['at_s']:7.2f}  {i['cores']:4.2f} cores  {i['rss_sum_mib']:>6,} MiB  {threads}")
     if a.json is not None:
         try:
             a.json.write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")

@@ -38,6 +38,26 @@ def test_a_build_is_run_and_its_cpu_and_memory_reported(fixture_root, tmp_path, 
     assert printed[0].startswith("qgraph build --root") and ": exit 0, wall " in printed[0]
     assert printed[1].startswith("lower bounds on the wall: the busiest thread's CPU ")
     assert printed[2].startswith("peak memory: resident sizes summed ")
+    assert "timeline" not in d and not any(line.startswith("timeline") for line in printed)  # only when asked
+
+
+def test_the_timeline_says_which_threads_use_the_cores_between_samples(fixture_root, tmp_path, cli_env):
+    figures = tmp_path / "where.json"
+    r = _where("--every", "0.01", "--timeline", "--json", str(figures), "--", "build", "--root", str(fixture_root),
+               "--out", str(tmp_path / "dist"), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(figures.read_text(encoding="utf-8"))
+    timeline = d["timeline"]
+    assert len(timeline) >= 2, "a build sampled every 0.01 s has intervals"
+    ends = [i["at_s"] for i in timeline]
+    assert ends == sorted(ends) and ends[-1] <= d["wall_s"] + 0.05
+    assert all(i["cores"] >= 0 and i["rss_sum_mib"] >= 0 for i in timeline)
+    assert all(u > 0.05 for i in timeline for u in i["threads"].values())  # the busy threads only
+    assert all(sum(i["threads"].values()) <= i["cores"] + 0.05 for i in timeline)  # the listed are a part (rounded)
+    assert any("main" in i["threads"] for i in timeline)  # the command's main thread did the build
+    printed = r.stdout.splitlines()
+    at = printed.index("timeline (s at the interval's end: cores used, resident sizes summed, the threads using them):")
+    assert len(printed) - at - 1 == len(timeline) and " cores " in printed[at + 1]
 
 
 def test_the_commands_exit_code_is_the_scripts(tmp_path, cli_env):
