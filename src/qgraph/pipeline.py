@@ -154,6 +154,11 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
                 shacl = validation.validate(loaded, validator, store=shared, memo=memo, meta=meta, kept=store_kept)
             got = prepared = local = None
             if streamed is not None:  # the child's values, read once SHACL's store is filled
+                if shacl_later is not None:
+                    # what SHACL's finish reads of the quads whatever its queries find, worked out
+                    # while the child ends (1M triples: ~0.35 s, this thread idle else; worked out
+                    # once the queries were done, it held the GIL while this thread waited for them)
+                    shacl_later.ahead()
                 ev, got, prepared, local = _streamed_values(streamed, loaded, memo, mine, _theirs(todo, True))
                 _evidence_step(step, ev, True)
             elif beside_child is not None:

@@ -60,10 +60,13 @@ class Later:
     :attr:`queries` (the validator's SPARQL, which Oxigraph evaluates without the GIL: run on
     another thread while this one works on) and :attr:`finish`, given what :attr:`queries` returned (each result
     located, the ill-typed literals put back in the store, the problems of the literals and
-    the shapes added)."""
+    the shapes added). :attr:`ahead`: what :attr:`finish` reads of the Python quads whatever
+    the queries find (the footprints behind the "shape selects nothing" warnings), done when
+    called, else by :attr:`finish`."""
 
     queries: Callable[[], Any]
     finish: Callable[[Any], list[Problem]]
+    ahead: Callable[[], None]
 
 
 def validate_later(loaded: Loaded, store: Any, memo: Any = None, meta: Any = None) -> Later:
@@ -137,6 +140,15 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
     def queries() -> Any:
         return None if parts is None else parts[0]()
 
+    # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
+    # cover every kind of fact and a small corpus (a new one) has only some of them
+    own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
+    prints: list[Any] = []
+
+    def ahead() -> None:
+        if own and not prints:
+            prints.append(_footprints(loaded, shapes_graph, bad, memo))
+
     def finish(found: Any) -> list[Problem]:
         nonlocal parts, store
         if parts is None:
@@ -149,14 +161,11 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
             # (the build's outcome, which frees it with itself; tests/test_store_freed.py)
             parts = store = None
         results = label_clashes(loaded, literals.drop_covered(results, gate))
-        # a shape selecting nothing is worth a warning in the corpus's own shapes; the shipped shapes
-        # cover every kind of fact and a small corpus (a new one) has only some of them
-        own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
-        unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes,
-                                   _footprints(loaded, shapes_graph, bad, memo)) if own else []
+        ahead()
+        unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes, prints[0]) if own else []
         return sorted(set(gate + results + unused), key=Problem.sort_key)
 
-    return Later(queries, finish)
+    return Later(queries, finish, ahead)
 
 
 def shipped_shapes(path: Any) -> bool:
