@@ -18,7 +18,8 @@ resident sizes summed count such a page twice). Then it prints:
 - with ``--timeline``, a line per interval between two samples: when it ends, the cores the
   command's threads used over it (CPU seconds over the interval's seconds), the resident sizes
   summed at its end, and the threads that used more than 5 % of a core, the busiest first, with
-  how much (``pid/tid``; ``main`` is the command's main thread, ``child`` a forked process's).
+  how much (``pid/tid``; ``main`` is the command's main thread, ``child PID`` the main thread
+  of a process it forked).
   Where the cores are idle, and which thread runs alone, is where the wall time goes beyond the
   lower bounds (a thread waiting for the GIL uses no CPU).
 
@@ -161,11 +162,11 @@ def report(code: int, wall: float, total: float, tree: Tree, top: int) -> dict:
 def intervals(samples: list, tree: Tree) -> list[dict]:
     """The ``--timeline``: per interval between two samples, its end (s), the cores the
     command used over it, the resident sizes summed at its end (MiB) and the threads that used
-    more than 5 % of a core (``pid/tid``, ``main`` or ``child``: cores), the busiest first."""
+    more than 5 % of a core (``pid/tid``, ``main`` or ``child PID``: cores), the busiest first."""
     def label(pid: int, tid: int) -> str:
         if pid == tree.pid:
             return "main" if tid == pid else f"{pid}/{tid}"
-        return "child" if tid == pid and tree.parent.get(pid) == tree.pid else f"{pid}/{tid}"
+        return f"child {pid}" if tid == pid and tree.parent.get(pid) == tree.pid else f"{pid}/{tid}"
 
     out = []
     for (at0, cpu0, _), (at, cpu, rss) in pairwise(samples):

@@ -55,6 +55,9 @@ def test_the_timeline_says_which_threads_use_the_cores_between_samples(fixture_r
     assert all(u > 0.05 for i in timeline for u in i["threads"].values())  # the busy threads only
     assert all(sum(i["threads"].values()) <= i["cores"] + 0.05 for i in timeline)  # the listed are a part (rounded)
     assert any("main" in i["threads"] for i in timeline)  # the command's main thread did the build
+    children = [p["pid"] for p in d["processes"] if p["who"] == "child"]
+    named = {k for i in timeline for k in i["threads"] if k.startswith("child")}
+    assert named <= {f"child {pid}" for pid in children}  # each forked process told apart
     printed = r.stdout.splitlines()
     at = printed.index("timeline (s at the interval's end: cores used, resident sizes summed, the threads using them):")
     assert len(printed) - at - 1 == len(timeline) and " cores " in printed[at + 1]
