@@ -684,6 +684,7 @@ class _LocalRows:
 
         from qgraph.ask.catalogue import graph_local_key
         from qgraph.checks import facts
+        from qgraph.checks.cache import iri_cell
 
         graphs: dict[str, list[Any]] = {}
         for f in part.files:
@@ -699,7 +700,7 @@ class _LocalRows:
             found = facts.unsupported(q for f in files for q in part.quads_of(f))
             if any(not isinstance(node, ox.NamedNode) for node, _ in found):
                 continue
-            cells = [[["u", node.value], ["u", prop], ["u", graph]] for node, prop in sorted(found, key=str)]
+            cells = [[iri_cell(node.value), iri_cell(prop), iri_cell(graph)] for node, prop in sorted(found, key=str)]
             self._rows[graph] = [key, [list(facts.COLUMNS), cells]]
 
     def result(self) -> dict[str, dict[str, list]] | None:

@@ -343,7 +343,12 @@ def cell(t: Any) -> list | None:
         return None
     if isinstance(t, Literal):
         return ["l", str(t), str(t.datatype) if t.datatype is not None else None, t.language]
-    return ["b" if isinstance(t, BNode) else "u", str(t)]
+    return ["b", str(t)] if isinstance(t, BNode) else iri_cell(str(t))
+
+
+def iri_cell(iri: str) -> list:
+    """:func:`cell` of the IRI ``iri``, from its text alone (no rdflib term made)."""
+    return ["u", iri]
 
 
 def term(c: list | None) -> Any:
