@@ -250,3 +250,38 @@ def test_amounts_and_ordinals():
     assert (a.value, a.note) == ("2000000000", 'currency GBP (qg:currency "GBP")')
     assert {(o.exact, o.value) for o in _ordinals("the 7th MDQ meeting and the fifth meeting")} == {
         ("7th MDQ meeting", "7"), ("fifth meeting", "5")}
+
+
+def test_propose_knows_organisations_of_no_stated_kind(project_root: Path):
+    """An organisation a text names without saying what kind it is (Sunnylands, a plain
+    org:Organization) is a known thing a new text's mention of it is proposed as, under that
+    class; a thing with a precise class keeps it."""
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.propose import class_curie, known_entities
+
+    by_name, things = known_entities(load(project_root))
+    sunnylands = things["https://w3id.org/qgraph/id/sunnylands"]
+    assert (sunnylands.cls, class_curie(sunnylands.cls)) == ("Organization", "org:Organization")
+    assert sunnylands in by_name["Sunnylands"]
+    assert things["https://w3id.org/qgraph/id/us-state-department"].cls == "GovernmentDepartment"
+    assert class_curie("Concept") == "skos:Concept" and class_curie("Nation") == "qg:Nation"
+
+
+def test_propose_drafts_a_mention_of_a_plain_organisation(corpus: Path, capsys):
+    from rdflib import Graph, URIRef
+
+    text = PROJECT / "data" / "sources" / "qdg-kickoff-meeting-sunnylands.txt"
+    data = PROJECT / "data" / "qdg-kickoff-meeting-sunnylands.ttl"
+    assert text.is_file() and data.is_file()
+    (corpus / "data" / "sources" / "kickoff.txt").write_bytes(text.read_bytes())
+    (corpus / "data" / "kickoff.ttl").write_bytes(data.read_bytes())
+    (corpus / "notice.txt").write_text("Sunnylands convened the meeting.\n", encoding="utf-8")
+    assert run(corpus, "new", "notice", "--source", str(corpus / "notice.txt")) == 0
+    capsys.readouterr()
+    assert run(corpus, "propose", "notice") == 0
+    out = capsys.readouterr().out
+    assert "mention qgid:sunnylands (org:Organization)" in out
+    g = Graph().parse(data=out, format="turtle")
+    qgd = "https://w3id.org/qgraph/draft#"
+    proposal = next(g.subjects(URIRef(qgd + "entity"), URIRef("https://w3id.org/qgraph/id/sunnylands")))
+    assert g.value(proposal, URIRef(qgd + "class")) == URIRef("http://www.w3.org/ns/org#Organization")

@@ -80,6 +80,11 @@ _NEW_NAME = re.compile(  # a name on one line: spaces only between its words
     r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)){0,8})")
 
 
+def class_curie(cls: str) -> str:
+    """The compact name of a :class:`Known` thing's class (``cls``, as it holds it)."""
+    return {"Concept": "skos:Concept", "Organization": "org:Organization"}.get(cls, "qg:" + cls)
+
+
 @dataclass(frozen=True)
 class Proposal:
     """One proposed fact. ``exact`` is the passage (checked against the text); ``entity`` the
@@ -140,7 +145,7 @@ class Draft:
 class Known:
     iri: str
     label: str  # the preferred label
-    cls: str  # local name of its class, or "Concept"
+    cls: str  # local name of its class: qg's, or "Concept" (skos:Concept), "Organization" (org:Organization)
 
 
 def known_entities(loaded: Any, exclude: str | None = None) -> tuple[dict[str, list[Known]], dict[str, Known]]:
@@ -149,10 +154,13 @@ def known_entities(loaded: Any, exclude: str | None = None) -> tuple[dict[str, l
     Read from the ontology's SKOS concepts and every data file but ``exclude``'s."""
     import pyoxigraph as ox
 
-    from qgraph.vocab import FOAF, QG, RDF_TYPE, RDFS, SKOS
+    from qgraph.vocab import FOAF, ORG, QG, RDF_TYPE, RDFS, SKOS
 
     wanted = {QG + c: c for c in MENTION_CLASSES}
     wanted[SKOS + "Concept"] = "Concept"
+    # an organisation its text names without saying what kind it is (Sunnylands): a mention too,
+    # under its more precise class where it also has one
+    wanted[ORG + "Organization"] = "Organization"
     name_preds = {RDFS + "label": 0, SKOS + "prefLabel": 0, FOAF + "name": 1, SKOS + "altLabel": 2}
     cls: dict[str, str] = {}
     names: dict[str, list[tuple[int, str]]] = {}
@@ -164,7 +172,9 @@ def known_entities(loaded: Any, exclude: str | None = None) -> tuple[dict[str, l
                 continue
             p = q.predicate.value
             if p == RDF_TYPE and q.object.value in wanted:
-                cls.setdefault(q.subject.value, wanted[q.object.value])
+                c = wanted[q.object.value]
+                if cls.get(q.subject.value, "Organization") == "Organization":
+                    cls[q.subject.value] = c
             elif p in name_preds and isinstance(q.object, ox.Literal) and q.object.language in (None, "", "en"):
                 names.setdefault(q.subject.value, []).append((name_preds[p], q.object.value))
     by_name: dict[str, list[Known]] = {}
@@ -593,7 +603,7 @@ def render(draft: Draft, prefixes: dict[str, str]) -> str:
         if p.entity:
             head += f" {'NEW ' if p.status == 'new' else ''}{shorten(p.entity, table)}"
         if p.cls:
-            head += f" (qg:{p.cls})" if p.cls != "Concept" else " (skos:Concept)"
+            head += f" ({class_curie(p.cls)})"
         if p.value is not None:
             head += f" {p.prop + ' ' if p.prop else ''}{p.value}"
         if p.status == "flagged":
@@ -606,7 +616,7 @@ def render(draft: Draft, prefixes: dict[str, str]) -> str:
         if p.label:
             lines.append(f"    rdfs:label {turtle_string(p.label, 'en')} ;")
         if p.cls:
-            lines.append(f"    qgd:class {'skos:Concept' if p.cls == 'Concept' else 'qg:' + p.cls} ;")
+            lines.append(f"    qgd:class {class_curie(p.cls)} ;")
         if p.prop:
             lines.append(f"    qgd:property {turtle_string(p.prop)} ;")
         if p.value is not None:
