@@ -1,0 +1,85 @@
+"""Readings of the corpus that an audit against the texts corrected (2026-12-01): each test
+holds one of them, and checks that the text still says what the correction rests on."""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import ORG, SKOS
+
+import repo as paths
+
+QG = "https://w3id.org/qgraph/ontology#"
+QGID = "https://w3id.org/qgraph/id/"
+
+
+def _data(stem: str) -> rdflib.Graph:
+    path = paths.DATA_DIR / f"{stem}.ttl"
+    assert path.is_file(), path
+    return rdflib.Graph().parse(path, format="turtle")
+
+
+def _text(stem: str) -> str:
+    path = paths.SOURCES_DIR / f"{stem}.txt"
+    assert path.is_file(), path
+    return path.read_text(encoding="utf-8")
+
+
+def _notes(graph: rdflib.Graph) -> list[str]:
+    """Every editorial note and derivation of a data file."""
+    return [str(o) for p in (SKOS.editorialNote, URIRef(QG + "derivation")) for o in graph.objects(None, p)]
+
+
+def test_sunnylands_is_an_organisation_of_no_stated_kind():
+    """The page names Sunnylands, partnering and hosting, without saying what kind of body it is;
+    "(Annenberg Foundation Trust)" is the collector's note about the copy, not evidence."""
+    stem = "qdg-kickoff-meeting-sunnylands"
+    assert "Sunnylands partnered with" in _text(stem) and "oundation" not in _text(stem)
+    graph = _data(stem)
+    sunnylands = URIRef(QGID + "sunnylands")
+    assert set(graph.objects(sunnylands, RDF.type)) == {ORG.Organization}
+
+
+def test_the_london_summit_notes_name_no_department_the_text_does_not():
+    stem = "qdg-2026-london-summit"
+    assert "Department for Science" not in _text(stem)
+    assert "hosted by Science Secretary Liz Kendall" in _text(stem)
+    notes = _notes(_data(stem))
+    assert any("Science Secretary" in n for n in notes)
+    assert not [n for n in notes if "Department for Science" in n]
+
+
+def test_the_explanatory_note_excerpt_reading_rests_on_no_length_rule():
+    """The copy is 2,000 characters, but the corpus's other excerpts stop at other lengths: no
+    note may say that all of them stop there."""
+    stem = "uk-denmark-mou-2024-explanatory-note"
+    notes = _notes(_data(stem))
+    assert any("describes this copy as an excerpt" in n for n in notes)
+    assert not [n for n in notes if "2,000 characters" in n]
+
+
+def _confidence(graph: rdflib.Graph, evidence: str) -> str | None:
+    value = graph.value(URIRef(QGID + evidence), URIRef(QG + "confidence"))
+    return str(value) if value is not None else None
+
+
+def test_who_committed_read_from_the_context_is_held_with_medium_confidence():
+    """"Nations leading the development of quantum technologies have committed…": that these are
+    the thirteen QDG members is read from the rest of the story, not stated in the passage."""
+    stem = "qdg-2026-london-summit"
+    assert "Nations leading the development of quantum technologies have committed" in _text(stem)
+    graph = _data(stem)
+    assert _confidence(graph, "qdg-2026-london-summit-ev-commitment-deepen") == "medium"
+    committed = set(graph.objects(URIRef(QGID + "qdg-2026-commitment-deepen-cooperation"), URIRef(QG + "committedBy")))
+    assert len(committed) == 13
+
+
+def test_the_aim_of_a_signing_read_as_the_statements_commitment_is_held_with_medium_confidence():
+    stem = "us-japan-tokyo-statement-embassy-notice"
+    assert "signed the Tokyo Statement on Quantum Cooperation December 19 to foster continued collaboration" \
+        in _text(stem)
+    graph = _data(stem)
+    assert _confidence(graph, "us-japan-tokyo-statement-embassy-notice-ev-purpose") == "medium"
+    assert (URIRef(QGID + "us-japan-tokyo-statement-aim-research-collaboration"), URIRef(QG + "statedIn"),
+            URIRef(QGID + "doc-us-japan-tokyo-statement-2019")) in graph
+    assert Literal("medium") in set(graph.objects(None, URIRef(QG + "confidence")))
