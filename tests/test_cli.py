@@ -224,6 +224,20 @@ def test_bad_query_inputs(fixture_root, cli_env, args, needle):
     assert_clean_error(r, 2, needle)
 
 
+@pytest.mark.parametrize("store", ["oxigraph", "rdflib"])
+def test_param_not_returned_by_the_select_is_a_clean_error(fixture_root, cli_env, store):
+    """Regression: a parameter bound to a variable the SELECT does not return ended `qgraph
+    query` with Oxigraph's RuntimeError and a traceback (rdflib bound it): now refused on both
+    stores, naming what the SELECT returns."""
+    text = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    r = qgraph("query", "-", "--root", str(fixture_root), "--param", "p=qgid:denmark", "--store", store,
+               env=cli_env, stdin=text)
+    assert_clean_error(r, 2, "?p is not among the variables the query's SELECT returns (?s)")
+    r = qgraph("query", "-", "--root", str(fixture_root), "--param", "p=qgid:denmark", "--store", store,
+               "--format", "csv", env=cli_env, stdin=text.replace("?s WHERE", "* WHERE"))
+    assert r.returncode == 0, r.stderr
+
+
 def test_query_syntax_error(fixture_root, cli_env, tmp_path):
     q = tmp_path / "bad.rq"
     q.write_text("SELECT ?s WHERE { ?s ?p }\n")

@@ -131,6 +131,9 @@ def test_dollar_parameter_errors_are_400(client):  # noqa: F811
     q = "query=" + urllib.parse.quote(NATIONS) + "&%24n=qgid%3Aa&%24n=qgid%3Ab"
     status, _, body, _ = client.get("/sparql?" + q)
     assert status == 400 and b"more than one value" in body
+    # regression: a variable the SELECT does not return was bound by Oxigraph's refusal, a 500
+    status, _, body, _ = _form(client, "SELECT ?n WHERE { ?n a qg:Nation ; rdfs:label ?name }", name="'Denmark'@en")
+    assert status == 400 and b"?name is not among the variables the query's SELECT returns (?n)" in body
 
 
 # ---------------------------------------------------------------- /api/labels and /query

@@ -119,18 +119,64 @@ def query_variables(text: str) -> set[str]:
     return set(re.findall(r"[?$](\w+)", strip_query(text)))
 
 
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_HEAD_END = re.compile(r"\bWHERE\b|\{|\bFROM\b", re.IGNORECASE)
+_HEAD_TOKEN = re.compile(r"\(|\)|\*|\bAS\s+[?$](\w+)|[?$](\w+)", re.IGNORECASE)
+
+
+def projected_variables(text: str) -> set[str] | None:
+    """The variables a SELECT query returns, read from its projection (``None``: not a SELECT
+    query, or ``SELECT *``, which returns every variable in scope).
+
+    >>> sorted(projected_variables("SELECT ?a (COUNT(*) AS ?n) WHERE { ?a ?b ?c }"))
+    ['a', 'n']
+    >>> projected_variables("SELECT * WHERE { ?a ?b ?c }") is None
+    True
+    >>> projected_variables("ASK { { SELECT ?a WHERE { ?a ?b ?c } } }") is None
+    True
+    """
+    stripped = strip_query(text)
+    form = _FORM.search(stripped)
+    if form is None or form.group(1).upper() != "SELECT":
+        return None
+    head = stripped[form.end():]
+    end = _HEAD_END.search(head)
+    head = head[:end.start()] if end else head
+    depth, out = 0, set()
+    for t in _HEAD_TOKEN.finditer(head):
+        token = t.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif token == "*":
+            if depth == 0:
+                return None
+        elif t.group(1):
+            out.add(t.group(1))
+        elif depth == 0:
+            out.add(t.group(2))
+    return out
+
+
 def bind(text: str, params: dict[str, str] | None, prefixes: dict[str, str]) -> dict[str, Any]:
     """Parameters as rdflib terms, each checked to be a variable of the query."""
     from qgraph.corpus.terms import parse_term
 
     out: dict[str, Any] = {}
     names = query_variables(text)
+    projected = projected_variables(text) if params else None
     for name, value in (params or {}).items():
         var = name.lstrip("?$")
         if not re.fullmatch(r"\w+", var):
             raise QgraphError(f"bad parameter name {name!r}")
         if var not in names:
             raise QgraphError(f"the query has no variable ?{var} (its variables: {', '.join(sorted(names)) or 'none'})")
+        if projected is not None and var not in projected:
+            # Oxigraph binds only what a SELECT returns (and refused it with an error of its own)
+            raise QgraphError(f"?{var} is not among the variables the query's SELECT returns "
+                              f"({', '.join('?' + v for v in sorted(projected)) or 'none'}): a parameter binds "
+                              f"a returned variable; add ?{var} to the SELECT (or use SELECT *)")
         out[var] = value if not isinstance(value, str) else parse_term(value, prefixes)
     return out
 
