@@ -214,3 +214,71 @@ def test_malformed_iri_is_400(served, path, accept):
     assert r.status == 400, body
     assert b"not a valid IRI" in body
     assert r.getheader("Content-Type", "").startswith("text/plain")
+
+
+# ---------------------------------------------------------------- the guard's parse, bounded
+
+def _slow_to_parse(terms: int, k: int = 0) -> str:
+    """A query rdflib's parser takes long over (~0.35 ms a character on a 2-core machine: 125,000
+    terms, ~45 s), far longer than the limits below; Oxigraph would parse it at once."""
+    return f"SELECT * WHERE {{ FILTER({k}+" + "+".join(["1"] * terms) + ") }"
+
+
+def _post(port: int, query: str, timeout: float = 120.0) -> tuple[int, bytes]:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("POST", "/sparql", query.encode("utf-8"), {"Content-Type": "application/sparql-query",
+                                                            "Accept": "application/sparql-results+json"})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def test_a_query_slow_to_check_is_stopped_at_the_checkers_limit(tmp_path_factory):
+    """Regression (a hostile-traffic sweep): the guard parsed every new text in the request thread,
+    one at a time for the whole server, without a limit: one 250 KB query held every /sparql
+    request up for ~90 s. Now a checker process parses it, stopped at its own time limit."""
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = make_project(tmp_path_factory.mktemp("checkers") / "project")
+    with Running(root, Limits(timeout=5.0, workers=1, checkers=1, check_timeout=0.5)) as running:
+        port = port_of(running)
+        status, body = _post(port, _slow_to_parse(125_000))
+        assert status == 503 and b"checking the query took more than 0.5 s" in body, body[:200]
+        assert running.app.checkers.restarts == 1
+        # the checker replaced, the next text is checked and answered
+        status, body = _post(port, "ASK { FILTER(1 = 1) }")
+        assert status == 200 and b"true" in body
+        # a refusal of that kind is not remembered: the same text is checked again
+        status, body = _post(port, _slow_to_parse(125_000))
+        assert status == 503 and running.app.checkers.restarts == 2
+
+
+def test_other_queries_are_checked_while_one_is_slow_to_check(tmp_path_factory):
+    """While one checker parses a text that takes it long (its limit far away), another
+    request's new text is checked by the other checker and answered."""
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    root = make_project(tmp_path_factory.mktemp("checkers2") / "project")
+    with Running(root, Limits(timeout=5.0, workers=1, checkers=2, check_timeout=600.0)) as running:
+        port = port_of(running)
+        checkers = running.app.checkers
+        def attack_once() -> None:
+            try:
+                _post(port, _slow_to_parse(125_000), timeout=CEILING)
+            except (OSError, http.client.HTTPException):  # the server stopped under it: expected
+                pass
+
+        attack = threading.Thread(target=attack_once, daemon=True)
+        attack.start()
+        end = time.monotonic() + CEILING
+        while checkers._idle.qsize() != 1 and time.monotonic() < end:  # one checker taken by the attack
+            time.sleep(0.05)
+        assert checkers._idle.qsize() == 1, "the slow text never reached a checker"
+        status, body = _post(port, "ASK { FILTER(2 = 2) }", timeout=CEILING)
+        assert status == 200 and b"true" in body
+        assert attack.is_alive() and checkers._idle.qsize() == 1, "the slow text was checked first"
+    attack.join(CEILING)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urljoin
 
 #: rdflib's SPARQL parser (pyparsing) is not safe to run on several threads at once: the HTTP
@@ -26,12 +26,18 @@ _PARSE_LOCK = threading.Lock()
 
 
 class Refused(Exception):
-    """A request the endpoint will not evaluate: ``status`` (4xx) and a one-line message."""
+    """A request the endpoint will not evaluate: ``status`` (4xx, or 503 when it could not be
+    checked in time) and a one-line message. ``transient``: the refusal says nothing of the text
+    itself (no checker free, a checker's time limit), so it is not remembered."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, transient: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.transient = transient
+
+    def __reduce__(self) -> tuple:  # sent back by a checker process (see qgraph.web.pool.Checkers)
+        return Refused, (self.status, self.message, self.transient)
 
 
 @dataclass
@@ -61,17 +67,27 @@ def _walk(node: Any) -> Iterable[Any]:
             stack.extend(n)
 
 
-def _iri(value: Any, prefixes: dict[str, str], base: str | None) -> str:
+def _clause_value(value: Any) -> tuple[str, ...]:
+    """A dataset clause's value as plain strings: ``("pname", prefix, local name)``, ``("iri",
+    iri)`` or ``("other",)`` (sent back by a checker process as it is)."""
     from rdflib import URIRef
     from rdflib.plugins.sparql.parserutils import CompValue
 
     if isinstance(value, CompValue) and value.name == "pname":
-        ns = prefixes.get(value.get("prefix") or "")
+        return "pname", str(value.get("prefix") or ""), str(value.get("localname") or "")
+    if isinstance(value, URIRef):
+        return "iri", str(value)
+    return ("other",)
+
+
+def _iri(value: tuple[str, ...], prefixes: dict[str, str], base: str | None) -> str:
+    if value[0] == "pname":
+        ns = prefixes.get(value[1])
         if ns is None:
-            raise Refused(400, f"unknown prefix {value.get('prefix') or ''}: in a dataset clause")
-        iri = ns + (value.get("localname") or "")
-    elif isinstance(value, URIRef):
-        iri = str(value)
+            raise Refused(400, f"unknown prefix {value[1]}: in a dataset clause")
+        iri = ns + value[2]
+    elif value[0] == "iri":
+        iri = value[1]
     else:
         raise Refused(400, "a dataset clause names something that is not an IRI")
     return urljoin(base, iri) if base else iri
@@ -79,29 +95,47 @@ def _iri(value: Any, prefixes: dict[str, str], base: str | None) -> str:
 
 #: what :func:`_parse` found for a query text (it depends on the text alone), most recent last;
 #: bounded by the characters of the texts it holds. Parsing is the guard's whole cost (rdflib's
-#: pyparsing grammar: 3–120 ms a catalogue query, under one lock for every HTTP thread), and a
-#: public endpoint is asked the same questions again and again.
+#: pyparsing grammar: 3–120 ms a catalogue query), and a public endpoint is asked the same
+#: questions again and again.
 _PARSED: "OrderedDict[str, Any]" = OrderedDict()
 _PARSED_CHARS = 0
 PARSED_MAX_CHARS = 4 << 20
+_MEMO_LOCK = threading.Lock()
+
+#: parses a text the memo does not hold, where the server gives one (:class:`qgraph.web.pool.
+#: Checkers`: in processes of their own, under a time limit); else :func:`_parse_uncached` here
+Checker = Callable[[str], Any]
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str, checker: Checker | None = None) -> Any:
     """``(form, the query's own PREFIX declarations, BASE, [(named?, dataset clause value)])``
-    or the :class:`Refused` that refuses ``text`` (syntax, update, SERVICE), memoised."""
+    or the :class:`Refused` that refuses ``text`` (syntax, update, SERVICE), memoised.
+
+    ``checker``: parses ``text`` instead of this thread. rdflib's parser takes time in proportion
+    to the text, and far more on some (~0.35 ms a character of ``1+1+1…``: a 250 KB query, ~90
+    s), and it runs one text at a time in a process (:data:`_PARSE_LOCK`): parsed here by the
+    server's request threads, one such query held up every /sparql request for its whole parse."""
     global _PARSED_CHARS
-    with _PARSE_LOCK:
+    with _MEMO_LOCK:
         if text in _PARSED:
             _PARSED.move_to_end(text)
             return _PARSED[text]
-        outcome = _parse_uncached(text)
-        if len(text) <= PARSED_MAX_CHARS // 16:
-            _PARSED[text] = outcome
-            _PARSED_CHARS += len(text)
-            while _PARSED_CHARS > PARSED_MAX_CHARS:
-                old, _ = _PARSED.popitem(last=False)
-                _PARSED_CHARS -= len(old)
-        return outcome
+    if checker is None:
+        with _PARSE_LOCK:
+            outcome = _parse_uncached(text)
+    else:
+        outcome = checker(text)
+        if isinstance(outcome, Refused) and outcome.transient:
+            return outcome
+    if len(text) <= PARSED_MAX_CHARS // 16:
+        with _MEMO_LOCK:
+            if text not in _PARSED:
+                _PARSED[text] = outcome
+                _PARSED_CHARS += len(text)
+                while _PARSED_CHARS > PARSED_MAX_CHARS:
+                    old, _ = _PARSED.popitem(last=False)
+                    _PARSED_CHARS -= len(old)
+    return outcome
 
 
 def remember(texts: Iterable[str]) -> None:
@@ -112,7 +146,7 @@ def remember(texts: Iterable[str]) -> None:
 
 def remembered(text: str) -> bool:
     """Whether the memo holds ``text`` (parsed already)."""
-    with _PARSE_LOCK:
+    with _MEMO_LOCK:
         return text in _PARSED
 
 
@@ -152,20 +186,49 @@ def _parse_uncached(text: str) -> Any:
     form = next((_FORMS[n.name] for n in nodes if n.name in _FORMS), None)
     if form is None:
         return Refused(400, "not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    clauses = [(True, n["named"]) if "named" in n else (False, n["default"])
+    clauses = [(True, _clause_value(n["named"])) if "named" in n else (False, _clause_value(n["default"]))
                for n in nodes if n.name == "DatasetClause"]
     return form, declared, base, clauses
 
 
+def _checker_child() -> None:
+    """Entry point of a checker process (:class:`qgraph.web.pool.Checkers`): parses each text
+    it is sent and sends back what :func:`_parse_uncached` found, until its pipe closes."""
+    import os
+    import signal
+    import sys
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
+    conn = Connection(int(sys.argv[1]))
+    conn.recv()  # its arguments (none used)
+    _parse_uncached("ASK {}")  # rdflib's grammar built before it says it is ready
+    conn.send(("ready", os.getpid(), 0))
+    while True:
+        try:
+            text = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = _parse_uncached(text)
+        except Exception as e:  # never let one text end the loop
+            outcome = Refused(400, f"the query could not be checked: {type(e).__name__}")
+        try:
+            conn.send(outcome)
+        except (OSError, ValueError):
+            return
+
+
 
 def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] | None = None,
-            default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()) -> Inspected:
-    """Parse ``text`` (once per text: :func:`_parse`) and check it; raises :class:`Refused` (4xx)
-    for anything not allowed."""
+            default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = (),
+            checker: Checker | None = None) -> Inspected:
+    """Parse ``text`` (once per text: :func:`_parse`; by ``checker`` when given) and check it;
+    raises :class:`Refused` (4xx, or 503) for anything not allowed or not checked in time."""
     allowed = set(allowed_graphs)
-    parsed = _parse(text)
+    parsed = _parse(text, checker)
     if isinstance(parsed, Refused):
-        raise Refused(parsed.status, parsed.message)
+        raise Refused(parsed.status, parsed.message, parsed.transient)
     form, query_prefixes, base, clauses = parsed
     declared = {**(prefixes or {}), **query_prefixes}
     from_graphs: list[str] = []

@@ -10,7 +10,9 @@ replaced the same way. Workers also cap their address space (``RLIMIT_AS``).
 
 A job is inspected (:mod:`qgraph.web.guard`) by the HTTP thread before it reaches the pool, so a
 refusal (403) never waits for a free worker nor runs under a query's time limit; the worker
-inspects it again (defence in depth) and evaluates nothing before that passes.
+inspects it again (defence in depth) and evaluates nothing before that passes. A text the guard
+has not seen is parsed for it by a checker process (:class:`Checkers`, the same kind of process
+without the graph), under a time limit of its own.
 
 Measured on the project data (2 CPUs): a catalogue query costs ~1–3 ms in a worker plus ~1 ms of
 pipe and process switching; spawning a replacement worker takes ~0.3 s.
@@ -43,6 +45,8 @@ class Limits:
                                  # (the graph is read-only while serving; 0: none; see web/cache.py)
     header_timeout: float = 10.0  # seconds for a request (headers and body) to arrive after its first byte,
                                   # and for an idle connection to send one
+    checkers: int = 2            # processes that parse a query text the guard has not seen (web/guard.py)
+    check_timeout: float = 5.0   # seconds for one of them to parse a text (503 when exceeded)
 
 
 @dataclass
@@ -243,9 +247,10 @@ def _child() -> None:
 
 class _Worker:
     """One worker: a ``python`` child started with ``subprocess`` (not ``multiprocessing``, whose
-    ``spawn`` would re-import the caller's ``__main__``), talking over a socket pair."""
+    ``spawn`` would re-import the caller's ``__main__``), talking over a socket pair; ``entry``:
+    the function it runs (a query worker's, else a checker's, :class:`Checkers`)."""
 
-    def __init__(self, args: tuple):
+    def __init__(self, args: tuple, entry: str):
         import os
         import socket
         import subprocess
@@ -260,7 +265,7 @@ class _Worker:
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         fd = theirs.fileno()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from qgraph.web.pool import _child; _child()", str(fd)],
+            [sys.executable, "-c", entry, str(fd)],
             pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, close_fds=True)
         theirs.close()
         self.conn = Connection(ours.detach())
@@ -287,25 +292,26 @@ class _Worker:
             pass
 
 
-class Pool:
-    """``workers`` processes, each with the graph; :meth:`run` answers one job under the deadline."""
+class _Processes:
+    """Processes (:class:`_Worker`) that each answer one request at a time, under a time limit: a
+    process that runs over it, or stops, is killed and replaced off the request path."""
 
-    def __init__(self, nquads: bytes, prefixes: dict[str, str], graphs: list[str], limits: Limits,
-                 known: list[str] | tuple[str, ...] = ()):
-        """``known``: query texts each worker parses into its guard memo before it is ready (the
-        catalogue's questions), so that asking one for the first time costs only its evaluation."""
-        self.limits = limits
-        self._args = (nquads, dict(prefixes), list(graphs), limits, list(known))
+    #: what each process runs (:class:`_Worker`'s ``entry``)
+    ENTRY = "from qgraph.web.pool import _child; _child()"
+
+    def __init__(self, args: tuple, count: int, queue_wait: float):
+        self._args = args
+        self._queue_wait = queue_wait
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
         self.restarts = 0
-        for _ in range(max(1, limits.workers)):
+        for _ in range(max(1, count)):
             self._add()
 
     def _add(self) -> None:
-        w = _Worker(self._args)
+        w = _Worker(self._args, self.ENTRY)
         with self._lock:
             if self._closed:
                 w.kill()
@@ -319,35 +325,25 @@ class Pool:
             self._all.discard(w)
         self._add()
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until every worker has loaded the graph (server start-up)."""
-        workers = [self._idle.get() for _ in range(max(1, self.limits.workers))]
+    def _ask(self, request: Any, timeout: float, busy: Any, failed_to_start: Any, over: Any, stopped: Any) -> Any:
+        """``request`` answered by the first process free within the queue's wait, else ``busy``;
+        ``over`` if it has not answered within ``timeout``, ``stopped`` if it stopped."""
         try:
-            for w in workers:
-                if not w.wait_ready(timeout):
-                    raise RuntimeError("a query worker did not start")
-        finally:
-            for w in workers:
-                self._idle.put(w)
-
-    def run(self, job: Job) -> Reply:
-        try:
-            w = self._idle.get(timeout=self.limits.queue_wait)
+            w = self._idle.get(timeout=self._queue_wait)
         except queue.Empty:
-            return _text(503, "the server is busy: every query worker is taken; try again shortly")
+            return busy
         healthy = False
         try:
             if not w.wait_ready(60.0):
-                return _text(500, "a query worker failed to start; try again")
-            w.conn.send(job)
-            if not w.conn.poll(self.limits.timeout):
-                return _text(503, f"time limit exceeded: the query ran for more than {self.limits.timeout:g} s "
-                                  "and was stopped; narrow it or add a LIMIT")
+                return failed_to_start
+            w.conn.send(request)
+            if not w.conn.poll(timeout):
+                return over
             reply = w.conn.recv()
             healthy = True
             return reply
         except (EOFError, OSError, BrokenPipeError):
-            return _text(500, "the query failed and its worker was restarted (it may need too much memory)")
+            return stopped
         finally:
             if healthy:
                 self._idle.put(w)
@@ -363,3 +359,69 @@ class Pool:
             self._all.clear()
         for w in workers:
             w.kill()
+
+
+class Checkers(_Processes):
+    """``limits.checkers`` processes that parse the query texts the guard has not seen yet
+    (:func:`qgraph.web.guard._parse`), each under ``limits.check_timeout``: calling this returns
+    what the guard's parse returns, or a transient :class:`~qgraph.web.guard.Refused` (503) when
+    no checker came free within ``limits.check_timeout`` or the parse ran over its time (that
+    checker is then killed and replaced, off the request path, as a query worker is).
+
+    Parsed in the request threads, a text that takes rdflib long to parse (250 KB of ``1+1+…``:
+    ~90 s) held every /sparql request up behind it, whatever its own query (the parser runs one
+    text at a time in a process); a checker's time limit bounds that, and the other checkers go
+    on with the other texts."""
+
+    ENTRY = "from qgraph.web.guard import _checker_child; _checker_child()"
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        # a text waits for a free checker at most one checker's time limit (not the queue's 30 s):
+        # beside texts that each take a checker's whole limit, a request is answered (503) soon
+        # and gives its thread back to the other pages
+        super().__init__((), limits.checkers, min(limits.queue_wait, limits.check_timeout))
+
+    def __call__(self, text: str) -> Any:
+        from qgraph.web.guard import Refused
+
+        limit = self.limits.check_timeout
+        return self._ask(
+            text, limit,
+            busy=Refused(503, "the server is busy: every query checker is taken; try again shortly", True),
+            failed_to_start=Refused(503, "a query checker failed to start; try again", True),
+            over=Refused(503, f"time limit exceeded: checking the query took more than {limit:g} s and was "
+                              "stopped; shorten or simplify it", True),
+            stopped=Refused(503, "the query could not be checked (its checker stopped); try again", True))
+
+
+class Pool(_Processes):
+    """``workers`` processes, each with the graph; :meth:`run` answers one job under the deadline."""
+
+    def __init__(self, nquads: bytes, prefixes: dict[str, str], graphs: list[str], limits: Limits,
+                 known: list[str] | tuple[str, ...] = ()):
+        """``known``: query texts each worker parses into its guard memo before it is ready (the
+        catalogue's questions), so that asking one for the first time costs only its evaluation."""
+        self.limits = limits
+        super().__init__((nquads, dict(prefixes), list(graphs), limits, list(known)), limits.workers,
+                         limits.queue_wait)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until every worker has loaded the graph (server start-up)."""
+        workers = [self._idle.get() for _ in range(max(1, self.limits.workers))]
+        try:
+            for w in workers:
+                if not w.wait_ready(timeout):
+                    raise RuntimeError("a query worker did not start")
+        finally:
+            for w in workers:
+                self._idle.put(w)
+
+    def run(self, job: Job) -> Reply:
+        return self._ask(
+            job, self.limits.timeout,
+            busy=_text(503, "the server is busy: every query worker is taken; try again shortly"),
+            failed_to_start=_text(500, "a query worker failed to start; try again"),
+            over=_text(503, f"time limit exceeded: the query ran for more than {self.limits.timeout:g} s "
+                            "and was stopped; narrow it or add a LIMIT"),
+            stopped=_text(500, "the query failed and its worker was restarted (it may need too much memory)"))

@@ -19,7 +19,9 @@ after its request-smuggling advisories). On top of it this module adds, in small
 
 The work that can hurt (a query) runs in worker processes with a deadline
 (:mod:`qgraph.web.pool`); a query that the guard refuses is refused here, in the request thread,
-before any worker or its time limit is involved (:mod:`qgraph.web.guard`).
+before any worker or its time limit is involved (:mod:`qgraph.web.guard`); a text the guard has
+not seen is parsed for it by a checker process, under a time limit of its own
+(:attr:`Limits.check_timeout`, :class:`qgraph.web.pool.Checkers`), not in the request thread.
 
 Thread safety: the page threads share one in-memory ``pyoxigraph.Store`` (safe for concurrent
 reads) through fixed, parameterised queries; no rdflib graph is shared between threads.
@@ -97,6 +99,7 @@ class App:
     max_body: int = MAX_BODY
     answers: Any = None  # the AnswerCache of /sparql (web/cache.py), made from the pool's limits
     in_flight: Any = None  # identical /sparql requests in flight merged into one evaluation (web/cache.py)
+    checkers: Any = None  # parse the query texts the guard has not seen (web/pool.py Checkers); None: here
 
     def __post_init__(self) -> None:
         from qgraph.web.cache import AnswerCache, InFlight
@@ -108,6 +111,8 @@ class App:
 
     def close(self) -> None:
         self.pool.close()
+        if self.checkers is not None:
+            self.checkers.close()
 
 
 def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet: bool = False,
@@ -125,7 +130,7 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     from qgraph.corpus.store import open_store
     from qgraph.pipeline import Steps
     from qgraph.web.explorer import Explorer
-    from qgraph.web.pool import Pool
+    from qgraph.web.pool import Checkers, Pool
 
     step = Steps(progress)
     limits = limits or Limits()
@@ -136,7 +141,9 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     questions = [q["query"] for q in explorer.questions()]
     pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits, known=questions)
     step(f"{max(1, limits.workers)} query worker(s) started, each loading the graph")
+    checkers = None
     try:
+        checkers = Checkers(limits)
         # while the workers load the graph: the guard parses each catalogue question once, so
         # that the first visitor to ask one does not wait for the parse (rdflib: up to ~0.1 s);
         # each worker does the same for its own check (pool.Pool's ``known``)
@@ -151,11 +158,13 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
         step("query workers ready")
     except BaseException:
         pool.close()
+        if checkers is not None:
+            checkers.close()
         raise
     from importlib.resources import files
 
     static = load_static(files("qgraph.web") / "static")  # package data of the wheel
-    return App(loaded, explorer, pool, static, quiet)
+    return App(loaded, explorer, pool, static, quiet, checkers=checkers)
 
 
 def load_static(folder: Any, prefix: str = "") -> dict[str, tuple[bytes, str]]:
@@ -465,10 +474,11 @@ class Application:
             status, ctype, payload = job
             return status, ctype, payload, cors
         # the guard, here and not only in the worker: a refusal must not wait for a free worker
-        # nor run under a query's time limit (it stays a 403 when every worker is busy)
+        # nor run under a query's time limit (it stays a 403 when every worker is busy). A text
+        # it has not seen is parsed by a checker process, under a time limit of its own
         try:
             form = inspect(job.query, self.app.explorer.graphs, self.app.loaded.prefixes, job.default_graphs,
-                           job.named_graphs).form
+                           job.named_graphs, checker=self.app.checkers).form
         except Refused as e:
             status, ctype, payload = _text(e.status, e.message)[:3]
             return status, ctype, payload, cors
