@@ -282,3 +282,22 @@ def test_other_queries_are_checked_while_one_is_slow_to_check(tmp_path_factory):
         assert status == 200 and b"true" in body
         assert attack.is_alive() and checkers._idle.qsize() == 1, "the slow text was checked first"
     attack.join(CEILING)
+
+
+def test_many_triple_patterns_in_a_row_are_checked(tmp_path_factory):
+    """Regression: rdflib's parser recurses once per triple pattern of a group, and the guard
+    refused 90 patterns in a row (valid SPARQL) as "nested too deeply"; the checker and the
+    workers parse with a higher recursion limit."""
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    def patterns(n: int) -> str:
+        return "SELECT * WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(n)) + " } LIMIT 1"
+
+    root = make_project(tmp_path_factory.mktemp("patterns") / "project")
+    with Running(root, Limits(timeout=30.0, workers=1, checkers=1)) as running:
+        port = port_of(running)
+        status, body = _post(port, patterns(90).replace("?s0 ?p0 ?o0 .", "?s0 a qg:Nation ."))
+        assert status == 200 and b'"bindings"' in body, body[:200]
+        status, body = _post(port, patterns(5000))
+        assert status in (400, 503) and b"Traceback" not in body, body[:200]

@@ -23,6 +23,8 @@ from urllib.parse import urljoin
 #: rdflib's SPARQL parser (pyparsing) is not safe to run on several threads at once: the HTTP
 #: threads of the server inspect queries one at a time
 _PARSE_LOCK = threading.Lock()
+#: Python's recursion limit in the processes that parse an endpoint's queries (checkers, workers)
+RECURSION_LIMIT = 20_000
 
 
 class Refused(Exception):
@@ -159,7 +161,8 @@ def _parse_uncached(text: str) -> Any:
     try:
         tree = parseQuery(text)
     except RecursionError:
-        return Refused(400, "the query is nested too deeply")
+        return Refused(400, "the query is nested too deeply, or has too many triple patterns in a row, "
+                            "for the endpoint's query check (rdflib's parser recurses once per pattern)")
     except Exception as query_error:  # pyparsing's ParseException, or a bad escape
         try:
             parseUpdate(text)
@@ -200,6 +203,10 @@ def _checker_child() -> None:
     from multiprocessing.connection import Connection
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
+    # rdflib's parser recurses once per triple pattern of a group: Python's default limit refused
+    # 90 patterns in a row; 20,000 lets ~1,000 through (a process of its own: should its stack run
+    # out, the checker alone stops, and is replaced)
+    sys.setrecursionlimit(RECURSION_LIMIT)
     conn = Connection(int(sys.argv[1]))
     conn.recv()  # its arguments (none used)
     _parse_uncached("ASK {}")  # rdflib's grammar built before it says it is ready

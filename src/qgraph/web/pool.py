@@ -199,7 +199,10 @@ def _child() -> None:
     import sys
     from multiprocessing.connection import Connection
 
+    from qgraph.web.guard import RECURSION_LIMIT
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
+    sys.setrecursionlimit(RECURSION_LIMIT)  # it inspects each job again, as a checker does
     conn = Connection(int(sys.argv[1]))
     nquads, prefixes, graphs, limits, known = conn.recv()
     if limits.memory:
