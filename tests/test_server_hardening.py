@@ -301,3 +301,17 @@ def test_many_triple_patterns_in_a_row_are_checked(tmp_path_factory):
         assert status == 200 and b'"bindings"' in body, body[:200]
         status, body = _post(port, patterns(5000))
         assert status in (400, 503) and b"Traceback" not in body, body[:200]
+
+
+@pytest.mark.parametrize("target", ["//sparql?query=ASK%7B%7D", "//id/denmark", "//evil.example/static/style.css"])
+def test_a_path_beginning_with_two_slashes_is_not_read_as_a_host(served, target):
+    """Regression: the request target went through urlsplit, which reads "//x/..." as a host and
+    a path: "//sparql?…" was answered with the explorer's home page, "//evil.example/static/…"
+    with the stylesheet. Such a path names no page."""
+    got = raw_exchange(port_of(served), f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert got.startswith(b"HTTP/1.1 404"), got[:200]
+
+
+def test_the_absolute_form_of_a_request_target_is_understood(served):
+    got = raw_exchange(port_of(served), b"GET http://x/api/graphs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 200") and b'"graphs"' in got, got[:200]

@@ -214,7 +214,12 @@ class Request:
 def _request(environ: dict[str, Any]) -> Request:
     uri = environ.get("REQUEST_URI") or (environ.get("PATH_INFO", "/") + (
         "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
-    parts = urlsplit(uri)
+    if uri.startswith(("http://", "https://")):  # the absolute form (RFC 9112, 3.2.2)
+        parts = urlsplit(uri)
+        path, query = parts.path, parts.query
+    else:  # the origin form: a path that begins "//" is a path, not a host (urlsplit reads a host)
+        path, _, query = uri.partition("?")
+        path = path.partition("#")[0]
     headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
     for k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(k):
@@ -224,7 +229,7 @@ def _request(environ: dict[str, Any]) -> Request:
     except ValueError:  # pragma: no cover - waitress accepts digits only
         n = 0
     body = environ["wsgi.input"].read(n) if n > 0 else b""
-    return Request(environ.get("REQUEST_METHOD", "GET").upper(), parts.path or "/", parts.query, headers, body,
+    return Request(environ.get("REQUEST_METHOD", "GET").upper(), path or "/", query, headers, body,
                    environ.get("REMOTE_ADDR", ""))
 
 
