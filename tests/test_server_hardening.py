@@ -315,3 +315,26 @@ def test_a_path_beginning_with_two_slashes_is_not_read_as_a_host(served, target)
 def test_the_absolute_form_of_a_request_target_is_understood(served):
     got = raw_exchange(port_of(served), b"GET http://x/api/graphs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert got.startswith(b"HTTP/1.1 200") and b'"graphs"' in got, got[:200]
+
+
+def test_an_ill_typed_parameter_puts_no_traceback_in_the_log(tmp_path_factory, capfd):
+    """Regression: a client's $v="abc"^^xsd:integer made rdflib log a traceback in the query
+    worker's stderr (the server's log) on every such request."""
+    import logging
+
+    from qgraph.web.pool import Limits
+    from qgraph.web.server import Running
+
+    logging.getLogger("rdflib.term").setLevel(logging.WARNING)  # as a process that never silenced it
+    root = make_project(tmp_path_factory.mktemp("illtyped") / "project")
+    with Running(root, Limits(workers=1, checkers=1)) as running:
+        q = urllib.parse.urlencode({"query": "SELECT ?v WHERE { BIND(1 AS ?x) OPTIONAL { ?s ?p ?v } } LIMIT 1",
+                                    "$v": '"abc"^^xsd:integer'})
+        c = http.client.HTTPConnection("127.0.0.1", port_of(running), timeout=CEILING)
+        c.request("GET", "/sparql?" + q, headers={"Accept": "application/sparql-results+json"})
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        assert r.status == 200 and b'"abc"' in body, body[:200]
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Failed to convert" not in err, err[-2000:]

@@ -199,8 +199,13 @@ def _child() -> None:
     import sys
     from multiprocessing.connection import Connection
 
+    import logging
+
     from qgraph.web.guard import RECURSION_LIMIT
 
+    # as the command's own process (qgraph.cli): rdflib logs a traceback for every ill-typed
+    # literal it converts, here a client's $name=value ("abc"^^xsd:integer), answered as it is
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
     sys.setrecursionlimit(RECURSION_LIMIT)  # it inspects each job again, as a checker does
     conn = Connection(int(sys.argv[1]))

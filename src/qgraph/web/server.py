@@ -132,6 +132,11 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     from qgraph.web.explorer import Explorer
     from qgraph.web.pool import Checkers, Pool
 
+    import logging
+
+    # a client's ill-typed $name=value ("abc"^^xsd:integer) is answered as it is: rdflib's
+    # traceback for it is noise in the server's log (as qgraph.cli silences it; the workers too)
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     step = Steps(progress)
     limits = limits or Limits()
     loaded = load(root)
