@@ -194,12 +194,11 @@ def _over_cap(cap: int, what: str) -> Reply:
 
 def _child() -> None:
     """Entry point of a worker process: ``python -c '…_child()' FD``; the graph arrives on FD."""
+    import logging
     import os
     import signal
     import sys
     from multiprocessing.connection import Connection
-
-    import logging
 
     from qgraph.web.guard import RECURSION_LIMIT
 

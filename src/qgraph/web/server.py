@@ -124,6 +124,8 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     and meanwhile this process parses the catalogue's questions, opens its own store and works
     out the explorer's pictures (~10 s alone), which waited for the workers before (start-up at
     1M: 30.5-32.0 s, now 17-19 s)."""
+    import logging
+
     import pyoxigraph as ox
 
     from qgraph.corpus.loading import load
@@ -131,8 +133,6 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     from qgraph.pipeline import Steps
     from qgraph.web.explorer import Explorer
     from qgraph.web.pool import Checkers, Pool
-
-    import logging
 
     # a client's ill-typed $name=value ("abc"^^xsd:integer) is answered as it is: rdflib's
     # traceback for it is noise in the server's log (as qgraph.cli silences it; the workers too)
