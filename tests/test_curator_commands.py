@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -285,3 +286,61 @@ def test_propose_drafts_a_mention_of_a_plain_organisation(corpus: Path, capsys):
     qgd = "https://w3id.org/qgraph/draft#"
     proposal = next(g.subjects(URIRef(qgd + "entity"), URIRef("https://w3id.org/qgraph/id/sunnylands")))
     assert g.value(proposal, URIRef(qgd + "class")) == URIRef("http://www.w3.org/ns/org#Organization")
+
+
+@pytest.mark.parametrize("argv", [
+    ("build", "--out", "data"),
+    ("build", "--out", "ontology/x"),
+    ("build", "--out", "queries"),
+    ("export", "--format", "turtle", "--out", "data/us-sweden.ttl"),
+    ("export", "--format", "turtle", "--out", "data/new.ttl"),
+    ("propose", "us-sweden", "--out", "data/sources/us-sweden.txt"),
+    ("propose", "us-sweden", "--out", "data/links/x.ttl"),
+    ("propose", "us-sweden", "--out", "data/NEW.TTL"),
+    ("propose", "us-sweden", "--out", "qgraph.toml"),
+])
+def test_outputs_never_go_among_the_corpus_inputs(corpus: Path, capsys, monkeypatch, argv):
+    """Regression: `build --out data`, `export --out data/x.ttl` and `propose --out
+    data/sources/x.txt` replaced curated files (exit 0), or wrote files the next build loaded."""
+    _sweden(corpus)
+    monkeypatch.chdir(corpus)
+    capsys.readouterr()
+    before = tree_snapshot(corpus)
+    assert main([argv[0], *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "which the tool reads; write it elsewhere" in err and "Traceback" not in err
+    assert tree_snapshot(corpus) == before
+
+
+def _latin_source(corpus: Path) -> None:
+    (corpus / "data" / "sources" / "latin.txt").write_bytes(b"Caf\xe9\n")
+    (corpus / "data" / "latin.ttl").write_text(
+        (corpus / "data" / "us-sweden.ttl").read_text(encoding="utf-8").replace("us-sweden", "latin"), encoding="utf-8")
+
+
+def _loop(corpus: Path) -> None:
+    (corpus / "data" / "loop.ttl").symlink_to("loop.ttl")
+
+
+def _toml(content: bytes) -> Callable[[Path], None]:
+    return lambda corpus: (corpus / "qgraph.toml").write_bytes(content)
+
+
+@pytest.mark.parametrize("setup,argv,needle", [
+    (_latin_source, ("quote", "latin", "Caf"), "data/sources/latin.txt:1: not UTF-8 text"),
+    (_latin_source, ("propose", "latin"), "data/sources/latin.txt:1: not UTF-8 text"),
+    (_loop, ("validate",), "data/loop.ttl: cannot read"),
+    (_loop, ("stats",), "data/loop.ttl: cannot read"),
+    (_toml(b"defaults = [1, 2]\n"), ("validate",), "qgraph.toml: defaults must be a table"),
+    (_toml(b"\xff\xfe[corpus]\n"), ("validate",), "qgraph.toml: not UTF-8 text"),
+])
+def test_unreadable_inputs_are_one_line_exit_2(corpus: Path, capsys, monkeypatch, setup, argv, needle):
+    """Regression (a sweep of hostile inputs): each of these ended in a traceback
+    (UnicodeDecodeError, RuntimeError 'Symlink loop', AttributeError)."""
+    _sweden(corpus)
+    setup(corpus)
+    monkeypatch.chdir(corpus)
+    capsys.readouterr()
+    assert main([argv[0], *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err, err

@@ -122,7 +122,9 @@ def quote(doc_id: str, passage: str, root: Path | str | None = None) -> Any:
         raise QgraphError(f"{project.display(path)}: no such source text (qgraph new {doc_id} --source FILE adds it)")
     if not passage.split():
         raise QgraphError("the passage is empty")
-    return explain(path.read_text(encoding="utf-8"), passage)
+    from qgraph.corpus.loading import read_text
+
+    return explain(read_text(path, project.display(path)), passage)
 
 
 def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] | None = None) -> Any:
@@ -153,6 +155,8 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
         job(buf)
         return buf.getvalue().decode("utf-8")
     path = Path(path)
+    if exporter.loaded.project is not None:
+        exporter.loaded.project.refuse_output_among_inputs(path, "--out")
     jobs = {path: job}
     if fmt == "jsonld":
         jobs[path.parent / CONTEXT_FILE] = exporter.write_context

@@ -267,7 +267,8 @@ def _parser() -> argparse.ArgumentParser:
     qt.add_argument("passage", metavar="PASSAGE", help="the passage as it stands in the text")
     pr = add("propose")
     pr.add_argument("doc_id", metavar="DOC_ID")
-    pr.add_argument("--out", type=_path, metavar="FILE", help="write the draft here (default: stdout); never data/*.ttl")
+    pr.add_argument("--out", type=_path, metavar="FILE",
+                    help="write the draft here (default: stdout); never inside data/, ontology/ or queries/")
     pr.add_argument("--extractor", action="append", default=[], metavar="MODULE:FUNCTION",
                     help="an external extractor to add proposals (repeatable)")
     b = add("build")
@@ -603,12 +604,13 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 def cmd_propose(args: argparse.Namespace) -> int:
     from qgraph.api import propose
+    from qgraph.project import Project
 
     draft = propose(args.doc_id, _root(args), args.extractor)
     if args.out is None:
         sys.stdout.write(draft.turtle)
     else:
-        draft.write(args.out)
+        draft.write(args.out, Project.at(_root(args)))
         print(f"wrote {args.out}", file=sys.stderr)
     print(draft.summary(), file=sys.stderr)
     return EXIT_OK

@@ -969,13 +969,15 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     :func:`cached_check` does: the shapes check, the per-file evidence, term and literal checks,
     the graph-local SPARQL checks) and the cache is written afterwards; the exports do not
     depend on it. ``notice``: as for :func:`cached_check`."""
+    from qgraph.project import Project
+
+    root = root if isinstance(root, Project) else Project.at(root)
+    root.refuse_output_among_inputs(out, "--out")  # before anything is read
     memo: Any = None
     keep: Callable[[Outcome], None] | None = None
     if cache:
         from qgraph.checks.cache import Cache
-        from qgraph.project import Project
 
-        root = root if isinstance(root, Project) else Project.at(root)
         store_of = Cache(root, notice or (lambda line: None))
         store_of.load()
         store_of.scan()

@@ -95,11 +95,17 @@ class Project:
             return tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise QgraphError(f"{MARKER}: {e}") from None
+        except UnicodeDecodeError as e:
+            raise QgraphError(f"{MARKER}: not UTF-8 text (byte {e.start})") from None
         except OSError as e:
             raise QgraphError(f"{MARKER}: cannot read: {e.strerror or e}") from None
 
     def _use_defaults(self, kind: str) -> bool:
-        value = self.settings.get("defaults", {}).get(kind, True)
+        defaults = self.settings.get("defaults", {})
+        if not isinstance(defaults, dict):
+            raise QgraphError(f"{MARKER}: defaults must be a table ([defaults] with ontology and queries "
+                              f"true or false), not {defaults!r}")
+        value = defaults.get(kind, True)
         if not isinstance(value, bool):
             raise QgraphError(f"{MARKER}: [defaults] {kind} must be true or false, not {value!r}")
         return value
@@ -161,6 +167,20 @@ class Project:
     def data_file(self, doc_id: str) -> Path:
         return self.data_dir / f"{doc_id}.ttl"
 
+    def refuse_output_among_inputs(self, out: Path | str, option: str) -> None:
+        """A :class:`QgraphError` if ``out`` (a file or folder a command writes) is, or lies in,
+        one of the corpus's own inputs: ``data/`` (the data files, the source texts, the link
+        tables), ``ontology/``, ``queries/``, the cache folder or ``qgraph.toml``. Written there, an
+        export or a draft replaced a curated file, or was loaded by the next build."""
+        real = Path(os.path.realpath(out))
+        root = Path(os.path.realpath(self.root))
+        inputs = [root / "data", root / "ontology", root / "queries", root / ".qgraph-cache", root / MARKER]
+        for folder in inputs:
+            if real == folder or folder in real.parents:
+                raise QgraphError(f"{option} {out}: inside the corpus's {folder.name}"
+                                  f"{'' if folder.name == MARKER else '/'}, which the tool reads; write it "
+                                  "elsewhere (dist/, drafts/, or outside the corpus)")
+
     def link_file(self, name: str) -> Path:
         return self.links_dir / name
 
@@ -199,11 +219,13 @@ class Project:
         that is not a symbolic link is its real folder joined with its name (one ``lstat``, where
         resolving the whole path again checks every part of it)."""
         folder, name = os.path.split(path)
+        # os.path.realpath, not Path.resolve: a link that loops is a file the loader reports
+        # (it cannot be read), not a RuntimeError raised here where a message shows its path
         if name in ("", ".", "..") or os.path.islink(path):
-            return str(Path(path).resolve())
+            return os.path.realpath(path)
         real = self._real_dirs.get(folder)
         if real is None:
-            real = self._real_dirs[folder] = str(Path(folder).resolve())
+            real = self._real_dirs[folder] = os.path.realpath(folder or ".")
         return os.path.join(real, name)
 
     # --- shipped defaults, extended by the corpus ----------------------------------------------

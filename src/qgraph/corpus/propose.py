@@ -129,13 +129,21 @@ class Draft:
         per = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         return f"{len(self.proposals)} proposals ({per}); {self.dropped} dropped (passage not found once in the text)"
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, project: Any = None) -> None:
+        """The draft written to ``path``; never into the corpus's inputs (``project``'s, when
+        given: data/, its source texts and link tables, ontology/, queries/), else never a
+        ``data/*.ttl``: the build would load it, or a curated file would be replaced."""
         from qgraph.publish.exports import write_atomically
 
         path = Path(path)
-        if path.suffix == ".ttl" and path.resolve().parent.name == "data":
-            raise QgraphError(f"{path}: a draft never goes into data/*.ttl (the build would load it); "
-                              f"use drafts/{self.doc_id}.proposed.ttl")
+        hint = f"use drafts/{self.doc_id}.proposed.ttl"
+        if project is not None:
+            try:
+                project.refuse_output_among_inputs(path, "--out")
+            except QgraphError as e:
+                raise QgraphError(f"{e}; a draft: {hint}") from None
+        if path.suffix.lower() == ".ttl" and path.resolve().parent.name == "data":
+            raise QgraphError(f"{path}: a draft never goes into data/*.ttl (the build would load it); {hint}")
         write_atomically({path: lambda fh: fh.write(self.turtle.encode("utf-8"))})
 
 
@@ -545,14 +553,14 @@ def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Propo
 def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] | None = None,
             loaded: Any = None) -> Draft:
     """The draft of ``doc_id``: every proposal that anchors in its text, in text order."""
-    from qgraph.corpus.loading import load
+    from qgraph.corpus.loading import load, read_text
     from qgraph.corpus.passages import selector
 
     loaded = loaded or load(root)
     path = loaded.project.source_text(doc_id)
     if not path.is_file():
         raise QgraphError(f"{loaded.project.display(path)}: no such source text (qgraph new {doc_id} --source FILE adds it)")
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, loaded.project.display(path))
     by_name, things = known_entities(loaded, exclude=doc_id)
     proposals = builtin(text, by_name, things)
     for name, func in _plugins(extractors or []):
