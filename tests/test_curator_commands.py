@@ -344,3 +344,60 @@ def test_unreadable_inputs_are_one_line_exit_2(corpus: Path, capsys, monkeypatch
     assert main([argv[0], *argv[1:]]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err, err
+
+
+def test_export_through_a_link_keeps_the_link(corpus: Path, capsys, monkeypatch):
+    """Regression: the temporary file renamed over --out replaced a symbolic link with a file
+    of its own (the file the link named untouched)."""
+    _sweden(corpus)
+    monkeypatch.chdir(corpus)
+    target = corpus / "target.ttl"
+    target.write_text("old\n", encoding="utf-8")
+    (corpus / "link.ttl").symlink_to("target.ttl")
+    assert main(["export", "--format", "turtle", "--out", "link.ttl"]) == 0
+    assert (corpus / "link.ttl").is_symlink()
+    assert target.read_text(encoding="utf-8").startswith("@prefix")
+
+
+def test_export_into_a_pipe_writes_into_it(corpus: Path, capsys, monkeypatch):
+    """Regression: `--out` on a pipe (or a device: `--out /dev/stdout` as root) replaced it with a
+    regular file, and its reader never saw a byte."""
+    import os
+    import threading
+
+    _sweden(corpus)
+    monkeypatch.chdir(corpus)
+    fifo = corpus / "pipe.ttl"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["export", "--format", "turtle", "--out", "pipe.ttl"]) == 0
+    reader.join(60)
+    assert got and got[0].startswith(b"@prefix")
+    import stat
+
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_new_writes_nothing_when_one_of_its_files_cannot_be_written(corpus: Path, capsys):
+    """Regression: with data/sources/README.md a folder, `qgraph new` renamed the text and the
+    data file into place before the README failed, and a second try said they existed."""
+    readme = corpus / "data" / "sources" / "README.md"
+    readme.unlink()
+    readme.mkdir()
+    before = tree_snapshot(corpus)
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 2
+    err = capsys.readouterr().err
+    assert "README.md: it is a folder" in err and ".tmp" not in err, err
+    assert tree_snapshot(corpus) == before
+
+
+def test_export_onto_a_folder_names_the_folder(corpus: Path, capsys, monkeypatch):
+    _sweden(corpus)
+    monkeypatch.chdir(corpus)
+    (corpus / "somedir").mkdir()
+    capsys.readouterr()
+    assert main(["export", "--format", "turtle", "--out", "somedir"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write somedir: it is a folder" in err and ".tmp" not in err, err

@@ -572,14 +572,25 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
     temporary file is complete, before any is renamed; if it raises, the temporary files and
     the folders made for them are removed and its exception goes on (the build's checks still
     run while the exports are written). Folders made for a write that fails are removed too.
+    A target that is a symbolic link has the file it names replaced (the link stays); one that
+    is a device or a pipe (``/dev/stdout``) is written into as it is, not replaced; one that is
+    a folder is refused before anything is written. Returns the files written.
     """
     temps: list[tuple[str, Path]] = []
     made: list[Path] = []  # folders this call created, parents first
+    jobs = {_destination(target): job for target, job in jobs.items()}
+    streams = [t for t in jobs if _is_stream(t)]  # a device or a pipe: written into, not replaced
+    writing: Path | None = None
     try:
-        for folder in sorted({target.parent for target in jobs}):
+        for folder in sorted({target.parent for target in jobs if target not in streams}):
             if folder.is_dir():
                 remove_stale_temporaries(folder)
         for target, job in jobs.items():
+            writing = target
+            if target in streams:
+                with open(target, "wb") as fh:
+                    job(fh)
+                continue
             for folder in reversed([target.parent, *target.parent.parents]):
                 if folder not in made and not folder.exists():
                     made.append(folder)
@@ -592,13 +603,16 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
                 job(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
+        writing = None
         if gate is not None:
             gate()
         for tmp, target in temps:
+            writing = target
             os.replace(tmp, target)
         temps, made = [], []
     except OSError as e:
-        raise QgraphError(f"cannot write {e.filename or ''}: {e.strerror or e}".replace(" :", ":")) from None
+        where = writing if writing is not None else (e.filename or "")
+        raise QgraphError(f"cannot write {where}: {e.strerror or e}".replace(" :", ":")) from None
     finally:
         for tmp, _ in temps:
             try:
@@ -659,6 +673,30 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _destination(target: Path) -> Path:
+    """Where a job for ``target`` goes: the file a symbolic link names (the link kept, not
+    replaced by a file of its own), else ``target``; a folder is refused before anything is
+    written (its rename would fail once other files had been renamed into place)."""
+    target = Path(target)
+    if target.is_symlink() and not _is_stream(target):
+        target = Path(os.path.realpath(target))
+    if target.is_dir():
+        raise QgraphError(f"cannot write {target}: it is a folder")
+    return target
+
+
+def _is_stream(target: Path) -> bool:
+    """Whether ``target`` is a device, a pipe or a socket (``--out /dev/stdout``): written into as
+    it is, since renaming a file over it would replace it (and no reader would see the bytes)."""
+    import stat
+
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _make_dir(path: Path) -> None:
