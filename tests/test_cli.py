@@ -283,3 +283,54 @@ def test_stats(fixture_root, cli_env):
 def test_qgraph_root_env(fixture_root, cli_env):
     r = qgraph("stats", env=dict(cli_env, QGRAPH_ROOT=str(fixture_root)))
     assert "tiny-doc" in r.stdout
+
+
+# ---------------------------------------------------------------- a sweep of hostile inputs (regressions)
+
+def _raw(args: list[bytes], env: dict, stdin: bytes | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable.encode(), b"-m", b"qgraph", *args], capture_output=True, env=env,
+                          input=stdin, **kw)
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(fixture_root, cli_env):
+    """Regression: `qgraph show $'\\xe9'` ended in a ValueError from rdflib (a lone surrogate)."""
+    r = _raw([b"show", b"\xe9", b"--root", str(fixture_root).encode()], cli_env)
+    assert r.returncode == 2 and b"Traceback" not in r.stderr
+    assert b"argument '\\xe9': not UTF-8 text" in r.stderr, r.stderr
+
+
+def test_a_query_on_stdin_that_is_not_utf8_is_one_line(fixture_root, cli_env):
+    """Regression: UnicodeEncodeError (surrogates) from Oxigraph; rdflib answered 0 rows."""
+    for store in (b"oxigraph", b"rdflib"):
+        r = _raw([b"query", b"-", b"--store", store, b"--root", str(fixture_root).encode()], cli_env,
+                 stdin=b'SELECT * WHERE { ?s ?p "caf\xe9" }')
+        assert r.returncode == 2 and b"Traceback" not in r.stderr
+        assert b"stdin: not UTF-8 text (byte 0xe9 at offset 27)" in r.stderr, r.stderr
+
+
+def test_stdout_closed_is_one_line(fixture_root, cli_env):
+    """Regression: `qgraph export --format turtle >&-` ended in AttributeError (sys.stdout None)."""
+    import os
+
+    r = subprocess.run([sys.executable, "-m", "qgraph", "export", "--format", "turtle", "--root", str(fixture_root)],
+                       env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       preexec_fn=lambda: os.close(1))
+    assert_clean_error(r, 2, "cannot write to stdout: it is closed")
+
+
+def test_an_empty_path_is_a_usage_error(fixture_root, cli_env, tmp_path):
+    """Regression: Path("") is the current folder: `build --out ""` wrote into the corpus root,
+    `init ""` made a corpus in the current folder."""
+    r = qgraph("build", "--out", "", "--root", str(fixture_root), env=cli_env)
+    assert_clean_error(r, 2, "argument --out: an empty path")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = qgraph("init", "", env=cli_env, cwd=empty)
+    assert_clean_error(r, 2, "an empty path")
+    assert list(empty.iterdir()) == []
+
+
+def test_serve_on_a_host_that_is_not_one_is_one_line(fixture_root, cli_env):
+    r = qgraph("serve", "--host", "not a host", "--port", "0", "--workers", "1", "--root", str(fixture_root),
+               env=cli_env)
+    assert_clean_error(r, 2, "cannot listen on not a host:0")

@@ -401,3 +401,48 @@ def test_export_onto_a_folder_names_the_folder(corpus: Path, capsys, monkeypatch
     assert main(["export", "--format", "turtle", "--out", "somedir"]) == 2
     err = capsys.readouterr().err
     assert "cannot write somedir: it is a folder" in err and ".tmp" not in err, err
+
+
+def test_new_with_an_id_too_long_for_a_file_name_is_one_line(corpus: Path, capsys):
+    """Regression: OSError (File name too long) from a 300-character id."""
+    before = tree_snapshot(corpus)
+    assert run(corpus, "new", "a" * 300, "--source", str(TEXT)) == 2
+    assert "300 characters; at most 200" in capsys.readouterr().err
+    assert tree_snapshot(corpus) == before
+
+
+def test_init_where_no_folder_can_be_made_is_one_line(tmp_path: Path, capsys):
+    """Regression: NotADirectoryError from `qgraph init a-file/sub`."""
+    (tmp_path / "f").write_text("hi\n", encoding="utf-8")
+    assert main(["init", str(tmp_path / "f" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create" in err and "Not a directory" in err and "Traceback" not in err
+
+
+def test_new_with_a_title_on_two_lines_builds_green(corpus: Path, capsys):
+    """Regression: the title went raw into the data file's first comment line; its second line
+    was read as Turtle."""
+    from qgraph.pipeline import check
+
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT), "--title", "US-Sweden\nstatement") == 0
+    assert (corpus / "data" / "doc-a.ttl").read_text(encoding="utf-8").startswith("# qgraph data: US-Sweden statement\n")
+    assert [p.text() for p in check(corpus).problems] == []
+
+
+def test_a_pipe_named_like_a_data_file_is_one_line(corpus: Path, capsys):
+    """Regression: `mkfifo data/x.ttl` made `qgraph validate` wait for ever."""
+    import os
+
+    _sweden(corpus)
+    os.mkfifo(corpus / "data" / "x.ttl")
+    capsys.readouterr()
+    assert run(corpus, "validate", "--no-cache") == 2
+    assert "data/x.ttl: not a file (a pipe, a socket or a device)" in capsys.readouterr().err
+
+
+def test_new_with_an_attribution_table_not_utf8_is_one_line(corpus: Path, capsys):
+    (corpus / "data" / "sources" / "README.md").write_bytes(b"\xff\xfe")
+    before = tree_snapshot(corpus)
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT)) == 2
+    assert "data/sources/README.md:1: not UTF-8 text" in capsys.readouterr().err
+    assert tree_snapshot(corpus) == before

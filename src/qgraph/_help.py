@@ -203,8 +203,8 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --out FILE            write the draft here (default: stdout); never
-                        data/*.ttl
+  --out FILE            write the draft here (default: stdout); never inside
+                        data/, ontology/ or queries/
   --extractor MODULE:FUNCTION
                         an external extractor to add proposals (repeatable)
 

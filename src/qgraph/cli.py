@@ -466,8 +466,38 @@ def _end_now(code: int) -> None:
     os._exit(code)
 
 
+class _ClosedStdout:
+    """``sys.stdout`` where the process has none: writing to it is a clean error (exit 2); an
+    ``OSError`` too, which argparse's messages and the help's answer pass over, as for a stream
+    that fails."""
+
+    def write(self, text: str) -> int:
+        from qgraph.errors import QgraphError
+
+        class StdoutClosed(QgraphError, OSError):
+            pass
+
+        raise StdoutClosed("cannot write to stdout: it is closed (give --out FILE, or redirect it)")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _main(argv: list[str] | None) -> int:
-    _answer_from_help_file(sys.argv[1:] if argv is None else argv)
+    given = sys.argv[1:] if argv is None else argv
+    for arg in given:  # bytes that are not UTF-8 reach Python as lone surrogates
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            print(f"qgraph: error: argument '{shown}': not UTF-8 text", file=sys.stderr)
+            return EXIT_ERROR
+    if sys.stdout is None:  # started with stdout closed (`>&-`): what a command writes there fails cleanly
+        sys.stdout = _ClosedStdout()
+    _answer_from_help_file(given)
     args = _parser().parse_args(argv)
     import logging
 
@@ -553,6 +583,10 @@ def _path(text: str) -> Path:
     """argparse type for paths; pathlib is imported here, not at start-up (``qgraph --help``)."""
     from pathlib import Path
 
+    if not text:  # Path("") is the current folder: `--out ""` wrote into the corpus's root
+        import argparse
+
+        raise argparse.ArgumentTypeError("an empty path")
     return Path(text)
 
 
@@ -686,10 +720,18 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     spec = args.query
     if spec == "-":
-        spec = sys.stdin.read()
-        if not catalogue.looks_like_query(spec):
-            from qgraph.errors import QgraphError
+        from qgraph.errors import QgraphError
 
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # no stdin, or a text stream put in its place
+            data = sys.stdin.read().encode("utf-8", "surrogateescape") if sys.stdin is not None else b""
+        else:
+            data = stream.read()
+        try:  # the bytes, decoded here: a text stream's surrogates for bad bytes reached Oxigraph
+            spec = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise QgraphError(f"stdin: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+        if not catalogue.looks_like_query(spec):
             raise QgraphError("stdin: no SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) read")
     params = _params(args.param)
     if args.endpoint:

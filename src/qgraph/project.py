@@ -67,6 +67,18 @@ def _check(root: Path, what: str) -> Path:
     return root.resolve()
 
 
+def is_special_file(path: str | Path) -> bool:
+    """Whether ``path`` (followed, if a link) is a pipe, a socket or a device; a link to nothing
+    is not (the loader reports it cannot be read)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def resources() -> Any:
     """The package's shipped defaults (``importlib.resources`` traversable of qgraph/resources)."""
     from importlib.resources import files
@@ -148,10 +160,14 @@ class Project:
             return sorted(folder.glob("*.ttl"), key=lambda p: p.name)
         try:
             with os.scandir(folder) as entries:
-                names = sorted(e.name for e in entries if e.name.endswith(".ttl"))
+                found = [e for e in entries if e.name.endswith(".ttl")]
         except OSError:  # no folder (or not one, or unreadable): as glob, nothing
             return []
-        return [folder / name for name in names]
+        for e in found:  # a pipe or a device named *.ttl: reading it would wait for ever
+            if not e.is_file() and not e.is_dir() and is_special_file(e.path):
+                raise QgraphError(f"{self.display(e.path)}: not a file (a pipe, a socket or a device); "
+                                  "data/ holds the Turtle files of the documents")
+        return [folder / name for name in sorted(e.name for e in found)]
 
     def source_text(self, doc_id: str) -> Path:
         made = self._source_texts

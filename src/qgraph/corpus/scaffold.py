@@ -82,7 +82,10 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
     name = name or folder.resolve().name or "qgraph corpus"
     if not re.fullmatch(r"[^\"\\\n]{1,200}", name):
         raise QgraphError(f"corpus name {name!r}: at most 200 characters, no quotes or backslashes")
-    (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
+    try:
+        (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QgraphError(f"cannot create {folder / 'data' / 'sources'}: {e.strerror or e}") from None
     return write_new({
         folder / MARKER: MARKER_TEXT.format(name=name).encode("utf-8"),
         folder / "README.md": README_TEXT.format(name=name).encode("utf-8"),
@@ -91,6 +94,7 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
 
 
 DOC_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+DOC_ID_MAX = 200
 COMPLETENESS = ("complete", "excerpt", "damaged")
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
@@ -107,6 +111,8 @@ def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: st
 
     if not DOC_ID.fullmatch(doc_id):
         raise QgraphError(f"document id {doc_id!r}: lower-case letters and digits, words joined by '-'")
+    if len(doc_id) > DOC_ID_MAX:  # its file names must fit the file system's (255 bytes)
+        raise QgraphError(f"document id {doc_id[:40]}…: {len(doc_id)} characters; at most {DOC_ID_MAX}")
     if completeness not in COMPLETENESS:
         raise QgraphError(f"--completeness {completeness!r}: choose from {', '.join(COMPLETENESS)}")
     for what, value in (("--url", url), ("--licence", licence)):
@@ -138,7 +144,12 @@ def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: st
     if head is None or tail is None:
         raise QgraphError(f"{source}: no line of the text can be quoted (every line is repeated or blank)")
     readme = project.sources_dir / "README.md"
-    old_readme = readme.read_text(encoding="utf-8") if readme.is_file() else SOURCES_README
+    if readme.is_file():
+        from qgraph.corpus.loading import read_text
+
+        old_readme = read_text(readme, project.display(readme))
+    else:
+        old_readme = SOURCES_README
     row = "| `{}.txt` | {} | {} | {} |\n".format(
         doc_id, _cell(title or "(what it is: to add)"), _cell(url or "(origin: to add)"),
         _cell(licence or "not stated in the copy"))
@@ -200,7 +211,7 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
 
     doc, ev = f"qgid:doc-{doc_id}", f"qgid:{doc_id}-ev"
     out = [
-        f"# qgraph data: {title or doc_id}",
+        f"# qgraph data: {' '.join((title or doc_id).split())}",  # one comment line, whatever the title holds
         "#",
         f"# Source text: data/sources/{doc_id}.txt (byte-for-byte; every oa:exact below is copied",
         "# from it and must be found there exactly once: `qgraph quote " + doc_id + ' "PASSAGE"` makes the selector).',

@@ -690,13 +690,9 @@ def _destination(target: Path) -> Path:
 def _is_stream(target: Path) -> bool:
     """Whether ``target`` is a device, a pipe or a socket (``--out /dev/stdout``): written into as
     it is, since renaming a file over it would replace it (and no reader would see the bytes)."""
-    import stat
+    from qgraph.project import is_special_file
 
-    try:
-        mode = os.stat(target).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    return is_special_file(target)
 
 
 def _make_dir(path: Path) -> None:

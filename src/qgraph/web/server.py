@@ -615,6 +615,8 @@ class Server:
                 log_socket_errors=not app.quiet, expose_tracebacks=False, clear_untrusted_proxy_headers=True)
         except OSError as e:
             raise QgraphError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        except ValueError as e:  # waitress: "Invalid host/port specified." (--host 'not a host')
+            raise QgraphError(f"cannot listen on {host}:{port}: {e}") from None
         self.server.header_timeout = limits.header_timeout
         self.server.max_connections = limits.max_connections
         self.server_address = (self.server.effective_host, int(self.server.effective_port))
