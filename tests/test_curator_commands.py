@@ -446,3 +446,43 @@ def test_new_with_an_attribution_table_not_utf8_is_one_line(corpus: Path, capsys
     assert run(corpus, "new", "doc-a", "--source", str(TEXT)) == 2
     assert "data/sources/README.md:1: not UTF-8 text" in capsys.readouterr().err
     assert tree_snapshot(corpus) == before
+
+
+@pytest.mark.parametrize("argv", [("quote", "../../x", "Hello"), ("propose", "../x"), ("quote", ".hidden", "x")])
+def test_quote_and_propose_take_a_document_name_not_a_path(corpus: Path, capsys, argv):
+    """Regression: `qgraph quote ../../../bom "Hello"` read a text outside the corpus."""
+    assert run(corpus, *argv) == 2
+    assert "the name of a data file (data/NAME.ttl), not a path" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["<not an iri", '"x"@', "_:b0", "?x", "$x"])
+def test_a_parameter_meant_as_a_term_and_not_one_is_refused(corpus: Path, capsys, value):
+    """Regression: these became plain literals, and the query quietly answered nothing."""
+    _sweden(corpus)
+    capsys.readouterr()
+    assert run(corpus, "query", "SELECT ?n WHERE { ?n a qg:Nation }", "--param", f"n={value}") == 2
+    assert "is not a term" in capsys.readouterr().err
+
+
+def test_expected_names_the_question_whose_query_is_broken(corpus: Path, capsys):
+    _sweden(corpus)
+    (corpus / "queries").mkdir()
+    (corpus / "queries" / "broken.rq").write_text("# Broken.\nSELECT ?s WHERE { ?s ?p }\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(corpus, "expected", "broken") == 2
+    assert "broken: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [("queries/mine.csv", b"\xff\xfe"), ("data/links/accepted.sssom.tsv", b"\xe9\n")])
+def test_expected_answers_and_link_tables_not_utf8_are_one_line(corpus: Path, capsys, bad):
+    """Regression: UnicodeDecodeError from `qgraph expected` and `qgraph link`."""
+    _sweden(corpus)
+    (corpus / "queries").mkdir()
+    (corpus / "queries" / "mine.rq").write_text("# Mine.\nSELECT ?n WHERE { ?n a qg:Nation }\n", encoding="utf-8")
+    path = corpus / bad[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bad[1])
+    capsys.readouterr()
+    assert run(corpus, "expected" if bad[0].startswith("queries") else "link") == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8 text" in err and "Traceback" not in err, err

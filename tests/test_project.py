@@ -247,3 +247,9 @@ def test_data_paths_are_the_glob_of_data(tmp_path: Path):
     got = project.data_paths()
     assert got == sorted(data.glob("*.ttl"), key=lambda p: p.name)
     assert [p.name for p in got] == [".hidden.ttl", ".ttl", "a.ttl", "b.ttl", "d.ttl", "é.ttl"]
+
+
+def test_root_that_is_a_file_says_so(tmp_path: Path):
+    (tmp_path / "f").write_text("x\n", encoding="utf-8")
+    with pytest.raises(QgraphError, match="f: not a folder"):
+        locate(tmp_path / "f")

@@ -113,9 +113,11 @@ def quote(doc_id: str, passage: str, root: Path | str | None = None) -> Any:
     """Where ``passage`` is in the text of ``doc_id`` and the selector that picks it
     (:class:`qgraph.corpus.passages.Explanation`: found, ambiguous or missing, and why)."""
     from qgraph.corpus.passages import explain
+    from qgraph.corpus.scaffold import check_doc_name
     from qgraph.errors import QgraphError
     from qgraph.project import Project
 
+    check_doc_name(doc_id)
     project = Project.at(root)
     path = project.source_text(doc_id)
     if not path.is_file():

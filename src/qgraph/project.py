@@ -61,7 +61,8 @@ def locate(root: Path | str | None = None) -> Path:
 
 def _check(root: Path, what: str) -> Path:
     if not root.is_dir():
-        raise QgraphError(f"{root}: no such folder ({what}); {HINT}")
+        kind = "not a folder" if root.exists() else "no such folder"
+        raise QgraphError(f"{root}: {kind} ({what}); {HINT}")
     if not (root / MARKER).is_file():
         raise QgraphError(f"{root}: not a qgraph corpus (no {MARKER}); {HINT}")
     return root.resolve()

@@ -106,10 +106,9 @@ def resolve(spec: str, root: Path) -> tuple[str, str]:
     if p.suffix == ".rq" or p.is_file():
         if not p.is_file():
             raise QgraphError(f"{spec}: no such query file")
-        try:
-            return spec, p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise QgraphError(f"{spec}: cannot read: {e}") from None
+        from qgraph.corpus.loading import read_text
+
+        return spec, read_text(p, spec)
     close = difflib.get_close_matches(spec, list(by_name), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else " (`qgraph queries` lists them)"
     raise QgraphError(f"unknown query {spec!r}{hint}")
@@ -222,8 +221,11 @@ def result_rows(result: Result) -> list[tuple[str, ...]]:
 
 
 def read_expected(path: Path) -> tuple[list[str], list[tuple[str, ...]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+    import io
+
+    from qgraph.corpus.loading import read_text
+
+    rows = list(csv.reader(io.StringIO(read_text(path, str(path)), newline="")))
     if not rows:
         raise QgraphError(f"{path}: empty (needs a header row of variable names)")
     return rows[0], [tuple(r) for r in rows[1:]]
@@ -470,7 +472,10 @@ def expected_changes(project: Project, store: Store, names: list[str] | None = N
     out = []
     for name in names or sorted(catalogue):
         entry = catalogue[name]
-        result = store.query(entry.text)
+        try:
+            result = store.query(entry.text)
+        except QgraphError as e:  # as `qgraph query NAME` says it: the question named
+            raise QgraphError(f"{name}: {e}") from None
         if result.kind == "graph":
             continue  # CONSTRUCT/DESCRIBE questions have no CSV answer
         target = project.queries_dir / f"{name}.csv"

@@ -555,7 +555,9 @@ def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] |
     """The draft of ``doc_id``: every proposal that anchors in its text, in text order."""
     from qgraph.corpus.loading import load, read_text
     from qgraph.corpus.passages import selector
+    from qgraph.corpus.scaffold import check_doc_name
 
+    check_doc_name(doc_id)
     loaded = loaded or load(root)
     path = loaded.project.source_text(doc_id)
     if not path.is_file():

@@ -95,6 +95,25 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
 
 DOC_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 DOC_ID_MAX = 200
+
+
+def check_doc_id(doc_id: str) -> str:
+    """``doc_id``, or a :class:`QgraphError` if it is not one: lower-case words joined by '-', short
+    enough for its file names (and never a path: ``../x`` read a file outside the corpus)."""
+    if not DOC_ID.fullmatch(doc_id):
+        raise QgraphError(f"document id {doc_id!r}: lower-case letters and digits, words joined by '-'")
+    if len(doc_id) > DOC_ID_MAX:  # its file names must fit the file system's (255 bytes)
+        raise QgraphError(f"document id {doc_id[:40]}…: {len(doc_id)} characters; at most {DOC_ID_MAX}")
+    return doc_id
+
+
+def check_doc_name(doc_id: str) -> str:
+    """``doc_id`` as ``quote`` and ``propose`` take it: the stem of a file of the corpus, never a
+    path (``../x`` read a text outside the corpus); looser than :func:`check_doc_id`, which a new
+    document's id must pass, so that a corpus's own files named otherwise can still be read."""
+    if not doc_id or doc_id.startswith(".") or "/" in doc_id or "\\" in doc_id or "\0" in doc_id:
+        raise QgraphError(f"document id {doc_id!r}: the name of a data file (data/NAME.ttl), not a path")
+    return doc_id
 COMPLETENESS = ("complete", "excerpt", "damaged")
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
@@ -109,10 +128,7 @@ def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: st
     from qgraph.project import Project
     from qgraph.publish.exports import write_atomically
 
-    if not DOC_ID.fullmatch(doc_id):
-        raise QgraphError(f"document id {doc_id!r}: lower-case letters and digits, words joined by '-'")
-    if len(doc_id) > DOC_ID_MAX:  # its file names must fit the file system's (255 bytes)
-        raise QgraphError(f"document id {doc_id[:40]}…: {len(doc_id)} characters; at most {DOC_ID_MAX}")
+    check_doc_id(doc_id)
     if completeness not in COMPLETENESS:
         raise QgraphError(f"--completeness {completeness!r}: choose from {', '.join(COMPLETENESS)}")
     for what, value in (("--url", url), ("--licence", licence)):

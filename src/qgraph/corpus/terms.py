@@ -79,6 +79,9 @@ def parse_term(text: str, prefixes: dict[str, str]) -> Any:
     m = _PNAME.match(text)
     if m and m.group(1) and not m.group(2).startswith("//"):
         raise QgraphError(f"unknown prefix {m.group(1)!r} in {text!r} (known: {', '.join(sorted(prefixes))})")
+    if text.startswith(("<", '"', "_:", "?", "$")):  # meant as a term, and not one: not taken as text
+        raise QgraphError(f"{text!r} is not a term: an IRI is <…> or prefix:name, a literal \"…\" (with @lang "
+                          "or ^^datatype), and plain text a plain literal; blank nodes and variables cannot be given")
     return Literal(text)
 
 

@@ -84,10 +84,10 @@ def values(kind: str, qids: list[str] | None = None, orgs: list[str] | None = No
 def load_cache(path: Path, rel: str | None = None) -> dict[str, Any]:
     """Read and check the cache; a malformed cache is a :class:`QgraphError` naming the file."""
     rel = rel or str(path)
+    from qgraph.corpus.loading import read_text
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
+        data = json.loads(read_text(path, rel))
     except json.JSONDecodeError as e:
         raise QgraphError(f"{rel}:{e.lineno}: not valid JSON: {e.msg}") from None
     for key in ("origin", "sources", "organisations", "memberships", "capitals", "coordinates"):

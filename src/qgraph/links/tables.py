@@ -63,10 +63,9 @@ class Mapping:
 def read_table(path: Path, rel: str | None = None) -> tuple[dict[str, str], list[Mapping]]:
     """Read an SSSOM TSV: its ``curie_map`` and its rows. Bad input → :class:`QgraphError`."""
     rel = rel or str(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
+    from qgraph.corpus.loading import read_text
+
+    lines = read_text(path, rel).splitlines()
     curies: dict[str, str] = {}
     in_map = False
     header: list[str] | None = None
