@@ -120,9 +120,15 @@ def test_injection_attempt_is_a_literal(pushed):
     loaded, _, _, remote = pushed
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = remote.query(count).rows
+    # within a literal: bound as that literal
     r = catalogue.run(remote, "SELECT ?s WHERE { ?s rdfs:label ?label }", PROJECT,
-                      {"label": '"x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o'}, loaded.prefixes)
+                      {"label": '"x\\" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o"'}, loaded.prefixes)
     assert r.rows == [] and remote.query(count).rows == before
+    # as text that begins like a literal and is not one: refused, not taken as text
+    with pytest.raises(QgraphError, match="is not a term"):
+        catalogue.run(remote, "SELECT ?s WHERE { ?s rdfs:label ?label }", PROJECT,
+                      {"label": '"x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o'}, loaded.prefixes)
+    assert remote.query(count).rows == before
 
 
 def run_cli(argv, capsys, monkeypatch, env=None):

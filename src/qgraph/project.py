@@ -75,7 +75,7 @@ def is_special_file(path: str | Path) -> bool:
 
     try:
         mode = os.stat(path).st_mode
-    except OSError:
+    except (OSError, ValueError):  # no such file, a link to nothing or in a loop: not special
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
@@ -164,8 +164,8 @@ class Project:
                 found = [e for e in entries if e.name.endswith(".ttl")]
         except OSError:  # no folder (or not one, or unreadable): as glob, nothing
             return []
-        for e in found:  # a pipe or a device named *.ttl: reading it would wait for ever
-            if not e.is_file() and not e.is_dir() and is_special_file(e.path):
+        for e in found:  # a pipe or a device named *.ttl (or a link to one): reading it would wait for ever
+            if not e.is_file(follow_symlinks=False) and not e.is_dir(follow_symlinks=False) and is_special_file(e.path):
                 raise QgraphError(f"{self.display(e.path)}: not a file (a pipe, a socket or a device); "
                                   "data/ holds the Turtle files of the documents")
         return [folder / name for name in sorted(e.name for e in found)]

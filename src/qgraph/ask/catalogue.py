@@ -158,13 +158,16 @@ def projected_variables(text: str) -> set[str] | None:
     return out
 
 
-def bind(text: str, params: dict[str, str] | None, prefixes: dict[str, str]) -> dict[str, Any]:
-    """Parameters as rdflib terms, each checked to be a variable of the query."""
+def bind(text: str, params: dict[str, str] | None, prefixes: dict[str, str],
+         returned_only: bool = True) -> dict[str, Any]:
+    """Parameters as rdflib terms, each checked to be a variable of the query and, with
+    ``returned_only``, one its SELECT returns (Oxigraph binds no other; a remote store's trailing
+    VALUES binds any, see :func:`qgraph.remote.client.with_values`)."""
     from qgraph.corpus.terms import parse_term
 
     out: dict[str, Any] = {}
     names = query_variables(text)
-    projected = projected_variables(text) if params else None
+    projected = projected_variables(text) if params and returned_only else None
     for name, value in (params or {}).items():
         var = name.lstrip("?$")
         if not re.fullmatch(r"\w+", var):
@@ -184,7 +187,7 @@ def run(store: Store, spec: str, root: Path, params: dict[str, Any] | None = Non
         prefixes: dict[str, str] | None = None) -> Result:
     """Run a catalogue query (by name), a ``.rq`` file or query text on ``store``."""
     label, text = resolve(spec, root)
-    bindings = bind(text, params, prefixes or {})
+    bindings = bind(text, params, prefixes or {}, returned_only=not getattr(store, "binds_any_variable", False))
     try:
         return store.query(text, bindings)
     except QgraphError as e:

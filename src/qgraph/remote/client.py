@@ -260,6 +260,7 @@ class RemoteStore(Store):
     """A SPARQL 1.1 endpoint, queried through SPARQLWrapper (read-only)."""
 
     name = "remote"
+    binds_any_variable = True  # its bindings are a trailing VALUES: a variable the SELECT does not return too
 
     def __init__(self, endpoint: str, prefixes: dict[str, str] | None = None,
                  default_graphs: list[str] | None = None, timeout: float | None = None,
