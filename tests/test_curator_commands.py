@@ -322,6 +322,11 @@ def _loop(corpus: Path) -> None:
     (corpus / "data" / "loop.ttl").symlink_to("loop.ttl")
 
 
+def _bom_data(corpus: Path) -> None:
+    path = corpus / "data" / "us-sweden.ttl"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+
 def _toml(content: bytes) -> Callable[[Path], None]:
     return lambda corpus: (corpus / "qgraph.toml").write_bytes(content)
 
@@ -333,6 +338,9 @@ def _toml(content: bytes) -> Callable[[Path], None]:
     (_loop, ("stats",), "data/loop.ttl: cannot read"),
     (_toml(b"defaults = [1, 2]\n"), ("validate",), "qgraph.toml: defaults must be a table"),
     (_toml(b"\xff\xfe[corpus]\n"), ("validate",), "qgraph.toml: not UTF-8 text"),
+    (_toml(b"\xef\xbb\xbf[corpus]\nname = 'x'\n"), ("validate",), "qgraph.toml: the file begins with a byte-order mark"),
+    (_bom_data, ("validate", "--no-cache"), "data/us-sweden.ttl:1: the file begins with a byte-order mark"),
+    (_bom_data, ("build", "--out", "dist"), "data/us-sweden.ttl:1: the file begins with a byte-order mark"),
 ])
 def test_unreadable_inputs_are_one_line_exit_2(corpus: Path, capsys, monkeypatch, setup, argv, needle):
     """Regression (a sweep of hostile inputs): each of these ended in a traceback

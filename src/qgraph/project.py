@@ -105,7 +105,11 @@ class Project:
 
         path = self.root / MARKER
         try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            if text.startswith("\ufeff"):
+                raise QgraphError(f"{MARKER}: the file begins with a byte-order mark (U+FEFF), which TOML does "
+                                  "not allow; save it as UTF-8 without a BOM")
+            return tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise QgraphError(f"{MARKER}: {e}") from None
         except UnicodeDecodeError as e:

@@ -356,6 +356,16 @@ def as_trig(data: bytes, graph: str) -> bytes | None:
     return data[:at] + b"GRAPH <" + graph.encode("ascii") + b"> {" + body + b"\n}\n"
 
 
+def _starts_with_bom(path: Path, data: bytes | None) -> bool:
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(3)
+        except OSError:
+            return False
+    return data.startswith(b"\xef\xbb\xbf")
+
+
 def _parse_turtle(path: Path, graph: str, rel: str, data: bytes | None = None) -> tuple[list[Any], dict[str, str]]:
     """:func:`parse_file` by the Turtle parser (of ``data`` when given, else of the file)."""
     import pyoxigraph as ox
@@ -373,6 +383,9 @@ def _parse_turtle(path: Path, graph: str, rel: str, data: bytes | None = None) -
         msg = re.sub(r"^Parser error at line \d+ column \d+: ", "", msg)
         where = f"{rel}:{line}" if line else rel
         col = f" (column {e.offset})" if e.offset else ""
+        if line in (None, 1) and _starts_with_bom(path, data):  # the mark itself, invisible in the message
+            raise QgraphError(f"{rel}:1: the file begins with a byte-order mark (U+FEFF), which Turtle does not "
+                              "allow here; save it as UTF-8 without a BOM") from None
         raise QgraphError(f"{where}: Turtle syntax error{col}: {msg}") from None
     except UnicodeDecodeError as e:
         raise QgraphError(f"{rel}: not UTF-8 text ({e.reason})") from None
