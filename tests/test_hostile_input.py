@@ -83,6 +83,18 @@ def test_out_of_memory_while_parsing_names_the_file(fixture_root, capsys, monkey
     assert err.startswith("qgraph: error: ontology/") and "out of memory while parsing it" in err, err
 
 
+def test_a_token_longer_than_the_parser_takes_is_named_with_its_line(fixture_root, capsys):
+    """Regression: a literal over pyoxigraph's 16 MiB token buffer (its MemoryError "Reached the
+    buffer maximal size") was reported as the machine running out of memory, with no line."""
+    data = fixture_root / DATA
+    text = data.read_text(encoding="utf-8")
+    data.write_text(text + '\nqgid:denmark rdfs:comment "' + "a" * 17_000_000 + '" .\n', encoding="utf-8")
+    line = text.count("\n") + 2
+    code, out, err = _run(capsys, "validate", "--no-cache", "--root", str(fixture_root))
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{DATA}:{line}: a literal or an IRI longer than the Turtle parser takes (16 MiB)" in err, err
+
+
 # -------------------------------------------------------------- 15: temporaries of a killed build
 
 _KILLED_WRITER = """

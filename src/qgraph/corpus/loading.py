@@ -391,9 +391,23 @@ def _parse_turtle(path: Path, graph: str, rel: str, data: bytes | None = None) -
         raise QgraphError(f"{rel}: not UTF-8 text ({e.reason})") from None
     except OSError as e:
         raise QgraphError(f"{rel}: cannot read: {e.strerror or e}") from None
-    except MemoryError:
+    except MemoryError as e:
+        if "buffer maximal size" in str(e):  # pyoxigraph's limit on one token, not the machine's memory
+            limit = re.search(r"\d+", str(e))
+            raise QgraphError(f"{rel}:{_longest_line(path, data)}: a literal or an IRI longer than the Turtle "
+                              f"parser takes ({int(limit.group()) >> 20 if limit else 16} MiB); shorten or split it") from None
         size = path.stat().st_size / 1e6
         raise QgraphError(f"{rel}: out of memory while parsing it ({size:.1f} MB; a literal too large?)") from None
+
+
+def _longest_line(path: Path, data: bytes | None) -> int:
+    """The number of the longest line of the file (where a token too long for the parser is)."""
+    try:
+        data = data if data is not None else path.read_bytes()
+    except OSError:
+        return 1
+    lines = data.split(b"\n")
+    return max(range(len(lines)), key=lambda i: len(lines[i])) + 1
 
 
 def sources(project: Any) -> list[tuple[Path, str, str]]:
