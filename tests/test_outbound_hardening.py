@@ -272,3 +272,110 @@ def test_malformed_refresh_answer_is_one_line_and_writes_nothing(project, script
     assert line.startswith("qgraph: error: ") and message in line and "nothing written" in line, line
     assert _snapshot(project) == before
     assert not [p for p in (project / "data" / "links").iterdir() if p.name.startswith(".")], "temp file left"
+
+
+# ---------------------------------------------------------------- a sweep of hostile endpoints (regressions)
+
+class _Redirecting:
+    """Two servers on 127.0.0.1: ``first`` answers 302 to ``second``, which records what it is sent."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        seen: list[dict] = []
+        self.seen = seen
+
+        class Second(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                seen.append(dict(self.headers))
+                body = b'{"head": {}, "boolean": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.second = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Second)
+        target = f"http://localhost:{self.second.server_address[1]}/elsewhere"
+
+        class First(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.first = http.server.ThreadingHTTPServer(("127.0.0.1", 0), First)
+        self.url = f"http://127.0.0.1:{self.first.server_address[1]}/sparql"
+        for s in (self.first, self.second):
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        for s in (self.first, self.second):
+            s.shutdown()
+            s.server_close()
+
+
+def test_a_redirect_is_reported_and_the_credentials_go_nowhere_else(fixture_root, capsys, monkeypatch):
+    """Regression: `query --endpoint` followed a 302 to another host and port and sent the
+    Authorization header again (and printed the answer to a GET without the query)."""
+    monkeypatch.setenv("QGRAPH_ENDPOINT_TOKEN", "SEKRIT")
+    servers = _Redirecting()
+    try:
+        rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", servers.url, "ASK {}"], capsys)
+    finally:
+        servers.stop()
+    assert rc == 2 and "302" in line and "SEKRIT" not in line, line
+    assert servers.seen == [], "the request (and its credentials) followed the redirect"
+
+
+@pytest.mark.parametrize("env,value,needle", [
+    ("QGRAPH_ENDPOINT_TOKEN", "s3cr3t-token\n", "QGRAPH_ENDPOINT_TOKEN holds a character an HTTP header cannot carry"),
+    ("QGRAPH_ENDPOINT_TIMEOUT", "nan", "expected a positive, finite number of seconds"),
+    ("QGRAPH_ENDPOINT_TIMEOUT", "inf", "expected a positive, finite number of seconds"),
+])
+def test_endpoint_settings_that_cannot_work_are_one_line(fixture_root, capsys, monkeypatch, env, value, needle):
+    """Regression: a token with its line's end was printed back in the error of the request; a
+    timeout of nan or inf ended in ValueError/OverflowError."""
+    monkeypatch.setenv(env, value)
+    rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", "http://127.0.0.1:9/sparql", "ASK {}"],
+                       capsys)
+    assert rc == 2 and needle in line and "s3cr3t" not in line, line
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:abc/sparql", "http://127.0.0.1/a b"])
+def test_an_endpoint_url_that_is_not_one_is_one_line(fixture_root, capsys, url):
+    rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", url, "ASK {}"], capsys)
+    assert rc == 2 and "--endpoint" in line, line
+
+
+@pytest.mark.parametrize("body", [b"42", b"null", b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":"x"}]}}',
+                                  b'{"head":{"vars":[1,null]},"results":{"bindings":[]}}',
+                                  b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"a",'
+                                  b'"xml:lang":"not a lang!"}}]}}',
+                                  b'{"head":{},"boolean":"false"}'])
+def test_malformed_sparql_json_answers_are_one_line(fixture_root, scripted, capsys, body):
+    """Regression: each was a traceback (AttributeError, TypeError, RecursionError, ValueError),
+    or, for a boolean given as the string "false", the answer true."""
+    server = scripted(lambda req, i: (200, "application/sparql-results+json", body))
+    rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",
+                        "SELECT ?n WHERE { ?n ?p ?o }"], capsys)
+    assert rc == 2 and ("malformed SPARQL JSON results" in line or "did not answer with SPARQL JSON" in line), line
+
+
+def test_a_graph_answer_with_an_invalid_iri_is_one_line(fixture_root, scripted, capsys, tmp_path: Path):
+    server = scripted(lambda req, i: (200, "text/turtle", b"<http://a\\u0020b> <http://b> <http://c> .\n"))
+    q = tmp_path / "c.rq"
+    q.write_text("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n")
+    rc, line = run_cli(["query", str(q), "--root", str(fixture_root), "--endpoint", server.url + "/sparql"], capsys)
+    assert rc == 2 and server.url in line, line

@@ -778,10 +778,10 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
 def cmd_push(args: argparse.Namespace) -> int:
     from qgraph.remote.push import Target, push_project
 
-    if args.timeout is not None and args.timeout <= 0:
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):  # nan, inf too
         from qgraph.errors import QgraphError
 
-        raise QgraphError("--timeout: expected a positive number of seconds")
+        raise QgraphError("--timeout: expected a positive, finite number of seconds")
     from qgraph.remote.deadline import command_deadline
 
     target = Target(args.endpoint, args.update_endpoint, args.graph_store, args.timeout)
@@ -792,10 +792,10 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def _deadline(args: argparse.Namespace) -> float:
-    if not args.deadline > 0:
+    if not 0 < args.deadline < float("inf"):  # nan, inf too
         from qgraph.errors import QgraphError
 
-        raise QgraphError("--deadline: expected a positive number of seconds")
+        raise QgraphError("--deadline: expected a positive, finite number of seconds")
     return args.deadline
 
 
@@ -932,7 +932,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from qgraph.web.pool import Limits
     from qgraph.web.server import serve
 
-    if args.timeout <= 0 or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
+    if not 0 < args.timeout < float("inf") or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
         raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")
     if args.cache_bytes < 0:
         raise QgraphError("--cache-bytes must be 0 (no answer cache) or more")

@@ -83,6 +83,12 @@ def credentials(env: dict[str, str] | None = None) -> Credentials:
         raise QgraphError(f"{ENV_USER} is set but {ENV_PASSWORD} is not")
     if password and not user:
         raise QgraphError(f"{ENV_PASSWORD} is set but {ENV_USER} is not")
+    for name, value in ((ENV_USER, user), (ENV_PASSWORD, password), (ENV_TOKEN, token)):
+        # a header cannot carry it (a token with its line's end copied too): said here, by name,
+        # never in the error of a request whose header echoed the value
+        if value and any(c < " " or c == "\x7f" or ord(c) > 0xFF for c in value):
+            raise QgraphError(f"{name} holds a character an HTTP header cannot carry (a line break, a control "
+                              "character, or one beyond Latin-1); set it again without it")
     return Credentials(user, password, token, scheme)
 
 
@@ -94,14 +100,21 @@ def timeout_from_env(default: float = DEFAULT_TIMEOUT) -> float:
         t = float(value)
     except ValueError:
         raise QgraphError(f"{ENV_TIMEOUT}={value!r}: expected a number of seconds") from None
-    if t <= 0:
-        raise QgraphError(f"{ENV_TIMEOUT}={value!r}: expected a positive number of seconds")
+    if not 0 < t < float("inf"):  # nan and inf too
+        raise QgraphError(f"{ENV_TIMEOUT}={value!r}: expected a positive, finite number of seconds")
     return t
 
 
 def check_url(url: str, what: str = "--endpoint") -> str:
     """An http(s) URL without credentials in it (they belong in the environment)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:  # "http://[::1" (an unclosed IPv6 address), "http://h:abc/"
+        shown = re.sub(r"//[^/@]*@", "//…@", url)  # what may be credentials left out, as scrub_url does
+        raise QgraphError(f"{what} {shown!r}: not a valid URL") from None
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise QgraphError(f"{what} {scrub_url(url)!r}: a URL holds no spaces or control characters")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise QgraphError(f"{what} {scrub_url(url)!r}: expected an http:// or https:// URL")
     if parts.username is not None or parts.password is not None:
@@ -313,7 +326,11 @@ class RemoteStore(Store):
 
         sw = self._wrapper(text, form)
         try:
-            handlers: list[Any] = []
+            from qgraph.remote.deadline import NoRedirect
+
+            # a redirect is reported, not followed: urllib sent the credentials on to wherever it led
+            # (another host, another port), and turned the POST into a GET without the query
+            handlers: list[Any] = [NoRedirect()]
             if self.creds.user and self.creds.scheme == "digest":
                 mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
                 mgr.add_password(None, self.endpoint, self.creds.user, self.creds.password)
@@ -376,15 +393,22 @@ def _json_result(body: bytes, url: str) -> Result:
 
     try:
         doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise QgraphError(f"{url} did not answer with SPARQL JSON results: {one_line(body[:120].decode('utf-8', 'replace'))}") from None
+    malformed = QgraphError(f"{url} answered with malformed SPARQL JSON results")
+    if not isinstance(doc, dict):  # 42, null, a list
+        raise malformed
     if "boolean" in doc:
-        return Result("ask", boolean=bool(doc["boolean"]))
+        if not isinstance(doc["boolean"], bool):  # "false" is true to bool()
+            raise malformed
+        return Result("ask", boolean=doc["boolean"])
     try:
         names = list(doc["head"]["vars"])
+        if not all(isinstance(n, str) for n in names):
+            raise malformed
         rows = [tuple(_term(b[v]) if v in b else None for v in names) for b in doc["results"]["bindings"]]
-    except (KeyError, TypeError):
-        raise QgraphError(f"{url} answered with malformed SPARQL JSON results") from None
+    except (KeyError, TypeError, AttributeError, ValueError):  # a cell not an object; a bad language tag
+        raise malformed from None
     return Result("select", names, rows)
 
 
@@ -423,5 +447,8 @@ def _graph_result(body: bytes, ctype: str, url: str) -> Result:
         g.parse(data=body, format=fmt)
     except Exception as e:
         raise QgraphError(f"{url}: cannot read the graph it returned ({media or 'no content type'}): {one_line(str(e), 120)}") from None
-    rows = sorted((tuple(t) for t in g), key=lambda t: tuple(x.n3() for x in t))
+    try:
+        rows = sorted((tuple(t) for t in g), key=lambda t: tuple(x.n3() for x in t))
+    except Exception as e:  # rdflib: an IRI with a space it parsed, refused when written ("does not look like a valid URI")
+        raise QgraphError(f"{url}: the graph it returned holds a term that is not valid RDF: {one_line(str(e), 120)}") from None
     return Result("graph", ["subject", "predicate", "object"], rows)

@@ -151,6 +151,14 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
                             context=self._context)
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is reported (its HTTP error), not followed: a PUT or POST must not silently change
+    target, nor credentials go with it to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        return None
+
+
 def opener(deadline: Deadline, *handlers: Any) -> urllib.request.OpenerDirector:
     """A urllib opener whose http(s) requests end by ``deadline`` (plus ``handlers``: auth, redirects)."""
     return urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline), *handlers)

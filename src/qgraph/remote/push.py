@@ -157,19 +157,12 @@ def update_request(graph: str, lines: list[str]) -> str:
 # --- HTTP ---------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is reported, not followed (a PUT or POST must not silently change target)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        return None
-
-
 def _opener(target: Target) -> urllib.request.OpenerDirector:
     """An opener for one request: redirects reported, not followed; digest when asked; the
     request ends by ``target.timeout`` in total (and by the command's deadline, if sooner)."""
-    from qgraph.remote.deadline import opener, request_deadline
+    from qgraph.remote.deadline import NoRedirect, opener, request_deadline
 
-    handlers: list[Any] = [_NoRedirect()]
+    handlers: list[Any] = [NoRedirect()]
     c = target.creds
     if c and c.user and c.scheme == "digest":
         mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
