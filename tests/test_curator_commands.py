@@ -494,3 +494,69 @@ def test_expected_answers_and_link_tables_not_utf8_are_one_line(corpus: Path, ca
     assert run(corpus, "expected" if bad[0].startswith("queries") else "link") == 2
     err = capsys.readouterr().err
     assert "not UTF-8 text" in err and "Traceback" not in err, err
+
+
+@pytest.fixture
+def real_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "real"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    return root
+
+
+def _cache_edit(edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        import json
+
+        path = root / "data" / "links" / "enrichment-cache.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        edit(data)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    return apply
+
+
+def _tsv_object(bad: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / "data" / "links" / "accepted.sssom.tsv"
+        text = path.read_text(encoding="utf-8")
+        assert "\twd:Q408\t" in text, "the table links Australia to wd:Q408 no more"
+        path.write_text(text.replace("\twd:Q408\t", f"\t{bad}\t", 1), encoding="utf-8")
+    return apply
+
+
+@pytest.mark.parametrize("setup,needle", [
+    (_cache_edit(lambda d: d["memberships"][0].pop("org")), "enrichment-cache.json: an entry is malformed"),
+    (_cache_edit(lambda d: d.__setitem__("memberships", "x")), "enrichment-cache.json: an entry is malformed"),
+    (_cache_edit(lambda d: d["memberships"][0].__setitem__("start", 1949)), "enrichment-cache.json"),
+    (_tsv_object("wd:Q 408"), "accepted.sssom.tsv:"),
+    (_tsv_object("wd:Q408>"), "accepted.sssom.tsv:"),
+])
+def test_link_tables_and_cache_malformed_are_one_line_and_write_nothing(real_copy: Path, capsys, setup, needle):
+    """Regression: a cache entry of the wrong kind or missing a key (KeyError, TypeError), or a
+    CURIE that expands to no valid IRI (rdflib's "does not look like a valid URI"), was a traceback."""
+    setup(real_copy)
+    before = tree_snapshot(real_copy)
+    capsys.readouterr()
+    assert main(["link", "--root", str(real_copy)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err, err
+    assert tree_snapshot(real_copy) == before
+
+
+def test_reuse_and_expected_where_a_folder_or_file_is_in_the_way_are_one_line(real_copy: Path, capsys):
+    """Regression: IsADirectoryError from `qgraph reuse` (text-reuse.ttl a folder) and
+    FileExistsError from `qgraph expected --write` (queries a file)."""
+    reuse_file = real_copy / "data" / "links" / "text-reuse.ttl"
+    reuse_file.unlink()
+    reuse_file.mkdir()
+    capsys.readouterr()
+    assert main(["reuse", "--root", str(real_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "text-reuse.ttl: cannot read" in err and "Traceback" not in err, err
+    reuse_file.rmdir()
+    (real_copy / "queries").write_text("not a folder\n", encoding="utf-8")
+    assert main(["expected", "--write", "--root", str(real_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "queries" in err and "not a folder" in err and "Traceback" not in err, err

@@ -90,9 +90,24 @@ def load_cache(path: Path, rel: str | None = None) -> dict[str, Any]:
         data = json.loads(read_text(path, rel))
     except json.JSONDecodeError as e:
         raise QgraphError(f"{rel}:{e.lineno}: not valid JSON: {e.msg}") from None
+    except (RecursionError, ValueError) as e:  # nesting too deep; an integer of more digits than Python reads
+        raise QgraphError(f"{rel}: not readable JSON ({' '.join(str(e).split())[:120]})") from None
+    if not isinstance(data, dict):
+        raise QgraphError(f"{rel}: expected an object of the keys origin, sources, organisations, memberships, "
+                          "capitals and coordinates")
     for key in ("origin", "sources", "organisations", "memberships", "capitals", "coordinates"):
         if key not in data:
             raise QgraphError(f"{rel}: missing key {key!r}")
+    try:
+        _check_cache(data, rel)
+    except (KeyError, TypeError, AttributeError) as e:  # an entry of the wrong kind, or missing a key
+        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:160]
+        raise QgraphError(f"{rel}: an entry is malformed ({type(e).__name__}: {what}); refresh it with "
+                          "`qgraph link --refresh`, or fix it by hand") from None
+    return data
+
+
+def _check_cache(data: dict[str, Any], rel: str) -> None:
     for kind in ("memberships", "capitals", "coordinates"):
         for i, fact in enumerate(data[kind]):
             for s in fact.get("sources", []):
@@ -100,10 +115,9 @@ def load_cache(path: Path, rel: str | None = None) -> dict[str, Any]:
                     raise QgraphError(f"{rel}: {kind}[{i}] cites unknown source {s!r}")
             if not fact.get("sources"):
                 raise QgraphError(f"{rel}: {kind}[{i}] has no source")
-        for i, fact in enumerate(data["memberships"]):
-            if fact["org"] not in data["organisations"]:
-                raise QgraphError(f"{rel}: memberships[{i}] names unknown organisation {fact['org']!r}")
-    return data
+    for i, fact in enumerate(data["memberships"]):
+        if fact["org"] not in data["organisations"]:
+            raise QgraphError(f"{rel}: memberships[{i}] names unknown organisation {fact['org']!r}")
 
 
 def dumps_cache(data: dict[str, Any]) -> str:
@@ -247,8 +261,29 @@ def build(root: Path, cache: Path | None = None) -> str:
     from qgraph.links.tables import turtle
 
     path = cache or root / "data" / "links" / CACHE
-    data = load_cache(path, f"data/links/{CACHE}" if cache is None else str(cache))
-    return turtle(graph_triples(data, root), HEADER)
+    rel = f"data/links/{CACHE}" if cache is None else str(cache)
+    return turtle(checked_triples(load_cache(path, rel), root, rel), HEADER)
+
+
+def checked_triples(data: Any, root: Path, rel: str) -> list[tuple]:
+    """:func:`graph_triples` of a cache read from ``rel``; an entry of the wrong kind (a number for
+    an IRI, an item missing a key, a list for a table) or a value that is no valid IRI is one
+    line naming the file, never a traceback from deep in the conversion."""
+    try:
+        triples = graph_triples(data, root)
+    except QgraphError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:160]
+        raise QgraphError(f"{rel}: an entry is malformed ({type(e).__name__}: {what}); refresh it with "
+                          "`qgraph link --refresh`, or fix it by hand") from None
+    from qgraph.corpus.terms import checked_iri
+
+    for t in triples:
+        for term in t:
+            if type(term).__name__ == "URIRef":
+                checked_iri(str(term), f"{rel}: {term}")
+    return triples
 
 
 def rebuild(root: Path, cache_text: str | None = None) -> list[Path]:
@@ -265,7 +300,7 @@ def rebuild(root: Path, cache_text: str | None = None) -> list[Path]:
         import json
 
         data = json.loads(cache_text)
-        enrichment_text = tables.turtle(graph_triples(data, root), HEADER)
+        enrichment_text = tables.turtle(checked_triples(data, root, f"data/links/{CACHE}"), HEADER)
 
     def writer(text: str):
         return lambda fh: fh.write(text.encode("utf-8"))

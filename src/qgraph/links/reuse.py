@@ -232,12 +232,14 @@ def rebuild(root: Path | str | None = None, write: bool = True) -> Outcome:
     found = find(loaded, units_=us)
     text = turtle(triples(found), HEADER)
     path = loaded.project.link_file(REUSE_TTL)
-    try:
-        changed = path.read_text(encoding="utf-8") != text
-    except FileNotFoundError:
-        changed = True
+    from qgraph.corpus.loading import read_text
+
+    display = loaded.project.display(path)
+    changed = not path.exists() or read_text(path, display) != text  # a folder there: "cannot read", one line
     if write and changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from qgraph.publish.exports import _make_dir
+
+        _make_dir(path.parent)  # data/links a file: one line
         write_atomically({path: lambda fh: fh.write(text.encode("utf-8"))})
     return Outcome(path, loaded.project.display(path), found, len(us), len({u.document for u in us}), changed)
 

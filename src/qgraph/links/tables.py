@@ -108,7 +108,12 @@ def expand(curie: str, curies: dict[str, str], where: str) -> str:
     iri = curies[prefix] + local
     if prefix == "geonames":
         iri += "/"
-    return iri
+    from qgraph.corpus.terms import checked_iri
+
+    try:  # an absolute IRI, as the graph's loader and rdflib's writer will want it ("wd:Q 408" is not)
+        return checked_iri(iri, curie)
+    except QgraphError as e:
+        raise QgraphError(f"{where}: {e}") from None
 
 
 def graph_triples(root: Path) -> list[tuple]:
