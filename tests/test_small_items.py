@@ -181,3 +181,16 @@ def test_the_help_names_every_exit_code_the_command_returns(cli_env):
     assert {int(n) for n in re.findall(r"\b(\d+) ", listed)} == codes
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     assert all(f"`{n}`" in readme for n in codes)
+
+
+def test_import_qgraph_gives_every_function_of_the_api():
+    """Regression: qgraph.api's docstring says it is re-exported by `import qgraph`, but new,
+    quote, propose, expected and reuse were not reachable as qgraph.X."""
+    import qgraph
+    import qgraph.api as api
+
+    public = {n for n in dir(api) if not n.startswith("_") and callable(getattr(api, n))
+              and getattr(getattr(api, n), "__module__", "") == "qgraph.api"}
+    assert public, "qgraph.api has no functions"
+    assert public <= set(qgraph.__all__)
+    assert all(getattr(qgraph, n) is getattr(api, n) for n in public)

@@ -17,15 +17,33 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 
 from qgraph._version import __version__  # noqa: F401 (qgraph.__version__)
 
-__all__ = ["init", "load", "validate", "build", "query", "export", "show", "stats", "push", "QgraphError", "NonConformant"]
+__all__ = ["init", "new", "quote", "propose", "load", "validate", "build", "query", "expected", "export", "show",
+           "stats", "reuse", "push", "QgraphError", "NonConformant"]
+#: every function of qgraph.api, as the command runs them
+_API = frozenset(__all__) - {"QgraphError", "NonConformant"}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qgraph.api import build, export, init, load, push, query, show, stats, validate
+    from qgraph.api import (
+        build,
+        expected,
+        export,
+        init,
+        load,
+        new,
+        propose,
+        push,
+        query,
+        quote,
+        reuse,
+        show,
+        stats,
+        validate,
+    )
     from qgraph.errors import NonConformant, QgraphError
 
 
 def __getattr__(name: str) -> object:
-    if name in ("init", "load", "validate", "build", "query", "export", "show", "stats", "push"):
+    if name in _API:
         from qgraph import api
         return getattr(api, name)
     if name in ("QgraphError", "NonConformant"):
