@@ -379,3 +379,22 @@ def test_a_graph_answer_with_an_invalid_iri_is_one_line(fixture_root, scripted, 
     q.write_text("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n")
     rc, line = run_cli(["query", str(q), "--root", str(fixture_root), "--endpoint", server.url + "/sparql"], capsys)
     assert rc == 2 and server.url in line, line
+
+
+def test_an_answer_over_the_size_limit_is_refused(fixture_root, scripted, capsys, monkeypatch):
+    """Regression: an answer of any size was read whole and parsed (a 300 MB answer: 1.4 GB of
+    memory); over ``MAX_ANSWER_BYTES`` it is refused (the limit lowered here, the answer small)."""
+    from qgraph.remote import client
+
+    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", 1000)
+    body = b'{"head":{"vars":["n"]},"results":{"bindings":[' + b",".join(
+        [b'{"n":{"type":"literal","value":"x"}}'] * 100) + b"]}}"
+    assert len(body) > 1000
+    server = scripted(lambda req, i: (200, "application/sparql-results+json", body))
+    rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",
+                        "SELECT ?n WHERE { ?n ?p ?o }"], capsys)
+    assert rc == 2 and "answered with more than 1000 bytes; narrow the query" in line, line
+    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", len(body))
+    rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",
+                        "SELECT ?n WHERE { ?n ?p ?o }"], capsys)
+    assert rc == 0, line

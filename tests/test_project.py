@@ -4,6 +4,7 @@ makes one that builds at once, and an installed (non-editable) qgraph carries it
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,14 @@ def test_root_that_is_a_file_says_so(tmp_path: Path):
     (tmp_path / "f").write_text("x\n", encoding="utf-8")
     with pytest.raises(QgraphError, match="f: not a folder"):
         locate(tmp_path / "f")
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("[corpus]\nname = 'x'\n[defaults]\nontolgy = false\n", "unknown key [defaults] ontolgy (did you mean ontology?)"),
+    ("[corpas]\nname = 'x'\n", "unknown table or key corpas (did you mean corpus?)"),
+])
+def test_a_misspelt_setting_is_an_error(tmp_path: Path, text, needle):
+    """Regression: `ontolgy = false` was ignored, and the shipped ontology stayed in use."""
+    (tmp_path / MARKER).write_text(text, encoding="utf-8")
+    with pytest.raises(QgraphError, match=re.escape(needle)):
+        Project.at(tmp_path).settings  # noqa: B018 - reading it checks it

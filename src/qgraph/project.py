@@ -68,6 +68,23 @@ def _check(root: Path, what: str) -> Path:
     return root.resolve()
 
 
+#: what qgraph.toml may hold: its tables and their keys (a key misspelt was ignored: `ontolgy =
+#: false` left the shipped ontology in use, silently)
+SETTINGS: dict[str, Any] = {"corpus": {"name": None}, "defaults": {"ontology": None, "queries": None}}
+
+
+def _known_keys(settings: dict[str, Any], known: dict[str, Any], where: str) -> None:
+    import difflib
+
+    for key, value in settings.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
+            raise QgraphError(f"{MARKER}: unknown {'key' if where else 'table or key'} {where}{key}{hint}")
+        if isinstance(known[key], dict) and isinstance(value, dict):
+            _known_keys(value, known[key], f"[{key}] ")
+
+
 def is_special_file(path: str | Path) -> bool:
     """Whether ``path`` (followed, if a link) is a pipe, a socket or a device; a link to nothing
     is not (the loader reports it cannot be read)."""
@@ -109,13 +126,15 @@ class Project:
             if text.startswith("\ufeff"):
                 raise QgraphError(f"{MARKER}: the file begins with a byte-order mark (U+FEFF), which TOML does "
                                   "not allow; save it as UTF-8 without a BOM")
-            return tomllib.loads(text)
+            settings = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise QgraphError(f"{MARKER}: {e}") from None
         except UnicodeDecodeError as e:
             raise QgraphError(f"{MARKER}: not UTF-8 text (byte {e.start})") from None
         except OSError as e:
             raise QgraphError(f"{MARKER}: cannot read: {e.strerror or e}") from None
+        _known_keys(settings, SETTINGS, "")
+        return settings
 
     def _use_defaults(self, kind: str) -> bool:
         defaults = self.settings.get("defaults", {})

@@ -69,6 +69,10 @@ class Credentials:
         return None
 
 
+#: the largest answer ``query --endpoint`` (and push's reads) take from a store, in bytes
+MAX_ANSWER_BYTES = 256 << 20
+
+
 def credentials(env: dict[str, str] | None = None) -> Credentials:
     """Credentials from ``QGRAPH_ENDPOINT_USER`` + ``QGRAPH_ENDPOINT_PASSWORD`` (HTTP Basic, or
     Digest with ``QGRAPH_ENDPOINT_AUTH=digest``) or ``QGRAPH_ENDPOINT_TOKEN`` (Bearer)."""
@@ -337,8 +341,12 @@ class RemoteStore(Store):
                 handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
             request = sw._createRequest()
             with opener(request_deadline(self.timeout), *handlers).open(request) as response:
-                body = response.read()
+                body = response.read(MAX_ANSWER_BYTES + 1)
                 ctype = response.headers.get("Content-Type", "") if response.headers else ""
+            if len(body) > MAX_ANSWER_BYTES:  # read whole, then parsed, it took ~5x its size in memory
+                limit = f"{MAX_ANSWER_BYTES >> 20} MiB" if MAX_ANSWER_BYTES >= 1 << 20 else f"{MAX_ANSWER_BYTES} bytes"
+                raise QgraphError(f"{scrub_url(self.endpoint)} answered with more than {limit}; "
+                                  "narrow the query or add a LIMIT (and page with OFFSET)")
         except QgraphError:
             raise
         except Exception as e:  # urllib, http.client, socket and SPARQLWrapper's own exceptions
