@@ -560,3 +560,18 @@ def test_reuse_and_expected_where_a_folder_or_file_is_in_the_way_are_one_line(re
     assert main(["expected", "--write", "--root", str(real_copy)]) == 2
     err = capsys.readouterr().err
     assert "queries" in err and "not a folder" in err and "Traceback" not in err, err
+
+
+def test_a_link_to_an_entity_no_data_file_describes_is_refused(real_copy: Path, capsys):
+    """Regression: a row of the link table for qgid:atlantis (no document describes it) was
+    written into links.ttl, exit 0, and the graph still conformed."""
+    path = real_copy / "data" / "links" / "accepted.sssom.tsv"
+    text = path.read_text(encoding="utf-8")
+    assert "qgid:australia\t" in text, "the table links Australia no more"
+    path.write_text(text.replace("qgid:australia\t", "qgid:atlantis\t", 1), encoding="utf-8")
+    before = tree_snapshot(real_copy)
+    capsys.readouterr()
+    assert main(["link", "--root", str(real_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "subject qgid:atlantis is described by no data file" in err and "accepted.sssom.tsv:" in err, err
+    assert tree_snapshot(real_copy) == before

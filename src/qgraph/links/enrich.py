@@ -293,7 +293,7 @@ def rebuild(root: Path, cache_text: str | None = None) -> list[Path]:
     from qgraph.publish.exports import write_atomically
 
     folder = root / "data" / "links"
-    links_text = tables.turtle(tables.graph_triples(root))
+    links_text = tables.turtle(tables.graph_triples(root, tables.described_entities(root)))
     if cache_text is None:
         enrichment_text = build(root)
     else:

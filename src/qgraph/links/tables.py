@@ -116,8 +116,27 @@ def expand(curie: str, curies: dict[str, str], where: str) -> str:
         raise QgraphError(f"{where}: {e}") from None
 
 
-def graph_triples(root: Path) -> list[tuple]:
-    """The link triples (rdflib terms) from the accepted table of the project at ``root``."""
+def described_entities(root: Path) -> set[str]:
+    """The IRIs the project's data files (``data/*.ttl``, the documents) describe: the subjects of
+    their statements. A file that does not parse is left out (``qgraph validate`` reports it)."""
+    import pyoxigraph as ox
+
+    from qgraph.project import Project
+
+    out: set[str] = set()
+    for path in Project.at(root).data_paths():
+        try:
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                if type(t.subject) is ox.NamedNode:
+                    out.add(t.subject.value)
+        except (SyntaxError, OSError, ValueError, MemoryError):
+            continue
+    return out
+
+
+def graph_triples(root: Path, described: set[str] | None = None) -> list[tuple]:
+    """The link triples (rdflib terms) from the accepted table of the project at ``root``;
+    ``described``: the entities a row's subject must be one of (:func:`described_entities`)."""
     from rdflib import Literal, URIRef
 
     path = root / "data" / "links" / ACCEPTED
@@ -130,6 +149,9 @@ def graph_triples(root: Path) -> list[tuple]:
         subject = URIRef(expand(r.subject_id, curies, r.where))
         if not str(subject).startswith(QGID):
             raise QgraphError(f"{r.where}: subject {r.subject_id} is not a qgid: individual")
+        if described is not None and str(subject) not in described:
+            raise QgraphError(f"{r.where}: subject {r.subject_id} is described by no data file (data/*.ttl): "
+                              "a link needs an entity of the graph")
         key = (r.subject_id, r.object_source)
         if r.predicate_id == "skos:exactMatch":
             if key in seen and seen[key][0] != r.object_id:
