@@ -16,7 +16,7 @@ from qgraph.errors import QgraphError
 from qgraph.remote.client import Credentials
 from qgraph.remote.push import GENID, PushFailed, Target, graph_payloads, push, update_request
 
-from conftest import FIXTURE_PROJECT
+from conftest import FIXTURE_PROJECT, PROJECT
 from servers import FaultProxy, OxigraphServer, Rule, free_port, oxigraph_executable
 
 pytestmark = pytest.mark.skipif(oxigraph_executable() is None, reason="the oxigraph server is not installed")
@@ -342,3 +342,40 @@ def test_target_checks_urls():
         Target("ftp://127.0.0.1/q", creds=no_creds())
     with pytest.raises(QgraphError, match="--graph-store"):
         Target("http://127.0.0.1/q", graph_store="file:///etc", creds=no_creds())
+
+
+def test_a_push_stopped_by_a_signal_says_what_it_had_replaced(monkeypatch):
+    """Regression: Ctrl-C or SIGTERM in the middle of a push (exit 130/143) said nothing of the
+    graphs already replaced, where a failure says it of every graph."""
+    from qgraph.corpus.loading import load
+    from qgraph.remote import push as P
+
+    loaded = load(PROJECT)
+    sizes = {g: len(lines) for g, lines in P.graph_payloads(loaded).items()}
+    assert len(sizes) >= 3, "the project has fewer than three graphs"
+
+    class Reader:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def query(self, text: str) -> None:
+            return None
+
+    sent: list[str] = []
+
+    def send(target, graph, lines) -> None:  # noqa: ANN001
+        if len(sent) == 2:
+            raise KeyboardInterrupt
+        sent.append(graph)
+
+    monkeypatch.setattr(P, "RemoteStore", Reader)
+    monkeypatch.setattr(P, "_send", send)
+    monkeypatch.setattr(P, "count", lambda reader, graph: sizes[graph])
+    lines: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        P.push(loaded, P.Target("http://127.0.0.1:9/sparql"), log=lines.append)
+    last = lines[-1]
+    assert last.startswith("stopped; replaced: ") and P.short_name(sent[0]) in last, last
+    third = P.short_name(list(sizes)[2])
+    assert f"either as before or fully replaced (connection lost; push again): {third}" in last, last
+    assert "left as they were: " in last

@@ -230,7 +230,22 @@ def push(loaded: Any, target: Target, skolemise: bool = True,
     how = "Graph Store Protocol PUT" if target.method == "gsp" else "SPARQL update (DROP SILENT GRAPH + INSERT DATA)"
     log(f"pushing {len(payloads)} graphs to {target.write_url} by {how}; blank nodes "
         + ("skolemised to " + GENID + "…" if skolemise else "sent as blank nodes"))
+    try:
+        _push_each(target, payloads, report, reader, log)
+    except BaseException as e:  # Ctrl-C, SIGTERM (qgraph.cli.Terminated): what was replaced said, then stopped
+        if not isinstance(e, QgraphError):
+            log(f"stopped; {report.summary()}")
+        raise
+    total = sum(o.triples for o in report.outcomes)
+    log(f"pushed {len(report.outcomes)} graphs ({total} triples); every triple count verified")
+    return report
+
+
+def _push_each(target: Target, payloads: dict[str, list[str]], report: PushReport, reader: RemoteStore,
+               log: Callable[[str], None]) -> None:
+    """:func:`push`'s graphs, one by one, each outcome recorded in ``report`` as it happens."""
     for outcome in report.outcomes:
+        outcome.status = "unknown"  # until its request is known to have failed or succeeded
         try:
             _send(target, outcome.graph, payloads[outcome.graph])
         except Exception as e:  # urllib, http.client and socket errors
@@ -246,9 +261,6 @@ def push(loaded: Any, target: Target, skolemise: bool = True,
             raise PushFailed(f"graph {outcome.short}: {outcome.triples} triples sent but the store holds "
                              f"{outcome.in_store}", report)
         log(f"replaced {outcome.graph}: {outcome.triples} triples sent, {outcome.in_store} in the store")
-    total = sum(o.triples for o in report.outcomes)
-    log(f"pushed {len(report.outcomes)} graphs ({total} triples); every triple count verified")
-    return report
 
 
 def push_project(target: Target, root: Any = None, skolemise: bool = True, check: bool = True,
