@@ -77,9 +77,9 @@ def expected(root: Path | str | None = None, names: list[str] | None = None, wri
     loaded = _load(root)
     changes = catalogue.expected_changes(loaded.project, open_store(loaded, store), names)
     if write and changes:
-        from qgraph.publish.exports import _make_dir, write_atomically
+        from qgraph.publish.exports import make_dir, write_atomically
 
-        _make_dir(loaded.project.queries_dir)  # a file there, or a read-only corpus: one line
+        make_dir(loaded.project.queries_dir)  # a file there, or a read-only corpus: one line
         write_atomically({c.target: (lambda fh, t=c.text: fh.write(t.encode("utf-8"))) for c in changes})
     return changes
 

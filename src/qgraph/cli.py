@@ -778,7 +778,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
 def cmd_push(args: argparse.Namespace) -> int:
     from qgraph.remote.push import Target, push_project
 
-    if args.timeout is not None and not 0 < args.timeout < float("inf"):  # nan, inf too
+    if args.timeout is not None and not _seconds(args.timeout):
         from qgraph.errors import QgraphError
 
         raise QgraphError("--timeout: expected a positive, finite number of seconds")
@@ -791,8 +791,13 @@ def cmd_push(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(value: float) -> bool:
+    """Whether ``value`` is a time limit: positive and finite (argparse's float takes nan and inf)."""
+    return 0 < value < float("inf")
+
+
 def _deadline(args: argparse.Namespace) -> float:
-    if not 0 < args.deadline < float("inf"):  # nan, inf too
+    if not _seconds(args.deadline):
         from qgraph.errors import QgraphError
 
         raise QgraphError("--deadline: expected a positive, finite number of seconds")
@@ -932,7 +937,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from qgraph.web.pool import Limits
     from qgraph.web.server import serve
 
-    if not 0 < args.timeout < float("inf") or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
+    if not _seconds(args.timeout) or args.max_results < 1 or args.workers < 1 or not 0 <= args.port <= 65535:
         raise QgraphError("--timeout, --max-results and --workers must be positive, --port 0-65535")
     if args.cache_bytes < 0:
         raise QgraphError("--cache-bytes must be 0 (no answer cache) or more")

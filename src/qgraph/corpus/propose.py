@@ -142,7 +142,7 @@ class Draft:
                 project.refuse_output_among_inputs(path, "--out")
             except QgraphError as e:
                 raise QgraphError(f"{e}; a draft: {hint}") from None
-        if path.suffix.lower() == ".ttl" and path.resolve().parent.name == "data":
+        elif path.suffix.lower() == ".ttl" and path.resolve().parent.name == "data":
             raise QgraphError(f"{path}: a draft never goes into data/*.ttl (the build would load it); {hint}")
         write_atomically({path: lambda fh: fh.write(self.turtle.encode("utf-8"))})
 

@@ -114,6 +114,8 @@ def check_doc_name(doc_id: str) -> str:
     if not doc_id or doc_id.startswith(".") or "/" in doc_id or "\\" in doc_id or "\0" in doc_id:
         raise QgraphError(f"document id {doc_id!r}: the name of a data file (data/NAME.ttl), not a path")
     return doc_id
+
+
 COMPLETENESS = ("complete", "excerpt", "damaged")
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 

@@ -101,10 +101,16 @@ def load_cache(path: Path, rel: str | None = None) -> dict[str, Any]:
     try:
         _check_cache(data, rel)
     except (KeyError, TypeError, AttributeError) as e:  # an entry of the wrong kind, or missing a key
-        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:160]
-        raise QgraphError(f"{rel}: an entry is malformed ({type(e).__name__}: {what}); refresh it with "
-                          "`qgraph link --refresh`, or fix it by hand") from None
+        raise _malformed(rel, e) from None
     return data
+
+
+def _malformed(rel: str, e: Exception) -> QgraphError:
+    """The one line for a cache entry of the wrong kind (a number for an IRI, a list for a table)
+    or missing a key, found where Python tripped over it."""
+    what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:160]
+    return QgraphError(f"{rel}: an entry is malformed ({type(e).__name__}: {what}); refresh it with "
+                       "`qgraph link --refresh`, or fix it by hand")
 
 
 def _check_cache(data: dict[str, Any], rel: str) -> None:
@@ -274,9 +280,7 @@ def checked_triples(data: Any, root: Path, rel: str) -> list[tuple]:
     except QgraphError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
-        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:160]
-        raise QgraphError(f"{rel}: an entry is malformed ({type(e).__name__}: {what}); refresh it with "
-                          "`qgraph link --refresh`, or fix it by hand") from None
+        raise _malformed(rel, e) from None
     from qgraph.corpus.terms import checked_iri
 
     for t in triples:

@@ -237,9 +237,9 @@ def rebuild(root: Path | str | None = None, write: bool = True) -> Outcome:
     display = loaded.project.display(path)
     changed = not path.exists() or read_text(path, display) != text  # a folder there: "cannot read", one line
     if write and changed:
-        from qgraph.publish.exports import _make_dir
+        from qgraph.publish.exports import make_dir
 
-        _make_dir(path.parent)  # data/links a file: one line
+        make_dir(path.parent)  # data/links a file: one line
         write_atomically({path: lambda fh: fh.write(text.encode("utf-8"))})
     return Outcome(path, loaded.project.display(path), found, len(us), len({u.document for u in us}), changed)
 

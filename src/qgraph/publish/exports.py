@@ -594,7 +594,7 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
             for folder in reversed([target.parent, *target.parent.parents]):
                 if folder not in made and not folder.exists():
                     made.append(folder)
-            _make_dir(target.parent)
+            make_dir(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp",
                                        dir=target.parent)
             temps.append((tmp, target))
@@ -695,7 +695,8 @@ def _is_stream(target: Path) -> bool:
     return is_special_file(target)
 
 
-def _make_dir(path: Path) -> None:
+def make_dir(path: Path) -> None:
+    """``path`` and its parents made where missing; a file in the way, or no right to, is one line."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
