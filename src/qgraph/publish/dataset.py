@@ -141,8 +141,9 @@ def sorted_statistics(loaded: Any, quads: list[Any], lines: Iterable[str], repea
 
 class SortedCounts:
     """What :func:`statistics` counts, counted on the N-Quads text of the distinct quads in
-    sorted order, fed a run of lines at a time (:meth:`add`: the build's exports feed each
-    subject's as they sort them, see :meth:`qgraph.publish.exports.Exporter.write_nquads`).
+    sorted order, fed a run of lines at a time (:meth:`add`; :meth:`add_batch`: the build's exports
+    feed each batch of whole subjects' as they sort them, see
+    :meth:`qgraph.publish.exports.Exporter.write_nquads`).
 
     Counted on the text: a term's N-Triples form is one per term, an IRI holds no space, and a
     subject's statements sort together (subjects counted without a set; each type statement is
@@ -192,6 +193,38 @@ class SortedCounts:
                     if o.startswith(ns, 1):
                         links[(ns, p[1:-1])] += 1
         self.subjects, self.triples, self.last = subjects, triples, last
+
+    def add_batch(self, lines: list[str], quads: list[Any], cuts: list[int], repeated: list[int],
+                  subjects: int) -> None:
+        """:meth:`add` of the lines of ``subjects`` whole subjects at once (the i-th line ``quads[i]``'s
+        text, ``cuts[i]`` where its graph's IRI starts, ``repeated`` the positions among them of the
+        lines whose triple is the one before's), a list at a time rather than a line at a time."""
+        first = [line.index(" ") for line in lines]
+        second = [line.index(" ", a + 1) for line, a in zip(lines, first, strict=True)]
+        predicates = [line[a + 1:b] for line, a, b in zip(lines, first, second, strict=True)]
+        said = self.SAID
+        if not said.isdisjoint(predicates):
+            self.said += [q for p, q in zip(predicates, quads, strict=True) if p in said]
+        objects = [line[b + 1:c] for line, b, c in zip(lines, second, cuts, strict=True)]
+        if repeated:
+            drop = set(repeated)
+            predicates = [p for i, p in enumerate(predicates) if i not in drop]
+            objects = [o for i, o in enumerate(objects) if i not in drop]
+        self.triples += len(predicates)
+        self.subjects += subjects
+        if lines:
+            self.last = lines[-1][:first[-1]]
+        self.properties.update(predicates)
+        self.objects.update(objects)
+        type_token = self.TYPE
+        if type_token in predicates:
+            self.classes.update([o[1:-1] for p, o in zip(predicates, objects, strict=True) if p == type_token and o[0] == "<"])
+        if not self.LINKS.isdisjoint(predicates):
+            for p, o in zip(predicates, objects, strict=True):
+                if p in self.LINKS and o[0] == "<":
+                    for ns in TARGETS:
+                        if o.startswith(ns, 1):
+                            self.links[(ns, p[1:-1])] += 1
 
     def statistics(self, loaded: Any) -> Statistics:
         return Statistics(self.triples, self.subjects, len(self.objects), _per_graph(loaded), dict(self.classes),
