@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, wraps
-from itertools import accumulate, groupby
+from itertools import accumulate, compress, groupby
 from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, Callable
@@ -77,13 +77,16 @@ class _Sorted:
     shared: list[tuple[int, int]]
 
     def graph(self, name: str) -> Iterator[Any]:
-        quads = self.quads
-        return (quads[i] for i in self.by_graph.get(name, ()))
+        return map(self.quads.__getitem__, self.by_graph.get(name, ()))  # by C-level calls, not a generator's
 
     def union(self) -> Iterator[Any]:
         """Each triple once (as the first of its quads), in sorted order."""
-        repeated = self.repeated
-        return (q for i, q in enumerate(self.quads) if i not in repeated)
+        if not self.repeated:
+            return iter(self.quads)
+        keep = bytearray(b"\x01") * len(self.quads)
+        for i in self.repeated:
+            keep[i] = 0
+        return compress(self.quads, keep)
 
 
 class _Sorting:
@@ -354,7 +357,7 @@ class Exporter:
         project's prefixes."""
         import pyoxigraph as ox
 
-        ox.serialize((q.triple for q in self._sorted.union()), fh, ox.RdfFormat.TURTLE, prefixes=self._prefixes)
+        ox.serialize(map(attrgetter("triple"), self._sorted.union()), fh, ox.RdfFormat.TURTLE, prefixes=self._prefixes)
 
     @_no_gc
     def write_ntriples(self, fh: IO[bytes]) -> None:
