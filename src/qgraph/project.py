@@ -214,7 +214,9 @@ class Project:
         export or a draft replaced a curated file, or was loaded by the next build."""
         real = Path(os.path.realpath(out))
         root = Path(os.path.realpath(self.root))
-        inputs = [root / "data", root / "ontology", root / "queries", root / ".qgraph-cache", root / MARKER]
+        inputs = [root / folder.name for folder in (self.data_dir, self.ontology_dir, self.queries_dir)]
+        # qgraph.checks.cache.CACHE_DIR, spelt out: importing it here would close an import cycle
+        inputs += [root / ".qgraph-cache", root / MARKER]
         for folder in inputs:
             if real == folder or folder in real.parents:
                 raise QgraphError(f"{option} {out}: inside the corpus's {folder.name}"
