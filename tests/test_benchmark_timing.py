@@ -150,3 +150,34 @@ def test_serve_start_row_ends_a_server_that_never_serves(bench, tmp_path, monkey
     monkeypatch.setattr(sys, "executable", str(fake / "python"))  # run.py finds qgraph beside it
     _, _, rc = bench._serve_start(tmp_path, ceiling=2.0)
     assert rc == -signal.SIGKILL
+
+
+def test_the_edit_check_row_is_the_median_of_edits_each_changing_the_document(bench, tmp_path, monkeypatch):
+    doc = tmp_path / "doc.ttl"
+    original, edited = b"original\n", b"edited\n"
+    doc.write_bytes(original)
+    seen, walls = [], iter([0.9, 0.7, 1.3, 0.8, 0.75])
+    waited = []
+    monkeypatch.setattr(bench, "_kept_store_written", lambda root: waited.append(root))
+
+    def timed():
+        seen.append(doc.read_bytes())
+        return next(walls), 100.0 + len(seen), 0 if len(seen) != 3 else 1
+
+    row = bench.edit_checks(tmp_path, doc, original, edited, times=5, timed=timed)
+    # each run finds the document changed since the run before it, and the kept store written
+    assert seen == [edited, original, edited, original, edited]
+    assert waited == [tmp_path] * 5
+    assert row["task"] == "edit-check"
+    assert row["qgraph_s"] == 0.8  # the median, not the first, the fastest or the slowest
+    assert row["qgraph_peak_mib"] == 105.0
+    assert row["note"] == "median of 5 runs (each after one edit), fastest 0.70 s, slowest 1.30 s"
+    assert row["ratio"] is None and row["baseline_s"] is None
+
+
+def test_the_edit_check_row_names_a_failed_run(bench, tmp_path, monkeypatch):
+    doc = tmp_path / "doc.ttl"
+    doc.write_bytes(b"x")
+    monkeypatch.setattr(bench, "_kept_store_written", lambda root: None)
+    row = bench.edit_checks(tmp_path, doc, b"x", b"y", times=3, timed=lambda: (0.5, 1.0, 2))
+    assert row["note"].endswith("; exit code 2")
