@@ -248,6 +248,11 @@ def test_data_paths_are_the_glob_of_data(tmp_path: Path):
     got = project.data_paths()
     assert got == sorted(data.glob("*.ttl"), key=lambda p: p.name)
     assert [p.name for p in got] == [".hidden.ttl", ".ttl", "a.ttl", "b.ttl", "d.ttl", "é.ttl"]
+    # listed afresh at each call (only each file's Path is kept): a file added or removed shows
+    (data / "a.ttl").unlink()
+    (data / "0.ttl").write_text("", encoding="utf-8")
+    assert [p.name for p in project.data_paths()] == [".hidden.ttl", ".ttl", "0.ttl", "b.ttl", "d.ttl", "é.ttl"]
+    assert project.data_paths() == sorted(data.glob("*.ttl"), key=lambda p: p.name)
 
 
 def test_root_that_is_a_file_says_so(tmp_path: Path):

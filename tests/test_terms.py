@@ -38,3 +38,18 @@ def test_round_trip(term):
 def test_shorten():
     assert shorten("https://w3id.org/qgraph/id/denmark", P) == "qgid:denmark"
     assert shorten("https://example.org/a/b", P) == "<https://example.org/a/b>"
+
+
+@pytest.mark.parametrize("iri,shown", [
+    ("https://ex.org/a/b/c", "long:c"),            # the longest namespace that fits
+    ("https://ex.org/a/x/y", "<https://ex.org/a/x/y>"),  # no namespace leaves a plain local part
+    ("https://ex.org/a/c-d.e_f", "short:c-d.e_f"),  # word characters, hyphens and dots
+    ("https://ex.org/a/é", "short:é"),
+    ("https://ex.org/a/c.", "<https://ex.org/a/c.>"),  # a local part cannot end with a dot
+    ("https://ex.org/a/", "short:"),
+    ("https://ex.org/a/b/c d", "<https://ex.org/a/b/c d>"),
+])
+def test_shorten_picks_the_longest_namespace_the_local_part_fits(iri, shown):
+    prefixes = {"short": "https://ex.org/a/", "long": "https://ex.org/a/b/", "same": "https://ex.org/a/b/",
+                "other": "https://other.org/"}
+    assert shorten(iri, prefixes) == shown  # of two as long ("long", "same"), the first

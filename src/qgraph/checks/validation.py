@@ -442,22 +442,38 @@ def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any
             return None
         if text.startswith("_:"):
             return BNode(text[2:])
+        if text.startswith("<") and "\\" not in text:  # as from_n3 reads it, without its unescaping
+            return URIRef(text[1:-1])
         return from_n3(text)
 
+    # what many results share (their shape, path and component: a few dozen), worked out once
+    names: dict[str, str] = {}
+    paths: dict[str | None, tuple[Any, Any]] = {}
+    components: dict[str, str | None] = {}
     problems = []
     for r in results:
-        focus, path, value = term(r.focus), term(r.path), term(r.value)
-        if not isinstance(path, URIRef) and r.path is not None:
-            path = "(complex path)"
-        shape_name = _fast_shape_name(r.shape, prefixes)
+        shape_name = names.get(r.shape)
+        if shape_name is None:
+            shape_name = names[r.shape] = _fast_shape_name(r.shape, prefixes)
+        got = paths.get(r.path)
+        if got is None:
+            path = term(r.path)
+            if not isinstance(path, URIRef) and r.path is not None:
+                path = "(complex path)"
+            got = paths[r.path] = (path, display(path, prefixes) if isinstance(path, URIRef) else path)
+        path, path_shown = got
+        component = components.get(r.component, "")
+        if component == "":
+            component = components[r.component] = display(URIRef(r.component), prefixes) if r.component else None
+        focus, value = term(r.focus), term(r.value)
         file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             shown(loaded, focus, prefixes) if focus is not None else None,
-            display(path, prefixes) if isinstance(path, URIRef) else path,
+            path_shown,
             r.message or r.component.removeprefix(SH),
             shown(loaded, value, prefixes) if value is not None else None,
-            display(URIRef(r.component), prefixes) if r.component else None,
+            component,
             r.lang or None,
         ))
     return problems

@@ -27,8 +27,9 @@ from qgraph.vocab import ENRICHMENT_GRAPH, GRAPH_NS, LINKS_GRAPH, ONTOLOGY_GRAPH
 LINK_FILES = (("links.ttl", LINKS_GRAPH), ("enrichment.ttl", ENRICHMENT_GRAPH), ("text-reuse.ttl", REUSE_GRAPH))
 
 def project_prefixes() -> dict[str, str]:
-    """The project's prefix map (prefix → namespace IRI), from :mod:`qgraph.namespaces`."""
-    from qgraph.namespaces import PREFIXES
+    """The project's prefix map (prefix → namespace IRI), :data:`qgraph.vocab.PREFIXES` (which
+    :mod:`qgraph.namespaces` re-exports; not imported from there, which imports rdflib)."""
+    from qgraph.vocab import PREFIXES
 
     return dict(PREFIXES)
 

@@ -21,6 +21,10 @@ from typing import Any
 from qgraph.errors import QgraphError
 from qgraph.vocab import XSD_STRING
 
+#: the local part :func:`shorten` writes after a prefix (compiled once: ``re.fullmatch`` with the
+#: pattern's text looked it up in re's cache at each call, and a validation that locates many
+#: results compiles enough other patterns to push it out)
+_LOCAL = re.compile(r"[\w\-.]*")
 _PNAME = re.compile(r"^([A-Za-z][\w.-]*)?:([\w\-.%:]*)$")
 _LITERAL = re.compile(r'^"(?P<v>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<dt><[^>]*>|\S+))?$', re.S)
 
@@ -151,12 +155,14 @@ def shorten(iri: str, prefixes: dict[str, str]) -> str:
     >>> shorten("https://w3id.org/qgraph/id/denmark", {"qgid": "https://w3id.org/qgraph/id/"})
     'qgid:denmark'
     """
-    best = None
-    for p, ns in prefixes.items():
-        if iri.startswith(ns) and re.fullmatch(r"[\w\-.]*", iri[len(ns):]) and not iri.endswith("."):
-            if best is None or len(ns) > len(prefixes[best]):
-                best = p
-    return f"{best}:{iri[len(prefixes[best]):]}" if best is not None else f"<{iri}>"
+    if not iri.endswith("."):
+        best, size = None, -1
+        for p, ns in prefixes.items():  # the longest namespace; of two as long, the first
+            if len(ns) > size and iri.startswith(ns) and _LOCAL.fullmatch(iri, len(ns)):
+                best, size = p, len(ns)
+        if best is not None:
+            return f"{best}:{iri[size:]}"
+    return f"<{iri}>"
 
 
 def display(term: Any, prefixes: dict[str, str]) -> str:
