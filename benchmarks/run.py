@@ -634,7 +634,8 @@ def edit_checks(root: Path, doc: Path, original: bytes, edited: bytes, times: in
     the document edited and restored in turn, so that each run finds one document changed since
     the last (its kept store written before each, as a curator's next run finds it). The row
     is the median, its note the fastest and the slowest: a single sub-second run is at the
-    mercy of a stall of the machine (one of 1.22 s among eleven of 0.78-0.93 s, 2026-12-01).
+    mercy of a stall of the machine (a run's one sample took 1.22 s, eleven runs timed the same
+    way after it 0.80-0.93 s, 2026-12-01).
     The document is left edited or restored as the last run had it (the caller restores it)."""
     timed = timed or (lambda: _time_command(["validate", "--root", str(root)]))
     runs = []
