@@ -176,15 +176,19 @@ def test_served(dist):
             assert e.value.code == code, path
 
 
-def test_void_statistics_from_the_sorted_quads_are_the_reference_ones(fixture_root):
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4096])
+def test_void_statistics_from_the_sorted_quads_are_the_reference_ones(fixture_root, monkeypatch, chunk):
     """The build counts void.ttl in one pass over its sorted, distinct quads; the server (and
     the reference) from a set of every parsed triple. Both agree on what makes them differ:
     a triple stated twice in one file and once more in another, blank nodes (relabelled by the
     export) with the same structure in two files, a subject stated in two files, links to
-    other datasets, a document's licence."""
+    other datasets, a document's licence. Counted again from the sorted quads a few lines at a
+    time (``chunk``: a subject's lines, and a triple and its repetition, split between two)."""
     from qgraph.corpus.loading import load
     from qgraph.publish import dataset
     from qgraph.publish.exports import Exporter
+
+    monkeypatch.setattr(dataset, "SORTED_CHUNK", chunk)
 
     data = fixture_root / "data"
     assert (data / "tiny-doc.ttl").is_file()

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
+from operator import ne
 from typing import IO, Any
 from urllib.parse import quote
 
@@ -133,17 +135,29 @@ def sorted_statistics(loaded: Any, quads: list[Any], lines: Iterable[str], repea
     """:func:`statistics` in one pass over the distinct quads sorted by their N-Quads text, as
     the build's exports hold them (:class:`qgraph.publish.exports.Exporter`): ``lines``, that
     text (without " ."; the i-th line is ``quads[i]``'s), ``repeated``, the positions of the
-    quads whose triple is the one before's. See :class:`SortedCounts`."""
+    quads whose triple is the one before's. See :class:`SortedCounts`; fed
+    :data:`SORTED_CHUNK` lines at a time, so that only those are held."""
     counts = SortedCounts()
-    counts.add(lines, quads, repeated)
+    lines = iter(lines)
+    start = 0
+    while chunk := list(islice(lines, SORTED_CHUNK)):
+        end = start + len(chunk)
+        counts.add_batch(chunk, quads[start:end], [line.rindex(" <") for line in chunk],
+                         [i - start for i in range(start, end) if i in repeated])
+        start = end
     return counts.statistics(loaded)
+
+
+#: lines of :func:`sorted_statistics` counted at a time
+SORTED_CHUNK = 4096
 
 
 class SortedCounts:
     """What :func:`statistics` counts, counted on the N-Quads text of the distinct quads in
-    sorted order, fed a run of lines at a time (:meth:`add`; :meth:`add_batch`: the build's exports
-    feed each batch of whole subjects' as they sort them, see
-    :meth:`qgraph.publish.exports.Exporter.write_nquads`).
+    sorted order, fed a run of lines at a time (:meth:`add_batch`: the build's exports feed each
+    batch of whole subjects' as they sort them, see
+    :meth:`qgraph.publish.exports.Exporter.write_nquads`; :func:`sorted_statistics` a chunk of
+    lines at a time).
 
     Counted on the text: a term's N-Triples form is one per term, an IRI holds no space, and a
     subject's statements sort together (subjects counted without a set; each type statement is
@@ -163,43 +177,16 @@ class SortedCounts:
         self.said: list[Any] = []  # the licence and identifier statements (for _licences)
         self.subjects, self.triples, self.last = 0, 0, ""
 
-    def add(self, lines: Iterable[str], quads: list[Any], repeated: Any, first: int = 0) -> None:
-        """The next ``lines`` (the i-th of them ``quads[i]``'s text) at positions ``first`` on of
-        the sorted quads, ``repeated`` holding the positions of those whose triple is the one
-        before's."""
-        type_token, said_tokens, link_tokens = self.TYPE, self.SAID, self.LINKS
-        classes, properties, links, objects, said = self.classes, self.properties, self.links, self.objects, self.said
-        subjects, triples, last = self.subjects, self.triples, self.last
-        for i, line in enumerate(lines):
-            a = line.index(" ")
-            b = line.index(" ", a + 1)
-            p = line[a + 1:b]
-            if p in said_tokens:
-                said.append(quads[i])
-            if first + i in repeated:
-                continue
-            triples += 1
-            if line[:a] != last:
-                subjects += 1
-                last = line[:a]
-            o = line[b + 1:line.rindex(" <")]  # the graph's IRI is last
-            objects.add(o)
-            properties[p] += 1
-            if p == type_token:
-                if o[0] == "<":
-                    classes[o[1:-1]] += 1
-            elif p in link_tokens and o[0] == "<":
-                for ns in TARGETS:
-                    if o.startswith(ns, 1):
-                        links[(ns, p[1:-1])] += 1
-        self.subjects, self.triples, self.last = subjects, triples, last
-
     def add_batch(self, lines: list[str], quads: list[Any], cuts: list[int], repeated: list[int],
-                  subjects: int) -> None:
-        """:meth:`add` of the lines of ``subjects`` whole subjects at once (the i-th line ``quads[i]``'s
+                  subjects: int | None = None) -> None:
+        """The next ``lines`` in sorted order, counted a list at a time: the i-th line ``quads[i]``'s
         text, ``cuts[i]`` where its graph's IRI starts, ``repeated`` the positions among them of the
-        lines whose triple is the one before's), a list at a time rather than a line at a time."""
+        lines whose triple is the one before's; ``subjects``: how many subjects begin among them,
+        where the caller knows (else counted: a subject's lines sort together)."""
         first = [line.index(" ") for line in lines]
+        if subjects is None:
+            names = [line[:a] for line, a in zip(lines, first, strict=True)]
+            subjects = sum(map(ne, names, [self.last, *names[:-1]]))
         second = [line.index(" ", a + 1) for line, a in zip(lines, first, strict=True)]
         predicates = [line[a + 1:b] for line, a, b in zip(lines, first, second, strict=True)]
         said = self.SAID
