@@ -181,3 +181,33 @@ def test_the_edit_check_row_names_a_failed_run(bench, tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "_kept_store_written", lambda root: None)
     row = bench.edit_checks(tmp_path, doc, b"x", b"y", times=3, timed=lambda: (0.5, 1.0, 2))
     assert row["note"].endswith("; exit code 2")
+
+
+def test_the_build_row_is_the_median_of_cold_builds_each_without_a_cache(bench, tmp_path):
+    """Each timed build finds no cache (the one before wrote it); the row is the median wall
+    and the highest peak, the note the fastest and the slowest; the last cache is left."""
+    cache = tmp_path / ".qgraph-cache"
+    seen, walls = [], iter([24.0, 21.5, 27.0])
+
+    def timed():
+        seen.append(cache.exists())
+        cache.mkdir()
+        (cache / "state.json").write_text("{}")
+        return next(walls), 1000.0 + 10 * len(seen), 0
+
+    row = bench.cold_builds(tmp_path, tmp_path / "out", times=3, timed=timed)
+    assert seen == [False, False, False]
+    assert cache.is_dir()
+    assert row["task"] == "command: qgraph build"
+    assert row["qgraph_s"] == 24.0  # the median, not the first, the fastest or the slowest
+    assert row["qgraph_peak_mib"] == 1030.0
+    assert row["note"] == "median of 3 runs (each with no cache), fastest 21.50 s, slowest 27.00 s"
+
+
+def test_a_build_that_does_not_conform_is_a_failed_build_run(bench, tmp_path):
+    """A build's exit code 1 (the data does not conform: nothing written) is named, as 2 is;
+    the edit-check's 1 (validate found violations) is an answer, not a failure."""
+    row = bench.cold_builds(tmp_path, tmp_path / "out", times=3, timed=lambda: (20.0, 1.0, 1))
+    assert row["note"].endswith("; exit code 1")
+    edit = bench._median_row("edit-check", [(0.5, 1.0, 1)] * 3, "each after one edit")
+    assert "exit code" not in edit["note"]
