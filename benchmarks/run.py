@@ -493,6 +493,30 @@ def _install_wait4() -> None:
     subprocess.os.waitpid = waitpid  # type: ignore[attr-defined]
 
 
+def fixed_work(times: int = 3) -> float:
+    """Seconds of a fixed pure-Python workload (300,000 strings made from integers, then sorted),
+    best of ``times``: the same work in every run on every machine, so that a run's rows can be
+    read against how fast the machine was while it ran. This machine's speed moves between
+    sessions and within one (the load + fast SHACL + pyoxigraph's writers row, whose code did not
+    change, took 11.4 s in a run of 2026-12-01 and 16.3-17.6 s in two runs of the next session)."""
+    best = float("inf")
+    for _ in range(times):
+        t = time.perf_counter()
+        sorted([str(i * 7919 % 1000003) for i in range(300_000)])
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def machine_row(start: float, end: float) -> dict:
+    """The "machine" row: :func:`fixed_work` at the run's start and at its end; its figure the
+    slower of the two (what the machine gave at its slowest that was seen), the note both. Not a
+    time of qgraph's: ``--growth`` gives it no exponent."""
+    return {"task": "machine: a fixed Python workload", "baseline_s": None, "qgraph_s": round(max(start, end), 4),
+            "ratio": None, "baseline_peak_mib": None, "qgraph_peak_mib": None,
+            "note": f"the same work in every run: {start:.3f} s at the run's start, {end:.3f} s at its end "
+                    "(best of three each); compare runs by it"}
+
+
 def startup_row() -> dict:
     """`qgraph --help` (the installed console script, else ``python -m qgraph.cli``) against a
     bare ``python -c pass``: interleaved runs, median. Bytecode is compiled once into a
@@ -802,6 +826,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     _install_wait4()
+    work_start = fixed_work()
+    print(f"machine: the fixed workload took {work_start:.3f} s", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     root = OUT / f"synth-{a.triples}"
     sys.path.insert(0, str(SRC))
@@ -871,6 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(startup_row())
     rows.extend(r for r in commands if r is not build_cmd or "exit code" in r["note"])  # a failed build shown
     rows.extend(serve_rows(root, a.timeout))
+    rows.append(machine_row(work_start, fixed_work()))
     rows.append({"task": "triples", "baseline_s": None, "qgraph_s": m.triples, "ratio": None,
                  "baseline_peak_mib": None, "qgraph_peak_mib": None, "note": "the data's size (for --growth)"})
     # answers must agree (row counts; the catalogue tests compare the rows themselves)

@@ -211,3 +211,23 @@ def test_a_build_that_does_not_conform_is_a_failed_build_run(bench, tmp_path):
     assert row["note"].endswith("; exit code 1")
     edit = bench._median_row("edit-check", [(0.5, 1.0, 1)] * 3, "each after one edit")
     assert "exit code" not in edit["note"]
+
+
+def test_the_machine_row_is_the_slower_of_the_fixed_work_at_start_and_end_and_has_no_exponent(bench, tmp_path):
+    """The fixed workload's row reads a run against the machine's speed then: the slower of its
+    two samples, both in the note; ``--growth`` gives it no exponent (it is not qgraph's)."""
+    row = bench.machine_row(0.2, 0.25)
+    assert row["task"] == "machine: a fixed Python workload"
+    assert row["qgraph_s"] == 0.25 and row["ratio"] is None
+    assert "0.200 s at the run's start, 0.250 s at its end" in row["note"]
+    assert bench.machine_row(0.3, 0.25)["qgraph_s"] == 0.3
+    assert 0 < bench.fixed_work(times=1) < 60
+    paths = []
+    for n, t in ((10_000, 1.0), (100_000, 10.0)):
+        p = tmp_path / f"b{n}.json"
+        p.write_text(json.dumps([{"task": "build", "qgraph_s": t}, bench.machine_row(0.2, 0.2),
+                                 {"task": "triples", "qgraph_s": n}]))
+        paths.append(p)
+    table = bench.growth(paths)
+    assert "build" in table and "1.00" in table
+    assert "machine" not in table
