@@ -709,8 +709,9 @@ def edit_checks(root: Path, doc: Path, original: bytes, edited: bytes, times: in
 
 def command_rows(root: Path) -> list[dict]:
     """What users run, each a whole command in a new process: ``qgraph build`` (the summary
-    included) with no cache, three times (:func:`cold_builds`: the median), ``qgraph build`` again with the cache it wrote ("command: qgraph
-    build, cache warm"), ``qgraph validate --no-cache`` ("command: qgraph validate"), ``qgraph validate``
+    included) with no cache, three times (:func:`cold_builds`: the median), ``qgraph build``
+    again with the cache it wrote ("command: qgraph build, cache warm"), ``qgraph validate
+    --no-cache`` ("command: qgraph validate"), ``qgraph validate``
     with its cache (.qgraph-cache/) missing ("validate: cold cache"), the wait for the kept
     validation store it writes once it has answered ("validate: kept store written, after the
     command"), then again with nothing changed ("validate: nothing changed"), ``qgraph validate``

@@ -221,7 +221,7 @@ def test_the_machine_row_is_the_slower_of_the_fixed_work_at_start_and_end_and_ha
     assert row["qgraph_s"] == 0.25 and row["ratio"] is None
     assert "0.200 s at the run's start, 0.250 s at its end" in row["note"]
     assert bench.machine_row(0.3, 0.25)["qgraph_s"] == 0.3
-    assert 0 < bench.fixed_work(times=1) < 60
+    assert bench.fixed_work(times=1) > 0  # a time, not asserted on: only that it was measured
     paths = []
     for n, t in ((10_000, 1.0), (100_000, 10.0)):
         p = tmp_path / f"b{n}.json"
