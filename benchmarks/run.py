@@ -736,9 +736,11 @@ def command_rows(root: Path) -> list[dict]:
         rows.append(r)
         print(f"  {task}: {wall:.2f} s, peak {peak:.0f} MiB, exit {rc}", flush=True)
 
-    rows.append(cold_builds(root, out_dir))  # -> "build"
-    r = rows[-1]
-    print(f"  {r['task']}: {r['qgraph_s']:.2f} s ({r['note']}), peak {r['qgraph_peak_mib']:.0f} MiB", flush=True)
+    def median(r: dict) -> None:
+        rows.append(r)
+        print(f"  {r['task']}: {r['qgraph_s']:.2f} s ({r['note']}), peak {r['qgraph_peak_mib']:.0f} MiB", flush=True)
+
+    median(cold_builds(root, out_dir))  # -> "build"
     # the build writes the validation cache: built again with nothing changed, then the cache removed
     row("command: qgraph build, cache warm", _time_command(["build", "--root", str(root), "--out", str(out_dir)]))
     shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
@@ -752,9 +754,7 @@ def command_rows(root: Path) -> list[dict]:
     try:
         _time_command(["validate", "--root", str(root)])  # the cache warmed (untimed)
         _kept_store_written(root)
-        rows.append(edit_checks(root, doc, original, edited.read_bytes()))
-        r = rows[-1]
-        print(f"  edit-check: {r['qgraph_s']:.2f} s ({r['note']}), peak {r['qgraph_peak_mib']:.0f} MiB", flush=True)
+        median(edit_checks(root, doc, original, edited.read_bytes()))
     finally:
         doc.write_bytes(original)
         shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
@@ -866,7 +866,8 @@ def main(argv: list[str] | None = None) -> int:
     # the qgraph side of "build" is the whole `qgraph build` command (summary included)
     commands = command_rows(root)
     build_cmd = next(r for r in commands if r["task"] == "command: qgraph build")
-    if "exit code" not in build_cmd["note"]:
+    build_failed = "exit code" in build_cmd["note"]  # see _median_row
+    if not build_failed:
         measured.setdefault("build", {})["qgraph"] = (build_cmd["qgraph_s"], build_cmd["qgraph_peak_mib"])
     if earlier:
         for task, (secs, peak, _) in earlier.items():
@@ -885,7 +886,7 @@ def main(argv: list[str] | None = None) -> int:
             rows[-1]["note"] = f"baseline stopped at the {QUERY_LIMIT:g} s limit: the ratio is a lower bound"
         if earlier and task in earlier:
             rows[-1]["note"] = "; ".join(filter(None, [f"baseline from {a.baseline_from.name}", earlier[task][2]]))
-        if task == "build" and "exit code" not in build_cmd["note"]:
+        if task == "build" and not build_failed:
             rows[-1]["note"] = "; ".join(filter(None, [rows[-1].get("note"), "qgraph: " + build_cmd["note"]]))
     # validation after one edit as a share of a full validation (target: <= 5 %)
     if "validate-one-doc" in measured and "validate" in measured:
@@ -896,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
                          "qgraph_s": round(100 * q1 / qf, 2), "ratio": None,
                          "baseline_peak_mib": None, "qgraph_peak_mib": None})
     rows.append(startup_row())
-    rows.extend(r for r in commands if r is not build_cmd or "exit code" in r["note"])  # a failed build shown
+    rows.extend(r for r in commands if r is not build_cmd or build_failed)  # a failed build shown
     rows.extend(serve_rows(root, a.timeout))
     rows.append(machine_row(work_start, fixed_work()))
     rows.append({"task": "triples", "baseline_s": None, "qgraph_s": m.triples, "ratio": None,

@@ -462,9 +462,9 @@ def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any
                 path = "(complex path)"
             got = paths[r.path] = (path, display(path, prefixes) if isinstance(path, URIRef) else path)
         path, path_shown = got
-        component = components.get(r.component, "")
-        if component == "":
-            component = components[r.component] = display(URIRef(r.component), prefixes) if r.component else None
+        if r.component not in components:
+            components[r.component] = display(URIRef(r.component), prefixes) if r.component else None
+        component = components[r.component]
         focus, value = term(r.focus), term(r.value)
         file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
         problems.append(Problem(
