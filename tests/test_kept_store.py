@@ -149,20 +149,63 @@ def _rewrite(path: Path, change) -> None:
     path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
 
 
-def test_a_store_in_use_is_left_alone(synth_corpus: Path, capsys: pytest.CaptureFixture):
+def test_a_store_in_use_is_left_alone(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                      monkeypatch: pytest.MonkeyPatch):
     root = synth_corpus
     docs = _docs(root)
     _run(capsys, root)
     token = _basis(root)["token"]
-    fd = kept_store._lock(root / CACHE_DIR, block=True)  # another run holds it
+    monkeypatch.setattr(kept_store, "WAIT", 0.2)
+    fd = kept_store._lock(root / CACHE_DIR, block=True)  # another run holds it, and does not let go
     assert fd is not None
     try:
         _edit_date(docs[1])
         err, _ = _run(capsys, root)
-        assert "in use by another run" in err and KEPT not in err
+        assert "the kept store is in use by another run: waiting for it (at most 0.2 s)" in err, err
+        assert "in use by another run (waited 0.2 s)" in err and KEPT not in err
         assert _basis(root)["token"] == token, "nor is it written while in use"
     finally:
         os.close(fd)
+
+
+def test_a_run_waits_for_the_store_being_written(synth_corpus: Path, cli_env: dict[str, str]):
+    """Regression: a run that found the kept store's lock held by its writer (the last run's,
+    still writing the store of that run's results) went on without it: a whole validation,
+    whose results carry a new token, so that the store being written was stale once written.
+    At 1M triples, runs less than ~7 s apart each took ~6 s, for good. Now the run waits for
+    the writer and uses what it wrote. The writer is played by this test, which holds the lock
+    (with a process id in it, as a writer does) until the run says it waits."""
+    root = synth_corpus
+    docs = _docs(root)
+    env = {**cli_env, "QGRAPH_KEEP_STORE": "now"}
+    first = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root)],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode in (0, 1), first.stderr
+    token = _basis(root)["token"]
+    assert token == _state_token(root)
+    fd = kept_store._lock(root / CACHE_DIR, block=True)
+    assert fd is not None
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    _edit_date(docs[1])
+    run = subprocess.Popen([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--progress"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []
+    try:
+        assert run.stderr is not None
+        for line in run.stderr:  # until the run says it waits (the old code ended without)
+            lines.append(line)
+            if "waiting for it" in line:
+                break
+        assert lines and "waiting for it" in lines[-1], "".join(lines)
+        assert f"being written by process {os.getpid()}" in lines[-1]
+    finally:
+        os.ftruncate(fd, 0)
+        os.close(fd)  # the writer is done
+        _, rest = run.communicate(timeout=600)
+    err = "".join(lines) + rest
+    assert run.returncode in (0, 1), err
+    assert KEPT in err and "in use" not in err, err
+    assert _basis(root)["token"] == _state_token(root) != token, "the store the run used is brought up to date"
 
 
 def test_other_inputs_changed_check_everything(synth_corpus: Path, capsys: pytest.CaptureFixture):

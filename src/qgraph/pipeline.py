@@ -867,7 +867,7 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     step(f"cache: {len(cache.changed) if cache.state else len(cache.hashes)} input(s) to check again")
     memo = cache.memo()
     memo.keep_validated = bool(keep_store)
-    kept, fresh, why = _open_kept(cache, memo, validator) if keep_store else (None, [], "")
+    kept, fresh, why = _open_kept(cache, memo, validator, say) if keep_store else (None, [], "")
     if why:
         step(f"cache: {why}: every file parsed")
     try:
@@ -913,9 +913,10 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     return outcome
 
 
-def _open_kept(cache: Any, memo: Any, validator: str) -> tuple[Any, list[str], str]:
+def _open_kept(cache: Any, memo: Any, validator: str, say: Progress) -> tuple[Any, list[str], str]:
     """The kept validation store this run can use (:mod:`qgraph.checks.kept_store`), the data
-    files changed since it was written, and, when there is none, why (``""``: nothing said)."""
+    files changed since it was written, and, when there is none, why (``""``: nothing said).
+    ``say``: told when the run waits for the store (being written)."""
     from qgraph.checks import literals
     from qgraph.checks.kept_store import open_kept
 
@@ -941,7 +942,7 @@ def _open_kept(cache: Any, memo: Any, validator: str) -> tuple[Any, list[str], s
     unclean = [rel for rel in data if rel not in fresh and not memo.has("literals", rel, literals.clean_key(memo, rel))]
     if unclean:
         return None, [], f"{unclean[0]} holds an ill-typed literal"
-    kept, why = open_kept(cache.dir, cache.version, files, token)
+    kept, why = open_kept(cache.dir, cache.version, files, token, say)
     return kept, fresh, why
 
 

@@ -27,7 +27,9 @@ A store is never trusted otherwise: no ``basis.json`` (a run stopped while writi
 stopped while changing the store: ``basis.json`` is removed first), another version, other
 files, another token, or a store that does not open (damaged, or in use) means the run checks
 as without it, and writes a new one. Writers and users take ``store.lock`` (``flock``); a run
-that cannot take it at once goes on without the store.
+that cannot take it at once waits for it (at most :data:`WAIT` seconds: the store being written
+is the one its results were computed on), then reads the basis, and goes on without the store
+if it is still held.
 
 A whole validation writes the store in a process of its own, forked once the state is saved
 (:func:`write_later`; 1M triples: ~6.4 s, after ``qgraph validate`` has answered; :func:`load_in_parts`), into
@@ -39,7 +41,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,30 +143,70 @@ class KeptStore:
             self._lock_fd = None
 
 
-def open_kept(cache_dir: Path, version: dict, files: dict[str, str], token: str) -> tuple[KeptStore | None, str]:
+#: seconds a run waits for the kept store's lock (:func:`open_kept`): held by the writer of the
+#: store the last run's results were computed on (1M triples: ~7 s after that run answered), or
+#: by another run using the store
+WAIT = 30.0
+
+
+def open_kept(cache_dir: Path, version: dict, files: dict[str, str], token: str,
+              waiting: Callable[[str], None] | None = None) -> tuple[KeptStore | None, str]:
     """The kept store of ``cache_dir`` if it holds exactly the data files ``files`` (rel →
     content hash) with the results of ``token`` for this ``version``; else ``None`` and why.
-    RocksDB's files are opened when the store is first used (:attr:`KeptStore.store`)."""
+    RocksDB's files are opened when the store is first used (:attr:`KeptStore.store`).
+
+    The lock is taken first: when it is held (a writer is writing the store of the last run's
+    results, or another run uses the store), this run waits for it, at most :data:`WAIT`
+    seconds, telling ``waiting`` once who holds it. Going on without the store instead (a whole
+    validation, whose results then carry a new token) left the store being written stale
+    before it was done: at 1M triples, runs less than ~7 s apart each took ~6 s, for good."""
+    fd = _lock(cache_dir, block=False)
+    if fd is None:
+        fd = _wait_for_lock(cache_dir, waiting)
+        if fd is None:
+            return None, f"kept store in use by another run (waited {WAIT:g} s)"
     folder = cache_dir / STORE
     try:
         basis = orjson.loads((folder / BASIS).read_bytes())
     except FileNotFoundError:
+        os.close(fd)
         return None, "no kept store"
     except (OSError, ValueError):
-        return None, "kept store damaged (basis unreadable)"
-    if not isinstance(basis, dict) or basis.get("version") != version:
-        return None, "kept store made by another version of qgraph"
-    if basis.get("token") != token or basis.get("files") != files:
-        return None, "kept store stale (not the files the last results were computed on)"
-    fd = _lock(cache_dir, block=False)
-    if fd is None:
-        return None, "kept store in use by another run"
-    try:
-        raw = _raw_dict(orjson.loads((folder / RAW).read_bytes()))  # 6 MB at 1M: 0.038 -> 0.015 s
-    except (OSError, ValueError, TypeError) as e:
         os.close(fd)
-        return None, f"kept store damaged (raw.json: {type(e).__name__})"
+        return None, "kept store damaged (basis unreadable)"
+    why = ""
+    if not isinstance(basis, dict) or basis.get("version") != version:
+        why = "kept store made by another version of qgraph"
+    elif basis.get("token") != token or basis.get("files") != files:
+        why = "kept store stale (not the files the last results were computed on)"
+    else:
+        try:
+            raw = _raw_dict(orjson.loads((folder / RAW).read_bytes()))  # 6 MB at 1M: 0.038 -> 0.015 s
+        except (OSError, ValueError, TypeError) as e:
+            why = f"kept store damaged (raw.json: {type(e).__name__})"
+    if why:
+        os.close(fd)
+        return None, why
     return KeptStore(folder, raw, fd), ""
+
+
+def _wait_for_lock(cache_dir: Path, waiting: Callable[[str], None] | None) -> int | None:
+    """The kept store's lock, taken within :data:`WAIT` seconds (``None``: it was not let go)."""
+    import time
+
+    try:
+        holder = (cache_dir / LOCK).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        holder = ""
+    if waiting is not None:
+        who = f"being written by process {holder}" if holder.isdigit() else "in use by another run"
+        waiting(f"cache: the kept store is {who}: waiting for it (at most {WAIT:g} s)")
+    deadline = time.monotonic() + WAIT
+    while True:
+        fd = _lock(cache_dir, block=False)
+        if fd is not None or time.monotonic() >= deadline:
+            return fd
+        time.sleep(0.05)
 
 
 def validated_quads(store: Any, left_out: Any) -> Iterator[Any]:
