@@ -168,6 +168,22 @@ def test_a_store_in_use_is_left_alone(synth_corpus: Path, capsys: pytest.Capture
         os.close(fd)
 
 
+def test_a_lock_that_cannot_be_had_is_not_waited_for(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    """A lock file that cannot be opened (here a folder in its place) is not a lock another run
+    holds: the run goes on without the store at once, rather than waiting for it."""
+    root = synth_corpus
+    docs = _docs(root)
+    _run(capsys, root)
+    lock = root / CACHE_DIR / kept_store.LOCK
+    lock.unlink()
+    lock.mkdir()
+    monkeypatch.setattr(kept_store, "WAIT", 2.0)
+    _edit_date(docs[1])
+    err, _ = _run(capsys, root)
+    assert "kept store's lock cannot be taken" in err and "waiting" not in err and KEPT not in err, err
+
+
 def test_a_run_waits_for_the_store_being_written(synth_corpus: Path, cli_env: dict[str, str]):
     """Regression: a run that found the kept store's lock held by its writer (the last run's,
     still writing the store of that run's results) went on without it: a whole validation,

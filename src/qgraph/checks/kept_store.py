@@ -160,11 +160,13 @@ def open_kept(cache_dir: Path, version: dict, files: dict[str, str], token: str,
     seconds, telling ``waiting`` once who holds it. Going on without the store instead (a whole
     validation, whose results then carry a new token) left the store being written stale
     before it was done: at 1M triples, runs less than ~7 s apart each took ~6 s, for good."""
-    fd = _lock(cache_dir, block=False)
-    if fd is None:
+    fd, held = _take_lock(cache_dir, block=False)
+    if held:
         fd = _wait_for_lock(cache_dir, waiting)
         if fd is None:
             return None, f"kept store in use by another run (waited {WAIT:g} s)"
+    elif fd is None:
+        return None, "kept store's lock cannot be taken"
     folder = cache_dir / STORE
     try:
         basis = orjson.loads((folder / BASIS).read_bytes())
@@ -203,8 +205,8 @@ def _wait_for_lock(cache_dir: Path, waiting: Callable[[str], None] | None) -> in
         waiting(f"cache: the kept store is {who}: waiting for it (at most {WAIT:g} s)")
     deadline = time.monotonic() + WAIT
     while True:
-        fd = _lock(cache_dir, block=False)
-        if fd is not None or time.monotonic() >= deadline:
+        fd, held = _take_lock(cache_dir, block=False)
+        if not held or time.monotonic() >= deadline:
             return fd
         time.sleep(0.05)
 
@@ -347,22 +349,28 @@ def settled(cache_dir: Path) -> None:
 def _lock(cache_dir: Path, block: bool) -> int | None:
     """The lock of ``cache_dir``'s kept store, taken (an open file descriptor), or ``None`` when
     it is held and ``block`` is false, or cannot be had (no ``flock`` here: no kept store)."""
+    return _take_lock(cache_dir, block)[0]
+
+
+def _take_lock(cache_dir: Path, block: bool) -> tuple[int | None, bool]:
+    """As :func:`_lock`, and whether it was not taken because another process holds it (rather
+    than because it cannot be had: no ``flock``, a lock file that cannot be opened)."""
     try:
         import fcntl
     except ImportError:
-        return None
+        return None, False
 
     try:
         cache_dir.mkdir(exist_ok=True)
         fd = os.open(cache_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
-        return None
+        return None, False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX if block else fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as e:
         os.close(fd)
-        return None
-    return fd
+        return None, isinstance(e, BlockingIOError)
+    return fd, False
 
 
 def _raw_rows(raw: dict, graphs: set[str] | None = None) -> list:
