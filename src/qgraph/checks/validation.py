@@ -553,9 +553,11 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         return _whole(memo, "the shapes read further than one step or use sh:sparql")
     before: dict[str, str] = old["files"]
     changed = sorted(rel for rel in set(before) | set(files) if before.get(rel) != files.get(rel))
-    if not changed or len(changed) > MAX_CHANGED_FILES:
-        return _whole(memo, f"{len(changed)} data files changed") if changed else \
-            [fastshacl.Result(*r) for r in old["results"]]
+    if not changed:  # (a source text edited alone): no file that changed states a node
+        memo.restated = set()
+        return [fastshacl.Result(*r) for r in old["results"]]
+    if len(changed) > MAX_CHANGED_FILES:
+        return _whole(memo, f"{len(changed)} data files changed")
     by_rel = {f.rel: f for f in loaded.data_files}
     restated: set[str] = set()  # the IRIs a changed file states, before or after (for _where)
     diff: set = set()
