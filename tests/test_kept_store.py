@@ -132,6 +132,34 @@ def test_a_source_text_edited_alone_locates_the_results_as_last_run(synth_corpus
     assert (rc, out) == (rc2, out2), "the verdict differs from the uncached one"
 
 
+@pytest.mark.parametrize("keep", ["off", "now"])
+def test_a_source_text_edited_alone_names_blank_nodes_as_uncached(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                                 monkeypatch: pytest.MonkeyPatch, keep: str):
+    """Regression: with no data file changed, the last SHACL results were kept whole, a result
+    on a blank node (here a selector with two prefixes) with the blank node's id of the parse
+    that found it. Where this run parsed the corpus anew (no kept store: none written, or one
+    made stale by a build) that id named no node of this run: the report showed a random label
+    (``_:e2dbc2a1…``) where the uncached run shows the label it names that node by. Such results
+    are now made again, as after any edit."""
+    monkeypatch.setenv("QGRAPH_KEEP_STORE", keep)
+    root = synth_corpus
+    docs = _docs(root)
+    text = docs[2].read_text(encoding="utf-8")
+    two = text.replace("a oa:TextQuoteSelector ;", 'a oa:TextQuoteSelector ; oa:prefix "a", "b" ;', 1)
+    assert two != text
+    docs[2].write_text(two, encoding="utf-8")
+    _, js = _run(capsys, root)
+    blank = [p for p in json.loads(js)["problems"] if (p.get("value") or "").startswith("_:")]
+    assert blank, "the planted fault is reported with its blank node"
+    texts = sorted((root / "data" / "sources").glob("*.txt"))
+    assert texts, "the synthetic corpus has source texts"
+    with texts[0].open("a", encoding="utf-8") as fh:
+        fh.write("\nA sentence added to the text, which no passage quotes.\n")
+    err, js = _run(capsys, root)  # the verdict, text and JSON, as the uncached run's
+    assert "data/sources/" in err and (KEPT in err) == (keep == "now"), err
+    assert [p for p in json.loads(js)["problems"] if (p.get("value") or "").startswith("_:")] == blank
+
+
 def test_the_lazy_corpus_parses_only_what_is_asked(synth_corpus: Path):
     from qgraph.corpus.loading import lazy_load, load
     from qgraph.project import Project

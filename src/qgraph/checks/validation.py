@@ -553,11 +553,15 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         return _whole(memo, "the shapes read further than one step or use sh:sparql")
     before: dict[str, str] = old["files"]
     changed = sorted(rel for rel in set(before) | set(files) if before.get(rel) != files.get(rel))
-    if not changed:  # (a source text edited alone): no file that changed states a node
-        memo.restated = set()
-        return [fastshacl.Result(*r) for r in old["results"]]
     if len(changed) > MAX_CHANGED_FILES:
         return _whole(memo, f"{len(changed)} data files changed")
+    previous = [fastshacl.Result(*r) for r in old["results"]]
+    if not changed and not any(r.focus.startswith("_:") or (r.value or "").startswith("_:") for r in previous):
+        # (a source text edited alone) no file that changed states a node; with a result on a
+        # blank node, whose id is this parse's only where the kept store was parsed with the
+        # last results, those results are made again as after any edit (below)
+        memo.restated = set()
+        return previous
     by_rel = {f.rel: f for f in loaded.data_files}
     restated: set[str] = set()  # the IRIs a changed file states, before or after (for _where)
     diff: set = set()
@@ -623,7 +627,6 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
             break
     focus = nodes | {n.value for n in reach if type(n) is ox.NamedNode}
     graphs += sorted(blank_graphs - set(graphs))
-    previous = [fastshacl.Result(*r) for r in old["results"]]
     node_shape_of: dict[str, set[str]] = {}
     for chk in shapes.checks:
         node_shape_of.setdefault(chk.shape, set()).add(chk.node_shape)
