@@ -930,11 +930,9 @@ def _open_kept(cache: Any, memo: Any, validator: str, say: Progress) -> tuple[An
         files, token = old[1]["files"], old[1]["token"]
     except (TypeError, KeyError, IndexError):
         return None, [], "no SHACL results kept"
-    if not isinstance(files, dict) or not set(files) <= set(data):
-        return None, [], "data files removed"
+    if not isinstance(files, dict) or set(files) != set(data):
+        return None, [], "data files added or removed"
     fresh = [k for k in cache.changed if k in data]
-    if not set(data) - set(files) <= set(fresh):  # a file added (qgraph new) is read like an edited one
-        return None, [], "data files added"
     if any(k not in data and k not in texts for k in cache.changed):
         return None, [], "an input other than the data files and their texts changed"
     from qgraph.checks.validation import MAX_CHANGED_FILES
