@@ -473,7 +473,7 @@ examples:
 ''', ''),
     'stats --help': (0, '''\
 usage: qgraph stats [-h] [--root DIR] [--format {text,json}]
-                    [--store {oxigraph,rdflib}]
+                    [--store {oxigraph,rdflib}] [--no-cache]
 
 counts by class, property and document; facts with and without evidence
 
@@ -483,9 +483,18 @@ options:
                         folder upwards with qgraph.toml)
   --format {text,json}
   --store {oxigraph,rdflib}
+  --no-cache            count afresh, neither reading nor writing the counts
+                        kept in the cache (.qgraph-cache/ at the corpus root)
 
-example:
+The counts are kept in the cache folder (.qgraph-cache/stats.json at the corpus root), as
+`qgraph build` keeps those of its summary: while no file of the corpus changes, the next
+`qgraph stats` prints them without reading the corpus. Kept counts from another version of
+qgraph, or damaged, are never used (counted again); --no-cache neither reads nor writes them.
+The cache is used with the default store (oxigraph) only.
+
+examples:
   qgraph stats
+  qgraph stats --format json --no-cache
 ''', ''),
     'push --help': (0, '''\
 usage: qgraph push [-h] [--root DIR] --endpoint URL [--update-endpoint URL]

@@ -195,12 +195,27 @@ def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | N
 
 
 def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND,
-          keep: Callable[[Any], None] | None = None) -> Any:
+          keep: Callable[[Any], None] | None = None, cache: bool = False) -> Any:
     """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document. ``keep``:
-    given what was loaded to count them (``qgraph stats`` holds it until its process ends)."""
+    given what was loaded to count them (``qgraph stats`` holds it until its process ends).
+
+    ``cache``: the counts kept in the corpus's cache folder are used if the corpus has not
+    changed since they were counted, and kept there otherwise (:mod:`qgraph.ask.kept_counts`;
+    ``qgraph stats`` does this, but with ``--no-cache``); with the default store only."""
     from qgraph.ask.counts import compute
 
-    return compute(*_opened(root, store, keep, union_view=True))  # the counts allow it (store_counts)
+    if not cache or store != DEFAULT_BACKEND:
+        return compute(*_opened(root, store, keep, union_view=True))  # the counts allow it (store_counts)
+    from qgraph.ask import kept_counts
+    from qgraph.project import Project
+
+    project = root if isinstance(root, Project) else Project.at(root)
+    basis = kept_counts.key(project)  # before the files are read (see the module)
+    counted = kept_counts.read(project, basis)
+    if counted is None:
+        counted = compute(*_opened(project, store, keep, union_view=True))
+        kept_counts.write(project, basis, counted)
+    return counted
 
 
 def push(endpoint: str, graph_store: str | None = None, root: Path | str | None = None,

@@ -191,8 +191,15 @@ examples:
   qgraph expected cross-recurring-topics --write
 """),
     "stats": ("counts by class, property and document; facts with and without evidence", """\
-example:
+The counts are kept in the cache folder (.qgraph-cache/stats.json at the corpus root), as
+`qgraph build` keeps those of its summary: while no file of the corpus changes, the next
+`qgraph stats` prints them without reading the corpus. Kept counts from another version of
+qgraph, or damaged, are never used (counted again); --no-cache neither reads nor writes them.
+The cache is used with the default store (oxigraph) only.
+
+examples:
   qgraph stats
+  qgraph stats --format json --no-cache
 """),
     "push": ("replace each named graph in an external SPARQL 1.1 store, then verify the counts", """\
 Checks the project as `qgraph build` does, then replaces each named graph (one per document,
@@ -320,6 +327,8 @@ def _parser() -> argparse.ArgumentParser:
     st = add("stats")
     st.add_argument("--format", choices=("text", "json"), default="text")
     st.add_argument("--store", choices=STORES, default="oxigraph")
+    st.add_argument("--no-cache", dest="cache", action="store_false",
+                    help="count afresh, neither reading nor writing the counts kept in the cache (.qgraph-cache/ at the corpus root)")
     pu = add("push")
     pu.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL query endpoint (the counts are checked there)")
     pu.add_argument("--update-endpoint", metavar="URL", help="SPARQL update endpoint (default: --endpoint)")
@@ -889,7 +898,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from qgraph.publish.jsonld import dumps
 
     made: list[object] = []
-    s = stats(_root(args), args.store, keep=made.append)
+    s = stats(_root(args), args.store, keep=made.append, cache=args.cache)
     sys.stdout.write(dumps(s.as_dict()) if args.format == "json" else format_text(s))
     _nothing_left(made)
     return EXIT_OK

@@ -29,6 +29,9 @@ class Outcome:
     # the build's: SHACL's results located and the checks' thread started, once its first export
     # (the sort) is written; the settling does it if nothing has
     resume: Callable[[], list[Problem]] | None = None
+    # the build's, with the cache: the key its summary's counts are kept under for `qgraph stats`
+    # (qgraph.ask.kept_counts), from the inputs' hashes taken before they were read
+    counts_key: str | None = None
 
     @property
     def conforms(self) -> bool:
@@ -990,11 +993,16 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
     try:
-        return _build(Path(out), root, validator, progress, memo, keep)
+        outcome = _build(Path(out), root, validator, progress, memo, keep)
     except BaseException:
         if memo is not None:
             memo.discard_copies()  # a build that fails leaves the corpus as it found it
         raise
+    if memo is not None:
+        from qgraph.ask.kept_counts import KIND
+
+        outcome.counts_key = store_of.verdict_key(KIND)
+    return outcome
 
 
 def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo: Any,
@@ -1106,10 +1114,15 @@ def _some(items: list[str], where: str) -> str:
 
 
 def summary(outcome: Outcome, out: Path | None = None) -> str:
-    """The short text a build prints."""
+    """The short text a build prints; its counts kept for ``qgraph stats`` when the build used
+    the cache (:mod:`qgraph.ask.kept_counts`)."""
     from qgraph.ask.counts import compute
 
     s = compute(outcome.loaded, outcome.store, outcome.asked, outcome.coverage)
+    if outcome.counts_key is not None:
+        from qgraph.ask import kept_counts
+
+        kept_counts.write(outcome.loaded.project, outcome.counts_key, s)
     c = counts(outcome.problems)
     # Entities of the documents only: the link and enrichment graphs are counted by their triples.
     per_class = [(n, c) for c, n in s.document_classes.items() if c not in ("qg:Evidence", "oa:TextQuoteSelector")]

@@ -1,0 +1,92 @@
+"""The counts of ``qgraph stats`` kept between runs: ``.qgraph-cache/stats.json``.
+
+Counting a corpus means parsing every file and asking a store of them (1M triples: ~8.5 s,
+:func:`qgraph.ask.counts.compute`), and the counts change only when a file the store is filled
+from does. ``qgraph build`` counts them for its summary and keeps them here, as ``qgraph stats``
+does; the next ``qgraph stats`` whose inputs are those of the counts prints them without
+reading the corpus.
+
+What is kept: the counts (:class:`~qgraph.ask.counts.Stats`, every field), the tool's version
+(:func:`qgraph.checks.cache.tool_version`), and a key of the content hash of every input of the
+validation cache (:func:`qgraph.checks.cache.inputs`: the ontology, the data files, their source
+texts, the link graphs, ``qgraph.toml``, the shapes and checks; more than the counts read, so a
+change to any of them counts again). The hashes are those of the cache's scan
+(:meth:`qgraph.checks.cache.Cache.scan`), taken before the corpus is read: a file changed while
+it was read leaves counts under the key of its earlier content, which no later run matches.
+
+Never trusted otherwise: a file that is missing, truncated or damaged (its first line is the hash
+of the rest), from another version, under another key, or not of the counts' shape is counted
+again and written anew. One that cannot be written is not an error: the next run counts again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from typing import Any
+
+import orjson
+
+from qgraph.ask.counts import Stats
+
+FILE = "stats.json"
+#: the validation cache's verdict key of the counts (:meth:`qgraph.checks.cache.Cache.verdict_key`)
+KIND = "stats"
+
+
+def key(project: Any) -> str:
+    """The key of the counts of ``project`` as its files are now (their hashes, or the validation
+    cache's record of a file whose size, times and inode are unchanged, as its scan trusts)."""
+    from qgraph.checks.cache import Cache
+
+    cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
+    cache.load()
+    cache.scan()
+    return cache.verdict_key(KIND)
+
+
+def read(project: Any, want: str) -> Stats | None:
+    """The counts kept under the key ``want``; ``None`` when there are none to trust."""
+    from qgraph.checks.cache import CACHE_DIR, _hash, tool_version
+
+    try:
+        raw = (project.root / CACHE_DIR / FILE).read_bytes()
+    except OSError:
+        return None
+    head, sep, body = raw.partition(b"\n")
+    if not sep or head.decode("ascii", "replace") != _hash(body):
+        return None
+    try:
+        kept = orjson.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != tool_version() or kept.get("key") != want:
+        return None
+    fields = kept.get("stats")
+    if not isinstance(fields, dict) or set(fields) != {f.name for f in dataclasses.fields(Stats)}:
+        return None
+    return Stats(**fields)
+
+
+def write(project: Any, under: str, stats: Stats) -> bool:
+    """Keep ``stats`` under the key ``under`` (written to a temporary file and renamed);
+    ``False`` when it could not be written."""
+    from qgraph.checks.cache import CACHE_DIR, _alive_tmp, _hash, _make_cache_dir, removed_if_unfinished, tool_version
+
+    body = orjson.dumps({"version": tool_version(), "key": under, "stats": dataclasses.asdict(stats)})
+    folder = project.root / CACHE_DIR
+    tmp = folder / f".{FILE}.{os.getpid()}.tmp"
+    try:
+        _make_cache_dir(folder)
+        with removed_if_unfinished(tmp):
+            with open(tmp, "wb") as fh:
+                fh.write(_hash(body).encode("ascii") + b"\n" + body)
+            os.replace(tmp, folder / FILE)
+    except OSError:
+        return False
+    for stale in folder.glob(f".{FILE}.*.tmp"):  # left by a run stopped while writing
+        if not _alive_tmp(stale.name):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+    return True
