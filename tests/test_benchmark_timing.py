@@ -85,6 +85,43 @@ def test_a_command_that_forks_is_measured_over_all_its_processes(bench, tmp_path
     assert tree.peak(maxrss) >= 250
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_process_that_left_the_session_is_not_the_commands(bench, tmp_path):
+    """A descendant that has left the command's session (``setsid``: the kept store's writer,
+    which has a row of its own) is not summed with the command; one still in it is."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    go = tmp_path / "go"
+    ready = tmp_path / "ready"
+    # the child leaves the session and stays the command's child (the writer is forked twice
+    # too, and is soon re-parented: this is the moment before)
+    script = (f"import os, time\nblock = bytearray(b'x') * (150 << 20)\n"
+              f"if os.fork() == 0:\n    os.setsid()\n"
+              f"    for i in range(0, len(block), 4096):\n        block[i] = 1\n"
+              f"    open({str(ready)!r}, 'w').close()\n"
+              f"    while not os.path.exists({str(go)!r}):\n        time.sleep(0.01)\n"
+              f"    os._exit(0)\n"
+              f"while not os.path.exists({str(go)!r}):\n    time.sleep(0.01)\n"
+              f"os.wait()\n")
+    p = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    tree = bench._TreePeak(p.pid)
+    deadline = time.monotonic() + 120  # a ceiling, not a timing
+    while not ready.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists(), "the detached child is running"
+    assert bench._session(p.pid) == p.pid and bench._session(os.getpid()) != p.pid
+    with open(f"/proc/{p.pid}/task/{p.pid}/children", encoding="ascii") as fh:
+        assert len(fh.read().split()) == 1, "the detached process is still the command's child"
+    assert tree._tree() == [p.pid]  # but not the command's
+    go.touch()
+    _, status, usage = os.wait4(p.pid, 0)
+    assert status == 0
+    assert tree.peak(usage.ru_maxrss / 1024) < 250
+
+
 def test_growth_gives_an_exponent_for_times_only(bench, tmp_path):
     """``--growth`` prints k of time ∝ size^k for the timed rows, not for a row that is a ratio of
     two times (it printed a negative "exponent" for "validate-one-doc / validate (qgraph, %)")."""
@@ -183,19 +220,29 @@ def test_the_edit_check_row_names_a_failed_run(bench, tmp_path, monkeypatch):
     assert row["note"].endswith("; exit code 2")
 
 
-def test_the_build_row_is_the_median_of_cold_builds_each_without_a_cache(bench, tmp_path):
-    """Each timed build finds no cache (the one before wrote it); the row is the median wall
-    and the highest peak, the note the fastest and the slowest; the last cache is left."""
+def test_the_build_row_is_the_median_of_cold_builds_each_without_a_cache(bench, tmp_path, monkeypatch):
+    """Each timed build finds no cache (the one before wrote it), nor the writer of the kept
+    store the one before left running (waited for after each, untimed); the row is the median
+    wall and the highest peak, the note the fastest and the slowest; the last cache is left."""
     cache = tmp_path / ".qgraph-cache"
-    seen, walls = [], iter([24.0, 21.5, 27.0])
+    seen, walls, events = [], iter([24.0, 21.5, 27.0]), []
 
     def timed():
         seen.append(cache.exists())
+        events.append("build")
         cache.mkdir()
         (cache / "state.json").write_text("{}")
         return next(walls), 1000.0 + 10 * len(seen), 0
 
-    row = bench.cold_builds(tmp_path, tmp_path / "out", times=3, timed=timed)
+    def waited(root):
+        events.append("writer")
+        return 5.0 + len(events), 1500.0, 0
+
+    monkeypatch.setattr(bench, "_kept_store_written", waited)
+    written = []
+    row = bench.cold_builds(tmp_path, tmp_path / "out", times=3, timed=timed, written=written)
+    assert events == ["build", "writer"] * 3
+    assert written == [(7.0, 1500.0, 0), (9.0, 1500.0, 0), (11.0, 1500.0, 0)]
     assert seen == [False, False, False]
     assert cache.is_dir()
     assert row["task"] == "command: qgraph build"
@@ -204,9 +251,10 @@ def test_the_build_row_is_the_median_of_cold_builds_each_without_a_cache(bench, 
     assert row["note"] == "median of 3 runs (each with no cache), fastest 21.50 s, slowest 27.00 s"
 
 
-def test_a_build_that_does_not_conform_is_a_failed_build_run(bench, tmp_path):
+def test_a_build_that_does_not_conform_is_a_failed_build_run(bench, tmp_path, monkeypatch):
     """A build's exit code 1 (the data does not conform: nothing written) is named, as 2 is;
     the edit-check's 1 (validate found violations) is an answer, not a failure."""
+    monkeypatch.setattr(bench, "_kept_store_written", lambda root: (0.0, 0.0, 0))
     row = bench.cold_builds(tmp_path, tmp_path / "out", times=3, timed=lambda: (20.0, 1.0, 1))
     assert row["note"].endswith("; exit code 1")
     edit = bench._median_row("edit-check", [(0.5, 1.0, 1)] * 3, "each after one edit")

@@ -251,6 +251,12 @@ Nothing is written if a check finds a violation (exit 1).
 SHACL runs on the fast validator (SHACL Core as SPARQL on Oxigraph); --validator pyshacl
 uses pySHACL, the reference (slower; both report the same problems).
 
+With the cache (.qgraph-cache/), the build keeps what `qgraph validate` keeps: each
+check's results, the counts `qgraph stats` prints, and, once the build has answered,
+the validated store (written by a process of its own; $QGRAPH_KEEP_STORE: later
+(default), now or off), so that `qgraph validate` after an edit reads the changed files
+alone.
+
 example:
   qgraph build --out dist
 ''', ''),
@@ -481,7 +487,7 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --format {text,json}
+  --format {text,json}  text (default) or json
   --store {oxigraph,rdflib}
   --no-cache            count afresh, neither reading nor writing the counts
                         kept in the cache (.qgraph-cache/ at the corpus root)

@@ -98,6 +98,12 @@ Nothing is written if a check finds a violation (exit 1).
 SHACL runs on the fast validator (SHACL Core as SPARQL on Oxigraph); --validator pyshacl
 uses pySHACL, the reference (slower; both report the same problems).
 
+With the cache (.qgraph-cache/), the build keeps what `qgraph validate` keeps: each
+check's results, the counts `qgraph stats` prints, and, once the build has answered,
+the validated store (written by a process of its own; $QGRAPH_KEEP_STORE: later
+(default), now or off), so that `qgraph validate` after an edit reads the changed files
+alone.
+
 example:
   qgraph build --out dist
 """),
@@ -325,7 +331,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("names", nargs="*", metavar="NAME", help="questions to check (default: all)")
     ex.add_argument("--write", action="store_true", help="write the new expected answers into queries/")
     st = add("stats")
-    st.add_argument("--format", choices=("text", "json"), default="text")
+    st.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     st.add_argument("--store", choices=STORES, default="oxigraph")
     st.add_argument("--no-cache", dest="cache", action="store_false",
                     help="count afresh, neither reading nor writing the counts kept in the cache (.qgraph-cache/ at the corpus root)")
@@ -666,6 +672,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
                     notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
     sys.stdout.write(summary(outcome, args.out))
+    if outcome.store_writer is not None:  # once the build has answered, as `qgraph validate` does
+        sys.stdout.flush()
+        outcome.store_writer()
     _nothing_left(outcome)
     return EXIT_OK
 

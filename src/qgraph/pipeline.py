@@ -32,6 +32,9 @@ class Outcome:
     # the build's, with the cache: the key its summary's counts are kept under for `qgraph stats`
     # (qgraph.ask.kept_counts), from the inputs' hashes taken before they were read
     counts_key: str | None = None
+    # the build's, with the cache: writes the kept validation store of what it validated
+    # (qgraph.checks.kept_store), called once the build has answered (:func:`keep_store`)
+    store_writer: Callable[[], None] | None = None
 
     @property
     def conforms(self) -> bool:
@@ -842,17 +845,11 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
     (:mod:`qgraph.checks.kept_store`) is written ``"later"`` (in a process of its own, once
     this one has answered), ``"now"``, or not at all (``"off"``: nor is one used); default
     ``$QGRAPH_KEEP_STORE``, else ``"later"``."""
-    import os
-
     from qgraph.checks.cache import Cache, Prefixes, label
     from qgraph.corpus.loading import project_prefixes
-    from qgraph.errors import QgraphError
     from qgraph.project import Project
 
-    keep_store = keep_store if keep_store is not None else os.environ.get("QGRAPH_KEEP_STORE") or "later"
-    if keep_store not in KEEP_STORE:
-        raise QgraphError(f"QGRAPH_KEEP_STORE={keep_store}: not one of {', '.join(KEEP_STORE)}")
-    keep_store = "" if keep_store == "off" else keep_store
+    keep_store = _keep_store_mode(keep_store)
     project = root if isinstance(root, Project) else Project.at(root)
     say = notice or (lambda line: None)
     step = Steps(progress)
@@ -904,15 +901,7 @@ def cached_check(root: Path | str | None = None, validator: str = "fast", progre
         if kept is not None:
             kept.close()
     if kept is None and keep_store and saved and memo.validated is not None and memo.shacl_basis is not None:
-        from qgraph.checks import kept_store
-
-        store, left_out, raw = memo.validated
-        memo.validated = None
-        quads = kept_store.validated_quads(store, left_out)
-        if keep_store == "now":
-            kept_store.write(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
-        else:
-            kept_store.write_later(cache.dir, quads, raw, cache.version, *memo.shacl_basis)
+        _store_writer(cache, memo, keep_store)()
     return outcome
 
 
@@ -979,17 +968,20 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
     root.refuse_output_among_inputs(out, "--out")  # before anything is read
     memo: Any = None
     keep: Callable[[Outcome], None] | None = None
+    saved: list[bool] = []
     if cache:
         from qgraph.checks.cache import Cache
 
+        keep_store = _keep_store_mode(None)
         store_of = Cache(root, notice or (lambda line: None))
         store_of.load()
         store_of.scan()
         memo = store_of.memo()
+        memo.keep_validated = bool(keep_store) and validator == "fast"
 
         def keep(outcome: Outcome) -> None:
             step = Steps(progress)
-            store_of.save(validator, outcome.problems, memo)
+            saved.append(store_of.save(validator, outcome.problems, memo))
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
     try:
@@ -1002,7 +994,41 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         from qgraph.ask.kept_counts import KIND
 
         outcome.counts_key = store_of.verdict_key(KIND)
+        if saved and saved[0] and memo.validated is not None and memo.shacl_basis is not None:
+            outcome.store_writer = _store_writer(store_of, memo, keep_store)
     return outcome
+
+
+def _keep_store_mode(keep_store: str | None) -> str:
+    """When the kept validation store is written: ``keep_store``, else ``$QGRAPH_KEEP_STORE``,
+    else ``"later"``; ``""`` for ``"off"``."""
+    import os
+
+    from qgraph.errors import QgraphError
+
+    keep_store = keep_store if keep_store is not None else os.environ.get("QGRAPH_KEEP_STORE") or "later"
+    if keep_store not in KEEP_STORE:
+        raise QgraphError(f"QGRAPH_KEEP_STORE={keep_store}: not one of {', '.join(KEEP_STORE)}")
+    return "" if keep_store == "off" else keep_store
+
+
+def _store_writer(cache: Any, memo: Any, keep_store: str) -> Callable[[], None]:
+    """What writes the kept validation store of a whole validation (``memo.validated``, under
+    ``memo.shacl_basis``), ``"now"`` or ``"later"`` (in a process of its own)."""
+    from qgraph.checks import kept_store
+
+    store, left_out, raw = memo.validated
+    memo.validated = None
+    basis = memo.shacl_basis
+
+    def write() -> None:
+        quads = kept_store.validated_quads(store, left_out)
+        if keep_store == "now":
+            kept_store.write(cache.dir, quads, raw, cache.version, *basis)
+        else:
+            kept_store.write_later(cache.dir, quads, raw, cache.version, *basis)
+
+    return write
 
 
 def _build(out: Path, root: Any, validator: str, progress: Progress | None, memo: Any,

@@ -228,9 +228,15 @@ def validated_quads(store: Any, left_out: Any) -> Iterator[Any]:
             yield q
 
 
-def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files: dict[str, str],
+def raw_json(raw: dict) -> bytes:
+    """The raw literals ``raw`` (as ``Validator.raw``) as ``raw.json`` holds them."""
+    return orjson.dumps(_raw_rows(raw))
+
+
+def write(cache_dir: Path, quads: Iterable[Any], raw: bytes | dict, version: dict, files: dict[str, str],
           token: str, lock_fd: int | None = None) -> bool:
-    """Write a kept store of ``quads`` and the raw literals ``raw`` (as ``Validator.raw``), in a
+    """Write a kept store of ``quads`` and the raw literals ``raw`` (:func:`raw_json`, or the
+    dict it is made of), in a
     temporary folder renamed into place, under the lock (``lock_fd``: taken already); ``False``
     when it could not be (the lock is taken, the folder not writable)."""
     import shutil
@@ -252,7 +258,7 @@ def write(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files
         load_in_parts(store, quads)
         store.flush()
         del store
-        _write_json(tmp / RAW, _raw_rows(raw))
+        _write_json(tmp / RAW, raw if isinstance(raw, bytes) else raw_json(raw))
         _write_json(tmp / BASIS, {"version": version, "files": files, "token": token})
         folder = cache_dir / STORE
         shutil.rmtree(folder, ignore_errors=True)
@@ -287,7 +293,7 @@ def load_in_parts(store: Any, quads: Iterable[Any], part: int | None = None) -> 
         store.bulk_extend(chunk)
 
 
-def write_later(cache_dir: Path, quads: Iterable[Any], raw: dict, version: dict, files: dict[str, str],
+def write_later(cache_dir: Path, quads: Iterable[Any], raw: bytes | dict, version: dict, files: dict[str, str],
                 token: str) -> bool:
     """:func:`write` in a process of its own, which outlives this one (forked twice, detached,
     its standard streams on ``/dev/null``); the lock is taken here first and held by that
@@ -386,14 +392,14 @@ def _raw_dict(rows: list) -> dict:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    """``value`` as JSON at ``path``, written to a temporary file and renamed; that file removed
-    whatever stops the write (an error, Ctrl-C, SIGTERM)."""
+    """``value`` as JSON at ``path`` (bytes: JSON already), written to a temporary file and
+    renamed; that file removed whatever stops the write (an error, Ctrl-C, SIGTERM)."""
     from qgraph.checks.cache import removed_if_unfinished
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with removed_if_unfinished(tmp):
         with open(tmp, "wb") as fh:
-            fh.write(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+            fh.write(value if isinstance(value, bytes) else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

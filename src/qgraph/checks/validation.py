@@ -410,7 +410,11 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         else:
             validator = fastshacl.Validator(store, shapes, quads)
         if memo is not None and memo.keep_validated and kept is None:
-            memo.validated = (store, left_out, validator.raw)
+            from qgraph.checks.kept_store import raw_json
+
+            # the raw literals as the JSON the store keeps: held until the writer is forked, past
+            # the build's exports, where the dict was 21 MiB of its highest point at 1M (6 MiB so)
+            memo.validated = (store, left_out, raw_json(validator.raw))
     except fastshacl.Unsupported as e:
         raise _unsupported(rel, e) from None
 
