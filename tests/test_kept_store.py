@@ -305,6 +305,17 @@ def test_other_inputs_changed_check_everything(synth_corpus: Path, capsys: pytes
     assert "ill-typed literal" in err and KEPT not in err, "a file with an ill-typed literal is read whole"
 
 
+def _validated_on_the_kept_store(root: Path, env: dict[str, str]) -> None:
+    """``qgraph validate`` (a process of its own) reads the kept store and says what the
+    uncached validation says."""
+    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--progress"],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert KEPT in r.stderr, r.stderr
+    fresh = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--no-cache"],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert (r.returncode, r.stdout) == (fresh.returncode, fresh.stdout)
+
+
 def test_written_later_by_a_process_of_its_own(synth_corpus: Path, cli_env: dict[str, str]):
     root = synth_corpus
     docs = _docs(root)
@@ -316,16 +327,14 @@ def test_written_later_by_a_process_of_its_own(synth_corpus: Path, cli_env: dict
     assert _basis(root)["token"] == _state_token(root)
     assert not list((root / CACHE_DIR).glob(".store.*.tmp")), "the temporary folder was renamed into place"
     _edit_date(docs[1])
-    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--progress"],
-                       capture_output=True, text=True, env=env, timeout=600)
-    assert KEPT in r.stderr, r.stderr
-    fresh = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--no-cache"],
-                           capture_output=True, text=True, env=env, timeout=600)
-    assert (r.returncode, r.stdout) == (fresh.returncode, fresh.stdout)
+    _validated_on_the_kept_store(root, env)
 
 
-def test_an_unknown_setting_is_a_clear_error(synth_corpus: Path, cli_env: dict[str, str]):
-    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(synth_corpus)],
+@pytest.mark.parametrize("command", [["validate"], ["build", "--out", "{tmp}/dist"]], ids=["validate", "build"])
+def test_an_unknown_setting_is_a_clear_error(synth_corpus: Path, cli_env: dict[str, str], tmp_path: Path,
+                                             command: list[str]):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    r = subprocess.run([sys.executable, "-m", "qgraph", *args, "--root", str(synth_corpus)],
                        capture_output=True, text=True, env={**cli_env, "QGRAPH_KEEP_STORE": "sometimes"}, timeout=600)
     assert r.returncode == 2 and "QGRAPH_KEEP_STORE=sometimes" in r.stderr and "Traceback" not in r.stderr
     assert not (synth_corpus / CACHE_DIR).exists()
@@ -616,12 +625,7 @@ def test_a_build_written_later_by_a_process_of_its_own(clean_corpus: Path, tmp_p
     kept_store.settled(root / CACHE_DIR)
     assert _basis(root)["token"] == _state_token(root)
     _edit_date(_docs(root)[2])
-    r = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--progress"],
-                       capture_output=True, text=True, env=env, timeout=600)
-    assert KEPT in r.stderr, r.stderr
-    fresh = subprocess.run([sys.executable, "-m", "qgraph", "validate", "--root", str(root), "--no-cache"],
-                           capture_output=True, text=True, env=env, timeout=600)
-    assert (r.returncode, r.stdout) == (fresh.returncode, fresh.stdout)
+    _validated_on_the_kept_store(root, env)
 
 
 @pytest.mark.parametrize("how", ["no-cache", "keep-store-off", "pyshacl", "fails"])

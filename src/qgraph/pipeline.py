@@ -33,7 +33,7 @@ class Outcome:
     # (qgraph.ask.kept_counts), from the inputs' hashes taken before they were read
     counts_key: str | None = None
     # the build's, with the cache: writes the kept validation store of what it validated
-    # (qgraph.checks.kept_store), called once the build has answered (:func:`keep_store`)
+    # (qgraph.checks.kept_store, :func:`_store_writer`), called by `qgraph build` once it has answered
     store_writer: Callable[[], None] | None = None
 
     @property
