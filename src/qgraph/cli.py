@@ -100,9 +100,9 @@ uses pySHACL, the reference (slower; both report the same problems).
 
 With the cache (.qgraph-cache/), the build keeps what `qgraph validate` keeps: each
 check's results, the counts `qgraph stats` prints, and, once the build has answered,
-the validated store (written by a process of its own; $QGRAPH_KEEP_STORE: later
-(default), now or off), so that `qgraph validate` after an edit reads the changed files
-alone.
+the validated store (written by a process of its own, also when the build is refused
+for violations; $QGRAPH_KEEP_STORE: later (default), now or off), so that
+`qgraph validate` after an edit reads the changed files alone.
 
 example:
   qgraph build --out dist
@@ -529,6 +529,9 @@ def _main(argv: list[str] | None) -> int:
 
         sys.stdout.write(format_text(e.problems))
         print(f"qgraph: {e}", file=sys.stderr)
+        if e.after is not None:
+            sys.stdout.flush()
+            e.after()
         return EXIT_NONCONFORMANT
     except QgraphError as e:
         print(f"qgraph: error: {e}", file=sys.stderr)

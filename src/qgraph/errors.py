@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 
 class QgraphError(Exception):
     """A mistake the user can fix; its message is one line such as ``data/x.ttl:12: …``."""
@@ -23,3 +25,5 @@ class NonConformant(QgraphError):
     def __init__(self, message: str, problems: list | None = None):
         super().__init__(message)
         self.problems = list(problems or [])
+        #: called once the report is out (a build's: the kept validation store written)
+        self.after: Callable[[], None] | None = None

@@ -986,6 +986,14 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
 
     try:
         outcome = _build(Path(out), root, validator, progress, memo, keep)
+    except NonConformant as e:
+        # refused for its violations, the checks' results kept: so is their store, for the
+        # `qgraph validate` after the fix (the command writes it once the report is out)
+        if memo is not None:
+            memo.discard_copies()  # nothing once the state is saved
+            if saved and saved[0] and memo.validated is not None and memo.shacl_basis is not None:
+                e.after = _store_writer(store_of, memo, keep_store)
+        raise
     except BaseException:
         if memo is not None:
             memo.discard_copies()  # a build that fails leaves the corpus as it found it
