@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import urllib.parse
@@ -255,6 +256,49 @@ def test_json_caps_refuse_as_before():
         csv = evaluate(store, Job(text, "text/csv"), {}, set(), limits)
         assert status == csv[0] == 500 and what in body, body
         assert body == csv[2]
+
+
+@pytest.mark.parametrize("value", ["plain", "x},{y", "},{},{},{", "{", "}"])
+def test_the_row_bound_is_never_below_the_rows(value):
+    """The worker tells an answer under the row cap without reading it (a bound it never goes
+    under: strings holding ``},{`` only raise it); a body not in pyoxigraph's compact form is
+    bounded by its length, as before."""
+    import pyoxigraph as ox
+
+    from qgraph.web.pool import _rows_at_most
+
+    store = ox.Store()
+    for i in range(5):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"),
+                          ox.Literal(f"{value}{i}")))
+    for text, n in (("SELECT * WHERE { ?s ?p ?o }", 5), ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", 1),
+                    ("SELECT * WHERE { ?s ?p ?o FILTER(false) }", 0)):
+        out = io.BytesIO()
+        store.query(text).serialize(out, ox.QueryResultsFormat.JSON)
+        body = out.getvalue()
+        assert len(json.loads(body)["results"]["bindings"]) == n
+        bound = _rows_at_most(body)
+        assert bound >= n
+        assert value.count("},{") or bound == max(n, 1)  # exact where no string holds the separator
+        spaced = json.dumps(json.loads(body), indent=1).encode()  # not the compact form: the length's bound
+        assert _rows_at_most(spaced) == (len(spaced) + 1) // 3 >= n
+
+
+def test_an_answer_under_the_cap_is_not_read_again(monkeypatch):
+    """The worker's JSON under the row cap is not parsed to count its rows (64 rows under a cap
+    of 64, which its length alone would not tell); over the cap it is, to count them exactly."""
+    from qgraph.web.pool import Job, Limits, evaluate
+
+    store = _store()
+    text = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    parsed = []
+    real = json.loads
+    monkeypatch.setattr(json, "loads", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    status, _, body = evaluate(store, Job(text, "application/sparql-results+json"), {}, set(), Limits(max_results=64))
+    assert status == 200 and (len(body) + 1) // 3 > 64  # the length alone would have had it read
+    assert not parsed
+    status, _, body = evaluate(store, Job(text, "application/sparql-results+json"), {}, set(), Limits(max_results=63))
+    assert status == 500 and parsed  # over the cap: read, to count exactly
 
 
 # ---------------------------------------------------------------- identical requests in flight

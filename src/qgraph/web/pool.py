@@ -182,9 +182,24 @@ def _json_solutions(res: Any, cap: int, max_bytes: int) -> bytes | Reply | None:
             return None
         raise
     body = b"".join(out.parts)
-    if (len(body) + 1) // 3 > cap and len(json.loads(body)["results"]["bindings"]) > cap:
+    if _rows_at_most(body) > cap and len(json.loads(body)["results"]["bindings"]) > cap:
         return _over_cap(cap, "rows")
     return body
+
+
+#: how pyoxigraph's SPARQL JSON begins: written without a space, its rows follow one another as ``},{``
+_COMPACT = b'{"head":{"vars":['
+
+
+def _rows_at_most(body: bytes) -> int:
+    """No fewer than the rows of the SPARQL JSON ``body``, without reading it: in pyoxigraph's
+    compact form one ``},{`` at least between two rows (a string holding it counts too, which
+    only raises the bound), else the body's length over three (a row is at least ``{}`` and a
+    comma). Reading it to count them took 0.06–0.5 s of each of the heaviest catalogue answers
+    at 1M triples (5–11 MB, under the default cap), every request."""
+    if not body.startswith(_COMPACT):
+        return (len(body) + 1) // 3
+    return body.count(b"},{") + 1
 
 
 def _over_cap(cap: int, what: str) -> Reply:
