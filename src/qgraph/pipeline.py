@@ -984,6 +984,12 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
             saved.append(store_of.save(validator, outcome.problems, memo))
             step(f"cache: {memo.hits} stored result(s) used, {memo.misses} computed; written")
 
+    def store_writer() -> Callable[[], None] | None:
+        """The writer of the kept validation store, when the checks' results were saved."""
+        if saved and saved[0] and memo.validated is not None and memo.shacl_basis is not None:
+            return _store_writer(store_of, memo, keep_store)
+        return None
+
     try:
         outcome = _build(Path(out), root, validator, progress, memo, keep)
     except NonConformant as e:
@@ -991,8 +997,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         # `qgraph validate` after the fix (the command writes it once the report is out)
         if memo is not None:
             memo.discard_copies()  # nothing once the state is saved
-            if saved and saved[0] and memo.validated is not None and memo.shacl_basis is not None:
-                e.after = _store_writer(store_of, memo, keep_store)
+            e.after = store_writer()
         raise
     except BaseException:
         if memo is not None:
@@ -1002,8 +1007,7 @@ def build(out: Path | str = "dist", root: Path | str | None = None, validator: s
         from qgraph.ask.kept_counts import KIND
 
         outcome.counts_key = store_of.verdict_key(KIND)
-        if saved and saved[0] and memo.validated is not None and memo.shacl_basis is not None:
-            outcome.store_writer = _store_writer(store_of, memo, keep_store)
+        outcome.store_writer = store_writer()
     return outcome
 
 

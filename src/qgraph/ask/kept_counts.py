@@ -48,14 +48,13 @@ def key(project: Any) -> str:
 
 def read(project: Any, want: str) -> Stats | None:
     """The counts kept under the key ``want``; ``None`` when there are none to trust."""
-    from qgraph.checks.cache import CACHE_DIR, _hash, tool_version
+    from qgraph.checks.cache import CACHE_DIR, tool_version, unhashed
 
     try:
-        raw = (project.root / CACHE_DIR / FILE).read_bytes()
+        body = unhashed((project.root / CACHE_DIR / FILE).read_bytes())
     except OSError:
         return None
-    head, sep, body = raw.partition(b"\n")
-    if not sep or head.decode("ascii", "replace") != _hash(body):
+    if body is None:
         return None
     try:
         kept = orjson.loads(body)
@@ -72,7 +71,7 @@ def read(project: Any, want: str) -> Stats | None:
 def write(project: Any, under: str, stats: Stats) -> bool:
     """Keep ``stats`` under the key ``under`` (written to a temporary file and renamed);
     ``False`` when it could not be written."""
-    from qgraph.checks.cache import CACHE_DIR, _alive_tmp, _hash, _make_cache_dir, removed_if_unfinished, tool_version
+    from qgraph.checks.cache import CACHE_DIR, _alive_tmp, _make_cache_dir, hashed, removed_if_unfinished, tool_version
 
     body = orjson.dumps({"version": tool_version(), "key": under, "stats": dataclasses.asdict(stats)})
     folder = project.root / CACHE_DIR
@@ -81,7 +80,7 @@ def write(project: Any, under: str, stats: Stats) -> bool:
         _make_cache_dir(folder)
         with removed_if_unfinished(tmp):
             with open(tmp, "wb") as fh:
-                fh.write(_hash(body).encode("ascii") + b"\n" + body)
+                fh.write(hashed(body))
             os.replace(tmp, folder / FILE)
     except OSError:
         return False
