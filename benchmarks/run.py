@@ -166,11 +166,11 @@ def q_exports(store, quads, out: Path) -> dict[str, float]:
 
 
 def serve_rows(root: Path, timeout: float) -> list[dict]:
-    """`qgraph serve` over the generated data, the catalogue queries from 8 client threads
-    (benchmarks/serve_latency.py): p50 and p95 latency in seconds. No baseline: rdflib has no
-    server of its own here. Twice: as served (the answer cache on: after the warm-up pass the
-    timed rounds are answered from it), and with the cache off ("cache off": every request
-    evaluated by a worker)."""
+    """`qgraph serve` over the generated data, in a process of its own as a user runs it, the
+    catalogue queries from 8 client threads of another (benchmarks/serve_latency.py): p50 and p95
+    latency in seconds. No baseline: rdflib has no server of its own here. Twice: as served (the
+    answer cache on: after the warm-up pass the timed rounds are answered from it), and with the
+    cache off ("cache off": every request evaluated by a worker)."""
     import re
     import subprocess
 
@@ -179,7 +179,7 @@ def serve_rows(root: Path, timeout: float) -> list[dict]:
         cmd = [sys.executable, str(ROOT / "benchmarks" / "serve_latency.py"), "--root", str(root),
                "--concurrency", "8", "--rounds", "2", *extra]
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=command_env())
         except subprocess.TimeoutExpired:
             rows.append({"task": label, "baseline_s": None, "qgraph_s": None, "ratio": None,
                          "baseline_peak_mib": None, "qgraph_peak_mib": None, "note": f"timeout after {timeout} s"})
