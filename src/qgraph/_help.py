@@ -301,7 +301,7 @@ example:
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]
                     [--format {table,csv,tsv,json,turtle,ntriples}]
                     [--store {oxigraph,rdflib}] [--endpoint URL]
-                    [--default-graph IRI] [--deadline SECONDS]
+                    [--default-graph IRI] [--deadline SECONDS] [--no-cache]
                     NAME|FILE|-
 
 run a competency question, a .rq file or a query on stdin
@@ -322,6 +322,8 @@ options:
                         (default-graph-uri; repeatable)
   --deadline SECONDS    with --endpoint: total time for the request (default:
                         3600)
+  --no-cache            answer afresh, neither reading nor writing the answers
+                        kept in the cache (.qgraph-cache/ at the corpus root)
 
 Parameters are bound to the query's variables (never pasted into its text). A value is an
 IRI <https://...>, a prefixed name qgid:denmark, a literal "Denmark"@en or "5"^^xsd:integer,
@@ -331,6 +333,12 @@ examples:
   qgraph query qdg-members
   qgraph query qdg-members --param nation=qgid:denmark --format csv
   echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | qgraph query -
+
+Each answer is kept in the cache folder (.qgraph-cache/answers/ at the corpus root): while no
+file of the corpus changes, the same question (text, parameters, format, table width) is
+answered from there without reading the corpus. A query calling NOW, RAND, UUID, STRUUID or
+BNODE, or naming a SERVICE, is never kept; nor is anything with --no-cache, --store rdflib or
+--endpoint. Kept answers from another version of qgraph, or damaged, are never used.
 
 With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
 on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show

@@ -131,6 +131,12 @@ examples:
   qgraph query qdg-members --param nation=qgid:denmark --format csv
   echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | qgraph query -
 
+Each answer is kept in the cache folder (.qgraph-cache/answers/ at the corpus root): while no
+file of the corpus changes, the same question (text, parameters, format, table width) is
+answered from there without reading the corpus. A query calling NOW, RAND, UUID, STRUUID or
+BNODE, or naming a SERVICE, is never kept; nor is anything with --no-cache, --store rdflib or
+--endpoint. Kept answers from another version of qgraph, or damaged, are never used.
+
 With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
 on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show
 the union of the named graphs as its default graph (docs/external-stores.md), or name the
@@ -307,6 +313,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
     q.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
                    help="with --endpoint: total time for the request (default: 3600)")
+    q.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="answer afresh, neither reading nor writing the answers kept in the cache (.qgraph-cache/ at the corpus root)")
     add("queries")
     s = add("show")
     s.add_argument("entity", metavar="ENTITY")
@@ -761,10 +769,28 @@ def cmd_query(args: argparse.Namespace) -> int:
         from qgraph.errors import QgraphError
 
         raise QgraphError("--default-graph applies to --endpoint only")
-    loaded = load(_root(args))
+    from qgraph.project import Project
+
+    project = Project.at(_root(args))
+    label, text = catalogue.resolve(spec, project.root)
+    width, terminal = _table_width(), _tty()
+    under = None
+    if args.cache and args.store == "oxigraph":
+        from qgraph.ask import kept_answers
+
+        if kept_answers.keepable(text):
+            under = kept_answers.key(project, args.store, text, params, args.format, width, terminal)  # before reading
+            answer = kept_answers.read(project, under)
+            if answer is not None:
+                sys.stdout.write(answer)
+                return EXIT_OK
+    loaded = load(project)
     store = open_store(loaded, args.store)
-    result = catalogue.run(store, spec, loaded.root, params, loaded.prefixes)
-    sys.stdout.write(render(result, args.format, loaded.prefixes, _table_width(), terminal=_tty()))
+    result = catalogue.run_resolved(store, label, text, params, loaded.prefixes)
+    answer = render(result, args.format, loaded.prefixes, width, terminal=terminal)
+    sys.stdout.write(answer)
+    if under is not None:
+        kept_answers.write(project, under, answer)
     _nothing_left((loaded, store))
     return EXIT_OK
 

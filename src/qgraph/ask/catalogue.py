@@ -187,6 +187,12 @@ def run(store: Store, spec: str, root: Path, params: dict[str, Any] | None = Non
         prefixes: dict[str, str] | None = None) -> Result:
     """Run a catalogue query (by name), a ``.rq`` file or query text on ``store``."""
     label, text = resolve(spec, root)
+    return run_resolved(store, label, text, params, prefixes)
+
+
+def run_resolved(store: Store, label: str, text: str, params: dict[str, Any] | None = None,
+                 prefixes: dict[str, str] | None = None) -> Result:
+    """:func:`run` of what :func:`resolve` gave (``label`` names the query in an error)."""
     bindings = bind(text, params, prefixes or {}, returned_only=not getattr(store, "binds_any_variable", False))
     try:
         return store.query(text, bindings)

@@ -21,9 +21,7 @@ again and written anew. One that cannot be written is not an error: the next run
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 from typing import Any
 
 import orjson
@@ -48,12 +46,9 @@ def key(project: Any) -> str:
 
 def read(project: Any, want: str) -> Stats | None:
     """The counts kept under the key ``want``; ``None`` when there are none to trust."""
-    from qgraph.checks.cache import CACHE_DIR, tool_version, unhashed
+    from qgraph.checks.cache import CACHE_DIR, read_kept, tool_version
 
-    try:
-        body = unhashed((project.root / CACHE_DIR / FILE).read_bytes())
-    except OSError:
-        return None
+    body = read_kept(project.root / CACHE_DIR / FILE)
     if body is None:
         return None
     try:
@@ -71,21 +66,7 @@ def read(project: Any, want: str) -> Stats | None:
 def write(project: Any, under: str, stats: Stats) -> bool:
     """Keep ``stats`` under the key ``under`` (written to a temporary file and renamed);
     ``False`` when it could not be written."""
-    from qgraph.checks.cache import CACHE_DIR, _alive_tmp, _make_cache_dir, hashed, removed_if_unfinished, tool_version
+    from qgraph.checks.cache import CACHE_DIR, tool_version, write_kept
 
     body = orjson.dumps({"version": tool_version(), "key": under, "stats": dataclasses.asdict(stats)})
-    folder = project.root / CACHE_DIR
-    tmp = folder / f".{FILE}.{os.getpid()}.tmp"
-    try:
-        _make_cache_dir(folder)
-        with removed_if_unfinished(tmp):
-            with open(tmp, "wb") as fh:
-                fh.write(hashed(body))
-            os.replace(tmp, folder / FILE)
-    except OSError:
-        return False
-    for stale in folder.glob(f".{FILE}.*.tmp"):  # left by a run stopped while writing
-        if not _alive_tmp(stale.name):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-    return True
+    return write_kept(project.root / CACHE_DIR, FILE, body)

@@ -84,6 +84,38 @@ def unhashed(raw: bytes) -> bytes | None:
     return body if sep and head.decode("ascii", "replace") == _hash(body) else None
 
 
+def read_kept(path: Path) -> bytes | None:
+    """The body of a file :func:`write_kept` wrote; ``None`` when it is missing, unreadable,
+    truncated or changed since (its first line is not the hash of the rest)."""
+    try:
+        return unhashed(path.read_bytes())
+    except OSError:
+        return None
+
+
+def write_kept(cache_dir: Path, rel: str, body: bytes) -> bool:
+    """``body`` kept as ``cache_dir/rel`` under its hash (:func:`hashed`): written to a temporary
+    file beside it and renamed into place (the cache folder and ``rel``'s folder made if
+    missing); ``False`` when it could not be written, which is not an error (the next run
+    computes it again). Temporary files of ``rel`` left by stopped runs are removed."""
+    target = cache_dir / rel
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        _make_cache_dir(cache_dir)
+        target.parent.mkdir(exist_ok=True)
+        with removed_if_unfinished(tmp):
+            with open(tmp, "wb") as fh:
+                fh.write(hashed(body))
+            os.replace(tmp, target)
+    except OSError:
+        return False
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a run stopped while writing
+        if not _alive_tmp(stale.name):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+    return True
+
+
 def combine(*parts: str | None) -> str:
     """One key of several hashes (a missing input counts as ``-``)."""
     return _hash("\0".join("-" if p is None else p for p in parts).encode())

@@ -1,0 +1,129 @@
+"""The answers of ``qgraph query`` kept between runs: ``.qgraph-cache/answers/``.
+
+Answering a question means parsing every file of the corpus and filling a store before asking
+it (1M triples: ~9 s, most of it reading), and the answer changes only when a file the store is
+filled from does. ``qgraph query`` keeps each answer it prints, as it printed it; the same
+question asked again of the same files is printed from there without reading the corpus.
+
+What an answer is kept under (a key of them all, :func:`key`): the content hash of every input
+of the validation cache (:func:`qgraph.checks.cache.inputs`: the ontology, the data files, their
+source texts, the link graphs, ``qgraph.toml``, the shapes and checks; more than the store is
+filled from, so a change to any of them answers again), taken by the cache's scan before the
+corpus is read, as :mod:`qgraph.ask.kept_counts` takes it; the store; the query's text as
+resolved (a catalogue name or a ``.rq`` file read first); the parameters as given; the output
+format; the table width and whether the output is a terminal (a table is laid out for them).
+The tool's version is kept beside the answer and must be this one.
+
+Never kept: a query whose text calls ``NOW``, ``RAND``, ``UUID``, ``STRUUID`` or ``BNODE`` (a new
+value at each evaluation) or holds the word ``SERVICE`` (another endpoint's answer, which may
+change), an answer over :data:`MAX_BYTES`, and nothing with ``--no-cache``, ``--store rdflib`` or
+``--endpoint``. Never trusted: a file missing, truncated or damaged (its first line is the hash
+of the rest), from another version, under another key, or not of an answer's shape. The folder
+keeps the :data:`MAX_FILES` answers used last (a kept answer's file is touched when it is used);
+the others are removed as a new one is written. A file that cannot be written is not an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+#: the folder of the kept answers, in the cache folder
+DIR = "answers"
+#: the validation cache's verdict key of the answers (:meth:`qgraph.checks.cache.Cache.verdict_key`)
+KIND = "answers"
+#: answers kept at most (the least recently used removed first)
+MAX_FILES = 64
+#: the largest answer kept, bytes of UTF-8
+MAX_BYTES = 16 << 20
+
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
+
+
+def keepable(text: str) -> bool:
+    """Whether an answer to the query ``text`` may be kept: no function of it gives a new value
+    at each evaluation and it asks no other endpoint (read in the text as written, comments and
+    strings included: a word there keeps nothing, which is only slower)."""
+    return _VOLATILE.search(text) is None
+
+
+def key(project: Any, store: str, text: str, params: dict[str, str], fmt: str, width: int | None,
+        terminal: bool) -> str:
+    """The key of an answer (see the module) as the project's files are now."""
+    from qgraph.checks.cache import Cache, combine
+
+    cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
+    cache.load()
+    cache.scan()
+    asked = orjson.dumps([store, text, sorted(params.items()), fmt, width, terminal]).decode()
+    return combine(cache.verdict_key(KIND), asked)
+
+
+def _path(project: Any, under: str) -> Path:
+    from qgraph.checks.cache import CACHE_DIR
+
+    return project.root / CACHE_DIR / DIR / under
+
+
+def read(project: Any, under: str) -> str | None:
+    """The answer kept under the key ``under``; ``None`` when there is none to trust."""
+    from qgraph.checks.cache import read_kept, tool_version
+
+    path = _path(project, under)
+    body = read_kept(path)
+    if body is None:
+        return None
+    try:
+        kept = orjson.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != tool_version() or kept.get("key") != under:
+        return None
+    answer = kept.get("answer")
+    if not isinstance(answer, str):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used last: kept longest
+    return answer
+
+
+def write(project: Any, under: str, answer: str) -> bool:
+    """Keep ``answer`` under the key ``under`` (see the module); ``False`` when it is not kept."""
+    from qgraph.checks.cache import CACHE_DIR, tool_version, write_kept
+
+    try:
+        body = orjson.dumps({"version": tool_version(), "key": under, "answer": answer})
+    except TypeError:  # text that is not UTF-8 (a lone surrogate): not kept
+        return False
+    if len(body) > MAX_BYTES:
+        return False
+    if not write_kept(project.root / CACHE_DIR, f"{DIR}/{under}", body):
+        return False
+    _prune(_path(project, under).parent)
+    return True
+
+
+def _prune(folder: Path) -> None:
+    """The :data:`MAX_FILES` answers used last kept in ``folder``, the others removed (and any
+    temporary file left by a run that was stopped while writing)."""
+    from qgraph.checks.cache import _alive_tmp
+
+    kept: list[tuple[int, str, Path]] = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith("."):
+                if entry.name.endswith(".tmp") and not _alive_tmp(entry.name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                continue
+            with contextlib.suppress(OSError):
+                kept.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
+    kept.sort(reverse=True)
+    for _, _, path in kept[MAX_FILES:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
