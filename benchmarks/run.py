@@ -743,7 +743,9 @@ def command_rows(root: Path) -> list[dict]:
     after editing one document, its cache warmed (untimed) and its kept store written just
     before, five times (:func:`edit_checks`: "edit-check", the median), ``qgraph stats`` with
     no cache (counted), then again ("counts kept": read from the cache the first wrote),
-    ``qgraph show``, and ``qgraph serve`` until it serves (:func:`_serve_start`)."""
+    ``qgraph show`` and ``qgraph query`` (:data:`QUERY_ROW`), each then again ("card kept",
+    "answer kept": printed from what the first kept), and ``qgraph serve`` until it serves
+    (:func:`_serve_start`)."""
     import shutil
 
     from qgraph.checks.cache import CACHE_DIR
@@ -790,8 +792,16 @@ def command_rows(root: Path) -> list[dict]:
     row("command: qgraph stats", _time_command(["stats", "--root", str(root)]))  # no cache: counted
     row("command: qgraph stats, counts kept", _time_command(["stats", "--root", str(root)]))  # as the last one kept them
     row("command: qgraph show", _time_command(["show", "--root", str(root), f"qgid:doc-{doc.stem}"]))
+    row("command: qgraph show, card kept", _time_command(["show", "--root", str(root), f"qgid:doc-{doc.stem}"]))
+    asked = ["query", QUERY_ROW, "--format", "csv", "--root", str(root)]
+    row("command: qgraph query", _time_command(asked))  # no answer kept: the cache's answers are new
+    row("command: qgraph query, answer kept", _time_command(asked))
     row("command: qgraph serve, until it serves", _serve_start(root))
     return rows
+
+
+#: the question the "command: qgraph query" rows ask (a catalogue question of the synthetic corpus)
+QUERY_ROW = "cross-people-offices"
 
 
 def growth(paths: list[Path]) -> str:

@@ -196,3 +196,37 @@ def test_an_oversized_answer_is_not_kept(fixture_root: Path, capsys, loads: list
     monkeypatch.setattr(kept_answers, "MAX_BYTES", 100)
     _query(capsys, fixture_root, "tiny-members", "--format", "csv")
     assert _kept(fixture_root) == []
+
+
+def _show(capsys: pytest.CaptureFixture, root: Path, *args: str) -> str:
+    from qgraph.cli import main
+
+    assert main(["show", *args, "--root", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert not err, err
+    return out
+
+
+def test_a_card_is_kept_and_used_while_nothing_changes(fixture_root: Path, capsys, loads: list[int]):
+    fresh = _show(capsys, fixture_root, "qgid:denmark", "--no-cache")
+    assert "Denmark" in fresh and loads == [1] and _kept(fixture_root) == []
+    assert _show(capsys, fixture_root, "qgid:denmark") == fresh and loads == [1, 1]
+    assert _show(capsys, fixture_root, "qgid:denmark") == fresh and loads == [1, 1]  # kept
+    by_label = _show(capsys, fixture_root, "denmark")  # another name of it: a card of its own
+    assert loads == [1, 1, 1] and by_label == _show(capsys, fixture_root, "denmark", "--no-cache")
+    assert _show(capsys, fixture_root, "qgid:denmark", "--store", "rdflib") == fresh and len(loads) == 5
+    assert len(_kept(fixture_root)) == 2
+    doc = fixture_root / "data" / "tiny-doc.ttl"
+    doc.write_text(doc.read_text(encoding="utf-8").replace('"Denmark"@en', '"Kingdom of Denmark"@en'), encoding="utf-8")
+    changed = _show(capsys, fixture_root, "qgid:denmark")
+    assert "Kingdom of Denmark" in changed and len(loads) == 6
+    assert changed == _show(capsys, fixture_root, "qgid:denmark", "--no-cache")
+
+
+def test_an_unknown_entity_is_an_error_each_time(fixture_root: Path, capsys, loads: list[int]):
+    from qgraph.cli import main
+
+    for _ in range(2):
+        assert main(["show", "qgid:nowhere", "--root", str(fixture_root)]) != 0
+        assert "not in the graph" in capsys.readouterr().err
+    assert loads == [1, 1] and _kept(fixture_root) == []

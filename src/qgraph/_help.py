@@ -362,7 +362,8 @@ example:
   qgraph queries
 ''', ''),
     'show --help': (0, '''\
-usage: qgraph show [-h] [--root DIR] [--store {oxigraph,rdflib}] ENTITY
+usage: qgraph show [-h] [--root DIR] [--store {oxigraph,rdflib}] [--no-cache]
+                   ENTITY
 
 an entity card: types, labels, facts both ways, evidence passages
 
@@ -374,8 +375,15 @@ options:
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
   --store {oxigraph,rdflib}
+  --no-cache            read the corpus afresh, neither reading nor writing
+                        the cards kept in the cache (.qgraph-cache/ at the
+                        corpus root)
 
 ENTITY is an IRI, a prefixed name or a label (case-insensitive).
+
+Each card is kept in the cache folder (.qgraph-cache/answers/ at the corpus root): while no file
+of the corpus changes, the same ENTITY is shown from there without reading the corpus.
+--no-cache neither reads nor writes it; nor does --store rdflib.
 
 examples:
   qgraph show qgid:denmark

@@ -167,13 +167,27 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
 
 
 def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND,
-         keep: Callable[[Any], None] | None = None) -> str:
+         keep: Callable[[Any], None] | None = None, cache: bool = False) -> str:
     """The entity card of ``entity`` (IRI, prefixed name or label) as text. ``keep``: as for
-    :func:`stats`."""
+    :func:`stats`.
+
+    ``cache``: the card kept in the corpus's cache folder is used if the corpus has not changed
+    since it was made, and kept there otherwise (:mod:`qgraph.ask.kept_answers`; ``qgraph show``
+    does this, but with ``--no-cache``); with the default store only."""
     from qgraph.ask.card import card
 
-    loaded, opened = _opened(root, store, keep, union_view=True)  # the card's queries allow it
-    return card(loaded, opened, entity)
+    if not cache or store != DEFAULT_BACKEND:
+        return card(*_opened(root, store, keep, union_view=True), entity)  # the card's queries allow it
+    from qgraph.ask import kept_answers
+    from qgraph.project import Project
+
+    project = root if isinstance(root, Project) else Project.at(root)
+    under = kept_answers.key(project, ["show", store, entity])  # before the files are read
+    shown = kept_answers.read(project, under)
+    if shown is None:
+        shown = card(*_opened(project, store, keep, union_view=True), entity)
+        kept_answers.write(project, under, shown)
+    return shown
 
 
 def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | None,

@@ -152,6 +152,10 @@ example:
     "show": ("an entity card: types, labels, facts both ways, evidence passages", """\
 ENTITY is an IRI, a prefixed name or a label (case-insensitive).
 
+Each card is kept in the cache folder (.qgraph-cache/answers/ at the corpus root): while no file
+of the corpus changes, the same ENTITY is shown from there without reading the corpus.
+--no-cache neither reads nor writes it; nor does --store rdflib.
+
 examples:
   qgraph show qgid:denmark
   qgraph show "Liz Kendall"
@@ -319,6 +323,8 @@ def _parser() -> argparse.ArgumentParser:
     s = add("show")
     s.add_argument("entity", metavar="ENTITY")
     s.add_argument("--store", choices=STORES, default="oxigraph")
+    s.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="read the corpus afresh, neither reading nor writing the cards kept in the cache (.qgraph-cache/ at the corpus root)")
     e = add("export")
     e.add_argument("--format", choices=EXPORT_FORMATS,
                    help="the format (default: from --out's extension: .ttl .nt .nq .trig .jsonld)")
@@ -779,7 +785,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         from qgraph.ask import kept_answers
 
         if kept_answers.keepable(text):
-            under = kept_answers.key(project, args.store, text, params, args.format, width, terminal)  # before reading
+            under = kept_answers.query_key(project, args.store, text, params, args.format, width, terminal)  # before reading
             answer = kept_answers.read(project, under)
             if answer is not None:
                 sys.stdout.write(answer)
@@ -873,7 +879,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from qgraph.api import show
 
     made: list[object] = []
-    sys.stdout.write(show(args.entity, _root(args), args.store, keep=made.append))
+    sys.stdout.write(show(args.entity, _root(args), args.store, keep=made.append, cache=args.cache))
     _nothing_left(made)
     return EXIT_OK
 

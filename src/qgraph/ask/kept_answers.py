@@ -1,18 +1,20 @@
-"""The answers of ``qgraph query`` kept between runs: ``.qgraph-cache/answers/``.
+"""The answers of ``qgraph query`` and the cards of ``qgraph show`` kept between runs:
+``.qgraph-cache/answers/``.
 
-Answering a question means parsing every file of the corpus and filling a store before asking
-it (1M triples: ~9 s, most of it reading), and the answer changes only when a file the store is
-filled from does. ``qgraph query`` keeps each answer it prints, as it printed it; the same
-question asked again of the same files is printed from there without reading the corpus.
+Answering a question or showing an entity means parsing every file of the corpus and filling a
+store before asking it (1M triples: ~6-9 s, most of it reading), and the answer changes only
+when a file the store is filled from does. Both commands keep what they print, as printed; the
+same question asked again of the same files is printed from there without reading the corpus.
 
 What an answer is kept under (a key of them all, :func:`key`): the content hash of every input
 of the validation cache (:func:`qgraph.checks.cache.inputs`: the ontology, the data files, their
 source texts, the link graphs, ``qgraph.toml``, the shapes and checks; more than the store is
 filled from, so a change to any of them answers again), taken by the cache's scan before the
-corpus is read, as :mod:`qgraph.ask.kept_counts` takes it; the store; the query's text as
-resolved (a catalogue name or a ``.rq`` file read first); the parameters as given; the output
-format; the table width and whether the output is a terminal (a table is laid out for them).
-The tool's version is kept beside the answer and must be this one.
+corpus is read, as :mod:`qgraph.ask.kept_counts` takes it; and what was asked: for a query the
+store, its text as resolved (a catalogue name or a ``.rq`` file read first), the parameters as
+given, the output format, the table width and whether the output is a terminal (a table is laid
+out for them); for a card the entity as given. The tool's version is kept beside the answer and
+must be this one.
 
 Never kept: a query whose text calls ``NOW``, ``RAND``, ``UUID``, ``STRUUID`` or ``BNODE`` (a new
 value at each evaluation) or holds the word ``SERVICE`` (another endpoint's answer, which may
@@ -52,16 +54,21 @@ def keepable(text: str) -> bool:
     return _VOLATILE.search(text) is None
 
 
-def key(project: Any, store: str, text: str, params: dict[str, str], fmt: str, width: int | None,
-        terminal: bool) -> str:
-    """The key of an answer (see the module) as the project's files are now."""
+def key(project: Any, asked: list[Any]) -> str:
+    """The key of an answer to ``asked`` (what the command was asked, as JSON: see the module)
+    as the project's files are now."""
     from qgraph.checks.cache import Cache, combine
 
     cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
     cache.load()
     cache.scan()
-    asked = orjson.dumps([store, text, sorted(params.items()), fmt, width, terminal]).decode()
-    return combine(cache.verdict_key(KIND), asked)
+    return combine(cache.verdict_key(KIND), orjson.dumps(asked).decode())
+
+
+def query_key(project: Any, store: str, text: str, params: dict[str, str], fmt: str, width: int | None,
+              terminal: bool) -> str:
+    """:func:`key` of a query's answer."""
+    return key(project, ["query", store, text, sorted(params.items()), fmt, width, terminal])
 
 
 def _path(project: Any, under: str) -> Path:
