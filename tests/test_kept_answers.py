@@ -230,3 +230,16 @@ def test_an_unknown_entity_is_an_error_each_time(fixture_root: Path, capsys, loa
         assert main(["show", "qgid:nowhere", "--root", str(fixture_root)]) != 0
         assert "not in the graph" in capsys.readouterr().err
     assert loads == [1, 1] and _kept(fixture_root) == []
+
+
+def test_the_answers_kept_stay_within_their_bytes(fixture_root: Path, capsys, loads: list[int], monkeypatch):
+    import os
+
+    _query(capsys, fixture_root, "tiny-members", "--format", "csv")
+    [first] = _kept(fixture_root)
+    os.utime(first, ns=(1, 1))  # long ago
+    monkeypatch.setattr(kept_answers, "MAX_TOTAL", first.stat().st_size * 3 // 2)
+    _query(capsys, fixture_root, "tiny-members", "--format", "tsv")  # the two over the bytes: the older goes
+    assert len(_kept(fixture_root)) == 1 and first not in _kept(fixture_root)
+    _query(capsys, fixture_root, "tiny-members", "--format", "tsv")
+    assert len(loads) == 2

@@ -21,8 +21,9 @@ value at each evaluation) or holds the word ``SERVICE`` (another endpoint's answ
 change), an answer over :data:`MAX_BYTES`, and nothing with ``--no-cache``, ``--store rdflib`` or
 ``--endpoint``. Never trusted: a file missing, truncated or damaged (its first line is the hash
 of the rest), from another version, under another key, or not of an answer's shape. The folder
-keeps the :data:`MAX_FILES` answers used last (a kept answer's file is touched when it is used);
-the others are removed as a new one is written. A file that cannot be written is not an error.
+keeps the answers used last (a kept answer's file is touched when it is used), at most
+:data:`MAX_FILES` of them and :data:`MAX_TOTAL` bytes in all; the others are removed as a new
+one is written. A file that cannot be written is not an error.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ KIND = "answers"
 MAX_FILES = 64
 #: the largest answer kept, bytes of UTF-8
 MAX_BYTES = 16 << 20
+#: the bytes of all the answers kept (those used last kept first)
+MAX_TOTAL = 128 << 20
 
 _VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
 
@@ -116,11 +119,12 @@ def write(project: Any, under: str, answer: str) -> bool:
 
 
 def _prune(folder: Path) -> None:
-    """The :data:`MAX_FILES` answers used last kept in ``folder``, the others removed (and any
-    temporary file left by a run that was stopped while writing)."""
+    """The answers used last kept in ``folder``, at most :data:`MAX_FILES` of them and
+    :data:`MAX_TOTAL` bytes in all; the others removed (and any temporary file left by a run
+    that was stopped while writing)."""
     from qgraph.checks.cache import _alive_tmp
 
-    kept: list[tuple[int, str, Path]] = []
+    kept: list[tuple[int, str, int, Path]] = []
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             if entry.name.startswith("."):
@@ -129,8 +133,12 @@ def _prune(folder: Path) -> None:
                         os.unlink(entry.path)
                 continue
             with contextlib.suppress(OSError):
-                kept.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
+                st = entry.stat()
+                kept.append((st.st_mtime_ns, entry.name, st.st_size, Path(entry.path)))
     kept.sort(reverse=True)
-    for _, _, path in kept[MAX_FILES:]:
-        with contextlib.suppress(OSError):
-            path.unlink()
+    total = 0
+    for n, (_, _, size, path) in enumerate(kept):
+        total += size
+        if n >= MAX_FILES or total > MAX_TOTAL:
+            with contextlib.suppress(OSError):
+                path.unlink()
