@@ -82,19 +82,11 @@ def _path(project: Any, under: str) -> Path:
 
 def read(project: Any, under: str) -> str | None:
     """The answer kept under the key ``under``; ``None`` when there is none to trust."""
-    from qgraph.checks.cache import read_kept, tool_version
+    from qgraph.checks.cache import kept_entry
 
     path = _path(project, under)
-    body = read_kept(path)
-    if body is None:
-        return None
-    try:
-        kept = orjson.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(kept, dict) or kept.get("version") != tool_version() or kept.get("key") != under:
-        return None
-    answer = kept.get("answer")
+    kept = kept_entry(path, under)
+    answer = kept.get("answer") if kept is not None else None
     if not isinstance(answer, str):
         return None
     with contextlib.suppress(OSError):
@@ -104,15 +96,9 @@ def read(project: Any, under: str) -> str | None:
 
 def write(project: Any, under: str, answer: str) -> bool:
     """Keep ``answer`` under the key ``under`` (see the module); ``False`` when it is not kept."""
-    from qgraph.checks.cache import CACHE_DIR, tool_version, write_kept
+    from qgraph.checks.cache import CACHE_DIR, keep_entry
 
-    try:
-        body = orjson.dumps({"version": tool_version(), "key": under, "answer": answer})
-    except TypeError:  # text that is not UTF-8 (a lone surrogate): not kept
-        return False
-    if len(body) > MAX_BYTES:
-        return False
-    if not write_kept(project.root / CACHE_DIR, f"{DIR}/{under}", body):
+    if not keep_entry(project.root / CACHE_DIR, f"{DIR}/{under}", under, MAX_BYTES, answer=answer):
         return False
     _prune(_path(project, under).parent)
     return True

@@ -24,8 +24,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import orjson
-
 from qgraph.ask.counts import Stats
 
 FILE = "stats.json"
@@ -46,18 +44,10 @@ def key(project: Any) -> str:
 
 def read(project: Any, want: str) -> Stats | None:
     """The counts kept under the key ``want``; ``None`` when there are none to trust."""
-    from qgraph.checks.cache import CACHE_DIR, read_kept, tool_version
+    from qgraph.checks.cache import CACHE_DIR, kept_entry
 
-    body = read_kept(project.root / CACHE_DIR / FILE)
-    if body is None:
-        return None
-    try:
-        kept = orjson.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(kept, dict) or kept.get("version") != tool_version() or kept.get("key") != want:
-        return None
-    fields = kept.get("stats")
+    kept = kept_entry(project.root / CACHE_DIR / FILE, want)
+    fields = kept.get("stats") if kept is not None else None
     if not isinstance(fields, dict) or set(fields) != {f.name for f in dataclasses.fields(Stats)}:
         return None
     return Stats(**fields)
@@ -66,7 +56,6 @@ def read(project: Any, want: str) -> Stats | None:
 def write(project: Any, under: str, stats: Stats) -> bool:
     """Keep ``stats`` under the key ``under`` (written to a temporary file and renamed);
     ``False`` when it could not be written."""
-    from qgraph.checks.cache import CACHE_DIR, tool_version, write_kept
+    from qgraph.checks.cache import CACHE_DIR, keep_entry
 
-    body = orjson.dumps({"version": tool_version(), "key": under, "stats": dataclasses.asdict(stats)})
-    return write_kept(project.root / CACHE_DIR, FILE, body)
+    return keep_entry(project.root / CACHE_DIR, FILE, under, stats=dataclasses.asdict(stats))

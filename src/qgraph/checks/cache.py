@@ -116,6 +116,35 @@ def write_kept(cache_dir: Path, rel: str, body: bytes) -> bool:
     return True
 
 
+def kept_entry(path: Path, key: str) -> dict | None:
+    """The JSON object :func:`keep_entry` kept at ``path`` under ``key`` with this version of
+    qgraph (:func:`tool_version`); ``None`` when there is none to trust (missing, damaged, not
+    an object, another version, another key)."""
+    body = read_kept(path)
+    if body is None:
+        return None
+    try:
+        kept = orjson.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != tool_version() or kept.get("key") != key:
+        return None
+    return kept
+
+
+def keep_entry(cache_dir: Path, rel: str, key: str, max_bytes: int | None = None, **fields: Any) -> bool:
+    """``fields`` kept as a JSON object at ``cache_dir/rel`` (:func:`write_kept`) under ``key``
+    and this version of qgraph, for :func:`kept_entry`; ``False`` when not kept (not written,
+    over ``max_bytes``, or a text that is not UTF-8)."""
+    try:
+        body = orjson.dumps({"version": tool_version(), "key": key, **fields})
+    except TypeError:  # a lone surrogate in a text
+        return False
+    if max_bytes is not None and len(body) > max_bytes:
+        return False
+    return write_kept(cache_dir, rel, body)
+
+
 def combine(*parts: str | None) -> str:
     """One key of several hashes (a missing input counts as ``-``)."""
     return _hash("\0".join("-" if p is None else p for p in parts).encode())
