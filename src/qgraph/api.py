@@ -182,12 +182,8 @@ def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKE
     from qgraph.project import Project
 
     project = root if isinstance(root, Project) else Project.at(root)
-    under = kept_answers.key(project, ["show", store, entity])  # before the files are read
-    shown = kept_answers.read(project, under)
-    if shown is None:
-        shown = card(*_opened(project, store, keep, union_view=True), entity)
-        kept_answers.write(project, under, shown)
-    return shown
+    return kept_answers.answered(project, ["show", store, entity],
+                                 lambda: card(*_opened(project, store, keep, union_view=True), entity))
 
 
 def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | None,

@@ -780,24 +780,23 @@ def cmd_query(args: argparse.Namespace) -> int:
     project = Project.at(_root(args))
     label, text = catalogue.resolve(spec, project.root)
     width, terminal = _table_width(), _tty()
-    under = None
-    if args.cache and args.store == "oxigraph":
-        from qgraph.ask import kept_answers
+    made: list[object] = []
 
-        if kept_answers.keepable(text):
-            under = kept_answers.query_key(project, args.store, text, params, args.format, width, terminal)  # before reading
-            answer = kept_answers.read(project, under)
-            if answer is not None:
-                sys.stdout.write(answer)
-                return EXIT_OK
-    loaded = load(project)
-    store = open_store(loaded, args.store)
-    result = catalogue.run_resolved(store, label, text, params, loaded.prefixes)
-    answer = render(result, args.format, loaded.prefixes, width, terminal=terminal)
-    sys.stdout.write(answer)
-    if under is not None:
-        kept_answers.write(project, under, answer)
-    _nothing_left((loaded, store))
+    def answer() -> str:
+        loaded = load(project)
+        store = open_store(loaded, args.store)
+        made.append((loaded, store))
+        result = catalogue.run_resolved(store, label, text, params, loaded.prefixes)
+        return render(result, args.format, loaded.prefixes, width, terminal=terminal)
+
+    from qgraph.ask import kept_answers
+
+    if args.cache and args.store == "oxigraph" and kept_answers.keepable(text):
+        asked = ["query", args.store, text, sorted(params.items()), args.format, width, terminal]
+        sys.stdout.write(kept_answers.answered(project, asked, answer))
+    else:
+        sys.stdout.write(answer())
+    _nothing_left(made)
     return EXIT_OK
 
 

@@ -32,7 +32,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -60,18 +60,20 @@ def keepable(text: str) -> bool:
 def key(project: Any, asked: list[Any]) -> str:
     """The key of an answer to ``asked`` (what the command was asked, as JSON: see the module)
     as the project's files are now."""
-    from qgraph.checks.cache import Cache, combine
+    from qgraph.checks.cache import combine, inputs_key
 
-    cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
-    cache.load()
-    cache.scan()
-    return combine(cache.verdict_key(KIND), orjson.dumps(asked).decode())
+    return combine(inputs_key(project, KIND), orjson.dumps(asked).decode())
 
 
-def query_key(project: Any, store: str, text: str, params: dict[str, str], fmt: str, width: int | None,
-              terminal: bool) -> str:
-    """:func:`key` of a query's answer."""
-    return key(project, ["query", store, text, sorted(params.items()), fmt, width, terminal])
+def answered(project: Any, asked: list[Any], make: Callable[[], str]) -> str:
+    """The answer to ``asked`` kept for the project's files as they are now, else ``make()``'s,
+    then kept (the key taken before ``make`` reads the files)."""
+    under = key(project, asked)
+    answer = read(project, under)
+    if answer is None:
+        answer = make()
+        write(project, under, answer)
+    return answer
 
 
 def _path(project: Any, under: str) -> Path:

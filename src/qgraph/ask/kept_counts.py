@@ -32,14 +32,10 @@ KIND = "stats"
 
 
 def key(project: Any) -> str:
-    """The key of the counts of ``project`` as its files are now (their hashes, or the validation
-    cache's record of a file whose size, times and inode are unchanged, as its scan trusts)."""
-    from qgraph.checks.cache import Cache
+    """The key of the counts of ``project`` as its files are now (:func:`qgraph.checks.cache.inputs_key`)."""
+    from qgraph.checks.cache import inputs_key
 
-    cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
-    cache.load()
-    cache.scan()
-    return cache.verdict_key(KIND)
+    return inputs_key(project, KIND)
 
 
 def read(project: Any, want: str) -> Stats | None:

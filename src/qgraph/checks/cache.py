@@ -145,6 +145,18 @@ def keep_entry(cache_dir: Path, rel: str, key: str, max_bytes: int | None = None
     return write_kept(cache_dir, rel, body)
 
 
+def inputs_key(project: Any, kind: str) -> str:
+    """A key of every input's content hash as the project's files are now (the cache's record of
+    a file whose size, times and inode are unchanged, as its scan trusts), for what is kept of
+    ``kind`` beside the validation (:mod:`qgraph.ask.kept_counts`, :mod:`qgraph.ask.kept_answers`).
+    Taken before the corpus is read: a file changed while it is read leaves what was made under
+    the key of its earlier content, which no later run matches."""
+    cache = Cache(project, lambda line: None)  # a damaged state is the validation's to report
+    cache.load()
+    cache.scan()
+    return cache.verdict_key(kind)
+
+
 def combine(*parts: str | None) -> str:
     """One key of several hashes (a missing input counts as ``-``)."""
     return _hash("\0".join("-" if p is None else p for p in parts).encode())
