@@ -84,3 +84,30 @@ def test_token_search_is_the_reference_pattern():
     for token in ("qg:Nation", "a", "qgid:doc-" + data[0].stem, "rdfs:label", "."):
         m = [i for i, ln in enumerate(lines, 1) if re.search(TOKEN_PATTERN.format(token=re.escape(token)), ln)]
         assert locate(lines, [token], prefer_subject=False) == (m[0] if m else None)
+
+
+def test_the_problems_sort_key_is_every_field_in_order_none_as_empty():
+    """Problem.sort_key is spelt out field by field (for speed): it must stay the fields in
+    their declared order, ``None`` as empty and a missing line as -1, whatever fields the class
+    gains."""
+    import dataclasses
+    import itertools
+
+    from qgraph.checks.report import Problem
+
+    names = [f.name for f in dataclasses.fields(Problem)]
+
+    def generic(p: Problem) -> tuple:
+        return tuple(-1 if getattr(p, k) is None and k == "line" else ("" if getattr(p, k) is None else getattr(p, k))
+                     for k in names)
+
+    full = Problem("data/a.ttl", 3, "Violation", "qgsh:S", "qgid:a", "qg:p", "a message", "v", "sh:C", "en")
+    assert len(names) == 10 and full.sort_key() == generic(full)
+    for field in names:  # each field None in turn (even those typed str), then all of them
+        p = dataclasses.replace(full, **{field: None})
+        assert p.sort_key() == generic(p), field
+    empty = Problem(*([None] * len(names)))
+    assert empty.sort_key() == generic(empty) == ("", -1, *[""] * 8)
+    problems = [dataclasses.replace(full, line=line, focus=focus) for line, focus in
+                itertools.product((None, 0, 2, 10), (None, "qgid:a", "qgid:b"))]
+    assert sorted(problems, key=Problem.sort_key) == sorted(problems, key=generic)

@@ -74,9 +74,12 @@ def _key(loaded: Loaded, memo: Any, f: SourceFile) -> str | None:
     """The cache key of a file's result: the file, its source text and the ontology."""
     from qgraph.checks.cache import combine
 
-    src = loaded.project.display(loaded.project.sources_dir / f"{f.stem}.txt")
-    return combine("evidence", f.rel, memo.digest(f.rel), memo.digest(src), memo.ontology) \
-        if memo.digest(f.rel) else None
+    def make() -> str | None:
+        src = loaded.project.display(loaded.project.source_text(f.stem))
+        return combine("evidence", f.rel, memo.digest(f.rel), memo.digest(src), memo.ontology) \
+            if memo.digest(f.rel) else None
+
+    return memo.key("evidence", f.rel, make)
 
 
 def to_check(loaded: Loaded, memo: Any = None) -> list[str]:

@@ -160,7 +160,7 @@ def clean_key(memo: Any, rel: str) -> str | None:
     """The cache key under which a data file is found clean (its content hash)."""
     from qgraph.checks.cache import combine
 
-    return combine("literals", rel, memo.digest(rel)) if memo.digest(rel) else None
+    return memo.key("literals", rel, lambda: combine("literals", rel, memo.digest(rel)) if memo.digest(rel) else None)
 
 
 def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:

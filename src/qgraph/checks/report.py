@@ -40,9 +40,14 @@ class Problem:
     lang: str | None = None
 
     def sort_key(self) -> tuple:
-        """An order for any problems (fields that may be ``None`` compare as empty)."""
-        return tuple(-1 if v is None and k == "line" else ("" if v is None else v)
-                     for k, v in ((k, getattr(self, k)) for k in self.__dataclass_fields__))
+        """An order for any problems: the fields in order, ``None`` compared as empty (a line as
+        -1). Spelt out field by field (tests/test_report.py holds it to every field): a loop over
+        the fields took ~20 ms of each ``qgraph validate`` at 1M, sorting 2,000 problems thrice."""
+        return ("" if self.file is None else self.file, -1 if self.line is None else self.line,
+                "" if self.severity is None else self.severity, "" if self.shape is None else self.shape,
+                "" if self.focus is None else self.focus, "" if self.path is None else self.path,
+                "" if self.message is None else self.message, "" if self.value is None else self.value,
+                "" if self.component is None else self.component, "" if self.lang is None else self.lang)
 
     @property
     def where(self) -> str:

@@ -44,7 +44,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from qgraph.vocab import OWL, RDF_FIRST, RDF_LANGSTRING, RDF_TYPE, RDFS, RDFS_SUBCLASSOF, SH, XSD
 
@@ -213,6 +213,41 @@ class Shapes:
 
         self._or_members = {m for lst in graph.objects(None, URIRef(SH + "or")) for m in Collection(graph, lst)}
         self._compile()
+
+    def compiled(self) -> dict[str, Any]:
+        """What :meth:`_compile` made, as JSON values (:meth:`from_compiled` reads it back)."""
+        return {"checks": [[c.shape, c.path, c.severity, c.component, c.query, c.message, c.node_shape, c.lang,
+                            getattr(c, "raw_datatype", None)] for c in self.checks],
+                "targets": [[k, [list(t) for t in v]] for k, v in self.targets.items()],
+                "local": self.local, "sparql": [list(x) for x in self.sparql_constraints],
+                "raw": sorted(self.raw_predicates)}
+
+    @classmethod
+    def from_compiled(cls, graph: Any, data: dict[str, Any]) -> "Shapes":
+        """The shapes of ``graph`` as :meth:`compiled` gave them when they were compiled (the
+        validation cache keeps them under the shapes file's hash: 1M triples, ~30 ms of each
+        ``qgraph validate``); ``KeyError``, ``TypeError`` or ``ValueError`` when ``data`` is not
+        what :meth:`compiled` gives."""
+        self = cls.__new__(cls)
+        self.graph = graph
+        self._extra_subclass = []
+        checks = []
+        for row in data["checks"]:
+            *fields, raw_datatype = row
+            if len(fields) != 8 or not all(isinstance(x, str) or x is None for x in row):
+                raise ValueError("not a compiled check")
+            chk = _Check(*fields)
+            if raw_datatype is not None:
+                chk.raw_datatype = raw_datatype  # type: ignore[attr-defined]
+            checks.append(chk)
+        self.checks = checks
+        self.targets = {k: [(kind, iri) for kind, iri in v] for k, v in data["targets"]}
+        if not isinstance(data["local"], bool):
+            raise TypeError("local")
+        self.local = data["local"]
+        self.sparql_constraints = [(k, text) for k, text in data["sparql"]]
+        self.raw_predicates = set(data["raw"])
+        return self
 
     @classmethod
     def from_files(cls, shapes_files: Iterable[Path], ontology_files: Iterable[Path] = ()) -> "Shapes":

@@ -135,7 +135,8 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
         quads = [q for q in quads if q not in bad]
     parts = None
     if validator == "fast":
-        parts = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept, later=True)
+        parts = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept, later=True,
+                     compiled_key=key)
 
     def queries() -> Any:
         return None if parts is None else parts[0]()
@@ -368,7 +369,7 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
 
 def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
          store: Any = None, memo: Any = None, left_out: Any = (), kept: Any = None,
-         later: bool = False) -> Any:
+         later: bool = False, compiled_key: str | None = None) -> Any:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
 
     ``store``: an empty pyoxigraph Store to use (left holding the quads of the validated
@@ -386,7 +387,10 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     is validated is recorded there, for a kept store to be written of it (``memo.validated``).
 
     ``later``: the store filled and the validator made now, and two calls returned: one runs
-    the queries, the other makes their results problems (see :class:`Later`)."""
+    the queries, the other makes their results problems (see :class:`Later`).
+
+    ``compiled_key``: the shapes' key in ``memo`` (:func:`shapes_key`), under which they are
+    kept compiled (:func:`_compiled`)."""
     import pyoxigraph as ox
 
     from qgraph.checks import shacl as fastshacl
@@ -407,7 +411,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         bulk_extend(store, quads)
     loaded.node_files_from(store, left_out)
     try:
-        shapes = fastshacl.Shapes(shapes_graph)
+        shapes = _compiled(shapes_graph, memo, compiled_key)
         if kept is not None:
             validator = fastshacl.Validator(store, shapes, [])
             validator.raw = kept.raw
@@ -433,6 +437,26 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         return _problems(loaded, results, prefixes, memo)
 
     return (queries, located) if later else located(queries())
+
+
+def _compiled(shapes_graph: Any, memo: Any, key: str | None) -> Any:
+    """The shapes compiled to SPARQL (:class:`qgraph.checks.shacl.Shapes`); with ``memo`` and
+    ``key`` (the shapes file's, :func:`shapes_key`), as kept compiled by the last run on these
+    very shapes (kind ``compiled``), else compiled now and kept. What the cache holds that is not
+    a compilation is not trusted: compiled again."""
+    from qgraph.checks import shacl as fastshacl
+
+    if memo is None or key is None:
+        return fastshacl.Shapes(shapes_graph)
+    kept = memo.get("compiled", "shapes", key)
+    if kept is not None:
+        try:
+            return fastshacl.Shapes.from_compiled(shapes_graph, kept)
+        except (KeyError, TypeError, ValueError):
+            pass
+    shapes = fastshacl.Shapes(shapes_graph)
+    memo.put("compiled", "shapes", key, shapes.compiled())
+    return shapes
 
 
 def _unsupported(rel: str, e: Exception) -> QgraphError:
