@@ -198,6 +198,7 @@ def inputs(project: Any) -> dict[str, Any]:
         out[f"check:{p.name}"] = p
     data = project.data_dir
     if data.is_dir():
+        project.note_texts()
         for p in project.data_paths():
             out[project.display(p)] = p
             src = project.source_text(p.stem)
