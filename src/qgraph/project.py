@@ -193,7 +193,7 @@ class Project:
                                   "data/ holds the Turtle files of the documents")
         # each file's Path made once per project (a Path is ~1.5 µs to make: 2,000 of them, seven
         # times a validation), the folder listed afresh at every call
-        self._not_links.update(e.path for e in found if not e.is_symlink())  # (no system call: d_type)
+        self._not_links.update(e.path for e in found if not e.is_symlink())  # (from the listing's d_type, where the system gives it)
         made = self._data_paths
         return [made.get(name) or made.setdefault(name, folder / name) for name in sorted(e.name for e in found)]
 
@@ -272,8 +272,9 @@ class Project:
         return set()
 
     def note_texts(self) -> None:
-        """List the source texts' folder once, noting which entries are not symbolic links (see
-        :attr:`_not_links`); nothing when it cannot be listed."""
+        """List the source texts' folder, noting which entries are not symbolic links (see
+        :attr:`_not_links`; one listing of 2,000 entries costs ~1 ms, their ``lstat`` calls ~8 ms);
+        nothing when it cannot be listed."""
         try:
             with os.scandir(self.sources_dir) as entries:
                 self._not_links.update(e.path for e in entries if not e.is_symlink())

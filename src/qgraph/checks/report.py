@@ -41,7 +41,7 @@ class Problem:
 
     def sort_key(self) -> tuple:
         """An order for any problems: the fields in order, ``None`` compared as empty (a line as
-        -1). Spelt out field by field (tests/test_report.py holds it to every field): a loop over
+        -1). Spelt out field by field (tests/test_reports.py holds it to every field): a loop over
         the fields took ~20 ms of each ``qgraph validate`` at 1M, sorting 2,000 problems thrice."""
         return ("" if self.file is None else self.file, -1 if self.line is None else self.line,
                 "" if self.severity is None else self.severity, "" if self.shape is None else self.shape,
