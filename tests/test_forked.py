@@ -130,3 +130,16 @@ def test_a_drained_child_that_fails_gives_none_and_close_does_not_wait():
     running.close()  # the child stopped, the reading thread ends with it
     assert not running._child.is_alive() and not running._reader.is_alive()
     assert running.result() is None
+
+
+def test_can_fork_says_what_multiprocessing_says_without_importing_it():
+    """Regression: can_fork imported multiprocessing (~10 ms of each ``qgraph validate``, which
+    forks nothing after most edits) to ask its start methods; it answers the same from ``os``."""
+    import multiprocessing
+    import subprocess
+    import sys
+
+    assert can_fork() == ("fork" in multiprocessing.get_all_start_methods())
+    code = "import sys; from qgraph.forked import can_fork; can_fork(); print('multiprocessing' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
