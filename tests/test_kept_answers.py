@@ -11,6 +11,7 @@ import pytest
 
 from qgraph.ask import kept_answers
 from qgraph.checks.cache import CACHE_DIR
+from tests.conftest import count_calls
 
 ANSWERS = Path(CACHE_DIR) / kept_answers.DIR
 
@@ -20,15 +21,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times ``qgraph query`` read the corpus (``qgraph.corpus.loading.load``) from now on."""
     from qgraph.corpus import loading
 
-    calls: list[int] = []
-    real = loading.load
-
-    def load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loading, "load", load)
-    return calls
+    return count_calls(monkeypatch, loading, "load")
 
 
 def _query(capsys: pytest.CaptureFixture, root: Path, *args: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from qgraph.ask import kept_counts
 from qgraph.checks.cache import CACHE_DIR
+from tests.conftest import count_calls
 
 KEPT = Path(CACHE_DIR) / kept_counts.FILE
 
@@ -20,15 +21,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times the corpus was counted (``qgraph.ask.counts.compute`` called) from now on."""
     from qgraph.ask import counts
 
-    calls: list[int] = []
-    real = counts.compute
-
-    def compute(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(counts, "compute", compute)
-    return calls
+    return count_calls(monkeypatch, counts, "compute")
 
 
 def _stats(capsys: pytest.CaptureFixture, root: Path, *extra: str) -> str:
