@@ -342,7 +342,8 @@ def _rewrite_state(root: Path, change) -> None:
     path.write_bytes(cache_mod._hash(body).encode() + b"\n" + body)
 
 
-@pytest.mark.parametrize("damage", [None, "not-a-compilation", "a-check-of-numbers"])
+@pytest.mark.parametrize("damage", [None, "not-a-compilation", "a-check-of-numbers", "subclass-pairs-of-numbers",
+                                    "reading-predicates-not-lists"])
 def test_the_shapes_are_kept_compiled(corpus: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
                                       damage: str | None):
     """The shapes compiled to SPARQL are kept under the shapes file's hash: the next run after an
@@ -361,6 +362,10 @@ def test_the_shapes_are_kept_compiled(corpus: Path, capsys: pytest.CaptureFixtur
         _rewrite_state(corpus, lambda s: s["memo"]["compiled"]["shapes"].__setitem__(1, {"checks": 3}))
     elif damage == "a-check-of-numbers":
         _rewrite_state(corpus, lambda s: s["memo"]["compiled"]["shapes"][1]["checks"].__setitem__(0, [1] * 9))
+    elif damage == "subclass-pairs-of-numbers":
+        _rewrite_state(corpus, lambda s: s["memo"]["compiled"]["shapes"][1].__setitem__("sub", [[1, 2]]))
+    elif damage == "reading-predicates-not-lists":
+        _rewrite_state(corpus, lambda s: s["memo"]["compiled"]["shapes"][1].__setitem__("reading", ["a", "b", "c", "d"]))
     text = docs[1].read_text(encoding="utf-8")
     docs[1].write_text(text + '\nqgid:one-more rdfs:label "one more"@en .\n', encoding="utf-8")
     validate_in_process(capsys, corpus)  # with the cache: what it kept compiled is used, or not
@@ -378,10 +383,18 @@ def test_compiled_shapes_read_back_are_the_shapes_compiled():
     from qgraph.project import resources
 
     g = Graph().parse(resources() / "ontology" / "shapes.ttl")
+    g.parse(data="<urn:x:a> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <urn:x:b> .\n"
+                 "<urn:x:c> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <urn:x:a> .", format="nt")
     shapes = shacl.Shapes(g)
     assert shapes.checks and shapes.raw_predicates, "the shipped shapes check raw literals"
     back = shacl.Shapes.from_compiled(g, json.loads(json.dumps(shapes.compiled())))
     assert back.compiled() == shapes.compiled()
+    # read back with a function for the graph: the graph is not made to find a class's subclasses
+    unread = shacl.Shapes.from_compiled(lambda: pytest.fail("the shapes graph was made"),
+                                        json.loads(json.dumps(shapes.compiled())))
+    classes = {o for _, o in shapes.compiled()["sub"]}
+    assert classes == {"urn:x:a", "urn:x:b"}
+    assert all(unread._subclasses(c) == shapes._subclasses(c) for c in classes | {"urn:x:none"})
     assert back.checks == shapes.checks and back.targets == shapes.targets and back.local == shapes.local
     assert [getattr(c, "raw_datatype", None) for c in back.checks] == [getattr(c, "raw_datatype", None)
                                                                        for c in shapes.checks]
@@ -744,3 +757,57 @@ def test_a_copy_stopped_while_written_leaves_no_temporary(tmp_path: Path, monkey
     monkeypatch.undo()
     left = [p.name for p in (folder / cache_mod.SNAPSHOTS).iterdir()]
     assert left == [], left
+
+
+@pytest.mark.parametrize("damage", [None, "not-a-table", "a-row-of-numbers"])
+def test_what_is_read_of_the_shapes_graph_is_kept_beside_their_compilation(
+        corpus: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, damage: str | None):
+    """Besides the compilation, what else a run reads of the shapes graph (the target nodes and
+    the table the "shape selects nothing" warnings are made of) is kept under the shapes file's
+    hash and the prefixes: a run after an edit makes no graph of the shapes (no rdflib). Kept
+    facts that are not such are worked out again, never used; either way the run says what the
+    uncached one says."""
+    from qgraph.checks import validation
+
+    docs = _docs(corpus)
+    _same(capsys, corpus)
+    kept = _memo(corpus)["shape-facts"]["shapes"]
+    assert kept[1]["unused"]["shapes"], "the table of the shapes with targets is kept"
+    made = []
+    real = validation.ParsedShapes.graph.func
+    monkeypatch.setattr(validation.ParsedShapes, "graph",
+                        validation.cached_property(lambda self: (made.append(1), real(self))[1]))
+    validation.ParsedShapes.graph.__set_name__(validation.ParsedShapes, "graph")
+    if damage == "not-a-table":
+        _rewrite_state(corpus, lambda s: s["memo"]["shape-facts"]["shapes"][1].__setitem__("unused", [3]))
+    elif damage == "a-row-of-numbers":
+        _rewrite_state(corpus, lambda s: s["memo"]["shape-facts"]["shapes"][1]["unused"]["shapes"].__setitem__(
+            0, [1, 2, 3, 4]))
+    text = docs[1].read_text(encoding="utf-8")
+    docs[1].write_text(text + '\nqgid:one-more rdfs:label "one more"@en .\n', encoding="utf-8")
+    validate_in_process(capsys, corpus)
+    assert len(made) == (0 if damage is None else 1), "the shapes graph is made only to work the facts out again"
+    assert _memo(corpus)["shape-facts"]["shapes"] == kept
+    _same(capsys, corpus)
+
+
+def test_a_library_is_told_apart_by_its_installed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The cache's version names each library by where it is and its top files' names, sizes and
+    mtimes (not its version, which ``importlib.metadata`` took ~25 ms of each run to read):
+    another version installed, or a module rewritten, makes another version of the cache."""
+    import importlib
+
+    pkg = tmp_path / "qgraph_probe_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "qgraph_probe_mod.py").write_text("y = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    first = {name: cache_mod._installed(name) for name in ("qgraph_probe_pkg", "qgraph_probe_mod")}
+    assert all(first.values()) and first == {name: cache_mod._installed(name) for name in first}
+    (pkg / "__init__.py").write_text("x = 22\n", encoding="utf-8")
+    (tmp_path / "qgraph_probe_mod.py").write_text("y = 22\n", encoding="utf-8")
+    again = {name: cache_mod._installed(name) for name in first}
+    assert all(again[name] != first[name] for name in first)
+    assert cache_mod._installed("qgraph_no_such_library") is None
+    assert cache_mod.tool_version()["rdflib"] == cache_mod._installed("rdflib") is not None

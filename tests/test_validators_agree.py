@@ -111,3 +111,22 @@ def test_blank_node_property_shapes_named_alike(tmp_path: Path):
     fast, ref = validation.validate(loaded, "fast"), validation.validate(loaded, "pyshacl")
     assert sorted(map(_key, fast)) == sorted(map(_key, ref))
     assert "qgs:LabelShape/rdfs:label" in {p.shape for p in fast}
+
+
+def test_a_result_on_a_complex_path_is_shown_as_pyshacl_shows_it(tmp_path: Path):
+    """Regression: the fast validator's result on a path that is not one IRI (here an inverse
+    path) made ``_problems`` read the path's SPARQL text as a term, and fail (``KeyError`` from
+    rdflib's ``from_n3``). It is reported as pySHACL's is: "(complex path)"."""
+    from conftest import FIXTURE_PROJECT
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    shapes = root / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + (
+        "\nqgs:ForumMembersShape a sh:NodeShape ;\n    sh:targetClass qg:Forum ;\n"
+        "    sh:property [ sh:path [ sh:inversePath org:organization ] ; sh:minCount 3 ] .\n"), encoding="utf-8")
+    loaded = load(root)
+    fast, ref = validation.validate(loaded, "fast"), validation.validate(loaded, "pyshacl")
+    assert sorted(map(_key, fast)) == sorted(map(_key, ref))
+    assert [(p.focus, p.path) for p in fast if p.shape.startswith("qgs:ForumMembersShape")] == [
+        ("qgid:tiny-forum", "(complex path)")]

@@ -306,7 +306,7 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
     files this was decided on."""
     from qgraph.ask import catalogue
     from qgraph.checks import unaffected
-    from qgraph.checks.cache import combine, term, union_basis
+    from qgraph.checks.cache import combine, own_term, union_basis
     from qgraph.corpus.loading import parse_file
     from qgraph.corpus.store import Result
     from qgraph.errors import QgraphError
@@ -331,7 +331,7 @@ def _kept_union(project: Any, memo: Any) -> dict[str, tuple[str, Any]]:
         value = got[1]
         try:
             then = value["files"]
-            rows = [tuple(term(c) for c in row) for row in value["rows"]]
+            rows = [tuple(own_term(c) for c in row) for row in value["rows"]]
             result = Result(value["kind"], list(value["vars"]), rows, value["boolean"])
         except (KeyError, TypeError, ValueError, IndexError):
             continue

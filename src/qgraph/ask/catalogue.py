@@ -318,9 +318,8 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
     check worked out elsewhere (the build's child, :func:`qgraph.pipeline._streamed`), used with
     ``memo`` for each graph whose key (:func:`graph_local_key`) is the one computed here, as
     if the cache had held it."""
-    from rdflib import URIRef
-
     from qgraph.checks.report import Problem, shown, where
+    from qgraph.corpus.terms import is_iri
 
     problems = []
     basis = None
@@ -349,7 +348,7 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
         if basis is not None and reads_default_graph_only(entry.text):
             _keep_rows(memo, basis, entry, result)
         for row in result.rows:
-            focus = next((t for t in row if isinstance(t, URIRef)), None)
+            focus = next((t for t in row if is_iri(t)), None)
             file, line = where(loaded, focus)
             cells = ", ".join(f"{v}={shown(loaded, t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True)
                               if t is not None)
@@ -385,8 +384,9 @@ def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any,
     the key is the same; then kept in the memo), the other graphs' rows from the check run on a
     store holding only those graphs (on ``store`` when no graph's rows are stored). ``None``: not
     a graph-local check whose graph variable is a column."""
-    from qgraph.checks.cache import cell, combine, graph_local, term
+    from qgraph.checks.cache import cell, combine, graph_local, own_term
     from qgraph.corpus.store import OxigraphStore
+    from qgraph.corpus.terms import text_of
 
     var = graph_local(entry.text)
     if var is None:
@@ -411,21 +411,21 @@ def _graph_local_rows(loaded: Any, store: Store, entry: Entry, memo: Any,
             todo.append(g)
             continue
         names = stored[0]
-        rows += [tuple(term(c) for c in r) for r in stored[1]]
+        rows += [tuple(own_term(c) for c in r) for r in stored[1]]
     if todo:
         if len(todo) == len(files):
             result = store.query(entry.text)
         else:
             wanted = set(todo)
             result = OxigraphStore([q for f in loaded.files if f.graph in wanted for q in loaded.quads_of(f)],
-                                   loaded.prefixes).query(entry.text)
+                                   loaded.prefixes).query(entry.text, own_terms=True)
         if result.kind != "select" or var not in result.vars:
             return None
         names = result.vars
         col = result.vars.index(var)
         fresh: dict[str, list] = {g: [] for g in todo}
         for row in result.rows:
-            fresh.setdefault(str(row[col]), []).append(row)
+            fresh.setdefault(text_of(row[col]), []).append(row)
         for g, got in fresh.items():
             cells = [[cell(t) for t in r] for r in got]
             if g in keys and not any(c is not None and c[0] == "b" for r in cells for c in r):

@@ -47,6 +47,8 @@ from typing import Any, Callable
 
 import orjson
 
+from qgraph.vocab import XSD_STRING
+
 CACHE_DIR = ".qgraph-cache"
 STATE = "state.json"
 SNAPSHOTS = "files"  # a copy of each data file as last checked, named by its content hash
@@ -165,9 +167,7 @@ def combine(*parts: str | None) -> str:
 def tool_version() -> dict[str, Any]:
     """What the results depend on besides the inputs: qgraph's version and its own code (each
     module's size and mtime, so an edited checkout counts as another version), and the versions
-    of the libraries that compute them."""
-    from importlib.metadata import PackageNotFoundError, version
-
+    of the libraries that compute them (:func:`_installed`)."""
     from qgraph._version import __version__
 
     package = Path(__file__).resolve().parent.parent
@@ -175,13 +175,39 @@ def tool_version() -> dict[str, Any]:
     for p in sorted(package.rglob("*.py")):
         st = p.stat()
         h.update(f"{p.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    libs = {}
-    for lib in ("pyoxigraph", "rdflib", "pyshacl", "xmlschema"):
-        try:
-            libs[lib] = version(lib)
-        except PackageNotFoundError:
-            libs[lib] = None
+    libs = {lib: _installed(lib) for lib in ("pyoxigraph", "rdflib", "pyshacl", "xmlschema")}
     return {"format": FORMAT, "qgraph": __version__, "code": h.hexdigest(), **libs}
+
+
+def _installed(name: str) -> str | None:
+    """What tells one installation of the library ``name`` from another: where it is, and the
+    name, size and mtime of each file at the top of its package (installing another version, or
+    the same again, writes them anew); ``None`` when it is not installed. Asked of the import
+    system without importing the library, nor ``importlib.metadata`` for its version (~25 ms
+    of each ``qgraph validate``: that import and the email parser it brings)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        return None
+    top = os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
+    h = hashlib.blake2b(digest_size=16)
+    h.update(top.encode())
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name) if os.path.isdir(top) else []
+        for e in entries:
+            if e.is_file():
+                st = e.stat()
+                h.update(f"\0{e.name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+        if not entries:
+            st = os.stat(top)
+            h.update(f"\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def inputs(project: Any) -> dict[str, Any]:
@@ -434,11 +460,27 @@ def _write_copies(folder: Path, wanted: dict[str, Path], quiet: bool = True, mad
 
 
 def cell(t: Any) -> list | None:
-    """An rdflib term of a result row as JSON (:func:`term` makes the same term of it)."""
-    from rdflib import BNode, Literal
-
+    """An rdflib or pyoxigraph term of a result row as JSON (:func:`term` makes the same rdflib
+    term of it; a pyoxigraph term's is that of the rdflib term it converts to)."""
     if t is None:
         return None
+    import pyoxigraph as ox
+
+    kind = type(t)
+    if kind is ox.NamedNode:
+        return iri_cell(t.value)
+    if kind is ox.BlankNode:
+        return ["b", t.value]
+    if kind is ox.Literal:
+        if t.language:
+            return ["l", t.value, None, t.language]
+        if t.datatype.value == XSD_STRING:
+            return ["l", t.value, None, None]
+        from qgraph.corpus.terms import lexical
+
+        return ["l", lexical(t), t.datatype.value, None]  # as rdflib normalises it
+    from rdflib import BNode, Literal  # imported already: ``t`` is one of its terms
+
     if isinstance(t, Literal):
         return ["l", str(t), str(t.datatype) if t.datatype is not None else None, t.language]
     return ["b", str(t)] if isinstance(t, BNode) else iri_cell(str(t))
@@ -457,6 +499,24 @@ def term(c: list | None) -> Any:
     if c[0] == "l":  # the lexical form as it was (already as rdflib writes it): not normalised again
         return Literal(c[1], lang=c[3], datatype=URIRef(c[2]) if c[2] is not None else None, normalize=False)
     return BNode(c[1]) if c[0] == "b" else URIRef(c[1])
+
+
+def own_term(c: list | None) -> Any:
+    """:func:`term` as a pyoxigraph term where the two show the same (an IRI, a blank node, a
+    literal with no datatype but a language's): rdflib is then not imported. A typed literal
+    stays rdflib's, its lexical form as it was kept (already as rdflib normalises it)."""
+    import pyoxigraph as ox
+
+    if c is None:
+        return None
+    try:
+        if c[0] == "l":
+            if c[2] is not None:
+                return term(c)
+            return ox.Literal(c[1], language=c[3]) if c[3] else ox.Literal(c[1])
+        return ox.BlankNode(c[1]) if c[0] == "b" else ox.NamedNode(c[1])
+    except ValueError:  # not a term pyoxigraph makes (an odd blank node id): rdflib's, as before
+        return term(c)
 
 
 def row(obj: Any) -> list:

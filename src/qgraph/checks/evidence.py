@@ -165,8 +165,6 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
     """The evidence check of one data file (its problems and counts added to ``summary``)."""
     import pyoxigraph as ox
 
-    from qgraph.corpus.terms import to_rdflib
-
     ev_pred, src_pred, sel_pred = QG + "evidence", OA + "hasSource", OA + "hasSelector"
     problems = summary.problems
     short = _shortener(loaded, f)
@@ -207,9 +205,9 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
             continue
         sources = g.objects(ev, src_pred)
         if doc is not None and sources != [doc]:
-            got = ", ".join(short(to_rdflib(s)) for s in sources) or "none"
+            got = ", ".join(short(s) for s in sources) or "none"
             add(tokens, "check:evidence-source", name, "oa:hasSource",
-                f"oa:hasSource must be {short(to_rdflib(doc))} (this file's source document), found {got}")
+                f"oa:hasSource must be {short(doc)} (this file's source document), found {got}")
         selectors = g.objects(ev, sel_pred)
         if not selectors:
             add(tokens, "check:quote-found", name, "oa:hasSelector", "evidence has no oa:hasSelector")
@@ -244,14 +242,12 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
         if g.objects(s, ev_pred):
             summary.with_evidence += 1
         else:
-            add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(to_rdflib(s)), "qg:evidence",
+            add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(s), "qg:evidence",
                 "described in this file without qg:evidence (every fact needs its passage)")
 
 
 def _name(short: Any, term: Any) -> str:
-    from qgraph.corpus.terms import to_rdflib
-
-    return short(to_rdflib(term))
+    return short(term)
 
 
 def _one(g: _Graph, s: Any, p: str) -> str | None:

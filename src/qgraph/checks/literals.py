@@ -170,7 +170,6 @@ def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
     ``memo`` (:class:`qgraph.checks.cache.Memo`): a data file found clean before, unchanged, is
     not read again (a file with an ill-typed literal always is: its quads are needed)."""
     import pyoxigraph as ox
-    from rdflib import BNode, URIRef
 
     from qgraph.checks.report import where
     from qgraph.corpus.terms import display
@@ -189,7 +188,7 @@ def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
         for item in found:
             q = item.quad
             bad.add(q)
-            subject = BNode(q.subject.value) if type(q.subject) is ox.BlankNode else URIRef(q.subject.value)
+            subject = q.subject
             prefixes = {**loaded.prefixes, **f.prefixes}
             value = written(q.object.value, q.object.datatype.value, prefixes)
             line = _literal_line(f, q, subject, prefixes)
@@ -198,7 +197,7 @@ def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
             problems.append(Problem(
                 f.rel, line, "Violation", SHAPE,
                 display(subject, prefixes) if type(q.subject) is ox.NamedNode else None,
-                display(URIRef(q.predicate.value), prefixes),
+                display(q.predicate, prefixes),
                 f"{item.reason}: an ill-typed literal (fix the value or its datatype)",
                 value, "sh:DatatypeConstraintComponent"))
     return problems, bad
@@ -210,7 +209,7 @@ def _literal_line(f: Any, q: Any, subject: Any, prefixes: dict[str, str]) -> int
 
     start = 1
     if type(q.subject) is ox.NamedNode:
-        start = locate(f.lines, node_tokens(str(subject), prefixes)) or 1
+        start = locate(f.lines, node_tokens(subject.value, prefixes)) or 1
     lex = q.object.value
     needles = [f'"{lex}"', f"'{lex}'", lex] if lex else ['""']
     for needle in needles:

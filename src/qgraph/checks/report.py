@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
-from qgraph.vocab import CHECK, OA
+from qgraph.vocab import CHECK, OA, XSD_STRING
 from qgraph.vocab import SH as SH_NS
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -332,11 +332,9 @@ def shown(loaded: Any, term: Any, prefixes: dict[str, str]) -> str:
     node by the label the exports give it (:meth:`qgraph.corpus.loading.Loaded.blank_label`):
     the same at every run, where its parse gives it a new one (two validations of the same files
     printed two reports)."""
-    from rdflib import BNode
+    from qgraph.corpus.terms import display, is_blank
 
-    from qgraph.corpus.terms import display
-
-    if isinstance(term, BNode) and hasattr(loaded, "blank_label"):
+    if is_blank(term) and hasattr(loaded, "blank_label"):
         label = loaded.blank_label(term)
         if label is not None:
             return f"_:{label}"
@@ -347,17 +345,17 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
     """The file and line that describe ``focus`` (a triple with ``path``/``value`` first).
 
     Looks the node up in :attr:`Loaded.node_files` and reads only those files' quads: asking
-    every file's rdflib graph took minutes for 25k problems in a project of 2,500 files."""
+    every file's rdflib graph took minutes for 25k problems in a project of 2,500 files.
+    The terms: rdflib's or pyoxigraph's."""
     import pyoxigraph as ox
-    from rdflib import BNode, URIRef
 
-    from qgraph.corpus.terms import to_oxigraph
+    from qgraph.corpus.terms import is_blank, is_iri, lexical, text_of, to_oxigraph
 
     if focus is None:
         return None, None
     node = to_oxigraph(focus)
     files = loaded.node_files.get(node, [])
-    if isinstance(focus, BNode):
+    if is_blank(focus):
         for f in files:
             quads = loaded.quads_of(f)
             exact = next((q.object for q in quads if q.subject == node and q.predicate.value == OA + "exact"), None)
@@ -374,9 +372,13 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
     if not files:
         return None, None
     if len(files) == 1:  # nothing to rank (most nodes: ranking cost a pass over the files per problem)
-        return files[0].rel, locate(files[0].lines, node_tokens(str(focus), files[0].prefixes))
-    p = str(path) if isinstance(path, URIRef) else None
-    o = to_oxigraph(value) if p is not None and value is not None else None
+        return files[0].rel, locate(files[0].lines, node_tokens(text_of(focus), files[0].prefixes))
+    p = text_of(path) if is_iri(path) else None
+    o = None
+    if p is not None and value is not None:
+        o = to_oxigraph(value)
+        if type(value) is ox.Literal and not value.language and value.datatype.value != XSD_STRING:
+            o = ox.Literal(lexical(value), datatype=value.datatype)  # in rdflib's normal form, as an rdflib term is
     order = {id(f): k for k, f in enumerate(loaded.data_files + [f for f in loaded.files if f.stem is None])}
     candidates = []
     for f in files:
@@ -388,4 +390,4 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
         candidates.append((-score, order.get(id(f), len(order)), f.rel))
     best = min(candidates)
     f = next(f for f in files if f.rel == best[2])
-    return f.rel, locate(f.lines, node_tokens(str(focus), f.prefixes))
+    return f.rel, locate(f.lines, node_tokens(text_of(focus), f.prefixes))

@@ -201,7 +201,10 @@ class Shapes:
     """SHACL shapes compiled to SPARQL checks."""
 
     def __init__(self, graph, subclass_pairs: Iterable[tuple[str, str]] = ()):
-        self.graph = graph
+        self._graph, self._graph_of = graph, None
+        #: kept with the compilation for the validation's own use (what it reads of the shapes
+        #: graph besides: :func:`qgraph.checks.validation._reading_predicates`), else ``None``
+        self.reading: Any = None
         self._extra_subclass = list(subclass_pairs)
         self.checks: list[_Check] = []
         self.targets: dict[str, list[tuple[str, str]]] = {}  # node shape key → [(kind, iri)]
@@ -214,23 +217,50 @@ class Shapes:
         self._or_members = {m for lst in graph.objects(None, URIRef(SH + "or")) for m in Collection(graph, lst)}
         self._compile()
 
+    @property
+    def graph(self) -> Any:
+        """The shapes graph (rdflib's); of shapes read back compiled, made when first asked."""
+        if self._graph is None and self._graph_of is not None:
+            self._graph = self._graph_of()
+        return self._graph
+
     def compiled(self) -> dict[str, Any]:
-        """What :meth:`_compile` made, as JSON values (:meth:`from_compiled` reads it back)."""
+        """What :meth:`_compile` made, as JSON values (:meth:`from_compiled` reads it back), and
+        the shapes graph's ``rdfs:subClassOf`` pairs (:meth:`_subclasses` reads them)."""
         return {"checks": [[c.shape, c.path, c.severity, c.component, c.query, c.message, c.node_shape, c.lang,
                             getattr(c, "raw_datatype", None)] for c in self.checks],
                 "targets": [[k, [list(t) for t in v]] for k, v in self.targets.items()],
                 "local": self.local, "sparql": [list(x) for x in self.sparql_constraints],
-                "raw": sorted(self.raw_predicates)}
+                "raw": sorted(self.raw_predicates), "sub": self._graph_subclass_pairs(),
+                "reading": self.reading}
+
+    def _graph_subclass_pairs(self) -> list[list[str]]:
+        from rdflib import URIRef
+
+        return sorted([str(s), str(o)] for s, o in self.graph.subject_objects(URIRef(RDFS_SUBCLASSOF)))
 
     @classmethod
     def from_compiled(cls, graph: Any, data: dict[str, Any]) -> "Shapes":
         """The shapes of ``graph`` as :meth:`compiled` gave them when they were compiled (the
         validation cache keeps them under the shapes file's hash: 1M triples, ~30 ms of each
         ``qgraph validate``); ``KeyError``, ``TypeError`` or ``ValueError`` when ``data`` is not
-        what :meth:`compiled` gives."""
+        what :meth:`compiled` gives. ``graph``: the shapes graph, or a function that makes it,
+        called only if something asks for the graph (rdflib is not imported before: ~0.1 s of a
+        ``qgraph validate`` after an edit)."""
         self = cls.__new__(cls)
-        self.graph = graph
+        self._graph, self._graph_of = (None, graph) if callable(graph) else (graph, None)
         self._extra_subclass = []
+        sub: dict[str, set[str]] = {}
+        for s, o in data["sub"]:
+            if not isinstance(s, str) or not isinstance(o, str):
+                raise TypeError("not a subclass pair")
+            sub.setdefault(o, set()).add(s)
+        self._sub_index = sub
+        reading = data["reading"]
+        if reading is not None and not (isinstance(reading, list) and len(reading) == 4 and all(
+                isinstance(x, list) and all(isinstance(i, str) for i in x) for x in reading)):
+            raise TypeError("not the reading predicates")
+        self.reading = reading
         checks = []
         for row in data["checks"]:
             *fields, raw_datatype = row
@@ -358,9 +388,9 @@ class Shapes:
 
     def _subclasses(self, cls: str) -> list[str]:
         """cls and all its subclasses (rdfs:subClassOf* over the ontology and shapes graphs)."""
-        from rdflib import URIRef
-
         if not hasattr(self, "_sub_index"):
+            from rdflib import URIRef
+
             idx: dict[str, set[str]] = {}
             for s, o in self._extra_subclass:
                 idx.setdefault(o, set()).add(s)

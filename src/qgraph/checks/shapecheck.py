@@ -314,18 +314,62 @@ def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefix
            prints: Iterable[dict[str, list]] | None = None) -> list[Problem]:
     """A Warning for each node shape with targets that selects no node of the data ``quads``
     (or of the data whose :func:`footprint` s are ``prints``, then ``quads`` is not read)."""
-    from rdflib import URIRef
-
     if prints is None:
         prints = [footprint(quads, target_nodes(shapes))]
+    return unused_of(unused_table(shapes, lines, prefixes), prints, rel)
+
+
+def unused_table(shapes: Any, lines: list[str], prefixes: dict[str, str]) -> dict[str, list]:
+    """What :func:`unused` reads of the shapes graph, as JSON (kept between runs, so that a run
+    after an edit needs no rdflib graph of the shapes): the graph's ``rdfs:subClassOf`` pairs
+    and, for each active node shape with targets, its targets, line, name and targets as the
+    warning names them."""
+    from rdflib import URIRef
+
+    sub = sorted([str(s), str(o)] for s, o in shapes.subject_objects(URIRef(RDFS_SUBCLASSOF)))
+    shape_nodes = {s for t in _TARGETS for s in shapes.subjects(URIRef(SH + t), None)}
+    for cls_kind in (RDFS + "Class", OWL + "Class"):
+        for s in shapes.subjects(URIRef(RDF_TYPE), URIRef(cls_kind)):
+            if (s, URIRef(RDF_TYPE), URIRef(SH + "NodeShape")) in shapes:
+                shape_nodes.add(s)
+    rows = []
+    for shape in sorted(shape_nodes, key=str):
+        if str(shapes.value(shape, URIRef(SH + "deactivated"))).lower() == "true":
+            continue
+        targets = [(t, str(o)) for t in _TARGETS for o in shapes.objects(shape, URIRef(SH + t))]
+        if (shape, URIRef(RDF_TYPE), URIRef(RDFS + "Class")) in shapes or (
+                shape, URIRef(RDF_TYPE), URIRef(OWL + "Class")) in shapes:
+            targets.append(("targetClass", str(shape)))
+        if not targets:
+            continue
+        names = ", ".join(f"sh:{t} {_name(URIRef(o), prefixes)}" for t, o in sorted(targets))
+        rows.append([[list(t) for t in targets], _line(lines, shape, prefixes), _name(shape, prefixes), names])
+    return {"sub": sub, "shapes": rows}
+
+
+def is_unused_table(table: Any) -> bool:
+    """Whether ``table`` is what :func:`unused_table` gives (a kept one read back)."""
+    def strings(x: Any, n: int) -> bool:
+        return isinstance(x, list) and len(x) == n and all(isinstance(i, str) for i in x)
+
+    return (isinstance(table, dict) and isinstance(table.get("sub"), list) and isinstance(table.get("shapes"), list)
+            and all(strings(p, 2) for p in table["sub"])
+            and all(isinstance(r, list) and len(r) == 4 and isinstance(r[0], list) and all(strings(t, 2) for t in r[0])
+                    and (r[1] is None or (isinstance(r[1], int) and not isinstance(r[1], bool)))
+                    and isinstance(r[2], str) and isinstance(r[3], str) for r in table["shapes"]))
+
+
+def unused_of(table: dict[str, list], prints: Iterable[dict[str, list]], rel: str) -> list[Problem]:
+    """:func:`unused` of the shapes whose :func:`unused_table` is ``table``, on the data whose
+    footprints are ``prints``."""
     seen_all = merge(prints)
     types, node_iris = seen_all["t"], seen_all["n"]
     subjects_of = objects_of = seen_all["p"]  # sh:targetObjectsOf selects literal objects too
     sub: dict[str, set[str]] = {}
     for o, s in seen_all["s"]:
         sub.setdefault(o, set()).add(s)
-    for s, o in shapes.subject_objects(URIRef(RDFS_SUBCLASSOF)):
-        sub.setdefault(str(o), set()).add(str(s))
+    for s, o in table["sub"]:
+        sub.setdefault(o, set()).add(s)
 
     def has_instances(cls: str) -> bool:
         seen, todo = {cls}, [cls]
@@ -340,25 +384,12 @@ def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefix
         return False
 
     out = []
-    shape_nodes = {s for t in _TARGETS for s in shapes.subjects(URIRef(SH + t), None)}
-    for cls_kind in (RDFS + "Class", OWL + "Class"):
-        for s in shapes.subjects(URIRef(RDF_TYPE), URIRef(cls_kind)):
-            if (s, URIRef(RDF_TYPE), URIRef(SH + "NodeShape")) in shapes:
-                shape_nodes.add(s)
-    for shape in sorted(shape_nodes, key=str):
-        if str(shapes.value(shape, URIRef(SH + "deactivated"))).lower() == "true":
-            continue
-        targets = [(t, str(o)) for t in _TARGETS for o in shapes.objects(shape, URIRef(SH + t))]
-        if (shape, URIRef(RDF_TYPE), URIRef(RDFS + "Class")) in shapes or (
-                shape, URIRef(RDF_TYPE), URIRef(OWL + "Class")) in shapes:
-            targets.append(("targetClass", str(shape)))
+    for targets, line, name, names in table["shapes"]:
         hit = any((t == "targetClass" and has_instances(o)) or (t == "targetNode" and o in node_iris)
                   or (t == "targetSubjectsOf" and o in subjects_of) or (t == "targetObjectsOf" and o in objects_of)
                   for t, o in targets)
-        if targets and not hit:
-            names = ", ".join(f"sh:{t} {_name(URIRef(o), prefixes)}" for t, o in sorted(targets))
-            out.append(Problem(rel, _line(lines, shape, prefixes), "Warning", UNUSED_SHAPE,
-                               _name(shape, prefixes), None,
+        if not hit:
+            out.append(Problem(rel, line, "Warning", UNUSED_SHAPE, name, None,
                                f"the shape selects no node of the corpus ({names}): a misspelt target, "
                                "or nothing of that kind in the data yet"))
     return out

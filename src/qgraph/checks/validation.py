@@ -14,6 +14,7 @@ inference. Only ``sh:Violation`` fails a build.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,17 +26,37 @@ from qgraph.vocab import RDFS, RDFS_LABEL, SH
 
 def load_shapes(path: Path, rel: str) -> tuple[Any, dict[str, str]]:
     """The shapes graph as an rdflib ``Graph`` (syntax errors → ``rel:line: …``)."""
-    from rdflib import Graph
+    parsed = parse_shapes(path, rel)
+    return parsed.graph, parsed.prefixes
 
-    from qgraph.corpus.terms import to_rdflib
 
+def parse_shapes(path: Path, rel: str) -> "ParsedShapes":
+    """The shapes file parsed (syntax errors → ``rel:line: …``); its rdflib graph made when asked."""
     if not path.is_file():
         raise QgraphError(f"{rel}: missing (the SHACL shapes)")
     quads, prefixes = parse_file(path, "urn:x-qgraph:shapes", rel)
-    g = Graph(bind_namespaces="none")
-    for q in quads:
-        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    return g, prefixes
+    return ParsedShapes(quads, prefixes)
+
+
+class ParsedShapes:
+    """The shapes file's quads (pyoxigraph's) and prefixes; :attr:`graph`, the rdflib ``Graph``
+    that the shapes check, the compiler and pySHACL read, made on first use: after an edit,
+    with the compilation and what else is read of the graph kept (:func:`_compiled`,
+    :func:`_shape_facts`), nothing asks for it, and rdflib is not imported (~0.1 s)."""
+
+    def __init__(self, quads: list[Any], prefixes: dict[str, str]) -> None:
+        self.quads, self.prefixes = quads, prefixes
+
+    @cached_property
+    def graph(self) -> Any:
+        from rdflib import Graph
+
+        from qgraph.corpus.terms import to_rdflib
+
+        g = Graph(bind_namespaces="none")
+        for q in self.quads:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return g
 
 
 def shacl(loaded: Loaded, shapes: Path | None = None) -> list[Problem]:
@@ -109,8 +130,8 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
         raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
     shapes = shapes or loaded.project.shapes_file
     rel = _rel(shapes, loaded.root)
-    shapes_graph, shape_prefixes = load_shapes(shapes, rel)
-    prefixes = {**shape_prefixes, **loaded.prefixes}
+    parsed = parse_shapes(shapes, rel)
+    prefixes = {**parsed.prefixes, **loaded.prefixes}
     lines = read_text(shapes, rel).splitlines()
     declared = shapecheck.declared_terms(q for f in loaded.file_for_graph(ONTOLOGY_GRAPH) for q in loaded.quads_of(f))
     key = shapes_key(loaded.project, shapes, rel, memo)
@@ -121,7 +142,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
                 meta.close()
         else:
             found = meta.result(shapes, prefixes) if meta is not None else None
-        shapecheck.check(shapes_graph, rel, lines, prefixes, declared or None, found)
+        shapecheck.check(parsed.graph, rel, lines, prefixes, declared or None, found)
         if memo is not None:
             memo.put("shapes", rel, key, True)
     elif meta is not None:
@@ -135,7 +156,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
         quads = [q for q in quads if q not in bad]
     parts = None
     if validator == "fast":
-        parts = fast(loaded, shapes_graph, prefixes, rel, quads, store, memo, left_out=bad, kept=kept, later=True,
+        parts = fast(loaded, parsed, prefixes, rel, quads, store, memo, left_out=bad, kept=kept, later=True,
                      compiled_key=key)
 
     def queries() -> Any:
@@ -145,15 +166,21 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
     # cover every kind of fact and a small corpus (a new one) has only some of them
     own = Path(str(shapes)).resolve().is_relative_to(loaded.root.resolve())
     prints: list[Any] = []
+    facts: list[dict[str, Any]] = []
+
+    def fact(name: str) -> Any:
+        if not facts:
+            facts.append(_shape_facts(parsed, memo, key, rel, lines, prefixes))
+        return facts[0][name]
 
     def ahead() -> None:
         if own and not prints:
-            prints.append(_footprints(loaded, shapes_graph, bad, memo))
+            prints.append(_footprints(loaded, set(fact("targets")), bad, memo))
 
     def finish(found: Any) -> list[Problem]:
         nonlocal parts, store
         if parts is None:
-            results = _pyshacl(loaded, shapes_graph, prefixes, quads if bad else None)
+            results = _pyshacl(loaded, parsed.graph, prefixes, quads if bad else None)
         else:
             results = parts[1](found)
             if store is not None and bad and kept is None:
@@ -163,7 +190,10 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
             parts = store = None
         results = label_clashes(loaded, literals.drop_covered(results, gate))
         ahead()
-        unused = shapecheck.unused(shapes_graph, quads, rel, lines, prefixes, prints[0]) if own else []
+        unused = []
+        if own:
+            seen = prints[0] if prints[0] is not None else [shapecheck.footprint(quads, set(fact("targets")))]
+            unused = shapecheck.unused_of(fact("unused"), seen, rel)
         return sorted(set(gate + results + unused), key=Problem.sort_key)
 
     return Later(queries, finish, ahead)
@@ -202,10 +232,36 @@ def shapes_checked(project: Any, memo: Any) -> bool:
     return memo.has("shapes", rel, shapes_key(project, shapes, rel, memo))
 
 
-def _footprints(loaded: Loaded, shapes_graph: Any, bad: set, memo: Any) -> list[dict[str, list]] | None:
+def _shape_facts(parsed: ParsedShapes, memo: Any, key: str | None, rel: str, lines: list[str],
+                 prefixes: dict[str, str]) -> dict[str, Any]:
+    """What the validation reads of the shapes graph besides their compilation: the IRIs they
+    name with ``sh:targetNode`` (``targets``) and the table the "shape selects nothing" warnings
+    are made of (``unused``, :func:`qgraph.checks.shapecheck.unused_table`); with ``memo`` and
+    ``key`` (the shapes file's, :func:`shapes_key`), kept under it and the prefixes (kind
+    ``shape-facts``). What the cache holds that is not such facts is worked out again."""
+    from qgraph.checks import shapecheck
+
+    name_key = None
+    if memo is not None and key is not None:
+        from qgraph.checks.cache import combine
+
+        name_key = combine(key, *[f"{k}={v}" for k, v in sorted(prefixes.items())])
+        got = memo.get("shape-facts", "shapes", name_key)
+        if shapecheck.is_unused_table(got.get("unused") if isinstance(got, dict) else None) and isinstance(
+                got.get("targets"), list) and all(isinstance(t, str) for t in got["targets"]):
+            return got
+    made = {"targets": sorted(shapecheck.target_nodes(parsed.graph)),
+            "unused": shapecheck.unused_table(parsed.graph, lines, prefixes)}
+    if memo is not None:
+        memo.put("shape-facts", "shapes", name_key, made)
+    return made
+
+
+def _footprints(loaded: Loaded, wanted: set[str], bad: set, memo: Any) -> list[dict[str, list]] | None:
     """Per file (the enrichment left out), what the "shape selects nothing" warnings read of it
     (:func:`qgraph.checks.shapecheck.footprint`, its ill-typed literals left out); with ``memo``,
-    a data file's is kept under its hash and the shapes' target nodes (``None`` without)."""
+    a data file's is kept under its hash and the shapes' target nodes ``wanted`` (``None``
+    without)."""
     from qgraph.checks import shapecheck
     from qgraph.corpus.loading import ENRICHMENT_GRAPH
 
@@ -213,7 +269,6 @@ def _footprints(loaded: Loaded, shapes_graph: Any, bad: set, memo: Any) -> list[
         return None
     from qgraph.checks.cache import combine
 
-    wanted = shapecheck.target_nodes(shapes_graph)
     wanted_key = combine(*sorted(wanted))
     per_graph: dict[str, int] = {}
     for f in loaded.files:
@@ -367,7 +422,7 @@ def _pyshacl(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], quads:
     return problems
 
 
-def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, quads: list,
+def fast(loaded: Loaded, parsed: ParsedShapes, prefixes: dict[str, str], rel: str, quads: list,
          store: Any = None, memo: Any = None, left_out: Any = (), kept: Any = None,
          later: bool = False, compiled_key: str | None = None) -> Any:
     """Validate ``quads`` with :mod:`qgraph.checks.shacl` on a pyoxigraph store.
@@ -388,6 +443,8 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
 
     ``later``: the store filled and the validator made now, and two calls returned: one runs
     the queries, the other makes their results problems (see :class:`Later`).
+
+    ``parsed``: the shapes file (:func:`parse_shapes`).
 
     ``compiled_key``: the shapes' key in ``memo`` (:func:`shapes_key`), under which they are
     kept compiled (:func:`_compiled`)."""
@@ -411,7 +468,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
         bulk_extend(store, quads)
     loaded.node_files_from(store, left_out)
     try:
-        shapes = _compiled(shapes_graph, memo, compiled_key)
+        shapes = _compiled(parsed, memo, compiled_key)
         if kept is not None:
             validator = fastshacl.Validator(store, shapes, [])
             validator.raw = kept.raw
@@ -439,7 +496,7 @@ def fast(loaded: Loaded, shapes_graph: Any, prefixes: dict[str, str], rel: str, 
     return (queries, located) if later else located(queries())
 
 
-def _compiled(shapes_graph: Any, memo: Any, key: str | None) -> Any:
+def _compiled(parsed: Any, memo: Any, key: str | None) -> Any:
     """The shapes compiled to SPARQL (:class:`qgraph.checks.shacl.Shapes`); with ``memo`` and
     ``key`` (the shapes file's, :func:`shapes_key`), as kept compiled by the last run on these
     very shapes (kind ``compiled``), else compiled now and kept. What the cache holds that is not
@@ -447,14 +504,16 @@ def _compiled(shapes_graph: Any, memo: Any, key: str | None) -> Any:
     from qgraph.checks import shacl as fastshacl
 
     if memo is None or key is None:
-        return fastshacl.Shapes(shapes_graph)
+        return fastshacl.Shapes(parsed.graph)
     kept = memo.get("compiled", "shapes", key)
     if kept is not None:
         try:
-            return fastshacl.Shapes.from_compiled(shapes_graph, kept)
+            return fastshacl.Shapes.from_compiled(lambda: parsed.graph, kept)
         except (KeyError, TypeError, ValueError):
             pass
-    shapes = fastshacl.Shapes(shapes_graph)
+    shapes = fastshacl.Shapes(parsed.graph)
+    reading = _reading_predicates(parsed.graph)
+    shapes.reading = None if reading is None else [[t.value for t in ts] for pair in reading for ts in pair]
     memo.put("compiled", "shapes", key, shapes.compiled())
     return shapes
 
@@ -464,20 +523,15 @@ def _unsupported(rel: str, e: Exception) -> QgraphError:
 
 
 def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any) -> list[Problem]:
-    """The fast validator's results as problems, each located (:func:`_where`)."""
-    from rdflib import BNode, URIRef
-    from rdflib.util import from_n3
+    """The fast validator's results as problems, each located (:func:`_where`). Their terms are
+    pyoxigraph's: rdflib is not imported (~0.1 s of each ``qgraph validate`` after an edit) but
+    to show a typed literal as it normalises it (:func:`qgraph.corpus.terms.display`)."""
+    import pyoxigraph as ox
 
-    from qgraph.corpus.terms import display
+    from qgraph.corpus.terms import display, from_ntriples
 
     def term(text: str | None) -> Any:
-        if text is None:
-            return None
-        if text.startswith("_:"):
-            return BNode(text[2:])
-        if text.startswith("<") and "\\" not in text:  # as from_n3 reads it, without its unescaping
-            return URIRef(text[1:-1])
-        return from_n3(text)
+        return None if text is None else from_ntriples(text)
 
     # what many results share (their shape, path and component: a few dozen), worked out once
     names: dict[str, str] = {}
@@ -490,16 +544,17 @@ def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any
             shape_name = names[r.shape] = _fast_shape_name(r.shape, prefixes)
         got = paths.get(r.path)
         if got is None:
-            path = term(r.path)
-            if not isinstance(path, URIRef) and r.path is not None:
+            path = _path_term(r.path)
+            iri = type(path) is ox.NamedNode
+            if not iri and r.path is not None:
                 path = "(complex path)"
-            got = paths[r.path] = (path, display(path, prefixes) if isinstance(path, URIRef) else path)
+            got = paths[r.path] = (path, display(path, prefixes) if iri else path)
         path, path_shown = got
         if r.component not in components:
-            components[r.component] = display(URIRef(r.component), prefixes) if r.component else None
+            components[r.component] = display(ox.NamedNode(r.component), prefixes) if r.component else None
         component = components[r.component]
         focus, value = term(r.focus), term(r.value)
-        file, line = _where(loaded, r, focus, path if isinstance(path, URIRef) else None, value, memo)
+        file, line = _where(loaded, r, focus, path if type(path) is ox.NamedNode else None, value, memo)
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             shown(loaded, focus, prefixes) if focus is not None else None,
@@ -510,6 +565,19 @@ def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any
             r.lang or None,
         ))
     return problems
+
+
+def _path_term(text: str | None) -> Any:
+    """The term of a result's path as :func:`_problems` reads it: an IRI, else ``None`` (a path
+    that is not one IRI, or none)."""
+    from qgraph.corpus.terms import from_ntriples
+
+    if text is None or not text.startswith("<") or not text.endswith(">"):
+        return None
+    try:
+        return from_ntriples(text)
+    except (SyntaxError, ValueError):  # a SPARQL path of several IRIs: <a>/<b>, ^<a>…
+        return None
 
 
 def _replaced_files(loaded: Loaded) -> list[Any]:
@@ -627,7 +695,7 @@ def _revalidate(loaded: Loaded, validator: Any, memo: Any, old: dict, files: dic
         diff |= triples_old ^ triples_new
     if any(p.value == RDFS_SUBCLASSOF for _, p, _ in diff):
         return _whole(memo, "an rdfs:subClassOf triple added or removed")
-    reading = _reading_predicates(shapes.graph)
+    reading = _kept_reading(shapes) if shapes.reading is not None else _reading_predicates(shapes.graph)
     if reading is None:
         return _whole(memo, "a shape reads a value node along a path of more than one step")
     touched = {n for s, _, o in diff for n in (s, o) if type(n) is ox.NamedNode}
@@ -731,6 +799,14 @@ def _reading_predicates(g: Any) -> tuple[tuple[list, list], tuple[list, list]] |
     return (sorted(out[0], key=str), sorted(out[1], key=str)), (sorted(out[2], key=str), sorted(out[3], key=str))
 
 
+def _kept_reading(shapes: Any) -> tuple[tuple[list, list], tuple[list, list]]:
+    """:func:`_reading_predicates` of the shapes, as kept with their compilation (:func:`_compiled`)."""
+    import pyoxigraph as ox
+
+    a, b, c, d = ([ox.NamedNode(iri) for iri in iris] for iris in shapes.reading)
+    return (a, b), (c, d)
+
+
 def _whole(memo: Any, why: str) -> None:
     memo.notes.append(f"SHACL: validated whole ({why})")
     return None
@@ -748,7 +824,7 @@ def _where(loaded: Loaded, r: Any, focus: Any, path: Any, value: Any, memo: Any)
     from qgraph.checks.cache import combine
     from qgraph.corpus.terms import to_oxigraph
 
-    name = "\0".join((r.focus, str(path) if path is not None else "-", r.value or "-"))
+    name = "\0".join((r.focus, path.value if path is not None else "-", r.value or "-"))
     parts = None
     if memo.restated is not None and r.focus[1:-1] not in memo.restated:
         # no file that changed states the node, before or after: the files that state it are
@@ -811,18 +887,19 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
 
 def _fast_shape_name(key: str, prefixes: dict[str, str]) -> str:
     """A shape as the pySHACL path names it: its IRI, or for a blank-node property shape
-    ``<parent node shape>/<path>`` (fastshacl's key is ``parent-IRI/<path-IRI>``)."""
-    from rdflib import URIRef
-
-    from qgraph.corpus.terms import display
+    ``<parent node shape>/<path>`` (fastshacl's key is ``parent-IRI/<path-IRI>``), or the
+    parent alone when the path is not one IRI (the key's path is then SPARQL in parentheses)."""
+    from qgraph.corpus.terms import shorten
 
     if key.endswith(">") and "/<" in key:
         parent, path = key.rsplit("/<", 1)
         parent = parent.split("|")[0]
-        return f"{display(URIRef(parent), prefixes)}/{display(URIRef(path[:-1]), prefixes)}"
+        return f"{shorten(parent, prefixes)}/{shorten(path[:-1], prefixes)}"
     if key.endswith("/(node)"):
-        return display(URIRef(key.removesuffix("/(node)").split("|")[0]), prefixes)
-    return display(URIRef(key), prefixes)
+        return shorten(key.removesuffix("/(node)").split("|")[0], prefixes)
+    if key.endswith(")") and "/(" in key:  # a path that is not one IRI: named by its node shape alone
+        return shorten(key[:key.index("/(")].split("|")[0], prefixes)
+    return shorten(key, prefixes)
 
 
 def _rel(path: Path, root: Path) -> str:

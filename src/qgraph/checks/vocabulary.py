@@ -69,8 +69,6 @@ def check(loaded: Loaded, memo: Any = None) -> list[Problem]:
 def _supports(loaded: Loaded, f: Any, quads: list[Any], predicates: list[str], prefixes: dict[str, str],
               display: Any) -> list[Problem]:
     """``check:supports-stated`` of the file ``f`` (``predicates``: its quads' predicates' IRIs)."""
-    from qgraph.corpus.terms import to_rdflib
-
     evidence, supports = QG + "evidence", QG + "supports"
     citing: dict[Any, list[Any]] = {}
     claims: list[tuple[Any, str]] = []
@@ -97,8 +95,8 @@ def _supports(loaded: Loaded, f: Any, quads: list[Any], predicates: list[str], p
              if (nodes := citing.get(ev)) and not any(n in stated[prop] for n in nodes)]
     for ev, prop in sorted(unmet, key=lambda c: (str(c[0]), c[1])):
         nodes = citing[ev]
-        ev_name, prop_name = display(to_rdflib(ev), prefixes), display_iri(prop, prefixes)
-        cited_by = ", ".join(sorted(display(to_rdflib(n), prefixes) for n in nodes)[:3])
+        ev_name, prop_name = display(ev, prefixes), display_iri(prop, prefixes)
+        cited_by = ", ".join(sorted(display(n, prefixes) for n in nodes)[:3])
         tokens = node_tokens(ev.value, f.prefixes) if hasattr(ev, "value") else []
         out.append(Problem(
             f.rel, locate(f.lines, tokens) if tokens else None, "Violation", "check:supports-stated",

@@ -170,11 +170,16 @@ class OxigraphStore(Store):
         the interpreter's lock)."""
         self._store = None
 
-    def query(self, text: str, bindings: dict[str, Any] | None = None) -> Result:
+    def query(self, text: str, bindings: dict[str, Any] | None = None, own_terms: bool = False) -> Result:
+        """``own_terms``: the rows hold pyoxigraph's terms, not rdflib's (rdflib is then not
+        imported: :func:`qgraph.ask.catalogue.run_checks` after an edit)."""
         import pyoxigraph as ox
 
         from qgraph.corpus.terms import to_oxigraph, to_rdflib
 
+        if own_terms:
+            def to_rdflib(t: Any) -> Any:
+                return t
         if self._store is None:
             raise ValueError("query on a closed store")
         refuse_remote(text)

@@ -16,10 +16,11 @@ rdflib.term.Literal('Denmark')
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from qgraph.errors import QgraphError
-from qgraph.vocab import XSD_STRING
+from qgraph.vocab import XSD, XSD_STRING
 
 #: the local part :func:`shorten` writes after a prefix (compiled once: ``re.fullmatch`` with the
 #: pattern's text looked it up in re's cache at each call, and a validation that locates many
@@ -132,8 +133,11 @@ def _kinds() -> dict[type, Any]:
 
 
 def to_oxigraph(term: Any) -> Any:
-    """The pyoxigraph term for an rdflib term."""
+    """The pyoxigraph term for an rdflib term (a pyoxigraph term is given back as it is)."""
     import pyoxigraph as ox
+
+    if type(term) in (ox.NamedNode, ox.BlankNode, ox.Literal):
+        return term
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, URIRef):
@@ -166,11 +170,21 @@ def shorten(iri: str, prefixes: dict[str, str]) -> str:
 
 
 def display(term: Any, prefixes: dict[str, str]) -> str:
-    """A short, readable form of an rdflib term for tables and cards."""
-    from rdflib import BNode, Literal, URIRef
+    """A short, readable form of an rdflib or pyoxigraph term for tables and cards (a literal:
+    its lexical form, as rdflib normalises it)."""
+    import pyoxigraph as ox
 
     if term is None:
         return ""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return shorten(term.value, prefixes)
+    if kind is ox.BlankNode:
+        return f"_:{term.value}"
+    if kind is ox.Literal:
+        return lexical(term)
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return shorten(str(term), prefixes)
     if isinstance(term, BNode):
@@ -178,3 +192,80 @@ def display(term: Any, prefixes: dict[str, str]) -> str:
     if isinstance(term, Literal):
         return str(term)
     return str(term)
+
+
+def is_iri(term: Any) -> bool:
+    """Whether ``term`` is an IRI: a pyoxigraph ``NamedNode`` or an rdflib ``URIRef`` (rdflib is
+    not imported to ask: a term of it exists only once it is)."""
+    import pyoxigraph as ox
+
+    if type(term) is ox.NamedNode:
+        return True
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(term, rdflib.URIRef)
+
+
+def is_blank(term: Any) -> bool:
+    """Whether ``term`` is a blank node (pyoxigraph's or rdflib's; see :func:`is_iri`)."""
+    import pyoxigraph as ox
+
+    if type(term) is ox.BlankNode:
+        return True
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(term, rdflib.BNode)
+
+
+def text_of(term: Any) -> str:
+    """The IRI of an IRI, the id of a blank node, the lexical form of a literal (:func:`lexical`),
+    as ``str`` gives them of an rdflib term, of a pyoxigraph term too."""
+    import pyoxigraph as ox
+
+    kind = type(term)
+    if kind is ox.Literal:
+        return lexical(term)
+    return term.value if kind in (ox.NamedNode, ox.BlankNode) else str(term)
+
+
+def from_ntriples(text: str) -> Any:
+    """The pyoxigraph term written ``text`` in N-Triples (an IRI, a blank node or a literal)."""
+    import pyoxigraph as ox
+
+    if text.startswith("_:"):
+        return ox.BlankNode(text[2:])
+    if text.startswith("<") and text.endswith(">") and "\\" not in text:
+        return ox.NamedNode(text[1:-1])
+    quad = next(iter(ox.parse(f"<urn:x-qgraph:s> <urn:x-qgraph:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
+    return quad.object
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+
+
+def lexical(literal: Any) -> str:
+    """The lexical form of a pyoxigraph literal as rdflib shows the same literal: normalised
+    for a typed one ("01"^^xsd:integer: "1"). Without importing rdflib where that is the
+    lexical form as it is: a string, a literal with a language, an ``xsd:integer`` or an
+    ``xsd:date`` (a valid day) written as rdflib writes them (:func:`as_rdflib_writes`)."""
+    if literal.language:
+        return literal.value
+    dt, lex = literal.datatype.value, literal.value
+    if dt == XSD_STRING or as_rdflib_writes(lex, dt):
+        return lex
+    return str(to_rdflib(literal))
+
+
+def as_rdflib_writes(lex: str, datatype: str) -> bool:
+    """Whether rdflib's normal form of the literal ``lex`` typed ``datatype`` is ``lex`` itself,
+    decided without rdflib for ``xsd:integer`` and ``xsd:date``; ``False`` when not known (the
+    caller then asks rdflib). tests/test_terms.py holds it to rdflib on many forms."""
+    if datatype == XSD + "integer":
+        return _INTEGER.fullmatch(lex) is not None
+    if datatype == XSD + "date" and _DATE.fullmatch(lex):
+        import datetime
+
+        try:
+            return datetime.date.fromisoformat(lex).isoformat() == lex
+        except ValueError:
+            return False
+    return False
