@@ -170,7 +170,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
 
     def fact(name: str) -> Any:
         if not facts:
-            facts.append(_shape_facts(parsed, memo, key, rel, lines, prefixes))
+            facts.append(_shape_facts(parsed, memo, key, lines, prefixes))
         return facts[0][name]
 
     def ahead() -> None:
@@ -232,7 +232,7 @@ def shapes_checked(project: Any, memo: Any) -> bool:
     return memo.has("shapes", rel, shapes_key(project, shapes, rel, memo))
 
 
-def _shape_facts(parsed: ParsedShapes, memo: Any, key: str | None, rel: str, lines: list[str],
+def _shape_facts(parsed: ParsedShapes, memo: Any, key: str | None, lines: list[str],
                  prefixes: dict[str, str]) -> dict[str, Any]:
     """What the validation reads of the shapes graph besides their compilation: the IRIs they
     name with ``sh:targetNode`` (``targets``) and the table the "shape selects nothing" warnings

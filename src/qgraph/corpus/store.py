@@ -177,9 +177,7 @@ class OxigraphStore(Store):
 
         from qgraph.corpus.terms import to_oxigraph, to_rdflib
 
-        if own_terms:
-            def to_rdflib(t: Any) -> Any:
-                return t
+        convert = _as_it_is if own_terms else to_rdflib
         if self._store is None:
             raise ValueError("query on a closed store")
         refuse_remote(text)
@@ -206,12 +204,16 @@ class OxigraphStore(Store):
                 for t in sol:
                     got = seen.get(t)
                     if got is None and t is not None:
-                        got = seen[t] = to_rdflib(t)
+                        got = seen[t] = convert(t)
                     row.append(got)
                 rows.append(tuple(row))
             return Result("select", names, rows)
-        rows = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
+        rows = [(convert(t.subject), convert(t.predicate), convert(t.object)) for t in res]
         return Result("graph", ["subject", "predicate", "object"], rows)
+
+
+def _as_it_is(term: Any) -> Any:
+    return term
 
 
 def return_freed_memory() -> None:
