@@ -774,3 +774,21 @@ def test_an_edit_is_checked_without_importing_rdflib(synth_corpus: Path, cli_env
     fresh = validate("--no-cache")
     assert (edited.returncode, edited.stdout) == (fresh.returncode, fresh.stdout)
     assert re.search(r"\[check:[\w-]+\] .*=\d{4}-\d\d-\d\d\b", edited.stdout), "a check's row with a date is reported"
+
+
+def test_the_copy_of_a_changed_file_is_read_once_a_run(synth_corpus: Path, capsys: pytest.CaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """The cache's copy of a changed data file as last checked is read, hashed and parsed once a
+    run, though two steps ask for it (the union checks' changed triples, the SHACL
+    revalidation): it was done twice. The verdict stays the uncached one."""
+    from qgraph.checks.cache import Memo
+    from tests.conftest import count_calls
+
+    root = synth_corpus
+    _run(capsys, root)
+    _edit_date(_docs(root)[1])
+    asked = count_calls(monkeypatch, Memo, "snapshot")
+    read = count_calls(monkeypatch, Memo, "_snapshot")
+    err, _ = _run(capsys, root)
+    assert KEPT in err, err
+    assert len(asked) >= 2 and len(read) == 1, (len(asked), len(read))

@@ -280,6 +280,7 @@ class Memo:
         self._made: list[Path] = []  # what they created (folders, the .gitignore, copies), in order
         self._saved = False  # Cache.save has taken over the copies
         self._keys: dict[tuple[str, str], str | None] = {}  # (kind, name) -> its key this run (key())
+        self._snapshots: dict[tuple[str, str], list | None] = {}  # (digest, rel) -> snapshot()
         ontology = sorted(k for k in hashes if k.startswith("ontology:"))
         self.ontology = combine(*[f"{k}={hashes[k]}" for k in ontology])
 
@@ -385,7 +386,15 @@ class Memo:
 
     def snapshot(self, digest: str, rel: str) -> list | None:
         """The quads of the copy of a data file as it was when its content hash was ``digest``
-        (kept by :meth:`Cache.save`); ``None`` when there is none or it is not that content."""
+        (kept by :meth:`Cache.save`); ``None`` when there is none or it is not that content.
+        Read once a run: the union checks' changed triples and the SHACL revalidation both ask
+        for it (the list is not to be changed)."""
+        k = (digest, rel)
+        if k not in self._snapshots:
+            self._snapshots[k] = self._snapshot(digest, rel)
+        return self._snapshots[k]
+
+    def _snapshot(self, digest: str, rel: str) -> list | None:
         from qgraph.corpus.loading import parse_file
         from qgraph.errors import QgraphError
 

@@ -150,6 +150,13 @@ def _nt(term) -> str:
     raise Unsupported(f"unexpected term {term!r}")
 
 
+def subclass_pairs(graph: Any) -> list[list[str]]:
+    """The ``rdfs:subClassOf`` pairs [subclass, class] of an rdflib graph, as IRIs, sorted."""
+    from rdflib import URIRef
+
+    return sorted([str(s), str(o)] for s, o in graph.subject_objects(URIRef(RDFS_SUBCLASSOF)))
+
+
 def shape_key(graph, node) -> str:
     """A stable name for a shape: its IRI, or for a blank-node property shape
     ``<parent node shape>/<path>`` (blank-node ids differ between parses)."""
@@ -231,13 +238,8 @@ class Shapes:
                             getattr(c, "raw_datatype", None)] for c in self.checks],
                 "targets": [[k, [list(t) for t in v]] for k, v in self.targets.items()],
                 "local": self.local, "sparql": [list(x) for x in self.sparql_constraints],
-                "raw": sorted(self.raw_predicates), "sub": self._graph_subclass_pairs(),
+                "raw": sorted(self.raw_predicates), "sub": subclass_pairs(self.graph),
                 "reading": self.reading}
-
-    def _graph_subclass_pairs(self) -> list[list[str]]:
-        from rdflib import URIRef
-
-        return sorted([str(s), str(o)] for s, o in self.graph.subject_objects(URIRef(RDFS_SUBCLASSOF)))
 
     @classmethod
     def from_compiled(cls, graph: Any, data: dict[str, Any]) -> "Shapes":
@@ -389,13 +391,9 @@ class Shapes:
     def _subclasses(self, cls: str) -> list[str]:
         """cls and all its subclasses (rdfs:subClassOf* over the ontology and shapes graphs)."""
         if not hasattr(self, "_sub_index"):
-            from rdflib import URIRef
-
             idx: dict[str, set[str]] = {}
-            for s, o in self._extra_subclass:
+            for s, o in [*self._extra_subclass, *subclass_pairs(self.graph)]:
                 idx.setdefault(o, set()).add(s)
-            for s, o in self.graph.subject_objects(URIRef(RDFS_SUBCLASSOF)):
-                idx.setdefault(str(o), set()).add(str(s))
             self._sub_index = idx
         seen = {cls}
         todo = [cls]

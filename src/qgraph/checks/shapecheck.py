@@ -18,7 +18,7 @@ These are errors in the shapes: :class:`ShapesError` (a :class:`~qgraph.errors.Q
 2, one line ``ontology/shapes.ttl:LINE: …``, with the count of further problems).
 
 - **every shape selects something**: a node shape with targets that selects no node of the
-  corpus is reported as a Warning (:func:`unused`); it may be a typo the ontology also has, or a
+  corpus is reported as a Warning (:func:`unused_of`); it may be a typo the ontology also has, or a
   class the corpus has no instance of yet.
 """
 
@@ -277,7 +277,7 @@ def target_nodes(shapes: Any) -> set[str]:
 
 
 def footprint(quads: Iterable[Any], wanted: set[str]) -> dict[str, list]:
-    """What :func:`unused` reads of ``quads``: the predicates, the classes given by ``rdf:type``,
+    """What :func:`unused_of` reads of ``quads``: the predicates, the classes given by ``rdf:type``,
     the ``rdfs:subClassOf`` pairs, and which of the IRIs ``wanted`` (the shapes' target nodes)
     occur as a node. The footprint of a union of quads is the union of their footprints
     (:func:`merge`), so a file's can be kept while the file is unchanged."""
@@ -310,23 +310,16 @@ def merge(prints: Iterable[dict[str, list]]) -> dict[str, set]:
     return out
 
 
-def unused(shapes: Any, quads: Iterable[Any], rel: str, lines: list[str], prefixes: dict[str, str],
-           prints: Iterable[dict[str, list]] | None = None) -> list[Problem]:
-    """A Warning for each node shape with targets that selects no node of the data ``quads``
-    (or of the data whose :func:`footprint` s are ``prints``, then ``quads`` is not read)."""
-    if prints is None:
-        prints = [footprint(quads, target_nodes(shapes))]
-    return unused_of(unused_table(shapes, lines, prefixes), prints, rel)
-
-
 def unused_table(shapes: Any, lines: list[str], prefixes: dict[str, str]) -> dict[str, list]:
-    """What :func:`unused` reads of the shapes graph, as JSON (kept between runs, so that a run
+    """What :func:`unused_of` reads of the shapes graph, as JSON (kept between runs, so that a run
     after an edit needs no rdflib graph of the shapes): the graph's ``rdfs:subClassOf`` pairs
     and, for each active node shape with targets, its targets, line, name and targets as the
     warning names them."""
     from rdflib import URIRef
 
-    sub = sorted([str(s), str(o)] for s, o in shapes.subject_objects(URIRef(RDFS_SUBCLASSOF)))
+    from qgraph.checks.shacl import subclass_pairs
+
+    sub = subclass_pairs(shapes)
     shape_nodes = {s for t in _TARGETS for s in shapes.subjects(URIRef(SH + t), None)}
     for cls_kind in (RDFS + "Class", OWL + "Class"):
         for s in shapes.subjects(URIRef(RDF_TYPE), URIRef(cls_kind)):
@@ -360,8 +353,9 @@ def is_unused_table(table: Any) -> bool:
 
 
 def unused_of(table: dict[str, list], prints: Iterable[dict[str, list]], rel: str) -> list[Problem]:
-    """:func:`unused` of the shapes whose :func:`unused_table` is ``table``, on the data whose
-    footprints are ``prints``."""
+    """A Warning for each node shape with targets (of the shapes whose :func:`unused_table` is
+    ``table``) that selects no node of the data whose :func:`footprint` s are ``prints`` (their
+    union: a file's footprint is kept while the file is unchanged)."""
     seen_all = merge(prints)
     types, node_iris = seen_all["t"], seen_all["n"]
     subjects_of = objects_of = seen_all["p"]  # sh:targetObjectsOf selects literal objects too
