@@ -150,13 +150,6 @@ def _nt(term) -> str:
     raise Unsupported(f"unexpected term {term!r}")
 
 
-def subclass_pairs(graph: Any) -> list[list[str]]:
-    """The ``rdfs:subClassOf`` pairs [subclass, class] of an rdflib graph, as IRIs, sorted."""
-    from rdflib import URIRef
-
-    return sorted([str(s), str(o)] for s, o in graph.subject_objects(URIRef(RDFS_SUBCLASSOF)))
-
-
 def shape_key(graph, node) -> str:
     """A stable name for a shape: its IRI, or for a blank-node property shape
     ``<parent node shape>/<path>`` (blank-node ids differ between parses)."""
@@ -234,6 +227,8 @@ class Shapes:
     def compiled(self) -> dict[str, Any]:
         """What :meth:`_compile` made, as JSON values (:meth:`from_compiled` reads it back), and
         the shapes graph's ``rdfs:subClassOf`` pairs (:meth:`_subclasses` reads them)."""
+        from qgraph.checks.shapecheck import subclass_pairs
+
         return {"checks": [[c.shape, c.path, c.severity, c.component, c.query, c.message, c.node_shape, c.lang,
                             getattr(c, "raw_datatype", None)] for c in self.checks],
                 "targets": [[k, [list(t) for t in v]] for k, v in self.targets.items()],
@@ -391,6 +386,8 @@ class Shapes:
     def _subclasses(self, cls: str) -> list[str]:
         """cls and all its subclasses (rdfs:subClassOf* over the ontology and shapes graphs)."""
         if not hasattr(self, "_sub_index"):
+            from qgraph.checks.shapecheck import subclass_pairs
+
             idx: dict[str, set[str]] = {}
             for s, o in [*self._extra_subclass, *subclass_pairs(self.graph)]:
                 idx.setdefault(o, set()).add(s)

@@ -310,14 +310,19 @@ def merge(prints: Iterable[dict[str, list]]) -> dict[str, set]:
     return out
 
 
+def subclass_pairs(graph: Any) -> list[list[str]]:
+    """The ``rdfs:subClassOf`` pairs [subclass, class] of an rdflib graph, as IRIs, sorted."""
+    from rdflib import URIRef
+
+    return sorted([str(s), str(o)] for s, o in graph.subject_objects(URIRef(RDFS_SUBCLASSOF)))
+
+
 def unused_table(shapes: Any, lines: list[str], prefixes: dict[str, str]) -> dict[str, list]:
     """What :func:`unused_of` reads of the shapes graph, as JSON (kept between runs, so that a run
     after an edit needs no rdflib graph of the shapes): the graph's ``rdfs:subClassOf`` pairs
     and, for each active node shape with targets, its targets, line, name and targets as the
     warning names them."""
     from rdflib import URIRef
-
-    from qgraph.checks.shacl import subclass_pairs
 
     sub = subclass_pairs(shapes)
     shape_nodes = {s for t in _TARGETS for s in shapes.subjects(URIRef(SH + t), None)}
