@@ -279,3 +279,34 @@ def test_the_machine_row_is_the_slower_of_the_fixed_work_at_start_and_end_and_ha
     table = bench.growth(paths)
     assert "build" in table and "1.00" in table
     assert "machine" not in table
+
+
+def test_each_export_row_is_the_median_of_writes_each_from_a_fresh_writer(bench, tmp_path, monkeypatch):
+    """One write of each format made the exponent of unchanged code read 1.03-1.14 (--growth):
+    the row is the median of EXPORT_RUNS passes, each with a writer of its own (whose first
+    format sorts the quads again)."""
+    import qgraph.publish.exports as exports
+
+    clock = [0.0]
+    # seconds each write takes, per format, pass after pass: the median is the middle one
+    takes = {fmt: iter(secs) for fmt, secs in zip(exports.FORMATS, ([5, 1, 3], [2, 2, 9], [7, 4, 6],
+                                                                     [1, 8, 1], [3, 3, 3]), strict=True)}
+    made = []
+
+    class Writer:
+        def __init__(self, loaded):
+            made.append(loaded)
+
+        def writer(self, fmt):
+            def write(fh):
+                fh.write(fmt.encode())
+                clock[0] += next(takes[fmt])
+            return write
+
+    monkeypatch.setattr(exports, "Exporter", Writer)
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+    loaded = object()
+    got = bench.export_times(loaded, tmp_path)
+    assert made == [loaded] * bench.EXPORT_RUNS == [loaded] * 3
+    assert got == {f"export:{fmt}": m for fmt, m in zip(exports.FORMATS, (3, 2, 6, 1, 3), strict=True)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(exports.FORMATS.values())
