@@ -123,7 +123,7 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     workers are started first: each loads the whole graph (1M triples, measured alone: ~5.3 s),
     and meanwhile this process parses the catalogue's questions, opens its own store and works
     out the explorer's pictures (~10 s alone), which waited for the workers before (start-up at
-    1M: 30.5-32.0 s, now 17-19 s)."""
+    1M: 30.5-32.0 s, then 17-19 s; 21-25 s on the slower machine of the later benchmark runs)."""
     import logging
 
     import pyoxigraph as ox
