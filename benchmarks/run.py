@@ -766,7 +766,8 @@ def command_rows(root: Path) -> list[dict]:
     no cache (counted), then again ("counts kept": read from the cache the first wrote),
     ``qgraph show`` and ``qgraph query`` (:data:`QUERY_ROW`), each then again ("card kept",
     "answer kept": printed from what the first kept), and ``qgraph serve`` until it serves
-    (:func:`_serve_start`)."""
+    (:func:`_serve_start`), then again ("pictures kept": the explorer's pictures read from what
+    the first kept)."""
     import shutil
 
     from qgraph.checks.cache import CACHE_DIR
@@ -817,7 +818,8 @@ def command_rows(root: Path) -> list[dict]:
     asked = ["query", QUERY_ROW, "--format", "csv", "--root", str(root)]
     row("command: qgraph query", _time_command(asked))  # no answer kept: the cache's answers are new
     row("command: qgraph query, answer kept", _time_command(asked))
-    row("command: qgraph serve, until it serves", _serve_start(root))
+    row("command: qgraph serve, until it serves", _serve_start(root))  # the pictures worked out and kept
+    row("command: qgraph serve, until it serves, pictures kept", _serve_start(root))
     return rows
 
 

@@ -408,7 +408,7 @@ def test_serve_cache_bytes_option(monkeypatch, capsys):
     from qgraph.web import server
 
     seen = []
-    monkeypatch.setattr(server, "serve", lambda root, host, port, limits, progress=None: seen.append(limits))
+    monkeypatch.setattr(server, "serve", lambda root, host, port, limits, progress=None, cache=False: seen.append(limits))
     assert cli.main(["serve", "--root", str(FIXTURE_PROJECT), "--cache-bytes", "0"]) == 0
     assert cli.main(["serve", "--root", str(FIXTURE_PROJECT)]) == 0
     assert [lim.cache_bytes for lim in seen] == [0, 256 << 20]

@@ -125,6 +125,20 @@ class Explorer:
         self.store = store
         self.prefixes = {**loaded.prefixes, **_EXTRA}
 
+    def pictures(self) -> dict[str, Any]:
+        """The labels, kinds, network, timeline and map, each worked out now if it was not yet
+        (what :mod:`qgraph.web.kept_pictures` keeps)."""
+        from qgraph.web.kept_pictures import SHAPES
+
+        return {name: getattr(self, name) for name in SHAPES}
+
+    def adopt(self, pictures: dict[str, Any]) -> None:
+        """Take ``pictures`` (as :meth:`pictures` gave them, kept by an earlier run on the same
+        files) instead of working them out."""
+        from qgraph.web.kept_pictures import SHAPES
+
+        self.__dict__.update({name: pictures[name] for name in SHAPES})  # the cached properties' slots
+
     def q(self, text: str, bindings: dict[str, Any] | None = None) -> list[tuple]:
         return self.store.query(text, bindings).rows if bindings else self._q(text)
 

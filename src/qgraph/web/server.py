@@ -116,8 +116,12 @@ class App:
 
 
 def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet: bool = False,
-             progress: Callable[[str], None] | None = None) -> App:
+             progress: Callable[[str], None] | None = None, cache: bool = False) -> App:
     """Load the project at ``root``, start the query workers and warm the pages' data.
+
+    ``cache``: the explorer's pictures kept in the corpus's cache folder are used if the corpus
+    has not changed since they were worked out, and kept there otherwise
+    (:mod:`qgraph.web.kept_pictures`; ``qgraph serve`` does this, but with ``--no-cache``).
 
     ``progress``: called with one line as each step of the start-up ends (with its time). The
     workers are started first: each loads the whole graph (1M triples, measured alone: ~5.3 s),
@@ -131,6 +135,7 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     from qgraph.corpus.loading import load
     from qgraph.corpus.store import open_store
     from qgraph.pipeline import Steps
+    from qgraph.web import kept_pictures
     from qgraph.web.explorer import Explorer
     from qgraph.web.pool import Checkers, Pool
 
@@ -139,6 +144,13 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     step = Steps(progress)
     limits = limits or Limits()
+    project, basis = None, None
+    if cache:
+        from qgraph.project import Project
+
+        project = root if isinstance(root, Project) else Project.at(root)
+        basis = kept_pictures.key(project)  # before the files are read (see the module)
+        root = project
     loaded = load(root)
     step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
     explorer = Explorer(loaded, None)  # its store opened below, while the workers load theirs
@@ -155,10 +167,17 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
         from qgraph.web.guard import remember
 
         remember(questions)
+        kept = kept_pictures.read(project, basis) if basis is not None else None  # (while the workers load)
         explorer.store = open_store(loaded, "oxigraph")
         step("store (oxigraph) of the pages ready")
-        _ = explorer.labels, explorer.types, explorer.network, explorer.timeline, explorer.places
-        step("the explorer's labels, network, timeline and map worked out")
+        if kept is not None:
+            explorer.adopt(kept)
+            step("the explorer's labels, network, timeline and map read from the cache (the files unchanged)")
+        else:
+            pictures = explorer.pictures()
+            step("the explorer's labels, network, timeline and map worked out")
+            if basis is not None:
+                kept_pictures.write(project, basis, pictures)
         _start_workers(pool, len(loaded.quads), len(nquads), limits)
         step("query workers ready")
     except BaseException:
@@ -643,8 +662,9 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 8080, limits: Lim
 
 
 def serve(root: Path | str | None = None, host: str = "127.0.0.1", port: int = 8080,
-          limits: Limits | None = None, progress: Callable[[str], None] | None = None) -> None:
-    """Run the server until Ctrl-C (``progress``: as for :func:`make_app`)."""
+          limits: Limits | None = None, progress: Callable[[str], None] | None = None,
+          cache: bool = False) -> None:
+    """Run the server until Ctrl-C (``progress``, ``cache``: as for :func:`make_app`)."""
     import signal
 
     def _stop(signum: int, frame: Any) -> None:
@@ -652,7 +672,7 @@ def serve(root: Path | str | None = None, host: str = "127.0.0.1", port: int = 8
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)  # `kill` stops the server as Ctrl-C does
-    app = make_app(root, limits, progress=progress)
+    app = make_app(root, limits, progress=progress, cache=cache)
     try:
         server = make_server(app, host, port)
         shown = f"[{host}]" if ":" in host else host
