@@ -12,6 +12,7 @@ import shutil
 import socket
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -177,3 +178,16 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
 
     monkeypatch.setattr(owner, name, counted)
     return calls
+
+
+def rewritten_kept(path: Path, change: Callable[[dict], None]) -> None:
+    """A file kept by ``qgraph.checks.cache.keep_entry`` with its body changed by ``change`` and its
+    hash line made to match (a kept file that passes the hash check but is not to be trusted)."""
+    import orjson
+
+    from qgraph.checks.cache import _hash
+
+    value = orjson.loads(path.read_bytes().partition(b"\n")[2])
+    change(value)
+    body = orjson.dumps(value)
+    path.write_bytes(_hash(body).encode("ascii") + b"\n" + body)

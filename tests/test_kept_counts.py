@@ -11,7 +11,7 @@ import pytest
 
 from qgraph.ask import kept_counts
 from qgraph.checks.cache import CACHE_DIR
-from tests.conftest import count_calls
+from tests.conftest import count_calls, rewritten_kept
 
 KEPT = Path(CACHE_DIR) / kept_counts.FILE
 
@@ -97,19 +97,6 @@ def test_an_edit_is_counted_again(clean_corpus: Path, capsys, counted: list[int]
     assert edited == _stats(capsys, clean_corpus, "--format", "json", "--no-cache")
 
 
-def _rewritten(path: Path, change) -> None:  # noqa: ANN001
-    """The kept file with its body changed by ``change`` and its hash line made to match."""
-    import orjson
-
-    from qgraph.checks.cache import _hash
-
-    body = path.read_bytes().partition(b"\n")[2]
-    value = orjson.loads(body)
-    change(value)
-    body = orjson.dumps(value)
-    path.write_bytes(_hash(body).encode("ascii") + b"\n" + body)
-
-
 def _older_version(value: dict) -> None:
     value["version"]["qgraph"] = "0.0.0-older"
 
@@ -126,9 +113,9 @@ def _other_key(value: dict) -> None:
     lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated
     lambda p: p.write_bytes(b"not the counts at all"),
     lambda p: p.write_bytes(p.read_bytes().replace(b'"triples":', b'"triples":1', 1)),  # a changed byte, the old hash
-    lambda p: _rewritten(p, _older_version),
-    lambda p: _rewritten(p, _counts_of_another_shape),
-    lambda p: _rewritten(p, _other_key),
+    lambda p: rewritten_kept(p, _older_version),
+    lambda p: rewritten_kept(p, _counts_of_another_shape),
+    lambda p: rewritten_kept(p, _other_key),
     lambda p: p.write_bytes(b""),
 ], ids=["truncated", "garbage", "hash-mismatch", "another-version", "another-shape", "another-key", "empty"])
 def test_kept_counts_not_to_trust_are_counted_again(clean_corpus: Path, capsys, counted: list[int], spoil):

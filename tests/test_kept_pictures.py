@@ -10,7 +10,7 @@ import pytest
 
 from qgraph.checks.cache import CACHE_DIR
 from qgraph.web import kept_pictures
-from tests.conftest import count_calls
+from tests.conftest import count_calls, rewritten_kept
 
 KEPT = Path(CACHE_DIR) / kept_pictures.FILE
 
@@ -63,18 +63,6 @@ def test_an_edit_is_worked_out_again(clean_corpus: Path, worked_out: list[int]):
     assert edited == _started(clean_corpus, cache=False)
 
 
-def _rewritten(path: Path, change) -> None:  # noqa: ANN001
-    """The kept file with its body changed by ``change`` and its hash line made to match."""
-    import orjson
-
-    from qgraph.checks.cache import _hash
-
-    value = orjson.loads(path.read_bytes().partition(b"\n")[2])
-    change(value)
-    body = orjson.dumps(value)
-    path.write_bytes(_hash(body).encode("ascii") + b"\n" + body)
-
-
 def _older_version(value: dict) -> None:
     value["version"]["qgraph"] = "0.0.0-older"
 
@@ -99,11 +87,11 @@ def _network_without_nodes(value: dict) -> None:
     lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated
     lambda p: p.write_bytes(b"not the pictures at all"),
     lambda p: p.write_bytes(p.read_bytes().replace(b'"labels":{', b'"labels":{"x":"y",', 1)),  # the old hash
-    lambda p: _rewritten(p, _older_version),
-    lambda p: _rewritten(p, _other_key),
-    lambda p: _rewritten(p, _a_picture_missing),
-    lambda p: _rewritten(p, _labels_not_texts),
-    lambda p: _rewritten(p, _network_without_nodes),
+    lambda p: rewritten_kept(p, _older_version),
+    lambda p: rewritten_kept(p, _other_key),
+    lambda p: rewritten_kept(p, _a_picture_missing),
+    lambda p: rewritten_kept(p, _labels_not_texts),
+    lambda p: rewritten_kept(p, _network_without_nodes),
     lambda p: p.write_bytes(b""),
 ], ids=["truncated", "garbage", "hash-mismatch", "another-version", "another-key", "a-picture-missing",
         "labels-not-texts", "network-without-nodes", "empty"])
@@ -126,7 +114,7 @@ def test_kept_pictures_not_to_trust_are_not_read(clean_corpus: Path, spoil):
 def test_kept_pictures_not_to_trust_are_worked_out_again(clean_corpus: Path, worked_out: list[int]):
     fresh = _started(clean_corpus)
     kept = (clean_corpus / KEPT).read_bytes()
-    _rewritten(clean_corpus / KEPT, _labels_not_texts)
+    rewritten_kept(clean_corpus / KEPT, _labels_not_texts)
     assert _started(clean_corpus) == fresh
     assert len(worked_out) == 2
     assert (clean_corpus / KEPT).read_bytes() == kept  # and written anew
