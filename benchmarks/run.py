@@ -623,11 +623,11 @@ def _time_command(args: list[str], cwd: Path | None = None) -> tuple[float, floa
     return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), p.returncode
 
 
-def _serve_start(root: Path, ceiling: float = 1800.0) -> tuple[float, float, int]:
+def _serve_start(root: Path, ceiling: float = 1800.0) -> tuple[float, float, int, str | None]:
     """``qgraph serve`` in a new process (a free port), from its start until it says where it
     serves (its workers hold the graph and the explorer's pictures are worked out): (wall
-    seconds, peak MiB of the server and its workers, 0 if it came to serve); then stopped as
-    ``kill`` stops it. A server still silent after ``ceiling`` seconds is killed (its exit
+    seconds, peak MiB of the server and its workers, 0 if it came to serve, a note of their
+    proportional memory then); then stopped as ``kill`` stops it. A server still silent after ``ceiling`` seconds is killed (its exit
     code in the row)."""
     import threading
 
@@ -645,9 +645,25 @@ def _serve_start(root: Path, ceiling: float = 1800.0) -> tuple[float, float, int
             break
     wall = time.perf_counter() - t
     watchdog.cancel()
+    shared = _proportional_mib(tree._tree()) if served else None
     p.send_signal(signal.SIGTERM)
     p.communicate()
-    return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), 0 if served else (p.returncode or 1)
+    note = f"{shared:.0f} MiB proportional when it serves (a shared page counted once)" if shared else None
+    return wall, tree.peak(_child_maxrss.pop(p.pid, 0.0)), 0 if served else (p.returncode or 1), note
+
+
+def _proportional_mib(pids: list[int]) -> float | None:
+    """The summed proportional set sizes (``Pss``) of ``pids``, read once: a page that processes
+    share (the query workers forked from the process that holds the graph) counted once, split
+    among them, where the sampled peak counts it in each. None where /proc does not say."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            return None
+    return total / 1024
 
 
 def _kept_store_written(root: Path) -> tuple[float, float, int]:
@@ -777,12 +793,13 @@ def command_rows(root: Path) -> list[dict]:
     shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     rows = []
 
-    def row(task: str, res: tuple[float, float, int], ok: tuple[int, ...] = (0,)) -> None:
-        wall, peak, rc = res
+    def row(task: str, res: tuple, ok: tuple[int, ...] = (0,)) -> None:
+        wall, peak, rc = res[:3]
         r = {"task": task, "baseline_s": None, "qgraph_s": round(wall, 4), "ratio": None,
              "baseline_peak_mib": None, "qgraph_peak_mib": round(peak, 1)}
-        if rc not in ok:
-            r["note"] = f"exit code {rc}"
+        notes = ([f"exit code {rc}"] if rc not in ok else []) + [n for n in res[3:] if n]
+        if notes:
+            r["note"] = "; ".join(notes)
         rows.append(r)
         print(f"  {task}: {wall:.2f} s, peak {peak:.0f} MiB, exit {rc}", flush=True)
 

@@ -4,6 +4,7 @@ which earlier rows are reused)."""
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -157,20 +158,23 @@ def test_commands_are_timed_from_bytecode(bench, tmp_path, monkeypatch):
 
 def test_serve_start_row_times_the_command_until_it_serves(bench, tmp_path):
     """The "command: qgraph serve, until it serves" row: ``qgraph serve`` in a new process, ended
-    once it says where it serves (exit 0 in the row); a corpus it cannot serve ends the command
-    with its own error, a non-zero code in the row (never a hang)."""
+    once it says where it serves (exit 0 in the row), with a note of the summed proportional
+    memory of the server and its workers then (shared pages counted once: the workers are forked
+    from one process); a corpus it cannot serve ends the command with its own error, a non-zero
+    code in the row (never a hang)."""
     import shutil
 
     from conftest import FIXTURE_PROJECT
 
     root = tmp_path / "project"
     shutil.copytree(FIXTURE_PROJECT, root)
-    wall, peak, rc = bench._serve_start(root)
+    wall, peak, rc, note = bench._serve_start(root)
     assert rc == 0 and wall > 0 and peak > 0
+    assert re.fullmatch(r"[1-9]\d* MiB proportional when it serves \(a shared page counted once\)", note), note
     (root / "data" / "broken.ttl").write_text("@prefix qg: <https://w3id.org/qgraph/ontology#> .\nqg:x qg:y\n",
                                               encoding="utf-8")
-    _, _, rc = bench._serve_start(root)
-    assert rc != 0
+    _, _, rc, note = bench._serve_start(root)
+    assert rc != 0 and note is None
 
 
 def test_serve_start_row_ends_a_server_that_never_serves(bench, tmp_path, monkeypatch):
@@ -185,7 +189,7 @@ def test_serve_start_row_ends_a_server_that_never_serves(bench, tmp_path, monkey
     (fake / "qgraph").write_text(f"#!{sys.executable}\nimport time\ntime.sleep(600)\n", encoding="utf-8")
     (fake / "qgraph").chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(fake / "python"))  # run.py finds qgraph beside it
-    _, _, rc = bench._serve_start(tmp_path, ceiling=2.0)
+    _, _, rc, _ = bench._serve_start(tmp_path, ceiling=2.0)
     assert rc == -signal.SIGKILL
 
 

@@ -149,7 +149,7 @@ def test_serve_reports_its_start_up_steps(tmp_path):
     steps = [re.sub(r" \(\d+\.\d s\)$", "", line) for line in lines[:-1]]
     assert all(re.search(r" \(\d+\.\d s\)$", line) for line in lines[:-1]), lines
     assert steps[0].startswith("qgraph: loaded ") and " triples from " in steps[0], steps
-    assert steps[1:] == ["qgraph: 1 query worker(s) started, each loading the graph",
+    assert steps[1:] == ["qgraph: 1 query worker(s) started, forked from one process that loads the graph",
                          "qgraph: store (oxigraph) of the pages ready",
                          "qgraph: the explorer's labels, network, timeline and map worked out",
                          "qgraph: query workers ready"], steps

@@ -2,11 +2,18 @@
 
 Why processes: a pyoxigraph query cannot be interrupted from Python, and a cartesian product can
 spend minutes before its first row (checking the clock between rows would never get a chance).
-Each worker holds its own in-memory copy of the graph (a few MB) and answers one job at a time
-over a pipe. The HTTP thread waits for the answer until the deadline; a worker that runs over
-is killed and replaced by a fresh one, so a runaway query costs one worker restart (~0.3 s,
-off the request path) and never the server. A worker that crashes (memory cap, a bug) is
-replaced the same way. Workers also cap their address space (``RLIMIT_AS``).
+Each worker holds an in-memory copy of the graph and answers one job at a time over a pipe. The
+HTTP thread waits for the answer until the deadline; a worker that runs over is killed and
+replaced by a fresh one, so a runaway query costs one worker restart (off the request path) and
+never the server. A worker that crashes (memory cap, a bug) is replaced the same way. Workers
+also cap their address space (``RLIMIT_AS``).
+
+Where processes can be forked, the workers are forked from one process that loads the graph
+once (:class:`_Zygote`, which runs no thread, so that forking it is safe): a worker holds the
+graph from its first moment and shares its memory copy-on-write. At 1M triples, a worker that
+loaded the graph itself took ~5 s of CPU and ~600 MB (proportional set size), at start-up and
+again for each replacement; forked, each takes ~200 MB and is ready at once (serve's start-up:
+20.4-21.6 s, then 15.3-15.7 s). Elsewhere each worker is a process of its own that loads it.
 
 A job is inspected (:mod:`qgraph.web.guard`) by the HTTP thread before it reaches the pool, so a
 refusal (403) never waits for a free worker nor runs under a query's time limit; the worker
@@ -15,12 +22,13 @@ has not seen is parsed for it by a checker process (:class:`Checkers`, the same 
 without the graph), under a time limit of its own.
 
 Measured on the project data (2 CPUs): a catalogue query costs ~1–3 ms in a worker plus ~1 ms of
-pipe and process switching; spawning a replacement worker takes ~0.3 s.
+pipe and process switching; spawning a replacement worker of its own takes ~0.3 s.
 """
 
 from __future__ import annotations
 
 import queue
+import struct
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -207,10 +215,10 @@ def _over_cap(cap: int, what: str) -> Reply:
                       "the query) and ask again, or start the server with a larger `qgraph serve --max-results`")
 
 
-def _child() -> None:
-    """Entry point of a worker process: ``python -c '…_child()' FD``; the graph arrives on FD."""
+def _setup() -> Any:
+    """What a process that answers queries sets first (a worker, or the process its workers are
+    forked from, :func:`_zygote`); the connection its arguments arrive on (FD ``argv[1]``)."""
     import logging
-    import os
     import signal
     import sys
     from multiprocessing.connection import Connection
@@ -222,8 +230,12 @@ def _child() -> None:
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which then ends us
     sys.setrecursionlimit(RECURSION_LIMIT)  # it inspects each job again, as a checker does
-    conn = Connection(int(sys.argv[1]))
-    nquads, prefixes, graphs, limits, known = conn.recv()
+    return Connection(int(sys.argv[1]))
+
+
+def _holding(nquads: bytes, limits: Limits, known: list[str]) -> tuple[Any, int]:
+    """The graph in a pyoxigraph Store, loaded under the memory cap, and how many of the ``known``
+    texts the guard's memo holds."""
     if limits.memory:
         try:
             import resource
@@ -237,11 +249,9 @@ def _child() -> None:
 
     store = ox.Store()
     store.load(nquads, format=ox.RdfFormat.N_QUADS)
-    del nquads
     # the default graph is the merge of all graphs, as in the query store (copied by Oxigraph in
     # one update: 1M triples 2.5 s, where adding a Python quad per triple took 6.4 s)
     store.update(MERGE)
-    allowed = set(graphs)
     # the guard's memo filled with the texts the server expects (the catalogue), as the server's
     # own: a worker inspects every job again, and parsing (rdflib, 3-120 ms a question, ~0.9 s for
     # the catalogue) would otherwise be paid by the first requests each worker meets, on the same
@@ -249,14 +259,18 @@ def _child() -> None:
     from qgraph.web.guard import remember, remembered
 
     remember(known)
-    conn.send(("ready", os.getpid(), sum(remembered(t) for t in known)))
+    return store, sum(remembered(t) for t in known)
+
+
+def _answer(conn: Any, store: Any, prefixes: dict[str, str], graphs: set[str], limits: Limits) -> None:
+    """A worker's loop: each job received evaluated and its reply sent, until the pipe closes."""
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply = evaluate(store, job, prefixes, allowed, limits)
+            reply = evaluate(store, job, prefixes, graphs, limits)
         except Exception as e:  # never let one query end the worker loop
             reply = _text(500, f"query failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
         try:
@@ -265,33 +279,119 @@ def _child() -> None:
             return
 
 
+def _child() -> None:
+    """Entry point of a worker process started on its own (where processes cannot be forked):
+    ``python -c '…_child()' FD``; the graph arrives on FD."""
+    import os
+
+    conn = _setup()
+    nquads, prefixes, graphs, limits, known = conn.recv()
+    store, remembered = _holding(nquads, limits, known)
+    del nquads
+    conn.send(("ready", os.getpid(), remembered))
+    _answer(conn, store, prefixes, set(graphs), limits)
+
+
+#: a request to the process the workers are forked from (:func:`_zygote`): fork one more
+_FORK = b"f"
+#: its reply: the worker's process id (with the server's end of the worker's pipe and, where the
+#: system has them, a pidfd of the worker)
+_PID = struct.Struct("=q")
+
+
+def _zygote() -> None:
+    """Entry point of the process that holds the graph for the query workers and forks each of
+    them: ``python -c '…_zygote()' FD CONTROL``. The graph arrives on FD as a worker's does
+    (:func:`_child`); then, for each request on CONTROL (a ``SOCK_SEQPACKET`` socket), one worker
+    is forked, holding the graph already (shared copy-on-write), and the server's end of its pipe
+    is sent back with its process id. This process runs no thread, so a fork is always safe; it
+    ends when CONTROL closes (the server stopped), its workers when their pipes close. A worker
+    inherits the memory cap (``RLIMIT_AS``, set before the graph is loaded), so its cap counts
+    the graph, as a worker's own did."""
+    import gc
+    import os
+    import signal
+    import socket
+    import sys
+    from multiprocessing.connection import Connection
+
+    conn = _setup()
+    control = socket.socket(fileno=int(sys.argv[2]))
+    nquads, prefixes, graphs, limits, known = conn.recv()
+    conn.close()
+    store, remembered = _holding(nquads, limits, known)
+    del nquads
+    allowed = set(graphs)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its workers are reaped by the system, unwaited
+    gc.collect()
+    gc.freeze()  # the objects left as they are: the collector of a worker does not write to them
+    while True:
+        try:
+            request = control.recv(16)
+        except OSError:
+            request = b""
+        if request != _FORK:
+            os._exit(0)
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                control.close()
+                ours.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                worker = Connection(theirs.detach())
+                worker.send(("ready", os.getpid(), remembered))
+                _answer(worker, store, prefixes, allowed, limits)
+            finally:
+                os._exit(0)
+        theirs.close()
+        fds = [ours.detach()]
+        try:
+            fds.append(os.pidfd_open(pid))
+        except (AttributeError, OSError):  # before Linux 5.3, or not Linux: its process id alone
+            pass
+        try:
+            socket.send_fds(control, [_PID.pack(pid)], fds)
+        except OSError:
+            os._exit(0)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+
 # ---------------------------------------------------------------- in the server
 
+def _start(entry: str, args: tuple, control: Any = None) -> tuple[subprocess.Popen, Any]:
+    """A ``python`` child running ``entry``, started with ``subprocess`` (not ``multiprocessing``,
+    whose ``spawn`` would re-import the caller's ``__main__``), and the connection (a socket pair)
+    its ``args`` are sent on; ``control``: a socket the child gets as its second argument."""
+    import os
+    import socket
+    import sys
+    from multiprocessing.connection import Connection
+
+    import qgraph
+
+    ours, theirs = socket.socketpair()
+    env = dict(os.environ)
+    src = str(Path(qgraph.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    fds = (theirs.fileno(),) + ((control.fileno(),) if control is not None else ())
+    process = subprocess.Popen(
+        [sys.executable, "-c", entry, *map(str, fds)],
+        pass_fds=fds, env=env, stdin=subprocess.DEVNULL, close_fds=True)
+    theirs.close()
+    conn = Connection(ours.detach())
+    conn.send(args)
+    return process, conn
+
+
 class _Worker:
-    """One worker: a ``python`` child started with ``subprocess`` (not ``multiprocessing``, whose
-    ``spawn`` would re-import the caller's ``__main__``), talking over a socket pair; ``entry``:
-    the function it runs (a query worker's, else a checker's, :class:`Checkers`)."""
+    """One worker: a ``python`` child of its own (:func:`_start`), talking over a socket pair;
+    ``entry``: the function it runs (a query worker's, else a checker's, :class:`Checkers`)."""
 
     def __init__(self, args: tuple, entry: str):
-        import os
-        import socket
-        import subprocess
-        import sys
-        from multiprocessing.connection import Connection
-
-        import qgraph
-
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        src = str(Path(qgraph.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        fd = theirs.fileno()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", entry, str(fd)],
-            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, close_fds=True)
-        theirs.close()
-        self.conn = Connection(ours.detach())
-        self.conn.send(args)
+        self.process, self.conn = _start(entry, args)
         self.ready = False
         self.remembered = 0  # how many of the known texts its guard memo holds (reported when ready)
 
@@ -308,6 +408,183 @@ class _Worker:
             self.process.wait(5)
         except (OSError, ValueError, subprocess.TimeoutExpired):
             pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+def _end(pid: int, pidfd: int | None) -> None:
+    """Kill a worker forked by the zygote (which reaps it) and wait, up to 5 s, until it is gone:
+    through its pidfd where there is one (never another process that took its number)."""
+    import os
+    import select
+    import signal
+
+    if pidfd is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        return
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        gone = select.poll()
+        gone.register(pidfd, select.POLLIN)  # readable once the process has ended
+        gone.poll(5000)
+    except OSError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
+def _forks() -> bool:
+    """Whether the query workers can be forked from a :class:`_Zygote`: ``fork`` and the passing
+    of a socket to another process (``socket.send_fds``)."""
+    import socket
+
+    from qgraph.forked import can_fork
+
+    return can_fork() and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET")
+
+
+class _Zygote:
+    """The process the query workers are forked from (:func:`_zygote`): it loads the graph once,
+    and each worker, a fork of it, holds the graph at once and shares its memory (copy-on-write).
+    Started on its own, each worker parsed the graph again: at 1M triples, ~5 s of CPU and
+    ~630 MB each, on the two cores that also start the server; and a worker killed over its time
+    limit cost as much again to replace. Stopped, it is started again for the next worker."""
+
+    ENTRY = "from qgraph.web.pool import _zygote; _zygote()"
+
+    def __init__(self, args: tuple):
+        self._args = args
+        self._lock = threading.Lock()  # one thread at a time asks it, or reads its replies
+        self._counts = threading.Lock()
+        self._abandoned = 0  # replies whose worker was given up before they came (killed on arrival)
+        self.generation = 0
+        self._start()
+
+    def _start(self) -> None:
+        import socket
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process, conn = _start(self.ENTRY, self._args, theirs)
+        finally:
+            theirs.close()
+        conn.close()  # its arguments sent: it reads nothing more there
+        self._control = ours
+        with self._counts:
+            self._abandoned = 0
+            self.generation += 1
+
+    def request(self) -> int:
+        """Ask for one more worker (:meth:`receive` takes it); the generation asked."""
+        with self._lock:
+            try:
+                if self.process.poll() is not None:
+                    raise BrokenPipeError
+                self._control.send(_FORK)
+            except OSError:  # it stopped: a new one, which loads the graph again
+                self._stop()
+                self._start()
+                self._control.send(_FORK)
+            return self.generation
+
+    def receive(self, generation: int, timeout: float) -> tuple[Any, int, int | None] | None:
+        """A worker forked for a request of ``generation``: its connection, process id and pidfd;
+        ``None`` when none came within ``timeout``; ``EOFError`` when the process it was asked of
+        has stopped. Any reply will do: the workers are alike."""
+        import os
+        import select
+        import socket
+        import time
+        from multiprocessing.connection import Connection
+
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                if generation != self.generation:
+                    raise EOFError("the process the workers are forked from was started again")
+                ready = select.poll()
+                ready.register(self._control, select.POLLIN)
+                if not ready.poll(max(0, int((deadline - time.monotonic()) * 1000))):
+                    return None
+                msg, fds, _, _ = socket.recv_fds(self._control, 16, 2)
+                if len(msg) != _PID.size or not fds:
+                    for fd in fds:
+                        os.close(fd)
+                    raise EOFError("the process the workers are forked from stopped")
+                pid = _PID.unpack(msg)[0]
+                conn, pidfd = Connection(fds[0]), (fds[1] if len(fds) > 1 else None)
+                with self._counts:
+                    abandoned = self._abandoned > 0
+                    self._abandoned -= abandoned
+                if not abandoned:
+                    return conn, pid, pidfd
+                _end(pid, pidfd)
+                conn.close()
+
+    def abandon(self, generation: int) -> None:
+        """A worker asked of ``generation`` is given up before it came: the next to come is killed."""
+        with self._counts:
+            if generation == self.generation:
+                self._abandoned += 1
+
+    def _stop(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(5)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+        try:
+            self._control.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        with self._counts:
+            self.generation += 1  # a worker still waiting is told it stopped
+        self._stop()
+
+
+class _ForkedWorker:
+    """One query worker forked by the :class:`_Zygote` (as :class:`_Worker`, with the graph
+    loaded already): asked for when made, taken when first awaited (:meth:`wait_ready`)."""
+
+    def __init__(self, zygote: _Zygote):
+        self._zygote = zygote
+        self.generation = zygote.request()
+        self.conn: Any = None
+        self.pid: int | None = None
+        self._pidfd: int | None = None
+        self.ready = False
+        self.remembered = 0
+
+    def wait_ready(self, timeout: float) -> bool:
+        import time
+
+        if self.ready:
+            return True
+        deadline = time.monotonic() + timeout
+        if self.conn is None:
+            got = self._zygote.receive(self.generation, timeout)
+            if got is None:
+                return False
+            self.conn, self.pid, self._pidfd = got
+        if self.conn.poll(max(0.0, deadline - time.monotonic())):
+            msg = self.conn.recv()
+            self.ready = msg[0] == "ready"
+            self.remembered = msg[2] if self.ready else 0
+        return self.ready
+
+    def kill(self) -> None:
+        if self.conn is None:
+            self._zygote.abandon(self.generation)
+            return
+        pidfd, self._pidfd = self._pidfd, None
+        _end(self.pid or 0, pidfd)
         try:
             self.conn.close()
         except OSError:
@@ -332,8 +609,11 @@ class _Processes:
         for _ in range(max(1, count)):
             self._add()
 
+    def _new(self) -> Any:
+        return _Worker(self._args, self.ENTRY)
+
     def _add(self) -> None:
-        w = _Worker(self._args, self.ENTRY)
+        w = self._new()
         with self._lock:
             if self._closed:
                 w.kill()
@@ -425,8 +705,18 @@ class Pool(_Processes):
         """``known``: query texts each worker parses into its guard memo before it is ready (the
         catalogue's questions), so that asking one for the first time costs only its evaluation."""
         self.limits = limits
-        super().__init__((nquads, dict(prefixes), list(graphs), limits, list(known)), limits.workers,
-                         limits.queue_wait)
+        args = (nquads, dict(prefixes), list(graphs), limits, list(known))
+        #: the process the workers are forked from, where processes can be forked (else each
+        #: worker is started on its own and loads the graph itself)
+        self.zygote = _Zygote(args) if _forks() else None
+        try:
+            super().__init__(args, limits.workers, limits.queue_wait)
+        except BaseException:
+            self.close()
+            raise
+
+    def _new(self) -> Any:
+        return _ForkedWorker(self.zygote) if self.zygote is not None else super()._new()
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until every worker has loaded the graph (server start-up)."""
@@ -438,6 +728,11 @@ class Pool(_Processes):
         finally:
             for w in workers:
                 self._idle.put(w)
+
+    def close(self) -> None:
+        super().close()
+        if self.zygote is not None:
+            self.zygote.close()
 
     def run(self, job: Job) -> Reply:
         return self._ask(

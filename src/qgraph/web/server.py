@@ -124,10 +124,12 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     (:mod:`qgraph.web.kept_pictures`; ``qgraph serve`` does this, but with ``--no-cache``).
 
     ``progress``: called with one line as each step of the start-up ends (with its time). The
-    workers are started first: each loads the whole graph (1M triples, measured alone: ~5.3 s),
-    and meanwhile this process parses the catalogue's questions, opens its own store and works
-    out the explorer's pictures (~10 s alone), which waited for the workers before (start-up at
-    1M: 30.5-32.0 s, then 17-19 s; 21-25 s on the slower machine of the later benchmark runs)."""
+    workers are started first: one process loads the whole graph (1M triples, measured alone:
+    ~5.3-7 s) and each worker is forked from it (:class:`qgraph.web.pool.Pool`), and meanwhile
+    this process parses the catalogue's questions, opens its own store and works out the
+    explorer's pictures (~10 s alone), which waited for the workers before (start-up at 1M:
+    30.5-32.0 s, then 17-19 s; 21-25 s on the slower machine of the later benchmark runs; each
+    worker loading the graph itself, 20.4-21.6 s where forked workers took 15.3-15.7 s)."""
     import logging
 
     import pyoxigraph as ox
@@ -157,7 +159,8 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
     questions = [q["query"] for q in explorer.questions()]
     pool = Pool(nquads, loaded.prefixes, explorer.graphs, limits, known=questions)
-    step(f"{max(1, limits.workers)} query worker(s) started, each loading the graph")
+    step(f"{max(1, limits.workers)} query worker(s) started, "
+         + ("forked from one process that loads the graph" if pool.zygote is not None else "each loading the graph"))
     checkers = None
     try:
         checkers = Checkers(limits)
@@ -206,11 +209,11 @@ def load_static(folder: Any, prefix: str = "") -> dict[str, tuple[bytes, str]]:
 def _start_workers(pool: Any, quads: int, size: int, limits: Limits) -> None:
     """Wait until every query worker holds the graph; a worker that cannot is a clear error.
 
-    A worker parses the whole graph and copies it into its default graph (1M triples, 180 MiB of
-    N-Quads, measured alone: ~5.3 s and ~820 MiB resident at its peak; copied from Python it was
-    ~9 s and ~1.2 GiB), so the wait grows with the graph: 60 s plus 1 s per MiB.
-    A worker that dies while loading (most likely its address-space cap, ``Limits.memory``)
-    closes its pipe; that is reported, not raised as a bare ``EOFError``."""
+    The process the workers are forked from (else each worker) parses the whole graph and copies
+    it into its default graph (1M triples, 180 MiB of N-Quads, measured alone: ~5.3 s and ~820 MiB
+    resident at its peak; copied from Python it was ~9 s and ~1.2 GiB), so the wait grows with
+    the graph: 60 s plus 1 s per MiB. One that dies while loading (most likely its address-space
+    cap, ``Limits.memory``) closes its pipe; that is reported, not raised as a bare ``EOFError``."""
     cap = f"{limits.memory >> 20} MiB" if limits.memory else "no cap"
     try:
         pool.wait_ready(60.0 + size / (1 << 20))
