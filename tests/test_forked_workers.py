@@ -144,7 +144,7 @@ def test_a_worker_given_up_before_it_came_is_not_left_running():
 
 
 def test_where_nothing_forks_each_worker_loads_the_graph(tmp_path, monkeypatch):
-    """Without fork (or passing a socket to another process), each worker is a process of its
+    """Where workers are not forked (not Linux), each worker is a process of its
     own that loads the graph, as before."""
     from qgraph.web.server import Running
 

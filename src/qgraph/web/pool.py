@@ -8,12 +8,13 @@ replaced by a fresh one, so a runaway query costs one worker restart (off the re
 never the server. A worker that crashes (memory cap, a bug) is replaced the same way. Workers
 also cap their address space (``RLIMIT_AS``).
 
-Where processes can be forked, the workers are forked from one process that loads the graph
+On Linux, the workers are forked from one process that loads the graph
 once (:class:`_Zygote`, which runs no thread, so that forking it is safe): a worker holds the
 graph from its first moment and shares its memory copy-on-write. At 1M triples, a worker that
 loaded the graph itself took ~5 s of CPU and ~600 MB (proportional set size), at start-up and
 again for each replacement; forked, each takes ~200 MB and is ready at once (serve's start-up:
-20.4-21.6 s, then 15.3-15.7 s). Elsewhere each worker is a process of its own that loads it.
+20.4-21.6 s, then 15.3-15.7 s). Elsewhere each worker is a process of its own that loads it
+(:func:`_forks`).
 
 A job is inspected (:mod:`qgraph.web.guard`) by the HTTP thread before it reaches the pool, so a
 refusal (403) never waits for a free worker nor runs under a query's time limit; the worker
@@ -439,13 +440,15 @@ def _end(pid: int, pidfd: int | None) -> None:
 
 
 def _forks() -> bool:
-    """Whether the query workers can be forked from a :class:`_Zygote`: ``fork`` and the passing
-    of a socket to another process (``socket.send_fds``)."""
+    """Whether the query workers can be forked from a :class:`_Zygote`: on Linux, which has
+    ``fork``, ``SOCK_SEQPACKET`` Unix sockets and the passing of a socket to another process
+    (``socket.send_fds``; macOS has no ``SOCK_SEQPACKET`` Unix sockets)."""
     import socket
+    import sys
 
     from qgraph.forked import can_fork
 
-    return can_fork() and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET")
+    return sys.platform.startswith("linux") and can_fork() and hasattr(socket, "send_fds")
 
 
 class _Zygote:
