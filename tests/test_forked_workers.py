@@ -157,3 +157,25 @@ def test_where_nothing_forks_each_worker_loads_the_graph(tmp_path, monkeypatch):
         assert isinstance(worker, pool_module._Worker) and parent(worker.process.pid) == os.getpid()
         status, _, _, _ = Client(running.url).query("ASK { ?s ?p ?o }")
         assert status == 200
+
+
+def test_a_fork_that_fails_is_an_error_for_that_worker_and_the_process_goes_on():
+    """Where the process holding the graph cannot fork (memory, a process limit), the worker
+    asked for is an ``OSError`` (the request that waited for it gets a 500 and a replacement is
+    asked for), and the process goes on, holding the graph, for the next request."""
+
+    class Failing(pool_module._Zygote):
+        ENTRY = ("import os\n"
+                 "def refused(): raise OSError(11, 'Resource temporarily unavailable')\n"
+                 "os.fork = refused\n"
+                 "from qgraph.web.pool import _zygote; _zygote()")
+
+    z = Failing((b"<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n", {}, ["http://a/g"], Limits(), []))
+    try:
+        for _ in range(2):
+            w = pool_module._ForkedWorker(z)
+            with pytest.raises(OSError, match="could not fork one"):
+                w.wait_ready(CEILING)
+        assert z.process.poll() is None and z.generation == 1
+    finally:
+        z.close()

@@ -334,7 +334,16 @@ def _zygote() -> None:
         if request != _FORK:
             os._exit(0)
         ours, theirs = socket.socketpair()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had now (memory, a limit): said so, and asked again later
+            ours.close()
+            theirs.close()
+            try:
+                control.send(_PID.pack(0))
+            except OSError:
+                os._exit(0)
+            continue
         if pid == 0:  # the worker
             try:
                 control.close()
@@ -404,15 +413,20 @@ class _Worker:
         return self.ready
 
     def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(5)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        try:
-            self.conn.close()
-        except OSError:
-            pass
+        _kill(self.process, self.conn)
+
+
+def _kill(process: subprocess.Popen, channel: Any) -> None:
+    """Kill a child of this process, wait (up to 5 s) for its end, and close ``channel`` to it."""
+    try:
+        process.kill()
+        process.wait(5)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        pass
+    try:
+        channel.close()
+    except OSError:
+        pass
 
 
 def _end(pid: int, pidfd: int | None) -> None:
@@ -498,7 +512,8 @@ class _Zygote:
     def receive(self, generation: int, timeout: float) -> tuple[Any, int, int | None] | None:
         """A worker forked for a request of ``generation``: its connection, process id and pidfd;
         ``None`` when none came within ``timeout``; ``EOFError`` when the process it was asked of
-        has stopped. Any reply will do: the workers are alike."""
+        has stopped, ``OSError`` when it could not fork one (it goes on, and is asked again for the
+        next). Any reply will do: the workers are alike."""
         import os
         import select
         import socket
@@ -518,6 +533,8 @@ class _Zygote:
                 if len(msg) != _PID.size or not fds:
                     for fd in fds:
                         os.close(fd)
+                    if len(msg) == _PID.size:
+                        raise OSError("the process the workers are forked from could not fork one")
                     raise EOFError("the process the workers are forked from stopped")
                 pid = _PID.unpack(msg)[0]
                 conn, pidfd = Connection(fds[0]), (fds[1] if len(fds) > 1 else None)
@@ -536,15 +553,7 @@ class _Zygote:
                 self._abandoned += 1
 
     def _stop(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(5)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        try:
-            self._control.close()
-        except OSError:
-            pass
+        _kill(self.process, self._control)
 
     def close(self) -> None:
         with self._counts:
