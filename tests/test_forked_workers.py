@@ -179,3 +179,30 @@ def test_a_fork_that_fails_is_an_error_for_that_worker_and_the_process_goes_on()
         assert z.process.poll() is None and z.generation == 1
     finally:
         z.close()
+
+
+def test_a_failed_fork_for_a_worker_given_up_is_not_taken_for_the_next():
+    """The reply to a request whose worker was given up is not the next worker's, a failure
+    included: the first fork here fails, for a worker already given up; the next worker comes."""
+
+    class FailingOnce(pool_module._Zygote):
+        ENTRY = ("import os\n"
+                 "real, calls = os.fork, []\n"
+                 "def once_refused():\n"
+                 "    calls.append(1)\n"
+                 "    if len(calls) == 1: raise OSError(11, 'Resource temporarily unavailable')\n"
+                 "    return real()\n"
+                 "os.fork = once_refused\n"
+                 "from qgraph.web.pool import _zygote; _zygote()")
+
+    z = FailingOnce((b"<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n", {}, ["http://a/g"], Limits(), []))
+    w = None
+    try:
+        given_up = pool_module._ForkedWorker(z)
+        given_up.kill()
+        w = pool_module._ForkedWorker(z)
+        assert w.wait_ready(CEILING) and parent(w.pid) == z.process.pid
+    finally:
+        if w is not None:
+            w.kill()
+        z.close()

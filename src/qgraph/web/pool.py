@@ -530,17 +530,19 @@ class _Zygote:
                 if not ready.poll(max(0, int((deadline - time.monotonic()) * 1000))):
                     return None
                 msg, fds, _, _ = socket.recv_fds(self._control, 16, 2)
-                if len(msg) != _PID.size or not fds:
+                if len(msg) != _PID.size:
                     for fd in fds:
                         os.close(fd)
-                    if len(msg) == _PID.size:
-                        raise OSError("the process the workers are forked from could not fork one")
                     raise EOFError("the process the workers are forked from stopped")
-                pid = _PID.unpack(msg)[0]
-                conn, pidfd = Connection(fds[0]), (fds[1] if len(fds) > 1 else None)
-                with self._counts:
+                with self._counts:  # a reply, worker or failure, for a request given up: not ours
                     abandoned = self._abandoned > 0
                     self._abandoned -= abandoned
+                if not fds:
+                    if abandoned:
+                        continue
+                    raise OSError("the process the workers are forked from could not fork one")
+                pid = _PID.unpack(msg)[0]
+                conn, pidfd = Connection(fds[0]), (fds[1] if len(fds) > 1 else None)
                 if not abandoned:
                     return conn, pid, pidfd
                 _end(pid, pidfd)
