@@ -11,10 +11,13 @@ also cap their address space (``RLIMIT_AS``).
 On Linux, the workers are forked from one process that loads the graph
 once (:class:`_Zygote`, which runs no thread, so that forking it is safe): a worker holds the
 graph from its first moment and shares its memory copy-on-write. At 1M triples, a worker that
-loaded the graph itself took ~5 s of CPU and ~600 MB (proportional set size), at start-up and
-again for each replacement; forked, each takes ~200 MB and is ready at once (serve's start-up:
-20.4-21.6 s, then 15.3-15.7 s). Elsewhere each worker is a process of its own that loads it
-(:func:`_forks`).
+loaded the graph itself took ~5 s of CPU, at start-up and again for each replacement (7.5 s
+before the next query was answered); forked, it is ready at once (serve's start-up: 20.4-21.6 s,
+then 15.3-15.7 s; a replacement 0.1 s). The memory is shared at first only: Oxigraph's reads
+write to the store's pages, so a worker copies those it reads, and once the workers have read
+most of the graph, the process they are forked from holds a third copy (1M triples, the
+catalogue asked ten times: ~400 MiB more, proportional set sizes summed). Elsewhere each worker
+is a process of its own that loads it (:func:`_forks`).
 
 A job is inspected (:mod:`qgraph.web.guard`) by the HTTP thread before it reaches the pool, so a
 refusal (403) never waits for a free worker nor runs under a query's time limit; the worker
@@ -467,10 +470,11 @@ def _forks() -> bool:
 
 class _Zygote:
     """The process the query workers are forked from (:func:`_zygote`): it loads the graph once,
-    and each worker, a fork of it, holds the graph at once and shares its memory (copy-on-write).
-    Started on its own, each worker parsed the graph again: at 1M triples, ~5 s of CPU and
-    ~630 MB each, on the two cores that also start the server; and a worker killed over its time
-    limit cost as much again to replace. Stopped, it is started again for the next worker."""
+    and each worker, a fork of it, holds the graph at once and shares its memory (copy-on-write,
+    until the worker's reads write to it: see the module). Started on its own, each worker
+    parsed the graph again: at 1M triples, ~5 s of CPU each, on the two cores that also start
+    the server; and a worker killed over its time limit cost as much again to replace. Stopped,
+    it is started again for the next worker."""
 
     ENTRY = "from qgraph.web.pool import _zygote; _zygote()"
 
