@@ -570,7 +570,9 @@ options:
   --port PORT           port (default: 8080)
   --timeout SECONDS     time limit per query (default: 10)
   --max-results N       rows or triples per answer (default: 100000)
-  --workers N           query worker processes (default: 2)
+  --workers N           query worker processes, each holding the graph
+                        (default: 2; on Linux forked from one process that
+                        loads it once)
   --cache-bytes N       bytes of /sparql answers kept for the same request
                         again (default: 268435456, 256 MiB; 0: none, every
                         request evaluated)

@@ -365,7 +365,9 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     sv.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="time limit per query (default: 10)")
     sv.add_argument("--max-results", type=int, default=100_000, metavar="N", help="rows or triples per answer (default: 100000)")
-    sv.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes (default: 2)")
+    sv.add_argument("--workers", type=int, default=2, metavar="N",
+                    help="query worker processes, each holding the graph (default: 2; on Linux forked "
+                         "from one process that loads it once)")
     sv.add_argument("--cache-bytes", type=int, default=256 << 20, metavar="N",
                     help="bytes of /sparql answers kept for the same request again (default: 268435456, "
                          "256 MiB; 0: none, every request evaluated)")
