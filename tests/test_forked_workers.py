@@ -206,3 +206,24 @@ def test_a_failed_fork_for_a_worker_given_up_is_not_taken_for_the_next():
         if w is not None:
             w.kill()
         z.close()
+
+
+def test_a_worker_holds_what_its_first_query_imports_before_it_is_ready():
+    """What a worker's first query imports (~45 ms) is imported by the time it holds the graph
+    (``_holding``, in a worker of its own and in the process the workers are forked from), so
+    that neither the first request nor the one after a replacement pays it."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "from qgraph.web.pool import Limits, _holding, evaluate\n"
+              "before = set(sys.modules)\n"
+              "_holding(b'<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\\n', Limits(memory=0), [])\n"
+              "held = set(sys.modules)\n"
+              "import pyoxigraph as ox\n"
+              "from qgraph.web.pool import Job\n"
+              "evaluate(ox.Store(), Job('ASK {}', 'application/sparql-results+json'), {}, set(), Limits())\n"
+              "print(sorted(m for m in set(sys.modules) - held if m.startswith('qgraph')))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

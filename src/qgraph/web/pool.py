@@ -263,6 +263,11 @@ def _holding(nquads: bytes, limits: Limits, known: list[str]) -> tuple[Any, int]
     from qgraph.web.guard import remember, remembered
 
     remember(known)
+    # what evaluate() imports, imported before the worker says it is ready (~45 ms, else paid by
+    # its first request; a forked worker's first request after a replacement too)
+    import qgraph.web.negotiation
+    import qgraph.web.results  # noqa: F401
+
     return store, sum(remembered(t) for t in known)
 
 
