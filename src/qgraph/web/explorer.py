@@ -77,7 +77,7 @@ _EVENTS = """SELECT DISTINCT ?s ?p ?date ?g WHERE {
 _EVENT_KIND = {QG + "startDate": "meeting", DCTERMS + "issued": "document issued",
                QG + "signedOn": "signature", QG + "attestedOn": "membership attested",
                QG + "announcedOn": "announcement", QG + "publishedOn": "published"}
-_EVENT_PARTS = """SELECT ?s ?p ?o WHERE { VALUES ?p { org:member org:organization qg:holder qg:office
+_EVENT_PARTS = """SELECT DISTINCT ?s ?p ?o WHERE { VALUES ?p { org:member org:organization qg:holder qg:office
   qg:signatory qg:signedDocument qg:signedFor qg:committedBy qg:fundingFor qg:statedIn rdf:type } ?s ?p ?o }"""
 _PLACES = """SELECT DISTINCT ?n ?wkt ?via WHERE {
   { ?n geo:hasGeometry/geo:asWKT ?wkt BIND(?n AS ?via) }
@@ -179,13 +179,18 @@ class Explorer:
         needle = " ".join(text.split()).lower()[:200]
         if not needle:
             return []
+        def closeness(matched: str) -> tuple:
+            m = matched.lower()
+            return (0 if m == needle else 1 if m.startswith(needle) else 2, len(m), matched)
+
+        # each entity's label that matches best (not the first the store's rows happen to give)
         hits: dict[str, str] = {}
         for s, lit, _ in self.store.query(_SEARCH, {"needle": Literal(needle)}).rows:
-            hits.setdefault(str(s), str(lit))
+            if str(s) not in hits or closeness(str(lit)) < closeness(hits[str(s)]):
+                hits[str(s)] = str(lit)
         def rank(item: tuple[str, str]) -> tuple:
             iri, matched = item
-            m = matched.lower()
-            return (0 if m == needle else 1 if m.startswith(needle) else 2, len(m), self.label(iri).lower(), iri)
+            return (*closeness(matched)[:2], self.label(iri).lower(), iri)
         out = []
         for iri, matched in sorted(hits.items(), key=rank)[:limit]:
             out.append({"iri": iri, "label": self.label(iri), "matched": matched, "href": href(iri),
@@ -226,7 +231,7 @@ class Explorer:
                              "id": str(ident) if ident is not None else None, "exact": " ".join(str(exact).split()),
                              "derivation": str(derivation) if derivation is not None else None,
                              "confidence": str(confidence) if confidence is not None else None,
-                             "supports": [s for s in str(supports or "").split()]})
+                             "supports": sorted(str(supports or "").split())})  # GROUP_CONCAT: any order
         lab = self.labels.get(iri)
         if lab is None:
             lab = next((str(f.value) for f in facts if isinstance(f.value, Literal)
@@ -238,7 +243,7 @@ class Explorer:
         from rdflib import URIRef
 
         out: dict[str, list[tuple[str, Any]]] = {}
-        rows = self.store.query("SELECT ?b ?p ?o ?e WHERE { ?e ?x ?b FILTER(isBlank(?b)) ?b ?p ?o }",
+        rows = self.store.query("SELECT DISTINCT ?b ?p ?o ?e WHERE { ?e ?x ?b FILTER(isBlank(?b)) ?b ?p ?o }",
                                 {"e": URIRef(iri)}).rows
         for b, p, o, _ in sorted(rows, key=lambda r: (str(r[0]), str(r[1]), str(r[2]))):
             out.setdefault(str(b), []).append((str(p), o))

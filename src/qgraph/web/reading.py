@@ -69,9 +69,14 @@ class Reading:
     reuse: list[Reuse]
 
 
+# the completeness's label and definition asked of the completeness the document states: asked
+# beside it, with ?c unbound where the document states none, they matched every concept with a
+# label (a document without qg:textCompleteness read as "qgraph topics", or another, by the
+# store's order)
 _DOC = """SELECT ?doc ?title ?c ?clabel ?cdef ?g ?id WHERE { GRAPH ?g { ?doc a qg:SourceDocument ; dcterms:identifier ?id
-  OPTIONAL { ?doc dcterms:title ?title } OPTIONAL { ?doc qg:textCompleteness ?c } }
-  OPTIONAL { ?c skos:prefLabel ?clabel } OPTIONAL { ?c skos:definition ?cdef } } ORDER BY ?doc ?title"""
+  OPTIONAL { ?doc dcterms:title ?title } }
+  OPTIONAL { GRAPH ?g { ?doc qg:textCompleteness ?c } OPTIONAL { ?c skos:prefLabel ?clabel } OPTIONAL { ?c skos:definition ?cdef } }
+} ORDER BY ?doc ?title ?c ?clabel ?cdef"""
 _SELECTORS = """SELECT ?ev ?exact ?prefix ?suffix ?derivation ?confidence ?g ?doc WHERE { GRAPH ?g {
   ?ev oa:hasSource ?doc ; oa:hasSelector ?sel . ?sel oa:exact ?exact
   OPTIONAL { ?sel oa:prefix ?prefix } OPTIONAL { ?sel oa:suffix ?suffix }

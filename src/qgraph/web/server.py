@@ -135,7 +135,7 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
     import pyoxigraph as ox
 
     from qgraph.corpus.loading import load
-    from qgraph.corpus.store import open_store
+    from qgraph.corpus.store import OxigraphStore
     from qgraph.pipeline import Steps
     from qgraph.web import kept_pictures
     from qgraph.web.explorer import Explorer
@@ -171,7 +171,10 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
 
         remember(questions)
         kept = kept_pictures.read(project, basis) if basis is not None else None  # (while the workers load)
-        explorer.store = open_store(loaded, "oxigraph")
+        # the default graph read as Oxigraph's view of the union, not a copy of the merge (1M
+        # triples: this step 8-11 s -> 5.3-6.8 s beside the workers' loading, the server ~250 MiB
+        # smaller): every query of the pages answers alike on both (tests/test_explorer_union.py)
+        explorer.store = OxigraphStore.union_view(loaded.quads, loaded.prefixes)
         step("store (oxigraph) of the pages ready")
         if kept is not None:
             explorer.adopt(kept)
