@@ -31,7 +31,9 @@ same tolerance), which is how a selector picks one of several equal passages:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 __all__ = ["find_quote", "describe_matches", "normalise"]
 
@@ -52,18 +54,23 @@ def normalise(s: str) -> str:
 
 
 class _Index:
-    """A text without its whitespace, and where each remaining character stood."""
+    """A text without its whitespace, and where each remaining character stood (:meth:`at`)."""
 
-    __slots__ = ("stripped", "pos")
+    __slots__ = ("stripped", "starts", "before")
 
     def __init__(self, text: str) -> None:
-        # \s and str.isspace() agree (both are Py_UNICODE_ISSPACE); runs of visible characters
-        # are copied whole, not one by one (this was most of checking 60k quotes)
-        pos: list[int] = []
-        for m in _VISIBLE.finditer(text):
-            pos.extend(range(m.start(), m.end()))
-        self.pos = pos
+        # \s and str.isspace() agree (both are Py_UNICODE_ISSPACE). Where each run of visible
+        # characters starts, and how many visible characters come before it: a position per run,
+        # not per character (1M triples, 4 MB of source texts: 0.65 -> 0.34 s)
+        spans = [m.span() for m in _VISIBLE.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.before = list(accumulate([b - a for a, b in spans], initial=0))
         self.stripped = _SPACE.sub("", text)
+
+    def at(self, i: int) -> int:
+        """Where the ``i``-th character of :attr:`stripped` stands in the text."""
+        run = bisect_right(self.before, i) - 1
+        return self.starts[run] + i - self.before[run]
 
 
 @lru_cache(maxsize=64)
@@ -77,8 +84,10 @@ def _shape(quote: str) -> tuple[str, tuple[bool, ...]]:
     stands between them in the quote."""
     words = quote.split()
     gaps: list[bool] = []
-    for w in words:
-        if gaps or w is not words[0]:
+    for n, w in enumerate(words):
+        # by place, not by identity: a one-character word is one object wherever it stands
+        # ("a a" read as "aa": no gap after a first word of one character repeated next)
+        if n:
             gaps.append(True)
         gaps.extend([False] * (len(w) - 1))
     return "".join(words), tuple(gaps)
@@ -93,23 +102,26 @@ def _spans(text: str, quote: str) -> list[tuple[int, int]]:
     if not visible:
         raise ValueError("an empty quote matches nothing useful")
     idx = _index(text)
-    pos, out = idx.pos, []
+    at, out = idx.at, []
     plain = quote.strip()
     i = idx.stripped.find(visible)
     while i != -1:
-        if text.startswith(plain, pos[i]):  # the text as written: spaces where the quote has them
-            out.append((pos[i], pos[i] + len(plain)))
+        start = at(i)
+        if text.startswith(plain, start):  # the text as written: spaces where the quote has them
+            out.append((start, start + len(plain)))
             i = idx.stripped.find(visible, i + 1)
             continue
+        here = start
         for k, spaced in enumerate(gaps):
-            a, b = pos[i + k] + 1, pos[i + k + 1]
+            a, b = here + 1, at(i + k + 1)
             if spaced:
                 if a == b:
                     break
             elif a != b and not _PAGE_BREAK.fullmatch(text, a, b):
                 break
+            here = b
         else:
-            out.append((pos[i], pos[i + len(visible) - 1] + 1))
+            out.append((start, here + 1))
         i = idx.stripped.find(visible, i + 1)
     return out
 
