@@ -54,19 +54,45 @@ class _Graph:
         return [s for s, po in self.spo.items() if o in po.get(p, ())]
 
 
+#: the predicates the check reads (:func:`_check_file`, :func:`_skos_concepts`): the only ones
+#: :func:`_graphs` indexes the objects of (every subject is indexed)
+_READ = frozenset({RDF_TYPE, DCT + "identifier", QG + "evidence", OA + "hasSource", OA + "hasSelector",
+                   OA + "exact", OA + "prefix", OA + "suffix"})
+
+
 def _graphs(loaded: Loaded, skip: frozenset[str] = frozenset()) -> dict[str, _Graph]:
     """The data files' and the ontology's graphs (what the check reads), each from its files'
-    slice of the quads (``skip``: data files not to index)."""
+    slice of the quads (``skip``: data files not to index): every subject, and the objects of
+    the predicates the check reads (:data:`_READ`).
+
+    A file's statements about one subject come one after another (Turtle's ``;``), so the
+    subject is looked up once per run of them, not once per quad: hashing a pyoxigraph term
+    is most of the work (1M triples: 2.9 s -> 1.6 s, the same index of what the check reads)."""
+    from itertools import groupby
+    from operator import attrgetter
+
     from qgraph.corpus.loading import ONTOLOGY_GRAPH
 
+    read = _READ
+    subject = attrgetter("subject")
     graphs: dict[str, _Graph] = {}
     for f in loaded.files:
         if (f.stem is None and f.graph != ONTOLOGY_GRAPH) or f.rel in skip:
             continue
         g = graphs.setdefault(f.graph, _Graph())
         spo = g.spo
-        for q in loaded.quads_of(f):
-            spo.setdefault(q.subject, {}).setdefault(q.predicate.value, []).append(q.object)
+        for s, run in groupby(loaded.quads_of(f), subject):
+            po = spo.get(s)
+            if po is None:
+                po = spo[s] = {}
+            for q in run:
+                p = q.predicate.value
+                if p in read:
+                    objects = po.get(p)
+                    if objects is None:
+                        po[p] = [q.object]
+                    else:
+                        objects.append(q.object)
     return graphs
 
 
