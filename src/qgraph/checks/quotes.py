@@ -61,7 +61,8 @@ class _Index:
     def __init__(self, text: str) -> None:
         # \s and str.isspace() agree (both are Py_UNICODE_ISSPACE). Where each run of visible
         # characters starts, and how many visible characters come before it: a position per run,
-        # not per character (1M triples, 4 MB of source texts: 0.65 -> 0.34 s)
+        # not per character (4 MB of source texts, each indexed once: 0.65 -> 0.34 s; all of
+        # the 1M corpus's quotes checked, ~0.6 s either way, within the scatter)
         spans = [m.span() for m in _VISIBLE.finditer(text)]
         self.starts = [a for a, _ in spans]
         self.before = list(accumulate([b - a for a, b in spans], initial=0))
