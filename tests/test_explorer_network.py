@@ -10,7 +10,8 @@ import pytest
 # the query the network was read from before: its last branch returned every IRI-valued
 # statement of the graph (1M triples: 507,296 rows, 5 s of the server's start-up)
 _OLD_EDGES = """SELECT DISTINCT ?a ?rel ?b ?g WHERE {
-  { GRAPH ?g { ?m org:member ?a ; org:organization ?b } BIND("member of" AS ?rel) }
+  { GRAPH ?g { ?m org:member ?a ; org:organization ?b OPTIONAL { ?m qg:endDate ?ended } }
+    BIND(IF(BOUND(?ended), CONCAT("member of until ", STR(?ended)), "member of") AS ?rel) }
   UNION { GRAPH ?g { ?s qg:signedDocument ?a ; qg:signedFor ?b } BIND("signed for" AS ?rel) }
   UNION { GRAPH ?g { ?pv qg:provisionOf|qg:partOfProvision/qg:provisionOf ?a . ?pv qg:mentions ?b }
           BIND("mentions" AS ?rel) }
@@ -32,7 +33,7 @@ def _old_network(x: Any) -> dict[str, Any]:
     extra: dict[str, str] = {}
     for a, rel, b, g in x._q(_OLD_EDGES):
         a, b, rel = str(a), str(b), str(rel)
-        if rel == "member of" and a in kinds and b not in kinds and b.startswith(ex.QGID):
+        if rel.startswith("member of") and a in kinds and b not in kinds and b.startswith(ex.QGID):
             extra[b] = "forum"
         edges.setdefault((a, rel, b), set()).add(str(g))
     kinds.update({k: v for k, v in extra.items() if k not in kinds})
@@ -74,3 +75,20 @@ def test_an_empty_network_asks_nothing_more(fixture_root):
     loaded = load(fixture_root)
     x = Explorer(loaded, open_store(loaded, "oxigraph"))
     assert x.network == _old_network(x) == {"nodes": [], "links": []}
+
+
+def test_an_ended_membership_is_drawn_with_its_end(project_root):
+    """The United Kingdom left the European Union on 2020-01-31 (the links' enrichment states
+    it): the network drew it as a current "member of"."""
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+    from qgraph.web.explorer import QGID, Explorer
+
+    loaded = load(project_root)
+    x = Explorer(loaded, open_store(loaded, "oxigraph"))
+    uk_eu = [link["label"] for link in x.network["links"]
+             if link["source"] == QGID + "united-kingdom" and link["target"] == QGID + "european-union"]
+    assert uk_eu == ["member of until 2020-01-31"]
+    denmark_eu = [link["label"] for link in x.network["links"]
+                  if link["source"] == QGID + "denmark" and link["target"] == QGID + "european-union"]
+    assert denmark_eu == ["member of"]
