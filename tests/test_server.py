@@ -557,3 +557,27 @@ def test_page_scripts_share_one_set_of_helpers_loaded_first(client):
         used = [s for s in order if s in scripts]
         assert used and "common.js" in order, path
         assert order.index("common.js") < min(order.index(s) for s in used), (path, order)
+
+
+def test_every_link_of_a_page_to_this_server_leads_to_a_page(client):
+    """A class's page links rdfs:subClassOf (a property's, rdfs:domain): terms of other
+    vocabularies the graph only uses. Their links led to "not in this graph" (404); they now
+    lead to the terms themselves, and every link to this server leads to a page."""
+    import re
+    from urllib.parse import quote
+
+    qg = "https://w3id.org/qgraph/ontology#"
+    pages = ["/id/denmark", "/resource?iri=" + quote(qg + "MemorandumOfUnderstanding", safe=""),
+             "/resource?iri=" + quote(qg + "SourceDocument", safe="")]
+    followed = outside = 0
+    for page in pages:
+        status, _, body, _ = client.get(page)
+        assert status == 200, page
+        html = body.decode("utf-8")
+        assert "rdf-schema#subClassOf" in html or page == "/id/denmark"
+        for target in sorted(set(re.findall(r'href="(/(?:id/|resource\?)[^"]*)"', html))):
+            target = target.replace("&amp;", "&")
+            assert client.get(target)[0] == 200, f"{page} links {target}"
+            followed += 1
+        outside += len(re.findall(r'href="http://www\.w3\.org/', html))
+    assert followed > 10 and outside > 0

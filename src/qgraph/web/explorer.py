@@ -209,6 +209,18 @@ class Explorer:
 
         return bool(self.store.query("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": URIRef(iri)}).boolean)
 
+    def has_page(self, iri: str) -> bool:
+        """Does this server have a page for ``iri`` (:meth:`entity` finds it)? Asked once per IRI
+        (the graph does not change while the server runs): a property or class of another
+        vocabulary the graph only uses (``rdfs:subClassOf``, ``owl:inverseOf``) has none, and its
+        links led to "not in this graph"."""
+        if iri.startswith(QGID) or iri in self.labels or iri in self.types:
+            return True
+        known = self.__dict__.setdefault("_has_page", {})
+        if iri not in known:
+            known[iri] = self.exists(iri)
+        return known[iri]
+
     def entity(self, iri: str) -> Entity | None:
         from rdflib import Literal, URIRef
 

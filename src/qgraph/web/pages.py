@@ -83,8 +83,7 @@ def _term(x: Explorer, value: Any, label: str | None = None, blanks: dict | None
 
     if isinstance(value, URIRef):
         iri = str(value)
-        known = iri in x.labels or iri in x.types or iri.startswith(QGID)
-        return link(iri, label or x.label(iri), known=known or x.exists(iri))
+        return link(iri, label or x.label(iri), known=x.has_page(iri))
     if isinstance(value, Literal):
         extra = ""
         if value.language:
@@ -93,16 +92,22 @@ def _term(x: Explorer, value: Any, label: str | None = None, blanks: dict | None
             extra = f'<span class="dt">{esc(x.label(str(value.datatype)))}</span>'
         return f'<span class="lit">{esc(value)}</span>{extra}'
     if isinstance(value, BNode) and blanks and str(value) in blanks:
-        inner = "".join(f"<li>{link(p, x.label(p))} {_term(x, o)}</li>" for p, o in blanks[str(value)])
+        inner = "".join(f"<li>{_vocab(x, p)} {_term(x, o)}</li>" for p, o in blanks[str(value)])
         return f'<ul class="bnode">{inner}</ul>'
     return '<span class="inert">(blank node)</span>'
+
+
+def _vocab(x: Explorer, iri: str) -> str:
+    """A property or class: linked to its page here where the graph describes it, else to the
+    IRI itself (another vocabulary's term the graph only uses: ``rdfs:subClassOf``)."""
+    return link(iri, x.label(iri), known=x.has_page(iri))
 
 
 def _fact_rows(x: Explorer, facts: list[Fact], incoming: bool = False, blanks: dict | None = None) -> str:
     rows = []
     for f in facts:
         docs = ", ".join(esc(g.rsplit("/", 1)[-1]) for g in f.graphs)
-        prop = link(f.prop, x.label(f.prop))
+        prop = _vocab(x, f.prop)
         val = _term(x, f.value, f.label, blanks)
         if incoming:
             rows.append(f"<tr><td>{val}</td><td>{prop}</td><td class='this'>this</td></tr>")
@@ -123,7 +128,7 @@ def _reading_link(e: Entity) -> str:
 
 
 def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
-    types = " ".join(f'<span class="type">{link(t, x.label(t))}</span>' for t in e.types) or '<span class="inert">untyped</span>'
+    types = " ".join(f'<span class="type">{_vocab(x, t)}</span>' for t in e.types) or '<span class="inert">untyped</span>'
     alt = [f for f in e.facts if f.prop.endswith(("#altLabel", "#prefLabel", "/name"))]
     alts = ", ".join(esc(f.value) for f in alt)
     body = [f"""<article class="entity">
@@ -146,7 +151,7 @@ def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
     body.append("</section><section id='evidence'><h2>Evidence</h2>")
     if e.evidence:
         for ev in e.evidence:
-            sup = ", ".join(link(s, x.label(s)) for s in ev["supports"])
+            sup = ", ".join(_vocab(x, s) for s in ev["supports"])
             conf = f'<span class="badge conf-{esc(ev["confidence"])}">confidence: {esc(ev["confidence"])}</span>' if ev["confidence"] else ""
             der = f'<p class="derivation">Derived: {esc(ev["derivation"])}</p>' if ev["derivation"] else ""
             body.append(f"""<figure class="passage">

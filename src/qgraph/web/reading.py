@@ -192,7 +192,7 @@ def _facts_html(x: Any, r: Reading) -> str:
             where = f'<p class="warn">Found {len(p.spans)} times in the stored text.</p>'
         facts = []
         for s, prop, o in p.facts:
-            facts.append(f"<li>{link(s, x.label(s))} <span class='prop'>{link(prop, x.label(prop))}</span> "
+            facts.append(f"<li>{link(s, x.label(s))} <span class='prop'>{link(prop, x.label(prop), known=x.has_page(prop))}</span> "
                          f"{_term(x, o)}</li>")
         for s in p.described:
             facts.append(f"<li>{link(s, x.label(s))} <span class='prop none'>(described by this passage)</span></li>")
