@@ -301,6 +301,28 @@ def reads_default_graph_only(text: str) -> bool:
     return _NAMES_GRAPHS.search(strip_query(text)) is None
 
 
+def check_focus(names: list[str], row: tuple) -> tuple[Any, str | None, Any, Any]:
+    """Where a check's row is written: (the node: its first IRI of the data namespace, else its
+    first IRI; the graph that states it: a graph IRI among its cells; the property: its
+    ``?property`` cell; the value: the cell after it). A shared node (a nation) is described in
+    many files: its row was located in the first of them, not in the file that states the
+    faulty triple; and a row beginning with a class (``duplicate-entity``'s ``?type``) in the
+    ontology, a file the curator does not edit."""
+    from qgraph.corpus.terms import is_iri
+    from qgraph.vocab import GRAPH_NS, QGID
+
+    iris = [t for t in row if is_iri(t)]
+    focus = next((t for t in iris if str(t).startswith(QGID)), iris[0] if iris else None)
+    graph = next((str(t) for t in iris if str(t).startswith(GRAPH_NS)), None)
+    prop = value = None
+    if "property" in names:
+        k = names.index("property")
+        prop = row[k] if is_iri(row[k]) else None
+        if prop is not None and k + 1 < len(row) and not (is_iri(row[k + 1]) and str(row[k + 1]).startswith(GRAPH_NS)):
+            value = row[k + 1]
+    return focus, graph, prop, value
+
+
 def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tuple[str, Result]] | None = None,
                used: list[str] | None = None, local: dict[str, dict[str, list]] | None = None) -> list:
     """Every ``*-violation.rq`` check as :class:`~qgraph.checks.report.Problem` rows (none: all pass).
@@ -319,7 +341,6 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
     ``memo`` for each graph whose key (:func:`graph_local_key`) is the one computed here, as
     if the cache had held it."""
     from qgraph.checks.report import Problem, shown, where
-    from qgraph.corpus.terms import is_iri
 
     problems = []
     basis = None
@@ -348,8 +369,8 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
         if basis is not None and reads_default_graph_only(entry.text):
             _keep_rows(memo, basis, entry, result)
         for row in result.rows:
-            focus = next((t for t in row if is_iri(t)), None)
-            file, line = where(loaded, focus)
+            focus, graph, prop, value = check_focus(result.vars, row)
+            file, line = where(loaded, focus, prop, value, graph=graph)
             cells = ", ".join(f"{v}={shown(loaded, t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True)
                               if t is not None)
             problems.append(Problem(file, line, "Violation", f"check:{entry.name}",

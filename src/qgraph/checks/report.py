@@ -341,8 +341,10 @@ def shown(loaded: Any, term: Any, prefixes: dict[str, str]) -> str:
     return display(term, prefixes)
 
 
-def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple[str | None, int | None]:
-    """The file and line that describe ``focus`` (a triple with ``path``/``value`` first).
+def where(loaded: Any, focus: Any, path: Any = None, value: Any = None,
+          graph: str | None = None) -> tuple[str | None, int | None]:
+    """The file and line that describe ``focus`` (a triple with ``path``/``value`` first; in
+    the file of ``graph``, a graph IRI, where that file describes it).
 
     Looks the node up in :attr:`Loaded.node_files` and reads only those files' quads: asking
     every file's rdflib graph took minutes for 25k problems in a project of 2,500 files.
@@ -355,6 +357,8 @@ def where(loaded: Any, focus: Any, path: Any = None, value: Any = None) -> tuple
         return None, None
     node = to_oxigraph(focus)
     files = loaded.node_files.get(node, [])
+    if graph is not None:
+        files = [f for f in files if f.graph == graph] or files
     if is_blank(focus):
         for f in files:
             quads = loaded.quads_of(f)

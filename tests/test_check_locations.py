@@ -1,0 +1,56 @@
+"""A check's problem is written where the faulty statement is: the file of the graph that
+states it (a shared node, a nation, is described in many files), and a data file rather than
+the ontology (a row that begins with a class)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from conftest import PROJECT
+
+UK = "    skos:altLabel \"United Kingdom of Great Britain and Northern Ireland\"@en ;\n"
+
+
+def _real_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "real"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    return root
+
+
+def _check_problems(root: Path) -> list:
+    from qgraph.api import validate
+
+    return [p for p in validate(root) if p.severity == "Violation"]
+
+
+def test_a_shared_nodes_faulty_triple_is_reported_in_the_file_that_states_it(tmp_path):
+    root = _real_copy(tmp_path)
+    path = root / "data" / "us-uk-quantum-joint-statement.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert UK in text
+    path.write_text(text.replace(UK, "    qg:mentions qgid:no-such-org ;\n" + UK, 1), encoding="utf-8")
+    others = [f.name for f in (root / "data").glob("*.ttl") if f != path and "qgid:united-kingdom" in f.read_text()]
+    assert others, "the node must be described in another file too"
+    found = [p for p in _check_problems(root) if p.shape in ("check:dangling-reference-violation",
+                                                             "check:fact-property-without-supporting-evidence-violation")]
+    assert {p.shape for p in found} == {"check:dangling-reference-violation",
+                                        "check:fact-property-without-supporting-evidence-violation"}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    subject = next(i for i, line in enumerate(lines, 1) if line.startswith("qgid:united-kingdom"))
+    assert all(p.file == "data/us-uk-quantum-joint-statement.ttl" and p.line == subject for p in found), found
+
+
+def test_a_duplicate_entity_is_reported_in_a_data_file_not_the_ontology(tmp_path):
+    root = _real_copy(tmp_path)
+    path = root / "data" / "us-uk-quantum-joint-statement.ttl"
+    # a second nation with the label of an existing one (its row begins with the class, qg:Nation)
+    extra = ('\nqgid:uk-again a qg:Nation ;\n    rdfs:label "United Kingdom"@en ;\n'
+             '    qg:evidence qgid:us-uk-quantum-joint-statement-ev-uk-again .\n')
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    found = [p for p in _check_problems(root) if p.shape == "check:duplicate-entity-violation"]
+    assert found, "the duplicate is not found"
+    assert all(p.file is not None and p.file.startswith("data/") for p in found), found
+    assert any(re.search(r"uk-again|united-kingdom", p.focus or "") for p in found), found
