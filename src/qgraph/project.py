@@ -176,15 +176,18 @@ class Project:
     def data_paths(self) -> list[Path]:
         """The data files (``data/*.ttl``), in order of name (as ``sorted`` orders the paths; by
         name, sorting 2,000 paths costs 1 ms instead of 20). Listed with ``os.scandir`` where
-        names match as on POSIX (case-sensitively, a leading dot included, as ``Path.glob``
-        matches them there): pathlib's glob took ~2.5 ms of 2,000 files each time, asked
-        seven times by a ``qgraph validate``."""
+        names match as on POSIX (case-sensitively): pathlib's glob took ~2.5 ms of 2,000 files
+        each time, asked seven times by a ``qgraph validate``.
+
+        A name with a leading dot is not a data file (a document id is lower-case words): an
+        editor's lock (Emacs's ``.#doc.ttl``, a link to nowhere while a buffer is unsaved) or
+        macOS's ``._doc.ttl`` stopped every command with an error naming the lock's target."""
         folder = self.data_dir
         if os.name != "posix":
-            return sorted(folder.glob("*.ttl"), key=lambda p: p.name)
+            return sorted((p for p in folder.glob("*.ttl") if not p.name.startswith(".")), key=lambda p: p.name)
         try:
             with os.scandir(folder) as entries:
-                found = [e for e in entries if e.name.endswith(".ttl")]
+                found = [e for e in entries if e.name.endswith(".ttl") and not e.name.startswith(".")]
         except OSError:  # no folder (or not one, or unreadable): as glob, nothing
             return []
         for e in found:  # a pipe or a device named *.ttl (or a link to one): reading it would wait for ever
