@@ -575,3 +575,44 @@ def test_a_link_to_an_entity_no_data_file_describes_is_refused(real_copy: Path, 
     err = capsys.readouterr().err
     assert "subject qgid:atlantis is described by no data file" in err and "accepted.sssom.tsv:" in err, err
     assert tree_snapshot(real_copy) == before
+
+
+def _new_doc(corpus: Path, tmp_path: Path, doc_id: str, text: bytes) -> str:
+    src = tmp_path / f"{doc_id}.txt"
+    src.write_bytes(text)
+    assert run(corpus, "new", doc_id, "--source", str(src)) == 0
+    return (corpus / "data" / f"{doc_id}.ttl").read_text(encoding="utf-8")
+
+
+def test_new_labels_a_text_by_its_first_line_even_when_it_recurs(corpus: Path, tmp_path: Path, capsys):
+    """The first line found again later was skipped for the next line that occurs once (the label
+    "Body text says things. ###", under a note saying it was the first line); the last words
+    likewise ("More text." quoted as where the text ends)."""
+    ttl = _new_doc(corpus, tmp_path, "r-one",
+                   b"Quantum Statement Repeated\n\nBody text says things. ###\nMore text.\nQuantum Statement Repeated\n###\n")
+    assert 'rdfs:label "Quantum Statement Repeated"@en' in ttl and "the label is the text's first line" in ttl
+    assert 'oa:exact "###" ;' in ttl and 'oa:exact "More text."' not in ttl
+    from qgraph.pipeline import check
+
+    assert [p.text() for p in check(corpus).problems] == []
+
+
+def test_new_leaves_a_byte_order_mark_out_of_the_label(corpus: Path, tmp_path: Path, capsys):
+    ttl = _new_doc(corpus, tmp_path, "s-bom", b"\xef\xbb\xbfBOM Statement\nThe end.\n")
+    assert "\ufeff" not in ttl and 'rdfs:label "BOM Statement"@en' in ttl
+    assert (corpus / "data" / "sources" / "s-bom.txt").read_bytes().startswith(b"\xef\xbb\xbf")  # byte for byte
+    capsys.readouterr()
+    assert run(corpus, "show", "BOM Statement", "--no-cache") == 0
+
+
+def test_quote_says_when_no_context_picks_a_place(corpus: Path, tmp_path: Path, capsys):
+    """Beyond 200 characters of identical context, the selectors printed for each place had
+    neither prefix nor suffix: each, pasted, was found twice."""
+    words = " ".join(f"word{i}" for i in range(120))
+    block = f"Start. {words} MIDDLE PASSAGE HERE {words} End.\n"
+    _new_doc(corpus, tmp_path, "rep-doc", ("Repeat header\n\nIntro A.\n" + block + "Middle.\n" + block + "Outro.\n").encode())
+    capsys.readouterr()
+    assert run(corpus, "quote", "rep-doc", "MIDDLE PASSAGE HERE") == 1
+    out = capsys.readouterr().out
+    assert "found 2 times" in out and out.count("no oa:prefix or oa:suffix of at most 200 characters picks this place") == 2
+    assert "oa:exact" not in out

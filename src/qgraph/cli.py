@@ -654,6 +654,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_quote(args: argparse.Namespace) -> int:
     from qgraph.api import quote
+    from qgraph.corpus.passages import _MAX_CONTEXT as MAX_CONTEXT
     from qgraph.corpus.passages import selector_turtle
 
     r = quote(args.doc_id, args.passage, _root(args))
@@ -666,7 +667,11 @@ def cmd_quote(args: argparse.Namespace) -> int:
         print(f"found {len(r.occurrences)} times in {where}; the selector for each place:")
         for o in r.occurrences:
             print(f"# line {o.line}")
-            print(selector_turtle(r.exact, o.prefix, o.suffix))
+            if o.picked:
+                print(selector_turtle(r.exact, o.prefix, o.suffix))
+            else:  # a selector without context would be found again at every place
+                print(f"# no oa:prefix or oa:suffix of at most {MAX_CONTEXT} characters picks this place: "
+                      "quote a longer passage")
         return EXIT_NONCONFORMANT
     print(f"not found in {where}")
     if r.nearest:

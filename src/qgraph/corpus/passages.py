@@ -36,6 +36,9 @@ class Occurrence:
     line: int
     prefix: str | None = None
     suffix: str | None = None
+    #: False where the passage is found more than once and no prefix or suffix of at most
+    #: :data:`_MAX_CONTEXT` characters picks this place: no selector of it can work
+    picked: bool = True
 
 
 @dataclass
@@ -95,7 +98,7 @@ def _occurrence(text: str, exact: str, spans: list[tuple[int, int]], i: int) -> 
                 best = (len(normalise(cand)), None, normalise(cand))
             break
     if best is None:
-        return Occurrence(s, e, line)
+        return Occurrence(s, e, line, picked=False)
     return Occurrence(s, e, line, best[1], best[2])
 
 

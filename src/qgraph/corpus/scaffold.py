@@ -155,10 +155,11 @@ def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: st
         if p.exists():
             raise QgraphError(f"{project.display(p)}: already exists (nothing was written; qgraph never overwrites here)")
 
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # a byte-order mark is not part of the first line (the text is still copied byte for byte)
+    lines = [ln.strip() for ln in text.removeprefix("\ufeff").splitlines() if ln.strip()]
     title_sel = selector(text, title) if title else None
-    head = title_sel or _first_passage(text, lines, selector)
-    tail = _last_passage(text, lines, selector)
+    head = (title_sel, 0) if title_sel else _first_passage(text, lines)
+    tail = _last_passage(text, lines)
     if head is None or tail is None:
         raise QgraphError(f"{source}: no line of the text can be quoted (every line is repeated or blank)")
     readme = project.sources_dir / "README.md"
@@ -201,31 +202,47 @@ def _add_row(readme: str, row: str) -> str:
     return "".join(lines[: last + 1]) + row + "".join(lines[last + 1:])
 
 
-def _first_passage(text: str, lines: list[str], selector) -> object | None:  # noqa: ANN001
-    for ln in lines[:20]:
-        occ = selector(text, ln[:300])
-        if occ is not None and occ.prefix is None and occ.suffix is None:
-            return occ
-    return None
+def _first_passage(text: str, lines: list[str]) -> tuple[object, int] | None:
+    """The text's opening: its first line (at most 300 characters) where it stands first, with
+    the context that picks it there if it recurs; else the next line that can be picked. A
+    first line found again later was skipped for a later one (a label not the first line)."""
+    return _picked(text, lines[:20], lambda ln: ln[:300], 0)
 
 
-def _last_passage(text: str, lines: list[str], selector) -> object | None:  # noqa: ANN001
-    for ln in reversed(lines[-20:]):
-        words = ln.split()
-        tail = " ".join(words[-12:])
-        occ = selector(text, tail)
-        if occ is not None and occ.prefix is None and occ.suffix is None:
-            return occ
+def _last_passage(text: str, lines: list[str]) -> tuple[object, int] | None:
+    """The text's last words (at most 12 of its last line) where they stand last, with the
+    context that picks them there if they recur (they were skipped for an earlier line's)."""
+    return _picked(text, list(reversed(lines[-20:])), lambda ln: " ".join(ln.split()[-12:]), -1)
+
+
+def _picked(text: str, lines: list[str], passage, which: int) -> tuple[object, int] | None:  # noqa: ANN001
+    """The ``which`` place (0: first, -1: last) of the first of ``lines`` (each made a
+    ``passage``) that a selector can pick there, and its index among ``lines``."""
+    from qgraph.checks.quotes import find_quote
+    from qgraph.corpus.passages import _occurrence
+
+    for n, ln in enumerate(lines):
+        exact = passage(ln)
+        spans = find_quote(text, exact) if exact.strip() else []
+        if not spans:
+            continue
+        occ = _occurrence(text, exact, spans, which % len(spans))
+        if occ.picked:
+            return occ, n
     return None
 
 
 def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None, licence: str | None,
-                     completeness: str, head, tail, title_quoted: bool) -> str:  # noqa: ANN001
+                     completeness: str, head_at, tail_at, title_quoted: bool) -> str:  # noqa: ANN001
+    """``head_at``, ``tail_at``: the opening and closing passages, each with the index of its
+    line among those tried (0: the first line, the last words)."""
     from qgraph.corpus.passages import selector_turtle, turtle_string
     from qgraph.vocab import turtle_prologue
 
     def quoted(occ) -> str:  # noqa: ANN001
         return " ".join(text[occ.start:occ.end].split())
+
+    (head, head_index), (tail, tail_index) = head_at, tail_at
 
     doc, ev = f"qgid:doc-{doc_id}", f"qgid:{doc_id}-ev"
     out = [
@@ -258,8 +275,11 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
         notes.append("No licence is stated in the copy (qg:licenceStated false).")
     if title and not title_quoted:
         notes.append("The title was given to qgraph new; the text does not state it in these words.")
-    if not title:
+    if not title and head_index == 0:
         notes.append("No title was given to qgraph new; the label is the text's first line.")
+    elif not title:
+        notes.append(f"No title was given to qgraph new; the label is line {head.line} of the text, the first "
+                     "line that a selector picks alone (the lines before it are repeated later).")
     if url:
         notes.append("qg:copySource is the address of the stored copy, recorded for attribution only, not as evidence.")
     if notes:
@@ -273,8 +293,11 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
             selector_turtle(quoted(head), head.prefix, head.suffix),
             f"    qg:supports {supports} ;" if given else f"    qg:supports {supports} .",
             *([f"    qg:derivation {turtle_string(given, 'en')} ;", '    qg:confidence "medium" .'] if given else []), ""]
+    ends = ("The stored text ends with these words" if tail_index == 0 else
+            f"The stored text ends a few lines after these words (line {tail.line}; its last lines recur "
+            "earlier and no selector picks them alone)")
     derivation = {
-        "complete": "The stored text ends with these words; qgraph new recorded it as complete (the curator confirms it, or sets qgid:text-excerpt or qgid:text-damaged).",
+        "complete": f"{ends}; qgraph new recorded it as complete (the curator confirms it, or sets qgid:text-excerpt or qgid:text-damaged).",
         "excerpt": "The stored text ends here, before the document does, so the copy is an excerpt.",
         "damaged": "The stored text is damaged (the curator quotes the damaged passage here).",
     }[completeness]
