@@ -616,3 +616,18 @@ def test_quote_says_when_no_context_picks_a_place(corpus: Path, tmp_path: Path, 
     out = capsys.readouterr().out
     assert "found 2 times" in out and out.count("no oa:prefix or oa:suffix of at most 200 characters picks this place") == 2
     assert "oa:exact" not in out
+
+
+def test_two_documents_of_one_title_build(corpus: Path, tmp_path: Path, capsys):
+    """Two texts whose first line is "Joint Statement" (a common title) are two documents: the
+    second `qgraph new` left a corpus that no longer built (a duplicate-entity violation)."""
+    _new_doc(corpus, tmp_path, "us-se", b"Joint Statement\n\nThe United States and Sweden met in Stockholm.\nThey signed nothing.\n")
+    _new_doc(corpus, tmp_path, "us-fi", b"Joint Statement\n\nThe United States and Finland met in Helsinki.\nThey agreed to meet again.\n")
+    from qgraph.pipeline import check
+
+    assert [p.text() for p in check(corpus).problems] == []
+    # two nations of one label are still one thing
+    (corpus / "data" / "us-fi.ttl").write_text((corpus / "data" / "us-fi.ttl").read_text(encoding="utf-8") + (
+        '\nqgid:sweden-a a qg:Nation ; rdfs:label "Sweden"@en ; qg:evidence qgid:us-fi-ev-title .\n'
+        'qgid:sweden-b a qg:Nation ; rdfs:label "Sweden"@en ; qg:evidence qgid:us-fi-ev-title .\n'), encoding="utf-8")
+    assert any(p.shape == "check:duplicate-entity-violation" for p in check(corpus).problems)
