@@ -145,8 +145,23 @@ def card(loaded: Loaded, store: Store, entity: str) -> str:
 
 
 def _short(s: str, n: int = 100) -> str:
+    """``s`` (a term as shown) in at most ``n`` characters, cut inside its IRI or its text with
+    what closes it kept (``…>``, ``…"@en``): a long IRI was closed with a quote mark.
+
+    >>> _short("<https://example.org/" + "a" * 100 + ">", 30)
+    '<https://example.org/aaaaaaa…>'
+    >>> _short('"' + "b" * 100 + '"@en', 12)
+    '"bbbbbb…"@en'
+    """
     s = " ".join(s.split())
-    return s if len(s) <= n else s[: n - 2] + "…\""
+    if len(s) <= n:
+        return s
+    close = ""
+    if s.startswith("<") and s.endswith(">"):
+        close = ">"
+    elif s.startswith('"') and s.rfind('"') > 0:
+        close = s[s.rfind('"'):]
+    return s[: max(1, n - 1 - len(close))] + "…" + close
 
 
 def _grouped(rows: list[tuple], key: tuple[int, int], label: int, graph: int | None) -> list[tuple]:
