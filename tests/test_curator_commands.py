@@ -631,3 +631,40 @@ def test_two_documents_of_one_title_build(corpus: Path, tmp_path: Path, capsys):
         '\nqgid:sweden-a a qg:Nation ; rdfs:label "Sweden"@en ; qg:evidence qgid:us-fi-ev-title .\n'
         'qgid:sweden-b a qg:Nation ; rdfs:label "Sweden"@en ; qg:evidence qgid:us-fi-ev-title .\n'), encoding="utf-8")
     assert any(p.shape == "check:duplicate-entity-violation" for p in check(corpus).problems)
+
+
+def _real_corpus(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "real"
+    for folder in ("data", "ontology", "queries"):
+        shutil.copytree(PROJECT / folder, root / folder)
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    return root
+
+
+def test_propose_finds_a_known_name_wrapped_across_lines(tmp_path: Path, capsys):
+    """The build's quotes let a line break stand for a space; propose did not: "The United\\nStates
+    of America" named nothing, and the sentence listing three nations lost its participants."""
+    from qgraph.api import propose
+
+    root = _real_corpus(tmp_path)
+    _new_doc(root, tmp_path, "qa-split", b"Note on a meeting\n\nThe United\nStates of America, Sweden and Finland met "
+             b"at the meeting of the Quantum\nDevelopment Group.\nEnd two.\n")
+    found = [a.proposal for a in propose("qa-split", root).proposals]
+    kinds = {(p.kind, p.entity) for p in found}
+    assert {("mention", "https://w3id.org/qgraph/id/united-states"), ("mention", "https://w3id.org/qgraph/id/qdg")} <= kinds
+    assert any(p.kind == "participants" for p in found)
+    assert all("\n" not in p.exact for p in found)
+
+
+def test_propose_names_the_speaker_nearest_each_quotation(tmp_path: Path, capsys):
+    """A full stop inside a name ran "Minister Anna Svensson. The Minister" into one speaker, given
+    to both quotations."""
+    from qgraph.api import propose
+
+    root = _real_corpus(tmp_path)
+    _new_doc(root, tmp_path, "qa-quote", "Statement on quantum\n\n“Quantum technology is a shared priority,” said Minister "
+             "Anna Svensson. The Minister added: “We will act together on this.”\nEnd of text.\n".encode())
+    speakers = [a.proposal.label for a in propose("qa-quote", root).proposals if a.proposal.kind == "quotation"]
+    assert speakers == ["Minister Anna Svensson", "The Minister"]

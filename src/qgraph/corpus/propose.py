@@ -72,8 +72,11 @@ _ORDINAL = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>" + "|".join(_
 _ORDINAL_OF = re.compile(r"\s+(?:\w+\s+){0,3}?(?P<what>meeting|summit|session|round|dialogue|conference|plenary)\b",
                          re.IGNORECASE)
 _QUOTE = re.compile(r"[“\"](?P<q>[^”\"]{20,}?)[”\"]")
-_SAID = re.compile(r"(?:said|says|stated|added)\s+(?P<who>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)"
-                   r"|(?P<who2>(?:[A-Z][\w’'.-]+\s+){0,4}[A-Z][\w’'-]+)\s*(?:,[^,]{0,120},\s*)?(?:said|says|stated|added)\b")
+# a word of a name: capitalised, or an initial ("J.") or a title's abbreviation ("Dr."); a full
+# stop elsewhere ends the name ("Minister Anna Svensson. The Minister" was one speaker)
+_NAME_WORD = r"(?:[A-Z]\.|(?:Dr|Mr|Mrs|Ms|Prof|St)\.|[A-Z][\w’'-]+)"
+_SAID = re.compile(rf"(?:said|says|stated|added)\s+(?P<who>(?:{_NAME_WORD}\s+){{0,4}}[A-Z][\w’'-]+)"
+                   rf"|(?P<who2>(?:{_NAME_WORD}\s+){{0,4}}[A-Z][\w’'-]+)\s*(?:,[^,]{{0,120}},\s*)?(?:said|says|stated|added)\b")
 _NEW_NAME = re.compile(  # a name on one line: spaces only between its words
     r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
     r"Foundation|University|Laboratory|Centre|Center|Commission|Secretariat|Embassy)"
@@ -212,6 +215,12 @@ def _variants(name: str) -> list[str]:
 
 # --- the extractors ---------------------------------------------------------------------------
 
+def _spaced(name: str) -> str:
+    """A pattern of ``name`` whose spaces match any run of whitespace, a line break included,
+    as the build's quotes do ("The United\\nStates of America" names the United States)."""
+    return r"\s+".join(re.escape(word) for word in name.split())
+
+
 def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
     """Each known thing the text names, once, at the first place it is named (a name inside a
     longer one counts too: "Japan" in "Government of Japan"); and the governments of "the
@@ -219,7 +228,7 @@ def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
     hits: list[tuple[int, int, str]] = []
     for name in sorted(by_name, key=lambda n: (-len(n), n)):
         flags = 0 if len(name) <= 4 or name.isupper() else re.IGNORECASE
-        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, flags):
+        for m in re.finditer(r"(?<![\w-])" + _spaced(name) + r"(?![\w-])", text, flags):
             hits.append((m.start(), m.end(), name))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     taken: list[tuple[int, int]] = []
@@ -232,7 +241,8 @@ def _mentions(text: str, by_name: dict[str, list[Known]]) -> list[Proposal]:
                 continue
             seen.add(thing.iri)
             conf = "high" if len(by_name[name]) == 1 else "low"
-            out.append(Proposal("mention", text[s:e], thing.iri, thing.label, thing.cls, status="known", confidence=conf,
+            out.append(Proposal("mention", " ".join(text[s:e].split()), thing.iri, thing.label, thing.cls, status="known",
+                                confidence=conf,
                                 note=None if conf == "high" else f'"{name}" names {len(by_name[name])} known things'))
     for m in _GOVERNMENTS.finditer(text):
         for nation in re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group("list")):
@@ -422,13 +432,17 @@ def _ordinals(text: str) -> list[Proposal]:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences' spans. A lone line break is a hard wrap, not a sentence's end: read as a
+    space (the same length, so the spans hold for ``text``), a blank line still ends one (a
+    sentence wrapped after "The United" lost its participants)."""
     import pysbd
 
+    unwrapped = re.sub(r"(?<![\r\n])\r?\n(?![\r\n])", lambda m: " " * len(m.group()), text)
     spans = []
-    for s in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(text):
+    for s in pysbd.Segmenter(language="en", clean=False, char_span=True).segment(unwrapped):
         body = s.sent.strip()
         if body:
-            start = text.find(body, max(0, s.start - 5))
+            start = unwrapped.find(body, max(0, s.start - 5))
             if start >= 0:
                 spans.append((start, start + len(body)))
     return spans
@@ -444,7 +458,7 @@ def _participants(text: str, mentions: list[Proposal], by_name: dict[str, list[K
         found: list[str] = []
         for name in nation_names:
             flags = 0 if len(name) <= 4 else re.IGNORECASE
-            if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", sent, flags):
+            if re.search(r"(?<![\w-])" + _spaced(name) + r"(?![\w-])", sent, flags):
                 for t in by_name[name]:
                     if t.cls == "Nation" and t.iri not in found:
                         found.append(t.iri)
@@ -459,8 +473,10 @@ def _quotations(text: str, things: dict[str, Known], sentences: list[tuple[int, 
     people = {t.label: t for t in things.values() if t.cls == "Person"}
     out = []
     for m in _QUOTE.finditer(text):
-        around = text[max(0, m.start() - 200): m.end() + 200]
-        who = _SAID.search(text, m.end(), min(len(text), m.end() + 200)) or _SAID.search(around)
+        # the speaker named after the quotation ("…,” said X), else the nearest one named before it
+        # ("X added: “…”"), not the first named anywhere around it
+        before = list(_SAID.finditer(text, max(0, m.start() - 200), m.start()))
+        who = _SAID.search(text, m.end(), min(len(text), m.end() + 200)) or (before[-1] if before else None)
         speaker = None
         if who:
             name = who.group("who") or who.group("who2")
