@@ -581,3 +581,20 @@ def test_every_link_of_a_page_to_this_server_leads_to_a_page(client):
             followed += 1
         outside += len(re.findall(r'href="http://www\.w3\.org/', html))
     assert followed > 10 and outside > 0
+
+
+def test_xml_results_carry_a_carriage_return_and_refuse_what_xml_cannot(client):
+    """A raw carriage return is read by any XML parser as a line feed (XML 1.0 §2.11), and a
+    backspace or form feed is not allowed at all (§2.2): "a\\rb" came back as "a\\nb", and
+    "a\\bb" made a document no parser reads, under a 200."""
+    import xml.etree.ElementTree as ET
+
+    xml = "application/sparql-results+xml"
+    status, _, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\rb" } }', accept=xml)
+    assert status == 200
+    got = [e.text for e in ET.fromstring(body).iter() if e.tag.endswith("literal")]
+    assert got == ["a\rb"]
+    status, ctype, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }', accept=xml)
+    assert status == 406 and b"U+0008" in body and b"json" in body
+    status, _, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }')
+    assert status == 200 and json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\bb\fc"

@@ -126,7 +126,11 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
                 if len(rows) >= cap:
                     return _over_cap(cap, "rows")
                 rows.append([sol[n] for n in names])
-            body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
+            try:
+                body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
+            except results.NotXml as e:
+                return _text(406, f"the answer holds a character XML 1.0 cannot carry ({e}); ask for "
+                                  "application/sparql-results+json, text/csv or text/tab-separated-values")
         else:
             ctype = choose(job.accept, results.GRAPH_OFFER)
             if ctype is None:

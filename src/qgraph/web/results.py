@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -91,6 +92,24 @@ def _json_term(t: Any) -> dict[str, str]:
     raise TypeError(f"not an RDF term: {t!r}")
 
 
+#: characters XML 1.0 cannot carry, even as a character reference (XML 1.0 §2.2)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class NotXml(ValueError):
+    """An answer holds a character that XML 1.0 cannot carry: its XML would not be well-formed."""
+
+
+def _xml_text(s: str) -> str:
+    """``s`` as XML character data: a carriage return as ``&#13;`` (a parser reads a raw one as a
+    line feed, XML 1.0 §2.11: "a\\rb" came back as "a\\nb"); a character XML cannot carry
+    refused (:class:`NotXml`), where it was written raw and the document was not well-formed."""
+    bad = _NOT_XML.search(s)
+    if bad:
+        raise NotXml(f"U+{ord(bad.group()):04X}")
+    return escape(s, {"\r": "&#13;"})
+
+
 def _xml_term(t: Any) -> str:
     import pyoxigraph as ox
 
@@ -100,10 +119,10 @@ def _xml_term(t: Any) -> str:
         return f"<bnode>{escape(t.value)}</bnode>"
     if isinstance(t, ox.Literal):
         if t.language:
-            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(t.language)}>{_xml_text(t.value)}</literal>"
         if t.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-        return f"<literal>{escape(t.value)}</literal>"
+            return f"<literal datatype={quoteattr(t.datatype.value)}>{_xml_text(t.value)}</literal>"
+        return f"<literal>{_xml_text(t.value)}</literal>"
     if isinstance(t, ox.Triple):
         return (f"<triple><subject>{_xml_term(t.subject)}</subject><predicate>{_xml_term(t.predicate)}"
                 f"</predicate><object>{_xml_term(t.object)}</object></triple>")
