@@ -105,3 +105,5 @@ def test_label_clash_reported_in_the_file_that_introduced_it_naming_both(tmp_pat
         assert (root / p.file).read_text().splitlines()[p.line - 1].strip() == 'rdfs:label "Kingdom of Denmark"@en ;'
         assert '"Kingdom of Denmark"@en' in p.message and '"Denmark"@en' in p.message
         assert "data/a-doc.ttl" in p.message
+        # its constraint component kept, for the Turtle report (it was check:CheckConstraintComponent)
+        assert p.component == "sh:UniqueLangConstraintComponent", validator

@@ -381,10 +381,13 @@ def _clash(loaded: Loaded, p: Problem, iri: str) -> list[Problem] | None:
                 names = {"rdfs:label", f"<{RDFS_LABEL}>"} | {f"{k}:label" for k, v in f.prefixes.items() if v == RDFS}
                 lines = [ln for ln, v, pred in string_literals("\n".join(f.lines)) if v == label and pred in names]
                 line = lines[0] if lines else locate(f.lines, node_tokens(iri, f.prefixes))
+                # the shape's constraint component kept (the Turtle report's
+                # sh:sourceConstraintComponent was check:CheckConstraintComponent without it)
                 out.append(Problem(
                     f.rel, line, p.severity, p.shape, p.focus, p.path,
                     f'rdfs:label "{label}"{tag} here, but "{usual}"{tag} in {where}: a node has one '
-                    f"preferred label; use \"{usual}\"{tag} and give \"{label}\" as skos:altLabel"))
+                    f"preferred label; use \"{usual}\"{tag} and give \"{label}\" as skos:altLabel",
+                    None, p.component))
     return out or None
 
 
