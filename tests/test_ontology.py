@@ -210,7 +210,7 @@ def test_every_used_class_is_declared(ontology: rdflib.Graph) -> None:
     graph = _parse(*ONTOLOGY_FILES, *_data_files())
     used = set(graph.objects(None, ns.RDF.type)) | set(graph.objects(None, ns.RDFS.subClassOf))
     ignore = {ns.OWL.Class, ns.OWL.ObjectProperty, ns.OWL.DatatypeProperty, ns.OWL.AnnotationProperty,
-              ns.OWL.Ontology, ns.OWL.FunctionalProperty, ns.OWL.AllDisjointClasses}
+              ns.OWL.Ontology, ns.OWL.FunctionalProperty, ns.OWL.AllDisjointClasses, ns.RDFS.Datatype}
     missing = sorted(c for c in used - declared - ignore if isinstance(c, URIRef))
     assert not missing, f"classes used but not declared as owl:Class in qgraph.ttl: {missing}"
 
@@ -372,3 +372,16 @@ def test_reasoner_detects_inconsistency(tmp_path: Path) -> None:
     graph.add((node, ns.RDF.type, URIRef(QG + "Person")))
     with pytest.raises(owlready2.OwlReadyInconsistentOntologyError):
         _pellet_consistent(graph, tmp_path)
+
+
+def test_every_own_datatype_is_declared(ontology: rdflib.Graph) -> None:
+    """A literal's datatype in the project's namespaces (the links' country codes,
+    qgid:datatype-iso3166-1-alpha-2) is declared rdfs:Datatype, with a label and a definition:
+    they were used undeclared, and their IRIs dereferenced to "not in this graph"."""
+    graph = _parse(*ONTOLOGY_FILES, *_data_files())
+    own = {o.datatype for o in graph.objects() if isinstance(o, rdflib.Literal) and o.datatype is not None
+           and str(o.datatype).startswith("https://w3id.org/qgraph/")}
+    assert len(own) >= 2, "the links graph's country codes have datatypes of their own"
+    for dt in sorted(own):
+        assert (dt, ns.RDF.type, ns.RDFS.Datatype) in ontology, dt
+        assert ontology.value(dt, ns.RDFS.label) is not None and ontology.value(dt, ns.SKOS.definition) is not None, dt

@@ -31,7 +31,7 @@ COLUMNS = (
     "author_label", "mapping_date", "confidence", "comment",
 )
 ENTITY_PREDICATES = {"skos:exactMatch", "skos:closeMatch"}
-#: code list → datatype IRI of its notations (to be declared in the ontology; see README).
+#: code list → datatype IRI of its notations (declared in ontology/qgraph.ttl as rdfs:Datatype).
 NOTATION_DATATYPES = {
     "iso3166-1-alpha-2": QGID + "datatype-iso3166-1-alpha-2",
     "iso3166-1-alpha-3": QGID + "datatype-iso3166-1-alpha-3",
