@@ -598,3 +598,13 @@ def test_xml_results_carry_a_carriage_return_and_refuse_what_xml_cannot(client):
     assert status == 406 and b"U+0008" in body and b"json" in body
     status, _, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }')
     assert status == 200 and json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\bb\fc"
+
+
+def test_a_control_character_is_never_written_raw_into_a_page(client):
+    """A search for "%00" put a raw NUL into the HTML (a parse error; browsers show U+FFFD)."""
+    for path in ("/search?q=%00a", "/search?q=%1B%5B31m", "/resource?iri=http%3A%2F%2Fexample.org%2F%00"):
+        status, _, body, _ = client.get(path)
+        assert status in (200, 400, 404), path
+        assert not any(b < 0x20 and b not in b"\t\n\r" for b in body), path
+    status, _, body, _ = client.get("/search?q=%00a")
+    assert "\u2400a".encode() in body

@@ -21,8 +21,13 @@ NAV = [("/", "Explore"), ("/doc/", "Documents"), ("/network", "Network"), ("/tim
        ("/query", "SPARQL")]
 
 
+#: control characters HTML may not carry as text (a NUL, an escape): shown as their pictures
+#: (U+2400…), where a search for "%00" put a raw NUL into the page
+_CONTROLS = {c: 0x2400 + c for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))} | {0x7F: 0x2421}
+
+
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_CONTROLS)
 
 
 def is_web_iri(iri: str) -> bool:

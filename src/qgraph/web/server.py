@@ -468,7 +468,9 @@ class Application:
             return _text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
         why = valid_iri(iri)
         if why is not None:
-            return _text(400, f"not a valid IRI: {iri!r} ({why})")
+            from qgraph.ask.output import printable
+
+            return _text(400, f"not a valid IRI: {iri!r} ({printable(why)})")  # the code point named, not written raw
         ctype = FORMAT_PARAM[fmt] if fmt else choose(req.headers.get("accept"), ENTITY_OFFER)
         from qgraph.web import publication
         from qgraph.web.explorer import href
