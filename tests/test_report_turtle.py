@@ -57,14 +57,15 @@ def _report(problems, loaded) -> Graph:
 
 
 def _results(g: Graph) -> set[tuple]:
-    """(focus, path, component, severity, message) of every result with an IRI focus node."""
+    """(focus, path, component, severity, message, value) of every result with an IRI focus node."""
     out = set()
     for r in g.subjects(RDF.type, SH.ValidationResult):
         focus = g.value(r, SH.focusNode)
         if isinstance(focus, URIRef) and not str(g.value(r, SH.sourceShape)).startswith(report.CHECK_NS):
             message = g.value(r, SH.resultMessage)
             out.add((focus, g.value(r, SH.resultPath), g.value(r, SH.sourceConstraintComponent),
-                     g.value(r, SH.resultSeverity), message if getattr(message, "language", None) else None))
+                     g.value(r, SH.resultSeverity), message if getattr(message, "language", None) else None,
+                     g.value(r, SH.value)))
     return out
 
 
@@ -87,10 +88,12 @@ def test_report_follows_the_specification(faulty, validator):
     membership = URIRef("https://w3id.org/qgraph/id/membership-tiny-forum-denmark")
     organization = URIRef("http://www.w3.org/ns/org#organization")
     message = Literal("exactly one forum", lang="en")
-    assert (membership, organization, SH.MaxCountConstraintComponent, SH.Violation, message) in found
-    assert (membership, organization, SH.ClassConstraintComponent, SH.Violation, message) in found
+    # the value node of a value-type constraint's result as sh:value (SHACL §4.1.1); none was given
+    uk = URIRef("https://w3id.org/qgraph/id/united-kingdom")
+    assert (membership, organization, SH.MaxCountConstraintComponent, SH.Violation, message, None) in found
+    assert (membership, organization, SH.ClassConstraintComponent, SH.Violation, message, uk) in found
     assert (URIRef("https://w3id.org/qgraph/id/denmark"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
-            SH.MinCountConstraintComponent, SH.Warning, Literal("a nation should have a label", lang="en")) in found
+            SH.MinCountConstraintComponent, SH.Warning, Literal("a nation should have a label", lang="en"), None) in found
 
 
 def test_warnings_only_report_does_not_conform(fixture_root):

@@ -101,13 +101,13 @@ def test_the_problems_sort_key_is_every_field_in_order_none_as_empty():
         return tuple(-1 if getattr(p, k) is None and k == "line" else ("" if getattr(p, k) is None else getattr(p, k))
                      for k in names)
 
-    full = Problem("data/a.ttl", 3, "Violation", "qgsh:S", "qgid:a", "qg:p", "a message", "v", "sh:C", "en")
-    assert len(names) == 10 and full.sort_key() == generic(full)
+    full = Problem("data/a.ttl", 3, "Violation", "qgsh:S", "qgid:a", "qg:p", "a message", "v", "sh:C", "en", '"v"')
+    assert len(names) == 11 and full.sort_key() == generic(full)
     for field in names:  # each field None in turn (even those typed str), then all of them
         p = dataclasses.replace(full, **{field: None})
         assert p.sort_key() == generic(p), field
     empty = Problem(*([None] * len(names)))
-    assert empty.sort_key() == generic(empty) == ("", -1, *[""] * 8)
+    assert empty.sort_key() == generic(empty) == ("", -1, *[""] * 9)
     problems = [dataclasses.replace(full, line=line, focus=focus) for line, focus in
                 itertools.product((None, 0, 2, 10), (None, "qgid:a", "qgid:b"))]
     assert sorted(problems, key=Problem.sort_key) == sorted(problems, key=generic)

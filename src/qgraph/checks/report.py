@@ -38,6 +38,9 @@ class Problem:
     component: str | None = None
     #: the language tag of ``message`` (``en`` for a shape's ``sh:message "…"@en``)
     lang: str | None = None
+    #: ``value`` as an N-Triples term (a blank node by the label the exports give it), for the
+    #: Turtle report's ``sh:value`` (SHACL 1.0 §3.6.2.4), which no result carried
+    value_term: str | None = None
 
     def sort_key(self) -> tuple:
         """An order for any problems: the fields in order, ``None`` compared as empty (a line as
@@ -47,7 +50,8 @@ class Problem:
                 "" if self.severity is None else self.severity, "" if self.shape is None else self.shape,
                 "" if self.focus is None else self.focus, "" if self.path is None else self.path,
                 "" if self.message is None else self.message, "" if self.value is None else self.value,
-                "" if self.component is None else self.component, "" if self.lang is None else self.lang)
+                "" if self.component is None else self.component, "" if self.lang is None else self.lang,
+                "" if self.value_term is None else self.value_term)
 
     @property
     def where(self) -> str:
@@ -315,11 +319,24 @@ def _report_graph(problems: list[Problem], prefixes: dict[str, str]):
         path = expand(p.path, prefixes) if p.path else None
         if path:
             g.add((r, SH.resultPath, URIRef(path)))
+        if p.value_term:
+            g.add((r, SH.value, _value_term(p.value_term)))
         if p.file:
             g.add((r, URIRef(CHECK_NS + "file"), Literal(p.file)))
         if p.line:
             g.add((r, URIRef(CHECK_NS + "line"), Literal(p.line, datatype=XSD.integer)))
     return g
+
+
+def _value_term(text: str) -> Any:
+    """The rdflib term of a problem's ``value_term`` (N-Triples; ``_:label`` a blank node)."""
+    from rdflib import BNode
+
+    from qgraph.corpus.terms import from_ntriples, to_rdflib
+
+    if text.startswith("_:"):
+        return BNode(text[2:])
+    return to_rdflib(from_ntriples(text))
 
 
 def _key(p: Problem) -> tuple:

@@ -558,14 +558,16 @@ def _problems(loaded: Loaded, results: list, prefixes: dict[str, str], memo: Any
         component = components[r.component]
         focus, value = term(r.focus), term(r.value)
         file, line = _where(loaded, r, focus, path if type(path) is ox.NamedNode else None, value, memo)
+        value_shown = shown(loaded, value, prefixes) if value is not None else None
         problems.append(Problem(
             file, line, r.severity.removeprefix(SH), shape_name,
             shown(loaded, focus, prefixes) if focus is not None else None,
             path_shown,
             r.message or r.component.removeprefix(SH),
-            shown(loaded, value, prefixes) if value is not None else None,
+            value_shown,
             component,
             r.lang or None,
+            None if value is None else value_shown if type(value) is ox.BlankNode else str(value),
         ))
     return problems
 
@@ -877,14 +879,16 @@ def _problem(loaded: Loaded, results: Any, shapes_graph: Any, r: Any, prefixes: 
     lang = next((m.language for m in results.objects(r, URIRef(SH + "resultMessage")) if str(m) == message), None)
     component = one("sourceConstraintComponent")
     file, line = where(loaded, focus, path, value)
+    value_shown = shown(loaded, value, prefixes) if value is not None else None
     return Problem(
         file, line, severity, shape_name,
         shown(loaded, focus, prefixes) if focus is not None else None,
         display(path, prefixes) if isinstance(path, URIRef) else ("(complex path)" if path is not None else None),
         message,
-        shown(loaded, value, prefixes) if value is not None else None,
+        value_shown,
         display(component, prefixes) if component is not None else None,
         lang,
+        None if value is None else value_shown if isinstance(value, BNode) else value.n3(),
     )
 
 
