@@ -668,3 +668,20 @@ def test_propose_names_the_speaker_nearest_each_quotation(tmp_path: Path, capsys
              "Anna Svensson. The Minister added: “We will act together on this.”\nEnd of text.\n".encode())
     speakers = [a.proposal.label for a in propose("qa-quote", root).proposals if a.proposal.kind == "quotation"]
     assert speakers == ["Minister Anna Svensson", "The Minister"]
+
+
+def test_a_plug_ins_items_that_are_not_proposals_are_counted_and_its_class_read(corpus: Path, tmp_path: Path,
+                                                                               monkeypatch, capsys):
+    """A plug-in's item without a kind or a passage vanished without a word, and a class given as
+    "qg:Nation" was written qgd:class qg:qg:Nation."""
+    from qgraph.api import propose
+
+    _new_doc(corpus, tmp_path, "hdr", b"Header line\n\nSome text here.\nThe end.\n")
+    (tmp_path / "myext.py").write_text(
+        'def extract(doc_id, text):\n'
+        '    return [42, {"kind": "mention"}, {"kind": "mention", "exact": "Header line", "label": "Hdr", "cls": "qg:Nation"}]\n',
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    draft = propose("hdr", corpus, ["myext:extract"])
+    assert draft.unreadable == 2 and "2 item(s) from extractors ignored" in draft.summary()
+    assert "qg:qg:" not in draft.turtle and "qgd:class qg:Nation" in draft.turtle

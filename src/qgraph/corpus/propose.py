@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from qgraph.errors import QgraphError
-from qgraph.vocab import QGID
+from qgraph.vocab import QG, QGID
 
 __all__ = ["Proposal", "Draft", "propose", "known_entities"]
 
@@ -124,13 +124,18 @@ class Draft:
     proposals: list[Anchored] = field(default_factory=list)
     dropped: int = 0
     turtle: str = ""
+    #: what plug-ins returned that is not a proposal (no ``kind`` or ``exact`` text): ignored,
+    #: and counted (it vanished without a word)
+    unreadable: int = 0
 
     def summary(self) -> str:
         kinds: dict[str, int] = {}
         for a in self.proposals:
             kinds[a.proposal.kind] = kinds.get(a.proposal.kind, 0) + 1
         per = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-        return f"{len(self.proposals)} proposals ({per}); {self.dropped} dropped (passage not found once in the text)"
+        ignored = f"; {self.unreadable} item(s) from extractors ignored (not a proposal: a kind and an exact passage " \
+                  "are needed)" if self.unreadable else ""
+        return f"{len(self.proposals)} proposals ({per}); {self.dropped} dropped (passage not found once in the text){ignored}"
 
     def write(self, path: Path, project: Any = None) -> None:
         """The draft written to ``path``; never into the corpus's inputs (``project``'s, when
@@ -554,6 +559,8 @@ def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Propo
     if not isinstance(item, Proposal):
         return None
     item = replace(item, source=name)
+    if item.cls:  # a class as the built-in extractors give it: its local name ("qg:Nation" wrote qg:qg:Nation)
+        item = replace(item, cls=item.cls.removeprefix(QG).removeprefix("qg:"))
     if item.kind in ("mention", "new") and item.label:  # reuse the graph's IRI for a name it knows
         things = by_name.get(" ".join(item.label.split())) or by_name.get(" ".join(item.exact.split()))
         if things and len(things) == 1:
@@ -581,13 +588,16 @@ def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] |
     text = read_text(path, loaded.project.display(path))
     by_name, things = known_entities(loaded, exclude=doc_id)
     proposals = builtin(text, by_name, things)
+    unreadable = 0
     for name, func in _plugins(extractors or []):
         try:
             items = list(func(doc_id, text) or [])
         except Exception as e:  # noqa: BLE001 (a plug-in's failure is reported, never a traceback)
             raise QgraphError(f"extractor {name}: failed ({type(e).__name__}: {e})") from None
-        proposals += [p for p in (_from_plugin(name, it, by_name) for it in items) if p is not None]
-    draft = Draft(doc_id)
+        got = [_from_plugin(name, it, by_name) for it in items]
+        unreadable += sum(p is None for p in got)
+        proposals += [p for p in got if p is not None]
+    draft = Draft(doc_id, unreadable=unreadable)
     seen = set()
     for p in proposals:
         key = (p.kind, p.exact, p.entity, p.value)
