@@ -239,7 +239,8 @@ def picture(kind: str) -> str:
 def home(x: Explorer) -> bytes:
     n_docs = len(x.loaded.documents)
     body = f"""<section class="intro"><h1>Quantum diplomacy, traced to the text</h1>
-<p>{len(x.loaded.quads)} statements from {n_docs} source documents, with the ontology and linked data.
+<p>{len(x.loaded.quads)} statements in the graphs of {n_docs} source documents, the ontology and the linked data
+(a fact two documents state is counted in each; <code>qgraph stats</code> counts the distinct triples).
 Search for a nation, a person or an agreement; run a question; or write your own SPARQL.</p></section>
 <section id="search-section"><h2>Search</h2>
 <form id="search-form" action="/search" method="get" role="search">
