@@ -157,3 +157,11 @@ def test_fast_matcher_equals_reference_on_short_words():
         checked += 1
         found += bool(_ref_find(text, quote))
     assert checked > 1500 and found > 1000
+
+
+def test_a_quote_found_more_than_five_times_says_the_list_goes_on():
+    """Six places, five listed: the message said "6 times (at characters 0, 2, 4, 6, 8)" as if
+    that were all of them."""
+    msg = describe_matches("a a a a a a", "a")
+    assert "6 times" in msg and "(at characters 0, 2, 4, 6, 8, …)" in msg
+    assert "(at characters 0, 2)" in describe_matches("a a", "a")

@@ -176,5 +176,5 @@ def describe_matches(text: str, exact: str, prefix: str | None = None, suffix: s
         if (prefix or suffix) and find_quote(text, exact):
             return "quote found, but not with the given oa:prefix/oa:suffix"
         return "quote not found in the source text"
-    where = ", ".join(str(s) for s, _ in spans[:5])
+    where = ", ".join(str(s) for s, _ in spans[:5]) + (", …" if len(spans) > 5 else "")  # the first five
     return f"quote found {len(spans)} times in the source text (at characters {where}): add oa:prefix or oa:suffix"
