@@ -685,3 +685,14 @@ def test_a_plug_ins_items_that_are_not_proposals_are_counted_and_its_class_read(
     draft = propose("hdr", corpus, ["myext:extract"])
     assert draft.unreadable == 2 and "2 item(s) from extractors ignored" in draft.summary()
     assert "qg:qg:" not in draft.turtle and "qgd:class qg:Nation" in draft.turtle
+
+
+def test_quote_never_writes_a_sources_control_characters_raw(corpus: Path, tmp_path: Path, capsys):
+    """A source text with an escape sequence: `qgraph quote` printed it raw to the terminal, in
+    the selector and in the nearest passage."""
+    _new_doc(corpus, tmp_path, "esc-doc", b"Escape header\n\nSome \x1b[31mred\x1b[0m text here.\nThe end.\n")
+    capsys.readouterr()
+    run(corpus, "quote", "esc-doc", "Some \x1b[31mred\x1b[0m text")
+    run(corpus, "quote", "esc-doc", "Some \x1b[32mred text")
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\u001B" in out and "\\x1b" in out

@@ -675,7 +675,9 @@ def cmd_quote(args: argparse.Namespace) -> int:
         return EXIT_NONCONFORMANT
     print(f"not found in {where}")
     if r.nearest:
-        print(f"nearest passage (line {r.nearest_line}): \"{r.nearest}\"")
+        from qgraph.ask.output import printable
+
+        print(f"nearest passage (line {r.nearest_line}): \"{printable(r.nearest)}\"")  # a source's controls shown escaped
     if r.difference:
         print(f"first difference at {r.difference}")
     return EXIT_NONCONFORMANT

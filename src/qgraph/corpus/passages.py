@@ -17,6 +17,7 @@ and nothing more.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -187,8 +188,18 @@ def selector_turtle(exact: str, prefix: str | None = None, suffix: str | None = 
     return "\n".join(lines)
 
 
+#: control characters rdflib writes raw into a Turtle string (an escape sequence from a source
+#: text reached the terminal through `qgraph quote`): written as ``\\uXXXX``, the same value
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def turtle_string(value: str, lang: str | None = None) -> str:
-    """A Turtle string literal (rdflib's escaping), with an optional language tag."""
+    """A Turtle string literal (rdflib's escaping, control characters as ``\\uXXXX``), with an
+    optional language tag.
+
+    >>> turtle_string("a\\x1b[31mb")
+    '"a\\\\u001B[31mb"'
+    """
     from rdflib import Literal
 
-    return Literal(value, lang=lang).n3()
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", Literal(value, lang=lang).n3())
