@@ -216,6 +216,9 @@ def test_foreign_protocol_dataset_refused(client):
     for param in ("default-graph-uri", "named-graph-uri"):
         status, _, body, _ = client.get(f"/sparql?query={q}&{param}=" + urllib.parse.quote("file:///etc/passwd"))
         assert status == 403, body
+        # a parameter that is not an IRI at all is a bad request (400), not a refused graph (it was 403)
+        status, _, body, _ = client.get(f"/sparql?query={q}&{param}=" + urllib.parse.quote("not an iri"))
+        assert status == 400 and b"not an absolute IRI" in body, body
 
 
 def test_own_named_graph_allowed(client):

@@ -82,6 +82,17 @@ def _clause_value(value: Any) -> tuple[str, ...]:
     return ("other",)
 
 
+def _not_an_iri(text: str) -> bool:
+    """Whether ``text`` is not an absolute IRI (as pyoxigraph reads one)."""
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _iri(value: tuple[str, ...], prefixes: dict[str, str], base: str | None) -> str:
     if value[0] == "pname":
         ns = prefixes.get(value[1])
@@ -242,6 +253,10 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
     from_named: list[str] = []
     for named, value in clauses:
         (from_named if named else from_graphs).append(_iri(value, declared, base))
+    for name, given in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
+        for iri in given:
+            if iri not in allowed and _not_an_iri(iri):  # a malformed parameter: the request is bad (400), not refused
+                raise Refused(400, f"{name}={iri!r} is not an absolute IRI")
     for iri in [*from_graphs, *from_named, *default_graph_uris, *named_graph_uris]:
         if iri not in allowed:
             raise Refused(403, f"the dataset may name only this graph's own named graphs; <{iri}> is "
