@@ -460,6 +460,12 @@ def test_gzip_when_accepted(client):
     assert int(headers["content-length"]) == len(packed)
     # the same bytes every time (no timestamp in the gzip header)
     assert client.request("GET", "/", headers={"Accept-Encoding": "gzip"})[2] == packed
+    # a strong tag names one representation: the gzipped page's is not the plain page's (they were
+    # one), and either one sent back gets a 304
+    plain_tag = client.get("/")[3]["etag"]
+    assert headers["etag"] != plain_tag
+    for tag in (plain_tag, headers["etag"]):
+        assert client.request("GET", "/", headers={"Accept-Encoding": "gzip", "If-None-Match": tag})[0] == 304
 
 
 def test_static_files_in_subfolders_are_served(tmp_path):

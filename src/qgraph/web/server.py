@@ -273,24 +273,30 @@ def _conditional(req: Request, status: int, ctype: str, body: bytes,
                  headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
     """ETag, 304 Not Modified and gzip for a successful GET/HEAD answer.
 
-    The entity tag is a hash of the uncompressed body (the graph does not change while the
-    server runs, so the same request gives the same bytes); ``If-None-Match`` naming it gets
-    ``304`` with no body. A client that accepts gzip gets long textual answers compressed
-    (``mtime=0``: the same bytes every time), with ``Vary: Accept-Encoding``."""
+    The entity tag is a hash of the uncompressed body and its media type (the graph does not
+    change while the server runs, so the same request gives the same bytes), with ``-gzip``
+    for the compressed representation: a strong tag names one representation (RFC 9110
+    §8.8.3), and the gzipped and plain answers, or the same bytes as ``application/json`` and
+    as ``application/sparql-results+json``, had one tag. ``If-None-Match`` naming either
+    encoding's tag gets ``304`` with no body (its comparison is weak). A client that accepts
+    gzip gets long textual answers compressed (``mtime=0``: the same bytes every time), with
+    ``Vary: Accept-Encoding``."""
     if status != 200 or req.method not in ("GET", "HEAD"):
         return status, body, headers
     import hashlib
 
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers["ETag"] = tag
+    digest = hashlib.sha256(ctype.encode("utf-8") + b"\n" + body).hexdigest()[:32]
+    plain, zipped = f'"{digest}"', f'"{digest}-gzip"'
     vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
     if "Accept-Encoding" not in vary:
         headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
-    wanted = [t.strip() for t in req.headers.get("if-none-match", "").split(",")]
-    if tag in wanted or "*" in wanted:
-        return 304, b"", headers
     accepts = [e.split(";")[0].strip().lower() for e in req.headers.get("accept-encoding", "").split(",")]
-    if "gzip" in accepts and len(body) >= GZIP_MIN and ctype.startswith(_COMPRESSIBLE):
+    gzipped = "gzip" in accepts and len(body) >= GZIP_MIN and ctype.startswith(_COMPRESSIBLE)
+    headers["ETag"] = zipped if gzipped else plain
+    wanted = [t.strip().removeprefix("W/") for t in req.headers.get("if-none-match", "").split(",")]
+    if plain in wanted or zipped in wanted or "*" in wanted:
+        return 304, b"", headers
+    if gzipped:
         import gzip
 
         body = gzip.compress(body, mtime=0)
