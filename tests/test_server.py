@@ -617,3 +617,23 @@ def test_a_control_character_is_never_written_raw_into_a_page(client):
         assert not any(b < 0x20 and b not in b"\t\n\r" for b in body), path
     status, _, body, _ = client.get("/search?q=%00a")
     assert "\u2400a".encode() in body
+
+
+def test_a_get_without_a_query_is_the_service_description(client):
+    """SPARQL 1.1 Service Description §2: the endpoint dereferenced by GET with no query string
+    describes itself (it was a 400); a browser still goes to the editor."""
+    from rdflib import Graph, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    for accept in (None, "text/turtle", "application/ld+json"):
+        status, ctype, body, _ = client.get("/sparql", accept=accept)
+        assert status == 200, (accept, body)
+        g = Graph().parse(data=body, format="json-ld" if "json" in ctype else "turtle")
+        (svc,) = g.subjects(RDF.type, SD.Service)
+        assert g.value(svc, SD.endpoint) == URIRef(f"http://{client.host}:{client.port}/sparql")
+        assert (svc, SD.supportedLanguage, SD.SPARQL11Query) in g
+        assert (svc, SD.resultFormat, URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in g
+        names = set(g.objects(None, SD.name))
+        assert URIRef("https://w3id.org/qgraph/graph/tiny-doc") in names
+    assert client.get("/sparql", accept="text/html")[0] == 303

@@ -37,6 +37,14 @@ ASK_OFFER = ["application/sparql-results+json", "application/sparql-results+xml"
 GRAPH_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
                "application/n-quads": "nquads", "text/plain": "ntriples"}
 GRAPH_OFFER = ["text/turtle", "application/ld+json", "application/n-triples", "application/n-quads", "text/plain"]
+#: the W3C's unique IRIs for the result formats (https://www.w3.org/ns/formats/), for the service description
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+FORMAT_IRIS = {"application/sparql-results+json": FORMATS_NS + "SPARQL_Results_JSON",
+               "application/sparql-results+xml": FORMATS_NS + "SPARQL_Results_XML",
+               "text/csv": FORMATS_NS + "SPARQL_Results_CSV",
+               "text/tab-separated-values": FORMATS_NS + "SPARQL_Results_TSV",
+               "text/turtle": FORMATS_NS + "Turtle", "application/ld+json": FORMATS_NS + "JSON-LD",
+               "application/n-triples": FORMATS_NS + "N-Triples", "application/n-quads": FORMATS_NS + "N-Quads"}
 #: ``?format=`` / ``?output=`` on /sparql (as Fuseki and Virtuoso read them): a name or a media
 #: type → the Accept header it stands for (a name may cover the SELECT and the CONSTRUCT type)
 FORMAT_NAMES = {

@@ -501,6 +501,38 @@ class Application:
             body = results.graph(kind, x.describe(iri), x.prefixes)
         return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, vary
 
+    def service_description(self, req: Request) -> list[Any]:
+        """This endpoint as a SPARQL 1.1 Service Description: its address (as the request named
+        the host), the language, the result formats it offers, its default graph (the union of
+        the named graphs) and each named graph."""
+        import pyoxigraph as ox
+
+        from qgraph.vocab import RDF_TYPE, SD
+        from qgraph.web import results
+        from qgraph.web.results import FORMAT_IRIS
+
+        host = req.headers.get("host") or "127.0.0.1"
+        svc, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+
+        def t(s: Any, p: str, o: Any) -> Any:
+            return ox.Triple(s, ox.NamedNode(p), o)
+
+        out = [t(svc, RDF_TYPE, ox.NamedNode(SD + "Service")),
+               t(svc, SD + "endpoint", ox.NamedNode(f"http://{host}/sparql")),
+               t(svc, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query")),
+               t(svc, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph")),
+               t(svc, SD + "defaultDataset", dataset),
+               t(dataset, RDF_TYPE, ox.NamedNode(SD + "Dataset")),
+               t(dataset, SD + "defaultGraph", default),
+               t(default, RDF_TYPE, ox.NamedNode(SD + "Graph"))]
+        offered = dict.fromkeys(results.SELECT_OFFER + results.ASK_OFFER + results.GRAPH_OFFER)
+        out += [t(svc, SD + "resultFormat", ox.NamedNode(FORMAT_IRIS[m])) for m in offered if m in FORMAT_IRIS]
+        for k, g in enumerate(self.app.explorer.graphs):
+            named = ox.BlankNode(f"graph{k}")
+            out += [t(dataset, SD + "namedGraph", named), t(named, RDF_TYPE, ox.NamedNode(SD + "NamedGraph")),
+                    t(named, SD + "name", ox.NamedNode(g))]
+        return out
+
     def sparql(self, req: Request, method: str) -> Reply:
         from qgraph.web.endpoint import parse_request
         from qgraph.web.guard import Refused, inspect
@@ -511,6 +543,17 @@ class Application:
         accept = req.headers.get("accept")
         if method == "GET" and not req.query and choose(accept, ["application/sparql-results+json", "text/html"]) == "text/html":
             return 303, "text/plain; charset=utf-8", b"see /query\n", {"Location": "/query"}
+        if method == "GET" and not req.query:
+            # the service description (SPARQL 1.1 Service Description §2: a GET without a query
+            # string); it was a 400
+            from qgraph.vocab import SD
+            from qgraph.web import results
+
+            ctype = choose(accept, results.GRAPH_OFFER)
+            if ctype is not None:
+                body = results.graph(results.GRAPH_TYPES[ctype], self.service_description(req),
+                                     {"sd": SD, "formats": results.FORMATS_NS})
+                return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, cors
         body = req.body if method == "POST" else b""
         job = parse_request(method, req.query, req.headers.get("content-type"), body, accept)
         if not isinstance(job, Job):
