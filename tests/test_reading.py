@@ -205,3 +205,20 @@ def test_routes(tmp_path):
                 urllib.request.urlopen(running.url + bad)
             assert e.value.code == 404
             assert b"<script>" not in e.value.read()
+
+
+def test_a_text_is_listed_under_the_passage_that_states_it(explorer):
+    """The notice's title "Quantum Leap: …" was listed under "The United States and Japan signed
+    …" too: that passage supports dcterms:title for the statement it names, and the notice cites
+    it (for qg:about). A title one of the passages states word for word is listed under those."""
+    from qgraph.web.reading import reading
+
+    r = reading(explorer, "us-japan-tokyo-statement-embassy-notice")
+    title = "Quantum Leap: United States and Japan Sign Statement Promoting Quantum Cooperation"
+    notice = "https://w3id.org/qgraph/id/doc-us-japan-tokyo-statement-embassy-notice"
+    under = [p.exact for p in r.passages
+             if any(s == notice and prop.endswith("/title") and str(o) == title for s, prop, o in p.facts)]
+    assert under == [title]
+    # the signing passage keeps its own facts
+    signed = next(p for p in r.passages if p.exact.startswith("The United States and Japan signed"))
+    assert any(prop.endswith("#about") for _, prop, _ in signed.facts)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from qgraph.vocab import GRAPH_NS, QGID
+from qgraph.vocab import GRAPH_NS, QGID, XSD
 
 __all__ = ["Passage", "Reading", "Reuse", "REUSE_PROVIDERS", "reading", "segments", "page", "index_page"]
 
@@ -85,6 +85,32 @@ _SUPPORTED = """SELECT ?ev ?s ?p ?o ?q ?g WHERE { GRAPH ?g { ?s qg:evidence ?ev
   OPTIONAL { ?ev qg:supports ?p OPTIONAL { ?s ?p ?o } OPTIONAL { ?q ?p ?s } } } }"""
 
 
+def _keep_stated(passages: dict[str, Passage]) -> None:
+    """A text (a title, a name) that one of the passages listing it states word for word is
+    listed under those passages alone. ``qg:supports`` names properties, not nodes: a passage
+    cited by a node for one property, and supporting another property for another node, listed
+    that other property's value on the first node too (the notice's title "Quantum Leap: …"
+    under "The United States and Japan signed …", which supports the statement's title)."""
+    from rdflib import Literal
+
+    holders: dict[tuple[str, str, Any], list[Passage]] = {}
+    for p in passages.values():
+        for fact in p.facts:
+            holders.setdefault(fact, []).append(p)
+    for fact, listing in holders.items():
+        value = fact[2]
+        if len(listing) < 2 or not isinstance(value, Literal):
+            continue
+        if value.datatype is not None and str(value.datatype) != XSD + "string":
+            continue
+        words = " ".join(str(value).split()).lower()
+        stating = [p for p in listing if len(words) >= 4 and words in p.exact.lower()]
+        if stating and len(stating) < len(listing):
+            for p in listing:
+                if p not in stating:
+                    p.facts.remove(fact)
+
+
 def reading(x: Any, doc_id: str) -> Reading | None:
     """The reading of ``doc_id`` (``None`` when the project has no such document)."""
     from rdflib import Literal, URIRef
@@ -133,6 +159,7 @@ def reading(x: Any, doc_id: str) -> Reading | None:
             p.facts.append((str(q), str(prop), s))
         elif o is None and q is None and str(s) not in p.described:
             p.described.append(str(s))
+    _keep_stated(passages)
     ordered = sorted(passages.values(), key=lambda p: (p.spans[0] if p.spans else (len(text or "") + 1, 0), p.evidence))
     for n, p in enumerate(ordered, 1):
         p.number = n
