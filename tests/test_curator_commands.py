@@ -694,5 +694,7 @@ def test_quote_never_writes_a_sources_control_characters_raw(corpus: Path, tmp_p
     capsys.readouterr()
     run(corpus, "quote", "esc-doc", "Some \x1b[31mred\x1b[0m text")
     run(corpus, "quote", "esc-doc", "Some \x1b[32mred text")
+    run(corpus, "quote", "esc-doc", "Some [31mred text")  # the difference is the escape itself
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\u001B" in out and "\\x1b" in out
+    assert "U+001B (a control character)" in out

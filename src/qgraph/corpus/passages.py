@@ -171,6 +171,8 @@ def _difference(i: int, in_text: str, in_quote: str) -> str:
     def name(c: str) -> str:
         if not c:
             return "the end"
+        if unicodedata.category(c) == "Cc":  # a control character: not written raw, named as one
+            return f"U+{ord(c):04X} (a control character)"
         return f"{c} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')})"
 
     return f"character {i + 1} of the quote: {name(in_text)} in the text, {name(in_quote)} in the quote"
