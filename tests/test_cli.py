@@ -334,3 +334,13 @@ def test_serve_on_a_host_that_is_not_one_is_one_line(fixture_root, cli_env):
     r = qgraph("serve", "--host", "not a host", "--port", "0", "--workers", "1", "--root", str(fixture_root),
                env=cli_env)
     assert_clean_error(r, 2, "cannot listen on not a host:0")
+
+
+def test_a_param_given_twice_is_a_clear_error(fixture_root, capsys):
+    """`--param forum=a --param forum=b` kept the last value without a word."""
+    from qgraph.cli import main
+
+    code = main(["query", "tiny-members", "--root", str(fixture_root), "--no-cache", "--param", "forum=qgid:tiny-forum",
+                 "--param", "?forum=qgid:other"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--param forum given twice" in err and "Traceback" not in err

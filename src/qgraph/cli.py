@@ -757,7 +757,10 @@ def _params(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise QgraphError(f"--param {pair!r}: expected NAME=VALUE")
-        out[name.strip()] = value
+        key = name.strip().lstrip("?$")
+        if key in out:  # the last one silently won: a variable is bound to one value
+            raise QgraphError(f"--param {key} given twice ({out[key]!r} and {value!r}): a variable takes one value")
+        out[key] = value
     return out
 
 
