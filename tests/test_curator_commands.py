@@ -667,7 +667,12 @@ def test_propose_names_the_speaker_nearest_each_quotation(tmp_path: Path, capsys
     _new_doc(root, tmp_path, "qa-quote", "Statement on quantum\n\n“Quantum technology is a shared priority,” said Minister "
              "Anna Svensson. The Minister added: “We will act together on this.”\nEnd of text.\n".encode())
     speakers = [a.proposal.label for a in propose("qa-quote", root).proposals if a.proposal.kind == "quotation"]
-    assert speakers == ["Minister Anna Svensson", "The Minister"]
+    assert speakers == ["Anna Svensson", "The Minister"]
+    # an office's words before a name are not the name ("State Antony Blinken")
+    _new_doc(root, tmp_path, "qa-quote-2", "Remarks\n\n“We will work with our partners on quantum,” Secretary of State "
+             "Antony Blinken said.\nEnd of remarks.\n".encode())
+    speakers = [a.proposal.label for a in propose("qa-quote-2", root).proposals if a.proposal.kind == "quotation"]
+    assert speakers == ["Antony Blinken"]
 
 
 def test_a_plug_ins_items_that_are_not_proposals_are_counted_and_its_class_read(corpus: Path, tmp_path: Path,

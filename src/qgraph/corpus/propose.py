@@ -474,6 +474,22 @@ def _participants(text: str, mentions: list[Proposal], by_name: dict[str, list[K
     return out
 
 
+#: words of an office that stand before a name ("Secretary of State Antony Blinken" was read as
+#: the name "State Antony Blinken"): left out of a new speaker's name
+_TITLE_WORDS = frozenset("""Secretary State Minister President Prime Deputy Vice Under Assistant Ambassador Director
+    General Chancellor Foreign Chair Chairman Chairwoman Commissioner Senator Governor Mayor Premier Dr. Mr. Mrs.
+    Ms. Prof.""".split())
+
+
+def _without_titles(name: str) -> str:
+    """``name`` without the office words before it, where two words or more are left."""
+    words = name.split()
+    k = 0
+    while k < len(words) and words[k] in _TITLE_WORDS:
+        k += 1
+    return " ".join(words[k:]) if len(words) - k >= 2 else name
+
+
 def _quotations(text: str, things: dict[str, Known], sentences: list[tuple[int, int]]) -> list[Proposal]:
     people = {t.label: t for t in things.values() if t.cls == "Person"}
     out = []
@@ -486,7 +502,7 @@ def _quotations(text: str, things: dict[str, Known], sentences: list[tuple[int, 
         if who:
             name = who.group("who") or who.group("who2")
             speaker = next((t for label, t in people.items() if label in name or name in label), None)
-            speaker_name = speaker.label if speaker else name
+            speaker_name = speaker.label if speaker else _without_titles(name)
         out.append(Proposal("quotation", " ".join(m.group("q").split()), entity=speaker.iri if speaker else None,
                             label=speaker_name if who else None, prop="qg:speaker",
                             confidence="medium" if who else "low",
