@@ -82,15 +82,15 @@ def _clause_value(value: Any) -> tuple[str, ...]:
     return ("other",)
 
 
-def _not_an_iri(text: str) -> bool:
-    """Whether ``text`` is not an absolute IRI (as pyoxigraph reads one)."""
+def valid_iri(iri: str) -> str | None:
+    """Why ``iri`` is not an absolute IRI (RFC 3987, as pyoxigraph checks it), or None if it is."""
     import pyoxigraph as ox
 
     try:
-        ox.NamedNode(text)
-    except ValueError:
-        return True
-    return False
+        ox.NamedNode(iri)
+    except ValueError as e:
+        return str(e) or "not an IRI"
+    return None
 
 
 def _iri(value: tuple[str, ...], prefixes: dict[str, str], base: str | None) -> str:
@@ -255,7 +255,7 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
         (from_named if named else from_graphs).append(_iri(value, declared, base))
     for name, given in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
         for iri in given:
-            if iri not in allowed and _not_an_iri(iri):  # a malformed parameter: the request is bad (400), not refused
+            if iri not in allowed and valid_iri(iri) is not None:  # a malformed parameter: the request is bad (400), not refused
                 raise Refused(400, f"{name}={iri!r} is not an absolute IRI")
     for iri in [*from_graphs, *from_named, *default_graph_uris, *named_graph_uris]:
         if iri not in allowed:

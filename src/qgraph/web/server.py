@@ -317,17 +317,6 @@ def _html(body: bytes, status: int = 200, headers: dict[str, str] | None = None)
     return status, "text/html; charset=utf-8", body, headers or {}
 
 
-def valid_iri(iri: str) -> str | None:
-    """Why ``iri`` is not an absolute IRI (RFC 3987, as pyoxigraph checks it), or None if it is."""
-    import pyoxigraph as ox
-
-    try:
-        ox.NamedNode(iri)
-    except ValueError as e:
-        return str(e) or "not an IRI"
-    return None
-
-
 class Application:
     """The WSGI application: routes a :class:`Request` to a :data:`Reply`."""
 
@@ -472,6 +461,8 @@ class Application:
         fmt = (params.get("format") or [""])[0].lower()
         if fmt and fmt not in FORMAT_PARAM:
             return _text(400, f"unknown format {fmt!r} (html, turtle, jsonld, ntriples)")
+        from qgraph.web.guard import valid_iri
+
         why = valid_iri(iri)
         if why is not None:
             from qgraph.ask.output import printable
