@@ -8,6 +8,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT
 
 UK = "    skos:altLabel \"United Kingdom of Great Britain and Northern Ireland\"@en ;\n"
@@ -54,3 +56,41 @@ def test_a_duplicate_entity_is_reported_in_a_data_file_not_the_ontology(tmp_path
     assert found, "the duplicate is not found"
     assert all(p.file is not None and p.file.startswith("data/") for p in found), found
     assert any(re.search(r"uk-again|united-kingdom", p.focus or "") for p in found), found
+
+
+def _city_member(root: Path) -> int:
+    """An enrichment membership whose org:member is a city: the line of its node."""
+    path = root / "data" / "links" / "enrichment.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert "    org:member qgid:denmark ;\n" in text and "qgid:copenhagen\n    a qg:City" in "".join(
+        f.read_text(encoding="utf-8") for f in (root / "data").glob("*.ttl"))
+    path.write_text(text.replace("    org:member qgid:denmark ;\n", "    org:member qgid:copenhagen ;\n", 1),
+                    encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines, 1) if line == "    org:member qgid:copenhagen ;")
+    return max(i for i, line in enumerate(lines[:at], 1) if line.startswith("qgid:wd-membership-"))
+
+
+def test_the_enrichment_graph_is_held_to_the_shapes_by_validate_and_build(tmp_path):
+    """Regression: the build's SHACL read every graph but the enrichment's, so a membership of
+    the enrichment graph whose member is a city built green (Jena's SHACL then refused the dump)."""
+    from qgraph.api import build
+    from qgraph.errors import NonConformant
+
+    root = _real_copy(tmp_path)
+    line = _city_member(root)
+    found = [p for p in _check_problems(root) if p.shape == "qgsh:Membership-member"]
+    assert [(p.file, p.line, p.value) for p in found] == [("data/links/enrichment.ttl", line, "qgid:copenhagen")], found
+    out = tmp_path / "dist"
+    with pytest.raises(NonConformant):
+        build(out, root)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_enrichment_graph_draws_no_warning_for_its_sources_dates():
+    """Its memberships are dated by their sources, not by a passage: no qg:attestedOn is asked of
+    them (the build checking that graph drew 32 such warnings in every `qgraph validate`)."""
+    from qgraph.api import validate
+
+    problems = [p for p in validate(PROJECT) if p.file == "data/links/enrichment.ttl"]
+    assert problems == [], problems

@@ -25,7 +25,7 @@ import repo as paths
 QGSH = "https://w3id.org/qgraph/shapes#"
 VALID = sorted((paths.FIXTURES_DIR / "valid").glob("*.ttl"))
 INVALID = sorted((paths.FIXTURES_DIR / "invalid").glob("*.ttl"))
-HEADER = re.compile(r"^# (expect|warn): <([^>]+)> <([^>]+)>\s*$")
+HEADER = re.compile(r"^# (expect|warn|nowarn): <([^>]+)> <([^>]+)>\s*$")
 
 
 def _parse(*files: Path) -> rdflib.Graph:
@@ -87,6 +87,8 @@ def test_valid_fixture_conforms(path: Path, ontology, shapes) -> None:
     warnings = {(shape, focus) for sev, shape, focus in results if sev == "Warning"}
     assert expected_warnings <= warnings, (
         f"{path.name}: expected warnings {sorted(expected_warnings - warnings)} not reported")
+    unwanted = _header(path, "nowarn") & warnings
+    assert not unwanted, f"{path.name}: warnings it must not draw: {sorted(unwanted)}"
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
@@ -106,7 +108,7 @@ def test_expected_shapes_exist(shapes) -> None:
     named = {str(s) for s in shapes.subjects(ns.RDF.type, ns.SH.NodeShape)} | {
         str(s) for s in shapes.subjects(ns.RDF.type, ns.SH.PropertyShape)}
     for path in INVALID + VALID:
-        for shape, _ in _header(path, "expect") | _header(path, "warn"):
+        for shape, _ in _header(path, "expect") | _header(path, "warn") | _header(path, "nowarn"):
             assert shape in named, f"{path.name}: {shape} is not a shape in shapes.ttl"
 
 

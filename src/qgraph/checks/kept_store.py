@@ -217,18 +217,14 @@ def _wait_for_lock(cache_dir: Path, waiting: Callable[[str], None] | None) -> in
 
 def validated_quads(store: Any, left_out: Any) -> Iterator[Any]:
     """The quads of the validation store ``store`` that were validated: those of its named
-    graphs but the enrichment's, less ``left_out`` (the ill-typed literals, put back after the
-    validation), each made anew from the store (the writer, a forked process, reads no object
-    of its parent's: touching one copies its memory page)."""
+    graphs, less ``left_out`` (the ill-typed literals, put back after the validation), each made
+    anew from the store (the writer, a forked process, reads no object of its parent's: touching
+    one copies its memory page)."""
     import pyoxigraph as ox
 
-    from qgraph.corpus.loading import ENRICHMENT_GRAPH
-
-    enrichment = ox.NamedNode(ENRICHMENT_GRAPH)
     named = ox.NamedNode
     for q in store.quads_for_pattern(None, None, None, None):
-        g = q.graph_name
-        if type(g) is named and g != enrichment and (not left_out or q not in left_out):
+        if type(q.graph_name) is named and (not left_out or q not in left_out):
             yield q
 
 

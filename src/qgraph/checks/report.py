@@ -67,7 +67,8 @@ class Problem:
         if self.path:
             bits.append(self.path)
         text = " ".join(bits) + f": {self.message}"
-        if self.value is not None and self.value not in self.message:
+        # a node shape's result names its focus as its value (sh:or, sh:node): said once
+        if self.value is not None and self.value not in self.message and self.value != self.focus:
             text += f" (value: {self.value})"
         return text
 

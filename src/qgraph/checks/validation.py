@@ -7,8 +7,8 @@ Two validators give the same problems (tests/test_validation.py holds them to it
 - ``pyshacl``: pySHACL, the reference.
 
 The data graph is the union of every data file, the ontology (so ``sh:class`` sees the class
-hierarchy) and the links; the enrichment graph is left out (see :attr:`Loaded.union`). No
-inference. Only ``sh:Violation`` fails a build.
+hierarchy), the links and the enrichment graph (see :attr:`Loaded.union`). No inference. Only
+``sh:Violation`` fails a build.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
     fresh files, the ontology and the links are replaced in the store, and the other files are
     read from it only where a step asks."""
     from qgraph.checks import literals, shapecheck
-    from qgraph.corpus.loading import ENRICHMENT_GRAPH, ONTOLOGY_GRAPH
+    from qgraph.corpus.loading import ONTOLOGY_GRAPH
 
     if validator not in VALIDATORS:
         raise QgraphError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
@@ -151,7 +151,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
     if kept is not None:  # the graphs replaced in the kept store (the others are as validated)
         quads = [q for f in _replaced_files(loaded) for q in loaded.quads_of(f)]
     else:
-        quads = loaded.quads_except(ENRICHMENT_GRAPH)
+        quads = loaded.quads
     if bad:
         quads = [q for q in quads if q not in bad]
     parts = None
@@ -184,7 +184,7 @@ def _validate(loaded: Loaded, validator: str, shapes: Path | None, store: Any, m
         else:
             results = parts[1](found)
             if store is not None and bad and kept is None:
-                store.bulk_extend(sorted((q for q in bad if q.graph_name.value != ENRICHMENT_GRAPH), key=str))
+                store.bulk_extend(sorted(bad, key=str))
             # the validator and the store let go: the caller is then all that holds the store
             # (the build's outcome, which frees it with itself; tests/test_store_freed.py)
             parts = store = None
@@ -258,12 +258,11 @@ def _shape_facts(parsed: ParsedShapes, memo: Any, key: str | None, lines: list[s
 
 
 def _footprints(loaded: Loaded, wanted: set[str], bad: set, memo: Any) -> list[dict[str, list]] | None:
-    """Per file (the enrichment left out), what the "shape selects nothing" warnings read of it
+    """Per file, what the "shape selects nothing" warnings read of it
     (:func:`qgraph.checks.shapecheck.footprint`, its ill-typed literals left out); with ``memo``,
     a data file's is kept under its hash and the shapes' target nodes ``wanted`` (``None``
     without)."""
     from qgraph.checks import shapecheck
-    from qgraph.corpus.loading import ENRICHMENT_GRAPH
 
     if memo is None:
         return None
@@ -276,8 +275,6 @@ def _footprints(loaded: Loaded, wanted: set[str], bad: set, memo: Any) -> list[d
     prints = []
     terms = _Interned(memo)
     for f in loaded.files:
-        if f.graph == ENRICHMENT_GRAPH:
-            continue
         digest = memo.digest(f.rel) if f.stem is not None and per_graph[f.graph] == 1 else None
         # the file's ill-typed literals are its own: they are found in its quads alone
         key = combine("footprint", f.rel, digest, wanted_key) if digest is not None else None
@@ -436,8 +433,7 @@ def fast(loaded: Loaded, parsed: ParsedShapes, prefixes: dict[str, str], rel: st
     ``memo``: where each result is written (:func:`_where`) is kept under the hashes of the
     files that state its focus node.
 
-    ``left_out``: the quads of ``loaded`` left out of ``quads`` (the ill-typed literals; the
-    enrichment's need not be named): which files state a node is then asked of the store
+    ``left_out``: the quads of ``loaded`` left out of ``quads`` (the ill-typed literals): which files state a node is then asked of the store
     (:meth:`~qgraph.corpus.loading.Loaded.node_files_from`).
 
     ``kept``: the kept validation store (see :func:`validate`), in which ``quads`` replace their
@@ -587,11 +583,9 @@ def _path_term(text: str | None) -> Any:
 
 def _replaced_files(loaded: Loaded) -> list[Any]:
     """The files whose graphs the kept store replaces: the fresh files, the ontology's and the
-    links' but the enrichment's (a file left empty still empties its graph)."""
-    from qgraph.corpus.loading import ENRICHMENT_GRAPH
-
+    links' (a file left empty still empties its graph)."""
     fresh = getattr(loaded, "fresh", ())
-    return [f for f in loaded.files if f.graph != ENRICHMENT_GRAPH and (f.stem is None or f.rel in fresh)]
+    return [f for f in loaded.files if f.stem is None or f.rel in fresh]
 
 
 #: more changed data files than this, or more focus nodes to validate again: a whole validation

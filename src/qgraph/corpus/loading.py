@@ -200,17 +200,15 @@ class Loaded:
 
     @cached_property
     def union(self) -> Any:
-        """An rdflib ``Graph`` with every triple of data, ontology and links (for SHACL).
-
-        The enrichment graph is left out: the shapes describe the documents' facts (each with
-        its passage); the enrichment's facts carry provenance instead and are checked by
-        tests/test_links_graph.py."""
+        """An rdflib ``Graph`` with every triple of data, ontology, links and enrichment (for
+        SHACL: the enrichment's memberships carry linked-data provenance, which
+        ``qgsh:Membership-provenance`` accepts, where the documents' carry a passage)."""
         from rdflib import Graph, URIRef
 
         g = Graph(bind_namespaces="none")
         for p, ns in self.prefixes.items():
             g.bind(p, ns, override=True, replace=True)
-        for name in sorted({f.graph for f in self.files} - {ENRICHMENT_GRAPH}):
+        for name in sorted({f.graph for f in self.files}):
             for t in self.dataset.graph(URIRef(name)):
                 g.add(t)
         return g

@@ -326,15 +326,13 @@ def open_store(loaded: Any, backend: str = DEFAULT_BACKEND, validated: Any = Non
     """A store of ``backend`` holding every graph of ``loaded`` (a :class:`~qgraph.corpus.loading.Loaded`).
 
     ``validated``: the pyoxigraph Store the fast validator ran on (:func:`qgraph.checks.validation.fast`;
-    every graph but the enrichment), completed here rather than loaded a second time; with
+    every graph, the ill-typed literals put back), used here rather than loaded a second time; with
     ``view``, its default graph read as the view of the union until :meth:`OxigraphStore.merge`
     (:meth:`OxigraphStore.completed_view`: for queries whose answer a repeated solution does not
     change)."""
     if backend == "oxigraph":
         if validated is not None:
-            from qgraph.corpus.loading import ENRICHMENT_GRAPH
-
-            missing = [q for f in loaded.file_for_graph(ENRICHMENT_GRAPH) for q in loaded.quads_of(f)]
+            missing: list[Any] = []  # the validator's store holds every graph (the enrichment too)
             if view:
                 return OxigraphStore.completed_view(validated, missing, loaded.prefixes)
             return OxigraphStore(loaded.quads, loaded.prefixes, validated, missing)
