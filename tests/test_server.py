@@ -637,3 +637,65 @@ def test_a_get_without_a_query_is_the_service_description(client):
         names = set(g.objects(None, SD.name))
         assert URIRef("https://w3id.org/qgraph/graph/tiny-doc") in names
     assert client.get("/sparql", accept="text/html")[0] == 303
+
+
+def test_now_rand_and_uuids_are_evaluated_for_each_request(client):
+    """Regression, two bugs: the answer cache kept an answer calling STRUUID(), RAND() or NOW()
+    and served it again (SPARQL 1.1 Query §17.4: a new value at each evaluation), by GET and by
+    POST; and, that cache off, two query workers gave the same "random" numbers in turn (each a
+    fork of one process, with Oxigraph's generator copied: the second worker's first UUID was
+    the first worker's)."""
+    text = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) (NOW() AS ?t) WHERE {}"
+    path = "/sparql?" + urllib.parse.urlencode({"query": text})
+    seen = set()
+    for k in range(3):
+        status, _, body, _ = client.get(path, accept="text/csv") if k % 2 else client.query(text, accept="text/csv")
+        assert status == 200, body
+        seen.add(body.decode().splitlines()[1].split(",")[0])
+    assert len(seen) == 3, seen
+    # an answer with no such function is still kept (the cache's hit count moves)
+    assert client.get("/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))[0] == 200
+
+
+def test_a_bad_or_missing_host_is_a_400_not_a_500(server):
+    """Regression: a Host header that is no host ("exa mple") made the service description fail
+    with a 500, and an HTTP/1.1 request without one was served (RFC 9112 §3.2: 400 for both);
+    a request without a Host (HTTP/1.0) is described at the address it came to, port included."""
+    from test_server_hardening import raw_exchange
+
+    port = urllib.parse.urlsplit(server.url).port
+    for head in (b"GET /sparql HTTP/1.1\r\nHost: exa mple\r\n", b"GET /sparql HTTP/1.1\r\nHost: a>b\r\n",
+                 b"GET /sparql HTTP/1.1\r\nHost: evil.example:1/x?\r\n", b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\n"):
+        got = raw_exchange(port, head + b"Connection: close\r\n\r\n")
+        assert got.startswith(b"HTTP/1.1 400 "), got[:200]
+        assert b"Host" in got, got
+    got = raw_exchange(port, b"GET /sparql HTTP/1.0\r\nAccept: application/n-triples\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 200 ") or got.startswith(b"HTTP/1.0 200 "), got[:200]
+    assert f"<http://127.0.0.1:{port}/sparql>".encode() in got, got
+
+
+def test_gzip_refused_with_q_zero_is_not_sent(client):
+    """Regression: `Accept-Encoding: gzip;q=0` (RFC 9110 §12.5.3: not gzip) got gzip."""
+    for value in ("gzip;q=0", "gzip;q=0, identity", "*;q=0", "identity"):
+        status, _, _, headers = client.request("GET", "/", headers={"Accept-Encoding": value})
+        assert status == 200 and "content-encoding" not in headers, value
+    for value in ("gzip;q=0.5", "*", "deflate, *;q=0.1"):
+        status, _, _, headers = client.request("GET", "/", headers={"Accept-Encoding": value})
+        assert headers.get("content-encoding") == "gzip", value
+
+
+def test_the_service_description_in_no_acceptable_format_is_a_406(client):
+    """Regression: a GET without a query asking for RDF/XML got 400 "missing the query
+    parameter": it asks for the service description, and only its format is at fault."""
+    status, _, body, headers = client.get("/sparql", accept="application/rdf+xml")
+    assert status == 406 and b"service description" in body and b"text/turtle" in body, body
+    assert headers.get("access-control-allow-origin") == "*"
+
+
+def test_a_dot_inside_a_prefixed_name_is_not_a_service_clause(client):
+    """Regression: `ex:Customer.Service` (a "." inside a prefixed name's local part, SPARQL 1.1
+    grammar [169]) was refused as a SERVICE clause; a real one after a "." still is."""
+    status, _, body, _ = client.query("PREFIX ex: <http://ex/> SELECT ?x { BIND(ex:Customer.Service AS ?x) }")
+    assert status == 200 and rows(body) == [{"x": {"type": "uri", "value": "http://ex/Customer.Service"}}], body
+    status, _, body, _ = client.query("SELECT * { ?s ?p ?o.SERVICE <http://127.0.0.1:9/x> { ?a ?b ?c } }")
+    assert status == 403 and b"SERVICE" in body, body

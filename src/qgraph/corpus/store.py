@@ -45,9 +45,21 @@ def strip_query(text: str) -> str:
     return _COMMENTS.sub("", out)
 
 
+#: the token before a "." that ends where a SERVICE begins (a prefixed name's local part may hold a
+#: "." inside it: ``ex:Customer.Service`` is one name)
+_BEFORE_DOT = re.compile(r"[\w.:%\\-]*$")
+
+
 def refuse_remote(text: str) -> None:
     """Refuse a query that would reach out over the network (``SERVICE``)."""
-    if _SERVICE.search(strip_query(text)):
+    stripped = strip_query(text)
+    for m in _SERVICE.finditer(stripped):
+        head = stripped[:m.start()]
+        if head.endswith("."):
+            token = _BEFORE_DOT.search(head[:-1]).group()
+            before = head[:len(head) - 1 - len(token)]
+            if ":" in token and not before.endswith(("?", "$")):  # inside a prefixed name
+                continue
         raise QgraphError("SERVICE is not supported: qgraph answers from the local graph only")
 
 

@@ -363,7 +363,13 @@ def _zygote() -> None:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 worker = Connection(theirs.detach())
                 worker.send(("ready", os.getpid(), remembered))
-                _answer(worker, store, prefixes, allowed, limits)
+                # on a thread of its own: Oxigraph's random numbers (RAND, UUID, STRUUID, blank
+                # nodes) come from a generator per thread, seeded once, which a fork copies; the
+                # forked thread would repeat its siblings' numbers, a new thread seeds its own
+                answering = threading.Thread(target=_answer, args=(worker, store, prefixes, allowed, limits),
+                                             name="qgraph-worker")
+                answering.start()
+                answering.join()
             finally:
                 os._exit(0)
         theirs.close()

@@ -48,6 +48,7 @@ Routes::
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -239,6 +240,8 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     remote: str = ""
+    version: str = "HTTP/1.1"
+    server: str = "127.0.0.1"  # the address the request came to (host:port), where it names no Host
 
 
 def _request(environ: dict[str, Any]) -> Request:
@@ -260,13 +263,43 @@ def _request(environ: dict[str, Any]) -> Request:
         n = 0
     body = environ["wsgi.input"].read(n) if n > 0 else b""
     return Request(environ.get("REQUEST_METHOD", "GET").upper(), path or "/", query, headers, body,
-                   environ.get("REMOTE_ADDR", ""))
+                   environ.get("REMOTE_ADDR", ""), environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                   f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}")
+
+
+#: a Host header's value (RFC 9110 §7.2: uri-host [":" port]; a reg-name, IPv4 or [IPv6])
+_HOST = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?")
+
+
+def _host_fault(req: Request) -> str | None:
+    """Why the request's Host header is refused (RFC 9112 §3.2: a server MUST answer 400 to an
+    HTTP/1.1 request without one, or with an invalid one), or ``None``."""
+    host = req.headers.get("host")
+    if host is None:
+        return "an HTTP/1.1 request needs a Host header" if req.version == "HTTP/1.1" else None
+    if not _HOST.fullmatch(host):
+        from qgraph.ask.output import printable
+
+        return f"the Host header {printable(host)!r} is not a host[:port]"
+    return None
 
 
 #: answers at least this long are gzipped for a client that accepts it (shorter ones gain little)
 GZIP_MIN = 1024
 _COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results",
                  "application/n-triples", "application/n-quads", "application/trig", "application/xml")
+
+
+def _accepts_gzip(value: str) -> bool:
+    """Whether an Accept-Encoding header accepts gzip: named (or ``*``) with a q-value above 0
+    (RFC 9110 §12.5.3: ``gzip;q=0`` says "not gzip"); an empty header asks for none."""
+    from qgraph.web.negotiation import parse_accept
+
+    if not value.strip():
+        return False
+    codings = {c: q for c, q, _ in parse_accept(value)}
+    q = codings.get("gzip", codings.get("x-gzip", codings.get("*", 0.0)))
+    return q > 0
 
 
 def _conditional(req: Request, status: int, ctype: str, body: bytes,
@@ -290,8 +323,7 @@ def _conditional(req: Request, status: int, ctype: str, body: bytes,
     vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
     if "Accept-Encoding" not in vary:
         headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
-    accepts = [e.split(";")[0].strip().lower() for e in req.headers.get("accept-encoding", "").split(",")]
-    gzipped = "gzip" in accepts and len(body) >= GZIP_MIN and ctype.startswith(_COMPRESSIBLE)
+    gzipped = _accepts_gzip(req.headers.get("accept-encoding", "")) and len(body) >= GZIP_MIN and ctype.startswith(_COMPRESSIBLE)
     headers["ETag"] = zipped if gzipped else plain
     wanted = [t.strip().removeprefix("W/") for t in req.headers.get("if-none-match", "").split(",")]
     if plain in wanted or zipped in wanted or "*" in wanted:
@@ -348,6 +380,9 @@ class Application:
 
     # ------------------------------------------------------------------ routes
     def route(self, req: Request) -> Reply:
+        fault = _host_fault(req)
+        if fault is not None:
+            return _text(400, fault)
         if req.method == "OPTIONS":
             return 204, "text/plain", b"", {"Allow": "GET, HEAD, POST, OPTIONS", "Access-Control-Allow-Origin": "*",
                                             "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -502,7 +537,7 @@ class Application:
         from qgraph.web import results
         from qgraph.web.results import FORMAT_IRIS
 
-        host = req.headers.get("host") or "127.0.0.1"
+        host = req.headers.get("host") or req.server  # a valid host[:port] (route refuses others)
         svc, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
 
         def t(s: Any, p: str, o: Any) -> Any:
@@ -541,10 +576,13 @@ class Application:
             from qgraph.web import results
 
             ctype = choose(accept, results.GRAPH_OFFER)
-            if ctype is not None:
-                body = results.graph(results.GRAPH_TYPES[ctype], self.service_description(req),
-                                     {"sd": SD, "formats": results.FORMATS_NS})
-                return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, cors
+            if ctype is None:  # the only fault is the format (it was a 400, "missing the query")
+                return (*_text(406, "a GET without a query asks for the service description, offered as "
+                                    f"{', '.join(results.GRAPH_OFFER)}; a query goes in …/sparql?query=SELECT …")[:3],
+                        cors)
+            body = results.graph(results.GRAPH_TYPES[ctype], self.service_description(req),
+                                 {"sd": SD, "formats": results.FORMATS_NS})
+            return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, cors
         body = req.body if method == "POST" else b""
         job = parse_request(method, req.query, req.headers.get("content-type"), body, accept)
         if not isinstance(job, Job):
@@ -575,11 +613,16 @@ class Application:
         negotiated = choose(job.accept, offer)
         key = (job.query, negotiated, tuple(job.default_graphs), tuple(job.named_graphs), job.dataset_given,
                tuple(sorted(job.params.items())))
-        hit = self.app.answers.get(key) if negotiated else None
+        from qgraph.ask.kept_answers import keepable
+
+        # NOW(), RAND(), UUID(), STRUUID(), BNODE(): a new value at each evaluation (SPARQL 1.1
+        # Query §17.4), so such an answer is neither kept nor shared with a request in flight
+        shared = negotiated is not None and keepable(job.query)
+        hit = self.app.answers.get(key) if shared else None
         if hit is not None:
             status, ctype, payload = hit
             return status, ctype, payload, cors
-        if negotiated is None:  # not acceptable: the worker says so (406), nothing to share
+        if not shared:  # not acceptable (the worker says so, 406), or an answer of its own
             status, ctype, payload = self.app.pool.run(job)
             return status, ctype, payload, cors
 
@@ -676,7 +719,9 @@ class Server:
             logging.getLogger("waitress").setLevel(logging.ERROR)
         try:
             self.server = server_class(
-                Application(app), host=host, port=port, ident="qgraph", threads=max(1, limits.threads),
+                # server_name: where a request names no Host (HTTP/1.0), the address it came to
+                # (waitress's own default, "waitress.invalid", went into the service description)
+                Application(app), host=host, port=port, ident="qgraph", threads=max(1, limits.threads), server_name=host,
                 connection_limit=2 * limits.max_connections + 16, channel_timeout=max(1, math.ceil(limits.header_timeout)),
                 cleanup_interval=1, max_request_body_size=app.max_body + 1, max_request_header_size=64 * 1024,
                 log_socket_errors=not app.quiet, expose_tracebacks=False, clear_untrusted_proxy_headers=True)
