@@ -250,3 +250,22 @@ def test_editor_result_shown_as_map_and_graph(browser, site):  # noqa: F811
     shot(browser, "editor-views-graph", full=False)
     assert console_errors(browser) == []
     _no_outside_requests(browser, site)
+
+
+def test_an_unknown_question_is_said_so(browser, site):  # noqa: F811
+    """Regression: /query?question=<a name the catalogue does not hold> showed the editor as if
+    no question had been asked, without a word."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, site + "/query?question=" + urllib.parse.quote("no-such-question<b>"))
+    info = wait(browser, "#question-info:not([hidden])")[0]
+    assert browser.find_element(By.ID, "question-title").text == "No such question"
+    summary = browser.find_element(By.ID, "question-summary").text
+    assert "no question named “no-such-question<b>”" in summary, summary
+    assert info.find_elements(By.TAG_NAME, "b") == []  # the name stays text
+    assert browser.find_elements(By.CSS_SELECTOR, "#question-list a.question.on") == []
+    # a known one still opens as before
+    _open(browser, site + "/query?question=cross-forums-listing-nation")
+    wait(browser, "#question-info:not([hidden])")
+    assert browser.find_element(By.ID, "question-title").text == "cross-forums-listing-nation"
+    assert console_errors(browser) == []

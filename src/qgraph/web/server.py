@@ -576,13 +576,16 @@ class Application:
             from qgraph.web import results
 
             ctype = choose(accept, results.GRAPH_OFFER)
-            if ctype is None:  # the only fault is the format (it was a 400, "missing the query")
+            # asking for SPARQL results, a client forgot its query (400 below); asking for a format
+            # offered for nothing, only the format is at fault (it was a 400, "missing the query")
+            if ctype is None and choose(accept, results.SELECT_OFFER + results.ASK_OFFER) is None:
                 return (*_text(406, "a GET without a query asks for the service description, offered as "
                                     f"{', '.join(results.GRAPH_OFFER)}; a query goes in …/sparql?query=SELECT …")[:3],
                         cors)
-            body = results.graph(results.GRAPH_TYPES[ctype], self.service_description(req),
-                                 {"sd": SD, "formats": results.FORMATS_NS})
-            return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, cors
+            if ctype is not None:
+                body = results.graph(results.GRAPH_TYPES[ctype], self.service_description(req),
+                                     {"sd": SD, "formats": results.FORMATS_NS})
+                return 200, ctype + ("; charset=utf-8" if ctype.startswith("text/") else ""), body, cors
         body = req.body if method == "POST" else b""
         job = parse_request(method, req.query, req.headers.get("content-type"), body, accept)
         if not isinstance(job, Job):

@@ -261,6 +261,13 @@
     if (question) {
       const link = document.querySelector(`#question-list a.question[data-name="${CSS.escape(question)}"]`);
       if (link) choose(link, given);
+      else {  // a name the catalogue does not hold (mistyped, or a question since renamed): said so
+        $("question-info").hidden = false;
+        $("question-title").textContent = "No such question";
+        $("question-summary").textContent = `The catalogue has no question named “${question}”: ` +
+          "pick one from the list, or write a query below.";
+        $("question-info").classList.add("unknown");
+      }
     }
     if (fromUrl !== null) {
       if (!question) {  // parameters given without a question: one input each
