@@ -607,6 +607,13 @@ def test_xml_results_carry_a_carriage_return_and_refuse_what_xml_cannot(client):
     assert status == 406 and b"U+0008" in body and b"json" in body
     status, _, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }')
     assert status == 200 and json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\bb\fc"
+    # regression: XML first but JSON acceptable too was a 406; the next acceptable format is served
+    status, ctype, body, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }',
+                                          accept=xml + ", application/sparql-results+json;q=0.5")
+    assert status == 200 and ctype.startswith("application/sparql-results+json"), (status, body)
+    assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == "a\bb\fc"
+    status, ctype, _, _ = client.query('SELECT ?x WHERE { VALUES ?x { "a\\bb\\fc" } }', accept=xml + ", text/csv;q=0.1")
+    assert status == 200 and ctype.startswith("text/csv")
 
 
 def test_a_control_character_is_never_written_raw_into_a_page(client):

@@ -129,8 +129,13 @@ def evaluate(store: Any, job: Job, prefixes: dict[str, str], graphs: set[str], l
             try:
                 body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
             except results.NotXml as e:
-                return _text(406, f"the answer holds a character XML 1.0 cannot carry ({e}); ask for "
-                                  "application/sparql-results+json, text/csv or text/tab-separated-values")
+                # the next format the client accepts (RFC 9110 §12.5.1), where there is one
+                other = choose(job.accept, [m for m in results.SELECT_OFFER if results.SELECT_TYPES[m] != "xml"])
+                if other is None:
+                    return _text(406, f"the answer holds a character XML 1.0 cannot carry ({e}); ask for "
+                                      "application/sparql-results+json, text/csv or text/tab-separated-values")
+                ctype = other
+                body = results.solutions(results.SELECT_TYPES[ctype], names, rows)
         else:
             ctype = choose(job.accept, results.GRAPH_OFFER)
             if ctype is None:
