@@ -221,6 +221,19 @@ def test_foreign_protocol_dataset_refused(client):
         assert status == 400 and b"not an absolute IRI" in body, body
 
 
+def test_a_from_the_protocols_dataset_replaces_is_not_refused(client):
+    """Regression: SPARQL 1.1 Protocol §2.1.4, the request's dataset replaces the query's FROM:
+    a foreign FROM that is never read was refused (403); the answer is that of the named graph."""
+    g = "https://w3id.org/qgraph/graph/tiny-doc"
+    own = client.query(f"SELECT (COUNT(*) AS ?n) FROM <{g}> WHERE {{ ?s ?p ?o }}")
+    text = "SELECT (COUNT(*) AS ?n) FROM <file:///etc/passwd> FROM NAMED <http://example.org/x> WHERE { ?s ?p ?o }"
+    status, _, body, _ = client.get("/sparql?" + urllib.parse.urlencode({"query": text, "default-graph-uri": g}),
+                                    accept="application/sparql-results+json")
+    assert status == 200 and rows(body) == rows(own[2]), body
+    status, _, body, _ = client.query(text)  # no dataset in the request: the FROM is read, and refused
+    assert status == 403, body
+
+
 def test_own_named_graph_allowed(client):
     g = "https://w3id.org/qgraph/graph/tiny-doc"
     status, _, body, _ = client.query(f"SELECT (COUNT(*) AS ?n) FROM <{g}> WHERE {{ ?s ?p ?o }}")

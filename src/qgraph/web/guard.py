@@ -253,11 +253,16 @@ def inspect(text: str, allowed_graphs: Iterable[str], prefixes: dict[str, str] |
     from_named: list[str] = []
     for named, value in clauses:
         (from_named if named else from_graphs).append(_iri(value, declared, base))
+    default_graph_uris, named_graph_uris = list(default_graph_uris), list(named_graph_uris)
     for name, given in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
         for iri in given:
             if iri not in allowed and valid_iri(iri) is not None:  # a malformed parameter: the request is bad (400), not refused
                 raise Refused(400, f"{name}={iri!r} is not an absolute IRI")
-    for iri in [*from_graphs, *from_named, *default_graph_uris, *named_graph_uris]:
+    # a dataset named by the request replaces the query's FROM and FROM NAMED (SPARQL 1.1
+    # Protocol §2.1.4): those, never read, are not refused
+    read = [*default_graph_uris, *named_graph_uris] if default_graph_uris or named_graph_uris else [
+        *from_graphs, *from_named]
+    for iri in read:
         if iri not in allowed:
             raise Refused(403, f"the dataset may name only this graph's own named graphs; <{iri}> is "
                                "not one of them (see /api/graphs)")
