@@ -349,6 +349,16 @@ def test_other_methods_405(client):
         assert status == 405 and "GET" in headers["allow"]
 
 
+def test_allow_names_the_methods_of_the_resource_asked_for(client):
+    """Regression: `PUT /` and `OPTIONS /` said "Allow: GET, HEAD, POST, OPTIONS", where POST is
+    answered on /sparql only (RFC 9110 §10.2.1: the target resource's methods)."""
+    for method, path in (("PUT", "/"), ("POST", "/"), ("OPTIONS", "/"), ("DELETE", "/id/denmark")):
+        status, _, _, headers = client.request(method, path, b"")
+        assert status in (204, 405) and headers["allow"] == "GET, HEAD, OPTIONS", (method, path, headers)
+    for method in ("PUT", "OPTIONS"):
+        assert client.request(method, "/sparql", b"")[3]["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
 # ---------------------------------------------------------------- formats and negotiation
 
 @pytest.mark.parametrize("accept,fmt", [

@@ -383,19 +383,22 @@ class Application:
         fault = _host_fault(req)
         if fault is not None:
             return _text(400, fault)
+        # the methods of the resource asked for (RFC 9110 §10.2.1): POST only to the endpoint
+        endpoint = req.path in ("/sparql", "/sparql/")
+        allow = "GET, HEAD, POST, OPTIONS" if endpoint else "GET, HEAD, OPTIONS"
         if req.method == "OPTIONS":
-            return 204, "text/plain", b"", {"Allow": "GET, HEAD, POST, OPTIONS", "Access-Control-Allow-Origin": "*",
-                                            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            return 204, "text/plain", b"", {"Allow": allow, "Access-Control-Allow-Origin": "*",
+                                            "Access-Control-Allow-Methods": "GET, POST, OPTIONS" if endpoint else "GET, OPTIONS",
                                             "Access-Control-Allow-Headers": "Content-Type, Accept"}
         if req.method not in ("GET", "HEAD", "POST"):
             return _text(405, "method not allowed: this server is read-only (GET, HEAD, POST to /sparql)",
-                         {"Allow": "GET, HEAD, POST, OPTIONS"})
+                         {"Allow": allow})
         method = "GET" if req.method == "HEAD" else req.method
         path = req.path
         if path in ("/sparql", "/sparql/"):
             return self.sparql(req, method)
         if method != "GET":
-            return _text(405, "only GET here (POST goes to /sparql)", {"Allow": "GET, HEAD"})
+            return _text(405, "only GET here (POST goes to /sparql)", {"Allow": allow})
         params = parse_qs(req.query, keep_blank_values=True)
         x = self.app.explorer
         from qgraph.web import pages
