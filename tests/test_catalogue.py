@@ -113,14 +113,15 @@ _SHARED_NODE_TRIG = """
 @prefix oa: <http://www.w3.org/ns/oa#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/qgraph/graph/doc-a> {
-  qgid:forum qg:topic qgid:topic-x, qgid:topic-y ; qg:evidence qgid:ev-a .
-  qgid:ev-a oa:hasSource qgid:doc-a ; oa:hasSelector [ oa:exact "A states the forum's topic" ] .
+  qgid:forum qg:topic qgid:topic-x, qgid:topic-y ; qg:evidence qgid:ev-a, qgid:ev-a-name .
+  qgid:ev-a oa:hasSource qgid:doc-a ; oa:hasSelector [ oa:exact "A states the forum's topic" ] ; qg:supports qg:topic .
+  qgid:ev-a-name oa:hasSource qgid:doc-a ; oa:hasSelector [ oa:exact "A names the forum" ] ; qg:supports qg:label .
 }
 <https://w3id.org/qgraph/graph/doc-b> {
   qgid:forum qg:evidence qgid:ev-b .
-  qgid:ev-b oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B names the forum only" ] .
+  qgid:ev-b oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B names the forum only" ] ; qg:supports qg:label .
   qgid:other qg:topic qgid:topic-y ; qg:evidence qgid:ev-b2 .
-  qgid:ev-b2 oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B states the topic of another fact" ] .
+  qgid:ev-b2 oa:hasSource qgid:doc-b ; oa:hasSelector [ oa:exact "B states the topic of another fact" ] ; qg:supports qg:topic .
 }
 <https://w3id.org/qgraph/graph/ontology> { qgid:topic-x skos:prefLabel "x"@en . qgid:topic-y skos:prefLabel "y"@en . }
 """
@@ -129,7 +130,9 @@ _SHARED_NODE_TRIG = """
 @pytest.mark.parametrize("name", ["cross-topic-passages", "cross-recurring-topics"])
 def test_topics_are_credited_to_the_document_that_states_them(name):
     """Regression: the two questions joined qg:topic and qg:evidence over the union of graphs, so a
-    shared node's topic (stated in A) was credited to B, which only names the node."""
+    shared node's topic (stated in A) was credited to B, which only names the node; and (the
+    thirty-fourth round) cross-topic-passages gave every passage of a fact with a topic, its
+    name's or its date's too ("A names the forum"), not only those given for the topic."""
     import pyoxigraph as ox
 
     store = ox.Store()
