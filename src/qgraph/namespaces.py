@@ -76,6 +76,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     NewsStory: URIRef
     Office: URIRef
     OfficeHolding: URIRef
+    Partnership: URIRef
     Person: URIRef
     PressStatement: URIRef
     PriorityArea: URIRef
@@ -140,6 +141,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     partOfProvision: URIRef
     participant: URIRef
     participantDescription: URIRef
+    partner: URIRef
     party: URIRef
     principle: URIRef
     principleOf: URIRef
