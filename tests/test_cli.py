@@ -344,3 +344,35 @@ def test_a_param_given_twice_is_a_clear_error(fixture_root, capsys):
                  "--param", "?forum=qgid:other"])
     err = capsys.readouterr().err
     assert code == 2 and "--param forum given twice" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("err,said", [
+    (PermissionError(13, "Permission denied", "/nowhere/data/sources/a.txt"), "/nowhere/data/sources/a.txt: Permission denied"),
+    (OSError(28, "No space left on device", "/nowhere/dist/qgraph.ttl"), "/nowhere/dist/qgraph.ttl: No space left on device"),
+])
+def test_an_error_of_the_machine_is_one_line_and_exit_2(monkeypatch, capsys, fixture_root, err, said):
+    """Regression: an unreadable data/sources/ (a PermissionError from a stat) ended every command
+    with a traceback and exit 1, which the help gives to "the data does not conform"."""
+    import qgraph.pipeline
+    from qgraph.cli import main
+
+    def refused(*args, **kwargs):
+        raise err
+
+    monkeypatch.setattr(qgraph.pipeline, "check", refused)
+    assert main(["validate", "--root", str(fixture_root), "--no-cache"]) == 2
+    out, errout = capsys.readouterr()
+    assert errout == f"qgraph: error: {said}\n" and "Traceback" not in out + errout
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch, fixture_root):
+    """Only the machine's errors are said in a line: another OSError is a bug, and is raised."""
+    import qgraph.pipeline
+    from qgraph.cli import main
+
+    def broken(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/internal/path")
+
+    monkeypatch.setattr(qgraph.pipeline, "check", broken)
+    with pytest.raises(FileNotFoundError):
+        main(["validate", "--root", str(fixture_root), "--no-cache"])

@@ -567,8 +567,44 @@ def _main(argv: list[str] | None) -> int:
     except MemoryError:
         print("qgraph: error: out of memory (a file or a literal too large for this machine?)", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as e:
+        # what the machine refuses (a folder qgraph may not read, a full disk), met where no step
+        # said it more precisely: the path and the reason, not a traceback (it was exit 1, "does
+        # not conform", with a PermissionError's traceback for an unreadable data/sources/)
+        said = _os_error(e)
+        if said is None:
+            raise
+        print(f"qgraph: error: {said}", file=sys.stderr)
+        return EXIT_ERROR
     finally:
         _restore_term(before)
+
+
+#: the errors of the machine, not of qgraph: said in one line (:func:`_main`)
+_MACHINE_ERRNOS = ("EACCES", "EPERM", "ENOSPC", "EDQUOT", "EROFS", "EIO", "ENAMETOOLONG", "ELOOP", "ENOTDIR",
+                   "EMFILE", "ENFILE")
+
+
+def _os_error(e: OSError) -> str | None:
+    """One line for an error of the machine (a permission, a full disk), naming the path; ``None``
+    for any other (a bug, which keeps its traceback)."""
+    import errno
+    import os
+
+    if e.errno not in {getattr(errno, n) for n in _MACHINE_ERRNOS if hasattr(errno, n)}:
+        return None
+    reason = e.strerror or os.strerror(e.errno)
+    if e.filename is None:
+        return reason
+    path = os.fsdecode(e.filename)
+    try:
+        shown = os.path.relpath(path)
+        path = shown if not shown.startswith("..") else path
+    except ValueError:
+        pass
+    from qgraph.ask.output import printable
+
+    return f"{printable(path)}: {reason}"
 
 
 def _tty() -> bool:
