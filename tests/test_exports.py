@@ -4,6 +4,7 @@ Apache Jena's riot (an independent toolkit) parses every export."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -456,3 +457,44 @@ def test_the_n_triples_spool_is_named_as_a_stale_temporary(tmp_path, monkeypatch
     name = f"{kwargs['prefix']}abc123{kwargs['suffix']}"
     m = exports._TEMP.match(name)
     assert m and int(m.group(1)) == os.getpid() and kwargs["dir"] == tmp_path
+
+
+def test_a_signal_among_the_renames_waits_for_the_last(tmp_path, monkeypatch):
+    """Regression: Ctrl-C (or SIGTERM) between two renames left the new Turtle beside the old
+    JSON-LD, under "interrupted"; now every file is renamed, then the signal takes effect."""
+    import signal
+
+    from qgraph.publish import exports
+
+    targets = [tmp_path / f"f{i}.txt" for i in range(4)]
+    for t in targets:
+        t.write_text("old")
+    real = os.replace
+    calls = []
+
+    def replace(src, dst):
+        calls.append(dst)
+        real(src, dst)
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)  # as a Ctrl-C arriving after the first rename
+
+    monkeypatch.setattr(exports.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        exports.write_atomically({t: (lambda fh: fh.write(b"new")) for t in targets})
+    assert [t.read_text() for t in targets] == ["new"] * 4
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_link_to_a_file_outside_out_is_written_and_named_as_the_link(tmp_path, fixture_root):
+    """Regression: with dist/qgraph.ttl a link to a file outside dist/, the build replaced that
+    file, then failed in its summary (a traceback: the file is not under dist/)."""
+    from qgraph.cli import main
+
+    out = tmp_path / "dist"
+    assert main(["build", "--root", str(fixture_root), "--out", str(out), "--no-cache"]) == 0
+    elsewhere = tmp_path / "elsewhere.ttl"
+    elsewhere.write_text("keep")
+    (out / "qgraph.ttl").unlink()
+    (out / "qgraph.ttl").symlink_to(elsewhere)
+    assert main(["build", "--root", str(fixture_root), "--out", str(out), "--no-cache"]) == 0
+    assert (out / "qgraph.ttl").is_symlink() and elsewhere.read_text().startswith("@prefix")

@@ -590,10 +590,14 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
     run while the exports are written). Folders made for a write that fails are removed too.
     A target that is a symbolic link has the file it names replaced (the link stays); one that
     is a device or a pipe (``/dev/stdout``) is written into as it is, not replaced; one that is
-    a folder is refused before anything is written. Returns the files written.
+    a folder is refused before anything is written. Ctrl-C or SIGTERM while the files are
+    renamed takes effect once all are in place (a signal between two renames left the new
+    Turtle beside the old JSON-LD). Returns the files written, as named in ``jobs`` (a link's
+    own path, not the file it names).
     """
     temps: list[tuple[str, Path]] = []
     made: list[Path] = []  # folders this call created, parents first
+    given = list(jobs)
     jobs = {_destination(target): job for target, job in jobs.items()}
     streams = [t for t in jobs if _is_stream(t)]  # a device or a pipe: written into, not replaced
     writing: Path | None = None
@@ -622,10 +626,11 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
         writing = None
         if gate is not None:
             gate()
-        for tmp, target in temps:
-            writing = target
-            os.replace(tmp, target)
-        temps, made = [], []
+        with _signals_held():
+            for tmp, target in temps:
+                writing = target
+                os.replace(tmp, target)
+            temps, made = [], []
     except OSError as e:
         where = writing if writing is not None else (e.filename or "")
         raise QgraphError(f"cannot write {where}: {e.strerror or e}".replace(" :", ":")) from None
@@ -640,7 +645,34 @@ def write_atomically(jobs: dict[Path, Callable[[IO[bytes]], None]],
                 folder.rmdir()
             except OSError:
                 pass
-    return list(jobs)
+    return given
+
+
+class _signals_held:
+    """SIGINT and SIGTERM held while the body runs and delivered after it (on the main thread,
+    the only one whose handlers Python runs): a run of renames is all done or not begun."""
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        self.got: list[int] = []
+        self.before: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.before[signum] = signal.signal(signum, lambda n, _frame: self.got.append(n))
+            except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+                pass
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        for signum, handler in self.before.items():
+            signal.signal(signum, handler)
+        for signum in self.got:  # to the handler the command had (KeyboardInterrupt, Terminated)
+            signal.raise_signal(signum)
 
 
 #: in the name of every temporary file an export writes, with the writing process's id:
