@@ -94,3 +94,20 @@ def test_the_enrichment_graph_draws_no_warning_for_its_sources_dates():
 
     problems = [p for p in validate(PROJECT) if p.file == "data/links/enrichment.ttl"]
     assert problems == [], problems
+
+
+def test_an_evidence_nodes_fault_is_at_its_description_not_in_the_list_naming_it(tmp_path):
+    """Regression: every evidence node is named, indented, in its fact's `qg:evidence` list before
+    its own description; a fault of the node (no oa:hasSource) was located at that list's line."""
+    root = _real_copy(tmp_path)
+    path = root / "data" / "us-sweden-quantum-joint-statement.ttl"
+    lines = path.read_text(encoding="utf-8").splitlines(True)
+    node = "qgid:us-sweden-quantum-joint-statement-ev-parties"
+    at = next(i for i, line in enumerate(lines) if line.startswith(node))
+    named = [i for i, line in enumerate(lines[:at]) if line.strip().startswith(node)]
+    assert named, "the evidence node must be named in a list before its description"
+    source = next(k for k in range(at, at + 6) if "oa:hasSource" in lines[k])
+    del lines[source]
+    path.write_text("".join(lines), encoding="utf-8")
+    found = [p for p in _check_problems(root) if p.shape == "qgsh:Evidence-source"]
+    assert [(p.file, p.line) for p in found] == [("data/us-sweden-quantum-joint-statement.ttl", at + 1)], found

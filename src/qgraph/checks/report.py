@@ -83,13 +83,20 @@ def node_tokens(iri: str, prefixes: dict[str, str]) -> list[str]:
 
 
 def locate(lines: list[str], tokens: Iterable[str], prefer_subject: bool = True) -> int | None:
-    """1-based line of the first token written as a subject (line start), else anywhere.
+    """1-based line of the first token written as a subject: at the start of a line, one at its
+    first column first (an object of a list is indented on its own line: an evidence node named
+    in a ``qg:evidence`` list before its own description was located at that list), else
+    anywhere.
 
     A token counts where it stands alone: :data:`TOKEN_PATTERN` says what may not touch it
     (:func:`_find` applies it without compiling a pattern per token: that compiling was most of
     locating two thousand SHACL results)."""
     tokens = list(tokens)
     if prefer_subject:
+        for i, line in enumerate(lines, 1):
+            for t in tokens:
+                if line.startswith(t) and _find(line, t) == 0:
+                    return i
         for i, line in enumerate(lines, 1):
             for t in tokens:
                 at = _find(line, t)
