@@ -692,6 +692,32 @@ def test_a_plug_ins_items_that_are_not_proposals_are_counted_and_its_class_read(
     assert "qg:qg:" not in draft.turtle and "qgd:class qg:Nation" in draft.turtle
 
 
+def test_a_plug_ins_items_of_the_wrong_kind_are_ignored_and_the_draft_parses(corpus: Path, tmp_path: Path,
+                                                                             monkeypatch):
+    """Regression: a plug-in's number as a value stopped `qgraph propose` with a traceback (its
+    sort compared an int with a str), and an entity, a datatype or a class with a space wrote a
+    draft no parser reads."""
+    import pyoxigraph as ox
+
+    from qgraph.api import propose
+
+    _new_doc(corpus, tmp_path, "plg", b"Header line\n\nSome text here, April 8.\nThe end.\n")
+    (tmp_path / "badext.py").write_text(
+        'def extract(doc_id, text):\n'
+        '    return [{"kind": "date", "exact": "April 8", "value": 8},\n'
+        '            {"kind": "date", "exact": "April 8", "value": "--04-08", "datatype": "http://x/a b"},\n'
+        '            {"kind": "mention", "exact": "Some text", "entity": "https://example.org/a b"},\n'
+        '            {"kind": "mention", "exact": "Some text", "label": 42},\n'
+        '            {"kind": "new", "exact": "Some text", "label": "Some", "cls": "Not A Class"},\n'
+        '            {"kind": "mention", "exact": "Header line", "entity": "https://example.org/ok"}]\n',
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    draft = propose("plg", corpus, ["badext:extract"])
+    assert draft.unreadable == 5, draft.summary()
+    assert "<https://example.org/ok>" in draft.turtle
+    ox.Store().load(draft.turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)  # the draft parses
+
+
 def test_quote_never_writes_a_sources_control_characters_raw(corpus: Path, tmp_path: Path, capsys):
     """A source text with an escape sequence: `qgraph quote` printed it raw to the terminal, in
     the selector and in the nearest passage."""

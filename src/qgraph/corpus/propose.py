@@ -124,8 +124,9 @@ class Draft:
     proposals: list[Anchored] = field(default_factory=list)
     dropped: int = 0
     turtle: str = ""
-    #: what plug-ins returned that is not a proposal (no ``kind`` or ``exact`` text): ignored,
-    #: and counted (it vanished without a word)
+    #: what plug-ins returned that is not a proposal (no ``kind`` or ``exact`` text, a field that
+    #: is not text, an IRI that is not one: :func:`_readable`): ignored, and counted (it
+    #: vanished without a word)
     unreadable: int = 0
 
     def summary(self) -> str:
@@ -134,7 +135,7 @@ class Draft:
             kinds[a.proposal.kind] = kinds.get(a.proposal.kind, 0) + 1
         per = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         ignored = f"; {self.unreadable} item(s) from extractors ignored (not a proposal: a kind and an exact passage " \
-                  "are needed)" if self.unreadable else ""
+                  "are needed, every field text, an entity or datatype an IRI)" if self.unreadable else ""
         return f"{len(self.proposals)} proposals ({per}); {self.dropped} dropped (passage not found once in the text){ignored}"
 
     def write(self, path: Path, project: Any = None) -> None:
@@ -566,13 +567,34 @@ def _plugins(specs: list[str]) -> list[tuple[str, Extractor]]:
     return out + [(s, load_extractor(s)) for s in specs]
 
 
+#: a class as a plug-in may name it: a local name of qg: (``Nation``), ``qg:Nation`` or its IRI
+_CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _readable(item: Proposal) -> bool:
+    """Whether a plug-in's proposal can be written into a draft that parses: every field text
+    (a number as ``value`` stopped the command with a traceback), ``entity`` and ``datatype``
+    IRIs, and the class one of qg: (a space in one wrote a draft no parser reads)."""
+    import pyoxigraph as ox
+
+    if any(v is not None and not isinstance(v, str) for v in vars(item).values()):
+        return False
+    for iri in (item.entity, item.datatype):
+        if iri is not None:
+            try:
+                ox.NamedNode(iri)
+            except ValueError:
+                return False
+    return not item.cls or _CLASS_NAME.fullmatch(item.cls.removeprefix(QG).removeprefix("qg:")) is not None
+
+
 def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Proposal | None:
     if isinstance(item, dict):
         fields = {k: v for k, v in item.items() if k in Proposal.__dataclass_fields__}
         if not isinstance(fields.get("kind"), str) or not isinstance(fields.get("exact"), str):
             return None
         item = Proposal(**fields)
-    if not isinstance(item, Proposal):
+    if not isinstance(item, Proposal) or not _readable(item):
         return None
     item = replace(item, source=name)
     if item.cls:  # a class as the built-in extractors give it: its local name ("qg:Nation" wrote qg:qg:Nation)
