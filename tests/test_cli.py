@@ -376,3 +376,18 @@ def test_a_bug_keeps_its_traceback(monkeypatch, fixture_root):
     monkeypatch.setattr(qgraph.pipeline, "check", broken)
     with pytest.raises(FileNotFoundError):
         main(["validate", "--root", str(fixture_root), "--no-cache"])
+
+
+def test_build_writes_into_the_corpus_dist_from_any_folder_of_it(fixture_root, cli_env, tmp_path):
+    """Regression: the default --out was the current folder's dist/: run in data/, the build was
+    refused ("--out dist: inside the corpus's data/", an option nobody typed); run in a folder of
+    its own (drafts/), it built into drafts/dist."""
+    drafts = fixture_root / "drafts"
+    drafts.mkdir()
+    for cwd in (fixture_root / "data", drafts):
+        r = qgraph("build", env={**cli_env, "QGRAPH_ROOT": ""}, cwd=cwd)
+        assert r.returncode == 0, r.stderr
+        assert (fixture_root / "dist" / "qgraph.ttl").is_file() and not (cwd / "dist").exists()
+        assert "wrote 13 files to ../dist/" in r.stdout, r.stdout
+    r = qgraph("build", "--root", str(fixture_root), env=cli_env, cwd=tmp_path)
+    assert r.returncode == 0 and not (tmp_path / "dist").exists(), r.stderr

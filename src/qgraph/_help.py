@@ -233,7 +233,7 @@ options:
   -h, --help            show this help message and exit
   --root DIR            corpus folder (default: $QGRAPH_ROOT, else the nearest
                         folder upwards with qgraph.toml)
-  --out DIR             output folder (default: dist)
+  --out DIR             output folder (default: dist/ in the corpus folder)
   --no-cache            check everything, neither reading nor writing the
                         cache (.qgraph-cache/ at the corpus root)
   --validator {fast,pyshacl}

@@ -298,7 +298,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--extractor", action="append", default=[], metavar="MODULE:FUNCTION",
                     help="an external extractor to add proposals (repeatable)")
     b = add("build")
-    b.add_argument("--out", type=_path, default="dist", metavar="DIR", help="output folder (default: dist)")
+    b.add_argument("--out", type=_path, metavar="DIR", help="output folder (default: dist/ in the corpus folder)")
     v = add("validate")
     v.add_argument("--format", choices=("text", "json", "turtle", "jsonld"), default="text",
                    help="text (default); json (also on an error such as a Turtle syntax error); "
@@ -736,6 +736,20 @@ def cmd_propose(args: argparse.Namespace) -> int:
 @_without_collector
 def cmd_build(args: argparse.Namespace) -> int:
     from qgraph.pipeline import build, summary
+
+    if args.out is None:
+        # the corpus's dist/, wherever the command is run from (it was the current folder's:
+        # run in data/, "--out dist: inside the corpus's data/", an option nobody typed)
+        import os
+        from pathlib import Path
+
+        from qgraph.project import locate
+
+        root = locate(_root(args))
+        out = root / "dist"
+        shown = os.path.relpath(out)  # as short as it reads: "dist", "../dist" from data/
+        inside = Path.cwd().resolve().is_relative_to(root.resolve())
+        args.out = Path(shown) if inside or not shown.startswith(os.pardir) else out
 
     outcome = build(args.out, _root(args), validator=args.validator, progress=_progress(args), cache=args.cache,
                     notice=lambda line: print(f"qgraph: {line}", file=sys.stderr, flush=True))
