@@ -327,3 +327,28 @@ def test_an_editors_lock_file_in_data_is_not_a_document(tmp_path: Path, cli_env)
                        capture_output=True, text=True, env=cli_env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "curator@laptop" not in r.stderr and "._small" not in r.stdout + r.stderr
+
+
+def test_a_refused_init_leaves_nothing(tmp_path: Path):
+    """Regression: `qgraph init` into a folder with a README.md said "nothing was written" and left
+    data/ and data/sources/ behind."""
+    from qgraph.api import init
+    from qgraph.errors import QgraphError
+
+    (tmp_path / "README.md").write_text("mine")
+    with pytest.raises(QgraphError, match="already exists"):
+        init(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_a_data_file_ending_in_upper_case_ttl_is_named_not_ignored(fixture_root: Path):
+    """Regression: data/doc.TTL was left out without a word (its facts missing, and the other
+    files' references to them reported as faults of theirs)."""
+    from qgraph.errors import QgraphError
+    from qgraph.project import Project
+
+    data = sorted((fixture_root / "data").glob("*.ttl"))
+    assert data, "no data file in the fixture"
+    data[0].rename(data[0].with_suffix(".TTL"))
+    with pytest.raises(QgraphError, match=r"\.TTL: a data file's name ends in \.ttl, lower-case"):
+        Project(fixture_root).data_paths()

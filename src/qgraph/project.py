@@ -187,9 +187,15 @@ class Project:
             return sorted((p for p in folder.glob("*.ttl") if not p.name.startswith(".")), key=lambda p: p.name)
         try:
             with os.scandir(folder) as entries:
-                found = [e for e in entries if e.name.endswith(".ttl") and not e.name.startswith(".")]
+                listed = [e for e in entries if not e.name.startswith(".")]
         except OSError:  # no folder (or not one, or unreadable): as glob, nothing
             return []
+        found = [e for e in listed if e.name.endswith(".ttl")]
+        # "doc.TTL" was left out without a word (its document missing from every answer)
+        other_case = sorted(e.name for e in listed if e.name.lower().endswith(".ttl") and not e.name.endswith(".ttl"))
+        if other_case:
+            raise QgraphError(f"{self.display(folder / other_case[0])}: a data file's name ends in .ttl, lower-case "
+                              "(rename it, or move it out of data/)")
         for e in found:  # a pipe or a device named *.ttl (or a link to one): reading it would wait for ever
             if not e.is_file(follow_symlinks=False) and not e.is_dir(follow_symlinks=False) and is_special_file(e.path):
                 raise QgraphError(f"{self.display(e.path)}: not a file (a pipe, a socket or a device); "

@@ -82,10 +82,8 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
     name = name or folder.resolve().name or "qgraph corpus"
     if not re.fullmatch(r"[^\"\\\n]{1,200}", name):
         raise QgraphError(f"corpus name {name!r}: at most 200 characters, no quotes or backslashes")
-    try:
-        (folder / "data" / "sources").mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise QgraphError(f"cannot create {folder / 'data' / 'sources'}: {e.strerror or e}") from None
+    # the folders are made by the write, and removed if it fails (made first, they were left
+    # behind when a README.md already there refused the init: "nothing was written")
     return write_new({
         folder / MARKER: MARKER_TEXT.format(name=name).encode("utf-8"),
         folder / "README.md": README_TEXT.format(name=name).encode("utf-8"),
