@@ -391,3 +391,17 @@ def test_build_writes_into_the_corpus_dist_from_any_folder_of_it(fixture_root, c
         assert "wrote 13 files to ../dist/" in r.stdout, r.stdout
     r = qgraph("build", "--root", str(fixture_root), env=cli_env, cwd=tmp_path)
     assert r.returncode == 0 and not (tmp_path / "dist").exists(), r.stderr
+
+
+def test_a_param_that_cannot_match_is_said_so(fixture_root, cli_env):
+    """Regression: `--param nation=qgid:denmrk` (a typo) and an ill-typed literal gave "(0 rows)",
+    exit 0, and not a word why; the note comes again when the answer is read from the cache."""
+    for _ in range(2):
+        r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", "nation=qgid:denmrk", env=cli_env)
+        assert r.returncode == 0 and "(0 rows)" in r.stdout, r.stderr
+        assert r.stderr == ("qgraph: note: --param nation=qgid:denmrk: <https://w3id.org/qgraph/id/denmrk> "
+                            "is not in the graph\n"), r.stderr
+    r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", 'nation="abc"^^xsd:integer', env=cli_env)
+    assert "not a valid http://www.w3.org/2001/XMLSchema#integer" in r.stderr, r.stderr
+    r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", "nation=qgid:denmark", env=cli_env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr

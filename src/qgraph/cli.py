@@ -850,22 +850,53 @@ def cmd_query(args: argparse.Namespace) -> int:
     width, terminal = _table_width(), _tty()
     made: list[object] = []
 
+    def opened() -> tuple:
+        if not made:
+            loaded = load(project)
+            made.append((loaded, open_store(loaded, args.store)))
+        return made[0]
+
     def answer() -> str:
-        loaded = load(project)
-        store = open_store(loaded, args.store)
-        made.append((loaded, store))
+        loaded, store = opened()
         result = catalogue.run_resolved(store, label, text, params, loaded.prefixes)
         return render(result, args.format, loaded.prefixes, width, terminal=terminal)
+
+    def notes() -> str:
+        loaded, store = opened()
+        return _param_notes(store, text, params, loaded.prefixes)
 
     from qgraph.ask import kept_answers
 
     if args.cache and args.store == "oxigraph" and kept_answers.keepable(text):
         asked = ["query", args.store, text, sorted(params.items()), args.format, width, terminal]
         sys.stdout.write(kept_answers.answered(project, asked, answer))
+        said = kept_answers.answered(project, [*asked, "param-notes"], notes) if params else ""
     else:
         sys.stdout.write(answer())
+        said = notes() if params else ""
+    if said:
+        sys.stdout.flush()
+        sys.stderr.write(said)
     _nothing_left(made)
     return EXIT_OK
+
+
+def _param_notes(store: Any, text: str, params: dict[str, str], prefixes: dict[str, str]) -> str:
+    """A line on stderr for each ``--param`` that cannot match (an IRI the graph does not hold, a
+    literal not of its datatype): the answer was an empty table and not a word why."""
+    from rdflib import Literal, URIRef
+
+    from qgraph.ask import catalogue
+    from qgraph.ask.card import _EXISTS
+
+    lines = []
+    for var, term in catalogue.bind(text, params, prefixes).items():
+        given = params.get(var, params.get("?" + var, params.get("$" + var, str(term))))
+        if isinstance(term, URIRef) and not store.query(_EXISTS, {"e": term}).boolean:
+            lines.append(f"qgraph: note: --param {var}={given}: <{term}> is not in the graph\n")
+        elif isinstance(term, Literal) and getattr(term, "ill_typed", False):
+            lines.append(f"qgraph: note: --param {var}={given}: not a valid {term.datatype}\n")
+    return "".join(lines)
 
 
 def _table_width() -> int | None:
