@@ -54,7 +54,10 @@ def test_an_answer_is_kept_and_used_while_nothing_changes(fixture_root: Path, ca
     text = (fixture_root / "queries" / "tiny-members.rq").read_text(encoding="utf-8")
     monkey_stdin(text)
     assert _query(capsys, fixture_root, "-", "--format", "csv") == fresh and len(loads) == 5  # the same text
-    assert len(_kept(fixture_root)) == 3
+    # three answers, and the notes on the parameter of the one with a parameter (none here)
+    assert len(_kept(fixture_root)) == 4
+    assert _query(capsys, fixture_root, "tiny-members", "--format", "csv", "--param", "nation=qgid:denmark") == one
+    assert len(loads) == 5  # its answer and its notes read from the cache
 
 
 def monkey_stdin(text: str) -> None:
