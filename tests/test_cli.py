@@ -405,3 +405,11 @@ def test_a_param_that_cannot_match_is_said_so(fixture_root, cli_env):
     assert "not a valid http://www.w3.org/2001/XMLSchema#integer" in r.stderr, r.stderr
     r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", "nation=qgid:denmark", env=cli_env)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_a_broken_query_of_the_corpus_is_named_by_its_file(fixture_root, cli_env):
+    """Regression: a syntax error in queries/NAME.rq was reported as "NAME: syntax error …",
+    without the file to open."""
+    (fixture_root / "queries" / "broken-q.rq").write_text("SELECT ?x WHERE {\n  ?x a \n}\n", encoding="utf-8")
+    r = qgraph("query", "--root", str(fixture_root), "broken-q", env=cli_env)
+    assert_clean_error(r, 2, "qgraph: error: queries/broken-q.rq: syntax error at line")

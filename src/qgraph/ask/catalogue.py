@@ -99,9 +99,12 @@ def resolve(spec: str, root: Path) -> tuple[str, str]:
     """``(label, text)`` for a catalogue name, a ``.rq`` file, or query text."""
     if looks_like_query(spec):
         return "query", spec
-    by_name = {e.name: e for e in entries(root)}
-    if spec in by_name:
-        return spec, by_name[spec].text
+    project = Project.at(root)
+    by_name = {e.name: e for e in entries(project)}
+    if spec in by_name:  # named in an error by its file (the corpus's own), or as qgraph's
+        path = by_name[spec].path
+        shown = project.display(path) if path.resolve().is_relative_to(project.root.resolve()) else f"qgraph's {spec}.rq"
+        return shown, by_name[spec].text
     p = Path(spec)
     if p.suffix == ".rq" or p.is_file():
         if not p.is_file():
