@@ -413,3 +413,18 @@ def test_a_broken_query_of_the_corpus_is_named_by_its_file(fixture_root, cli_env
     (fixture_root / "queries" / "broken-q.rq").write_text("SELECT ?x WHERE {\n  ?x a \n}\n", encoding="utf-8")
     r = qgraph("query", "--root", str(fixture_root), "broken-q", env=cli_env)
     assert_clean_error(r, 2, "qgraph: error: queries/broken-q.rq: syntax error at line")
+
+
+def test_validate_names_a_competency_question_that_does_not_parse(fixture_root, cli_env):
+    """Regression: a broken queries/NAME.rq passed validate and build (exit 0) and failed only
+    when asked; now it is a violation at its file and line, with the cache too, and gone once
+    the file is fixed."""
+    broken = fixture_root / "queries" / "broken-q.rq"
+    broken.write_text("SELECT ?x WHERE {\n  ?x a \n}\n", encoding="utf-8")
+    for flags in (["--no-cache"], [], []):
+        r = qgraph("validate", "--root", str(fixture_root), *flags, env=cli_env)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert "queries/broken-q.rq:2: Violation [check:query-syntax-violation]" in r.stdout, r.stdout
+    broken.write_text("SELECT ?x WHERE { ?x a ?y }\n", encoding="utf-8")
+    r = qgraph("validate", "--root", str(fixture_root), env=cli_env)
+    assert r.returncode == 0 and "query-syntax" not in r.stdout, r.stdout

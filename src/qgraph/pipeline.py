@@ -179,7 +179,7 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
             coverage = got[4] if got is not None else None  # None: counted by summary()
             step(f"terms and qg:supports: {len(terms)} problem(s)"
                  + (" (checked beside, in a child process)" if got is not None else ""))
-            problems = list(ev.problems) + terms + shacl
+            problems = list(ev.problems) + terms + shacl + _questions_parse(loaded, memo)
             memo_checks = memo if backend == "oxigraph" else None
             if beside:
                 loaded.forget_lines()  # the problems so far are located; the exports come next
@@ -271,6 +271,52 @@ def _check(root: Path | str | None, backend: str, validator: str, progress: Prog
     outcome = Outcome(loaded, None, sorted(set(problems), key=Problem.sort_key), ev, coverage=coverage,
                       prepared=prepared, resume=resume)
     return outcome, settle
+
+
+def _questions_parse(loaded: Any, memo: Any = None) -> list[Problem]:
+    """A problem at its line for each of the corpus's own competency questions (``queries/*.rq``)
+    that does not parse: a broken question passed validate and build, and failed only when it
+    was asked. Parsed by Oxigraph, evaluated on an empty store (~0.25 ms a question); with
+    ``memo``, the last run's findings while the questions and the prefixes are as they were."""
+    import re
+
+    import pyoxigraph as ox
+
+    from qgraph.checks.cache import combine
+    from qgraph.corpus.loading import read_text
+    from qgraph.corpus.sparql_syntax import explain
+
+    project = loaded.project
+    own = project.own_questions()  # (qgraph's own are tested where they are made)
+    key = None
+    if memo is not None:
+        digests = [memo.digest(f"question:{p.name}") for p in own]
+        if None not in digests:
+            key = combine(*digests, *sorted(f"{k}={v}" for k, v in loaded.prefixes.items()))
+            kept = memo.get("questions", "parse", key)
+            if isinstance(kept, list):
+                try:
+                    return [Problem(f, line, "Violation", "check:query-syntax-violation", None, None, m)
+                            for f, line, m in kept]
+                except (TypeError, ValueError):  # a damaged entry: parsed again
+                    pass
+    found = []
+    empty = ox.Store()
+    for path in own:
+        shown = project.display(path)
+        text = read_text(path, shown)
+        try:
+            empty.query(text, prefixes=loaded.prefixes)
+        except SyntaxError as e:
+            said = explain(text, e)
+            at = re.search(r"\bat line (\d+)", said)
+            found.append(Problem(shown, int(at.group(1)) if at else None, "Violation", "check:query-syntax-violation",
+                                 None, None, f"the competency question does not parse: {said}"))
+        except (OSError, ValueError, TypeError, RuntimeError):  # parsed; its evaluation is the engine's
+            pass
+    if memo is not None:
+        memo.put("questions", "parse", key, [[p.file, p.line, p.message] for p in found])
+    return found
 
 
 def _merged_later(store: Any) -> Any:

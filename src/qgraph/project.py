@@ -348,6 +348,10 @@ class Project:
         merged = self._merged("queries", resources() / "queries", self.queries_dir, ("*.rq",))
         return [merged[n] for n in sorted(merged)]
 
+    def own_questions(self) -> list[Any]:
+        """The corpus's own competency questions (its ``queries/*.rq``), sorted by name."""
+        return [p for p in self.query_files if Path(p).parent == self.queries_dir]
+
     @cached_property
     def check_files(self) -> list[Any]:
         """The checks (``checks/*-violation.rq``), sorted by name."""

@@ -212,7 +212,7 @@ def _installed(name: str) -> str | None:
 
 def inputs(project: Any) -> dict[str, Any]:
     """label → path of every file a validation reads (labels: ``toml``, ``ontology:<name>``,
-    ``shapes``, ``check:<name>``, and the paths of the data files, their source texts and the
+    ``shapes``, ``check:<name>``, ``question:<name>`` (the corpus's own), and the paths of the data files, their source texts and the
     link graphs as messages show them)."""
     from qgraph.corpus.loading import LINK_FILES
 
@@ -222,6 +222,8 @@ def inputs(project: Any) -> dict[str, Any]:
     out["shapes"] = project.shapes_file
     for p in project.check_files:
         out[f"check:{p.name}"] = p
+    for p in project.own_questions():  # parsed by a validation (qgraph.pipeline._questions_parse)
+        out[f"question:{p.name}"] = p
     data = project.data_dir
     if data.is_dir():
         project.note_texts()
@@ -735,7 +737,8 @@ def _union_basis(project: Any, memo: Memo) -> tuple[str, dict[str, str]] | None:
     if None in files.values():
         return None
     own = set(files) | {project.display(project.source_text(p.stem)) for p in data}
-    return combine("union", *[f"{k}={v}" for k, v in sorted(memo.hashes.items()) if k not in own]), files  # type: ignore[return-value]
+    return combine("union", *[f"{k}={v}" for k, v in sorted(memo.hashes.items())
+                              if k not in own and not k.startswith("question:")]), files  # type: ignore[return-value]
 
 
 class Prefixes:

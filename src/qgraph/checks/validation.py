@@ -609,7 +609,9 @@ def _results(loaded: Loaded, validator: Any, memo: Any) -> list:
     # SHACL does not read): the links under data/links/ are in the key
     project = loaded.project
     own = {f.rel for f in loaded.data_files} | {project.display(project.source_text(f.stem)) for f in loaded.data_files}
-    key = combine("shacl", *[f"{k}={v}" for k, v in sorted(memo.hashes.items()) if k not in own])
+    # (the competency questions are parsed by a validation, and read by no shape)
+    key = combine("shacl", *[f"{k}={v}" for k, v in sorted(memo.hashes.items())
+                             if k not in own and not k.startswith("question:")])
     files = {f.rel: memo.digest(f.rel) for f in loaded.data_files}
     results = None
     old = memo.old.get("shacl", {}).get("results")
