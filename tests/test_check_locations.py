@@ -111,3 +111,13 @@ def test_an_evidence_nodes_fault_is_at_its_description_not_in_the_list_naming_it
     path.write_text("".join(lines), encoding="utf-8")
     found = [p for p in _check_problems(root) if p.shape == "qgsh:Evidence-source"]
     assert [(p.file, p.line) for p in found] == [("data/us-sweden-quantum-joint-statement.ttl", at + 1)], found
+
+
+def test_a_source_text_that_is_a_folder_is_said_so(tmp_path):
+    """Regression: data/sources/DOC.txt made a folder was reported as "is missing"."""
+    root = _real_copy(tmp_path)
+    text = root / "data" / "sources" / "us-uk-quantum-joint-statement.txt"
+    text.unlink()
+    text.mkdir()
+    found = [p.message for p in _check_problems(root) if p.shape == "check:source-document"]
+    assert any("us-uk-quantum-joint-statement.txt is a folder, not a text file" in m for m in found), found

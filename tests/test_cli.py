@@ -428,3 +428,10 @@ def test_validate_names_a_competency_question_that_does_not_parse(fixture_root, 
     broken.write_text("SELECT ?x WHERE { ?x a ?y }\n", encoding="utf-8")
     r = qgraph("validate", "--root", str(fixture_root), env=cli_env)
     assert r.returncode == 0 and "query-syntax" not in r.stdout, r.stdout
+
+
+def test_deadline_without_endpoint_is_refused(fixture_root, cli_env):
+    """Regression: `qgraph query --deadline 5` without --endpoint was taken without a word (the
+    limit applies to a remote request only), where --default-graph is refused."""
+    r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--deadline", "5", env=cli_env)
+    assert_clean_error(r, 2, "--deadline applies to --endpoint only")

@@ -170,7 +170,7 @@ def test_cli_query_endpoint_refuses_an_update(pushed, capsys, monkeypatch, tmp_p
 def test_cli_query_endpoint_connection_refused(capsys, monkeypatch):
     url = f"http://127.0.0.1:{free_port()}/query"
     code, out, err = run_cli(["query", "qdg-members", "--endpoint", url], capsys, monkeypatch)
-    assert code == 2 and err == f"qgraph: error: qdg-members: cannot connect to {url} (connection refused)\n"
+    assert code == 2 and err == f"qgraph: error: queries/qdg-members.rq: cannot connect to {url} (connection refused)\n"
 
 
 @needs_oxigraph

@@ -318,7 +318,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--endpoint", metavar="URL", help="run the query at this remote SPARQL endpoint instead")
     q.add_argument("--default-graph", action="append", default=[], metavar="IRI",
                    help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
-    q.add_argument("--deadline", type=float, default=3600.0, metavar="SECONDS",
+    q.add_argument("--deadline", type=float, metavar="SECONDS",
                    help="with --endpoint: total time for the request (default: 3600)")
     q.add_argument("--no-cache", dest="cache", action="store_false",
                    help="answer afresh, neither reading nor writing the answers kept in the cache (.qgraph-cache/ at the corpus root)")
@@ -839,10 +839,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     params = _params(args.param)
     if args.endpoint:
         return _query_endpoint(args, spec, params)
-    if args.default_graph:
+    if args.default_graph or args.deadline is not None:
         from qgraph.errors import QgraphError
 
-        raise QgraphError("--default-graph applies to --endpoint only")
+        raise QgraphError(f"{'--default-graph' if args.default_graph else '--deadline'} applies to --endpoint only")
     from qgraph.project import Project
 
     project = Project.at(_root(args))
@@ -948,6 +948,8 @@ def _seconds(value: float) -> bool:
 
 
 def _deadline(args: argparse.Namespace) -> float:
+    if args.deadline is None:  # `qgraph query` leaves it unset, to refuse it without --endpoint
+        return 3600.0
     if not _seconds(args.deadline):
         from qgraph.errors import QgraphError
 

@@ -214,8 +214,9 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
         add(None, "check:source-document", None, None,
             f'describes {len(docs)} qg:SourceDocument nodes with dcterms:identifier "{f.stem}"', line=1)
     if not src.is_file():
+        what = "is a folder, not a text file" if src.is_dir() else "is missing"
         add(None, "check:source-document", None, None,
-            f"its source text data/sources/{f.stem}.txt is missing", line=1)
+            f"its source text data/sources/{f.stem}.txt {what}", line=1)
     else:
         text = read_text(src, loaded.project.display(src) if loaded.project is not None else _display(src, loaded.root))
     doc = docs[0] if len(docs) == 1 else None
