@@ -729,3 +729,25 @@ def test_quote_never_writes_a_sources_control_characters_raw(corpus: Path, tmp_p
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\u001B" in out and "\\x1b" in out
     assert "U+001B (a control character)" in out
+
+
+def test_the_verdict_teaches_the_fix(corpus: Path, tmp_path: Path, capsys):
+    """Regression (a curator's walk): a check's fix read "add … to ?node" with the placeholder
+    unfilled; a node that states a fact without citing the evidence that supports it was told only
+    to remove the claim (correct data thrown away); a quote with a straight " where the text has
+    a curly one was "not found" without a word of where it differs."""
+    _new_doc(corpus, tmp_path, "walk", "Walk statement\n\nThey met at “the Ministry” on April 8.\nThe end.\n".encode())
+    data = corpus / "data" / "walk.ttl"
+    data.write_text(data.read_text(encoding="utf-8") + (
+        'qgid:m1 a qg:Meeting ; rdfs:label "Meeting, April 8"@en ; qg:startDate "--04-08"^^xsd:gMonthDay ;\n'
+        '    qg:yearStated false ; qg:venue qgid:v1 .\n'
+        'qgid:v1 a qg:Venue ; rdfs:label "the Ministry"@en ; qg:evidence qgid:walk-ev-m .\n'
+        'qgid:walk-ev-m a qg:Evidence ; oa:hasSource qgid:doc-walk ; oa:hasSelector [ a oa:TextQuoteSelector ;\n'
+        '    oa:exact "at \\"the Ministry\\" on April 8" ] ; qg:supports rdf:type, rdfs:label, qg:startDate, qg:venue .\n'),
+        encoding="utf-8")
+    capsys.readouterr()
+    assert run(corpus, "validate", "--no-cache") == 1
+    out = capsys.readouterr().out
+    assert "?node" not in out and "to qgid:m1)" in out, out
+    assert "cite this evidence from qgid:m1 (qg:evidence), which states qg:startDate" in out, out
+    assert "first difference at character 4 of the quote: “ (U+201C LEFT DOUBLE QUOTATION MARK) in the text" in out, out

@@ -374,12 +374,19 @@ def run_checks(loaded: Any, store: Store, memo: Any = None, beside: dict[str, tu
         for row in result.rows:
             focus, graph, prop, value = check_focus(result.vars, row)
             file, line = where(loaded, focus, prop, value, graph=graph)
-            cells = ", ".join(f"{v}={shown(loaded, t, loaded.prefixes)}" for v, t in zip(result.vars, row, strict=True)
-                              if t is not None)
+            values = {v: shown(loaded, t, loaded.prefixes) for v, t in zip(result.vars, row, strict=True) if t is not None}
+            cells = ", ".join(f"{v}={c}" for v, c in values.items())
+            # the summary's ?node, ?property… as this row has them ("fix: add … to ?node" was
+            # printed as written, the values only in the list after it)
+            said = _PLACEHOLDER.sub(lambda m, v=values: v.get(m.group(1), m.group()), entry.summary)
             problems.append(Problem(file, line, "Violation", f"check:{entry.name}",
                                     shown(loaded, focus, loaded.prefixes) if focus is not None else None,
-                                    None, f"{entry.summary} ({cells})"))
+                                    None, f"{said} ({cells})"))
     return problems
+
+
+#: a variable named in a check's summary (its first comment line)
+_PLACEHOLDER = re.compile(r"\?(\w+)")
 
 
 def _keep_rows(memo: Any, basis: tuple[str, dict[str, str]], entry: Entry, result: Result) -> None:

@@ -259,7 +259,7 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
                 own = locate(f.lines, tokens) if tokens else None
                 line = locate_quote(f.lines, exact, f.prefixes, own) or own
                 add(None, "check:quote-found", name, "oa:exact",
-                    f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"", line=line)
+                    f"{why} data/sources/{f.stem}.txt: \"{_clip(exact)}\"{_difference(text, exact, f.stem)}", line=line)
             else:
                 summary.passages_found += 1
 
@@ -281,6 +281,20 @@ def _name(short: Any, term: Any) -> str:
 def _one(g: _Graph, s: Any, p: str) -> str | None:
     values = g.objects(s, p)
     return values[0].value if values else None
+
+
+def _difference(text: str, exact: str, stem: str) -> str:
+    """For a quote the text does not hold, where it first differs from the nearest passage (a
+    curly quotation mark typed straight), as `qgraph quote` says it; "" where none is near."""
+    from qgraph.corpus.passages import explain
+
+    try:
+        found = explain(text, exact)
+    except ValueError:
+        return ""
+    if found.status != "missing" or not found.difference:
+        return ""
+    return f" (nearest passage: first difference at {found.difference}; `qgraph quote {stem} \"…\"` shows it)"
 
 
 def _clip(s: str, n: int = 70) -> str:

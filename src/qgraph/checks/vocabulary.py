@@ -83,11 +83,13 @@ def _supports(loaded: Loaded, f: Any, quads: list[Any], predicates: list[str], p
     # hashed (a map of every node to what it states took ~1.9 s of the 1M-triple build's term checks)
     claimed = {prop for _, prop in claims}
     stated: dict[str, set[Any]] = {prop: set() for prop in claimed}
+    subjects: dict[str, set[Any]] = {prop: set() for prop in claimed}  # who states it (for the fix)
     for q, p in zip(quads, predicates, strict=True):
         nodes = stated.get(p)
         if nodes is not None:
             nodes.add(q.subject)
             nodes.add(q.object)
+            subjects[p].add(q.subject)
     out = []
     # an evidence node nobody cites is the unused-evidence check's business; the claims left
     # are sorted (for the problems' order) once found, not all of them first
@@ -98,11 +100,16 @@ def _supports(loaded: Loaded, f: Any, quads: list[Any], predicates: list[str], p
         ev_name, prop_name = display(ev, prefixes), display_iri(prop, prefixes)
         cited_by = ", ".join(sorted(display(n, prefixes) for n in nodes)[:3])
         tokens = node_tokens(ev.value, f.prefixes) if hasattr(ev, "value") else []
+        # a node of the file that states the property without citing the evidence: most often
+        # the fix is its missing qg:evidence (removing the claim threw correct data away)
+        others = sorted(display(n, prefixes) for n in subjects[prop] if hasattr(n, "value"))[:3]
+        fix = (f"cite this evidence from {' or '.join(others)} (qg:evidence), which states {prop_name}; or "
+               if others else "")
         out.append(Problem(
             f.rel, locate(f.lines, tokens) if tokens else None, "Violation", "check:supports-stated",
             ev_name, "qg:supports",
             f"qg:supports {prop_name}, but no node citing this evidence ({cited_by}) states {prop_name} "
-            "in this file: remove it from qg:supports or state the fact", prop_name))
+            f"in this file: {fix}remove it from qg:supports or state the fact", prop_name))
     return out
 
 
