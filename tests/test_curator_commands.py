@@ -751,3 +751,20 @@ def test_the_verdict_teaches_the_fix(corpus: Path, tmp_path: Path, capsys):
     assert "?node" not in out and "to qgid:m1)" in out, out
     assert "cite this evidence from qgid:m1 (qg:evidence), which states qg:startDate" in out, out
     assert "first difference at character 4 of the quote: “ (U+201C LEFT DOUBLE QUOTATION MARK) in the text" in out, out
+
+
+def test_expected_in_a_new_corpus_shows_what_a_document_changes(corpus: Path, tmp_path: Path, capsys):
+    """Regression: in a new corpus `qgraph expected` compared the shipped questions with qgraph's
+    own corpus's answers, and listed ~1,700 rows as removed before a document was added (the
+    rows a first document added were buried among them)."""
+    capsys.readouterr()
+    assert run(corpus, "expected") == 1
+    out, err = capsys.readouterr()
+    assert "questions have no expected answer yet" in out and "- (" not in out and "differ" not in err, out
+    assert run(corpus, "expected", "--write") == 0
+    assert run(corpus, "expected") == 0
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 0
+    capsys.readouterr()
+    run(corpus, "expected")
+    out = capsys.readouterr().out
+    assert "- (" not in out, out  # nothing of qgraph's own corpus removed

@@ -1020,18 +1020,27 @@ def cmd_expected(args: argparse.Namespace) -> int:
     from qgraph.api import expected
 
     changes = expected(_root(args), args.names or None, write=args.write)
+    unrecorded = [c.entry.name for c in changes if c.diffs == ["new: no expected answer yet"]]
     for c in changes:
+        if c.entry.name in unrecorded and len(unrecorded) > 3:
+            continue  # said in one line below
         print(f"{c.entry.name}:")
         for line in c.diffs:
             print(f"  {line}")
+    if len(unrecorded) > 3:
+        shown = ", ".join(unrecorded[:3])
+        print(f"{len(unrecorded)} questions have no expected answer yet ({shown}, …): "
+              + ("their current answers written" if args.write else "`qgraph expected --write` records their current answers"))
     if not changes:
         print("every expected answer is current")
         return EXIT_OK
     if args.write:
         print(f"wrote {len(changes)} expected answer(s) into queries/")
         return EXIT_OK
-    print(f"{len(changes)} expected answer(s) differ; review the lines above, then run `qgraph expected --write`",
-          file=sys.stderr)
+    differ = len(changes) - len(unrecorded)
+    if differ:
+        print(f"{differ} expected answer(s) differ; review the lines above, then run `qgraph expected --write`",
+              file=sys.stderr)
     return EXIT_NONCONFORMANT
 
 
