@@ -143,13 +143,19 @@ def test_propose_is_deterministic_parses_and_every_passage_anchors(corpus: Path,
     assert '"--04-08"^^xsd:gMonthDay' in first
 
 
-def test_propose_reuses_the_graphs_iris_and_leaves_out_the_documents_own_file(project_root: Path):
+def test_propose_reuses_the_graphs_iris_and_blind_leaves_out_the_documents_own_file(project_root: Path):
     from qgraph.api import propose
+    from qgraph.corpus.propose import propose as inner
 
     draft = propose("us-sweden-quantum-joint-statement", project_root)
     got = {a.proposal.entity for a in draft.proposals if a.proposal.kind == "mention"}
     assert {"https://w3id.org/qgraph/id/sweden", "https://w3id.org/qgraph/id/united-states"} <= got
     assert draft.dropped == 0
+    # the ministry only this document describes: known from its own file, NEW when blind
+    ministry = "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research"
+    assert ministry in got
+    blind = inner("us-sweden-quantum-joint-statement", project_root, blind=True)
+    assert ministry not in {a.proposal.entity for a in blind.proposals if a.proposal.kind == "mention"}
 
 
 def test_propose_out_file_and_never_into_data(corpus: Path, capsys):

@@ -612,8 +612,13 @@ def _from_plugin(name: str, item: Any, by_name: dict[str, list[Known]]) -> Propo
 # --- the draft ---------------------------------------------------------------------------------
 
 def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] | None = None,
-            loaded: Any = None) -> Draft:
-    """The draft of ``doc_id``: every proposal that anchors in its text, in text order."""
+            loaded: Any = None, blind: bool = False) -> Draft:
+    """The draft of ``doc_id``: every proposal that anchors in its text, in text order.
+
+    What the graph knows includes the document's own data file: a thing the curator has already
+    described there is a mention of its IRI (it was proposed again as NEW, "not in the graph").
+    ``blind``: that file left out (benchmarks/propose.py measures what propose finds without
+    reading the answer)."""
     from qgraph.corpus.loading import load, read_text
     from qgraph.corpus.passages import selector
     from qgraph.corpus.scaffold import check_doc_name
@@ -624,7 +629,7 @@ def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] |
     if not path.is_file():
         raise QgraphError(f"{loaded.project.display(path)}: no such source text (qgraph new {doc_id} --source FILE adds it)")
     text = read_text(path, loaded.project.display(path))
-    by_name, things = known_entities(loaded, exclude=doc_id)
+    by_name, things = known_entities(loaded, exclude=doc_id if blind else None)
     proposals = builtin(text, by_name, things)
     unreadable = 0
     for name, func in _plugins(extractors or []):
