@@ -185,15 +185,17 @@ def test_a_plug_in_extractor_goes_through_the_same_checks(corpus: Path, tmp_path
     draft = propose("us-sweden", corpus, ["fake_extractor:extract"])
     assert draft.dropped == base.dropped + 1  # the passage that does not anchor
     mine = [a.proposal for a in draft.proposals if a.proposal.source == "fake_extractor:extract"]
+    # the ministry is qgraph's own proposal too, the same passage and IRI: proposed once
     assert {(p.kind, p.entity, p.status) for p in mine} == {
-        ("new", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research", "new"),
         ("new", "https://w3id.org/qgraph/id/sweden", "new"),  # the empty corpus knows no Sweden
     }
+    assert ("new", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research") in \
+        {(a.proposal.kind, a.proposal.entity) for a in draft.proposals}
     # against the real graph, the same name reuses the known IRI
     draft = propose("us-sweden-quantum-joint-statement", PROJECT, ["fake_extractor:extract"])
     mine = [a.proposal for a in draft.proposals if a.proposal.source == "fake_extractor:extract"]
-    assert ("mention", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research", "known") not in \
-        {(p.kind, p.entity, p.status) for p in mine}  # own file left out: the ministry is new there
+    assert ("mention", "https://w3id.org/qgraph/id/swedish-ministry-of-education-and-research", "known") in \
+        {(a.proposal.kind, a.proposal.entity, a.proposal.status) for a in draft.proposals}  # its own file describes it
     assert ("mention", "https://w3id.org/qgraph/id/sweden", "known") in {(p.kind, p.entity, p.status) for p in mine}
 
 
@@ -774,3 +776,20 @@ def test_expected_in_a_new_corpus_shows_what_a_document_changes(corpus: Path, tm
     run(corpus, "expected")
     out = capsys.readouterr().out
     assert "- (" not in out, out  # nothing of qgraph's own corpus removed
+
+
+def test_propose_names_new_things_as_the_text_names_them():
+    """Regression (a curator's walk): "The Cabinet Office" at a sentence's start was proposed as
+    qgid:the-cabinet-office beside qgid:cabinet-office; "…Education and Research." kept its full
+    stop; "Secretariat for Science, Technology and Innovation" was cut at its comma; and "the
+    first time the MDQ meeting was held in Asia" was read as the meeting numbered 1."""
+    from qgraph.corpus.propose import _new_things, _ordinals
+
+    text = ("The Cabinet Office hosted it. The Secretariat for Science, Technology and Innovation spoke "
+            "at the Swedish Ministry of Education and Research. It was in Washington, D.C. at the "
+            "Embassy of Switzerland, D.C. This was the first time the MDQ meeting was held in Asia.")
+    names = [p.label for p in _new_things(text, {}, {})]
+    assert names == ["Cabinet Office", "Secretariat for Science, Technology and Innovation",
+                     "Swedish Ministry of Education and Research", "Embassy of Switzerland"], names
+    assert _ordinals(text) == []
+    assert [p.value for p in _ordinals("the 7th MDQ meeting")] == ["7"]

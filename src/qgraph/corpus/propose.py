@@ -69,7 +69,8 @@ _SCALE = {"million": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9}
 _ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
                   "thirteenth fourteenth fifteenth").split()
 _ORDINAL = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
-_ORDINAL_OF = re.compile(r"\s+(?:\w+\s+){0,3}?(?P<what>meeting|summit|session|round|dialogue|conference|plenary)\b",
+# ("the first time the MDQ meeting was held in Asia" numbers no meeting: "time" after it)
+_ORDINAL_OF = re.compile(r"\s+(?!times?\b)(?:\w+\s+){0,3}?(?P<what>meeting|summit|session|round|dialogue|conference|plenary)\b",
                          re.IGNORECASE)
 _QUOTE = re.compile(r"[“\"](?P<q>[^”\"]{20,}?)[”\"]")
 # a word of a name: capitalised, or an initial ("J.") or a title's abbreviation ("Dr."); a full
@@ -80,7 +81,9 @@ _SAID = re.compile(rf"(?:said|says|stated|added)\s+(?P<who>(?:{_NAME_WORD}\s+){{
 _NEW_NAME = re.compile(  # a name on one line: spaces only between its words
     r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
     r"Foundation|University|Laboratory|Centre|Center|Commission|Secretariat|Embassy)"
-    r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)){0,8})")
+    r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)"
+    # a list of capitalised words in the name, ending in "and …" ("for Science, Technology and Innovation")
+    r"|,[ \t]+(?=(?:[A-Z][\w’'&-]*,[ \t]+)*[A-Z][\w’'&-]*,?[ \t]+and[ \t]+[A-Z])[A-Z][\w’'&.-]*){0,8})")
 
 
 def class_curie(cls: str) -> str:
@@ -271,6 +274,14 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
     out, seen = [], set()
     for m in _NEW_NAME.finditer(text):
         name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", " ".join(m.group("name").split()))
+        # a sentence's "The" is not the name's ("NEW qgid:the-cabinet-office" beside qgid:cabinet-office),
+        # nor its full stop ("…Education and Research."), an abbreviation's own (D.C.) kept
+        name = re.sub(r"^The\s+", "", name)
+        words = name.split()
+        end = next((i for i, w in enumerate(words) if re.search(r"[a-z]{2,}\.$", w)), None)
+        if end is not None:  # a sentence ends there ("…and Research. It was"): the name too
+            name = " ".join(words[:end + 1])[:-1]
+            name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", name)
         if len(name.split()) < 2 or name.lower() in lower or name in seen:
             continue
         seen.add(name)
