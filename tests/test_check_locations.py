@@ -121,3 +121,19 @@ def test_a_source_text_that_is_a_folder_is_said_so(tmp_path):
     text.mkdir()
     found = [p.message for p in _check_problems(root) if p.shape == "check:source-document"]
     assert any("us-uk-quantum-joint-statement.txt is a folder, not a text file" in m for m in found), found
+
+
+def test_a_shared_node_cited_without_its_class_is_named_in_that_file(tmp_path):
+    """Regression (a curator's walk): a nation typed in one file and cited in another without its
+    class validated green, and every question reading the second document's graph left it out
+    (cross-nation-passages dropped Sweden from the MDQ document)."""
+    root = _real_copy(tmp_path)
+    path = root / "data" / "us-sweden-quantum-joint-statement.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert "qgid:sweden\n    a qg:Nation ;\n" in text
+    path.write_text(text.replace("qgid:sweden\n    a qg:Nation ;\n", "qgid:sweden\n", 1), encoding="utf-8")
+    found = [p for p in _check_problems(root) if p.shape == "check:typed-in-file"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines, 1) if line == "qgid:sweden")
+    assert [(p.file, p.line, p.focus) for p in found] == [
+        ("data/us-sweden-quantum-joint-statement.ttl", at, "qgid:sweden")], found

@@ -269,6 +269,12 @@ def _check_file(loaded: Loaded, f: SourceFile, g: _Graph, concepts: set, sources
         summary.described += 1
         if g.objects(s, ev_pred):
             summary.with_evidence += 1
+            if not g.objects(s, RDF_TYPE):
+                # a shared thing cited here without its class: every question reading this
+                # document's graph (cross-nation-passages) left it out, and validate said nothing
+                add(node_tokens(s.value, f.prefixes), "check:typed-in-file", short(s), "rdf:type",
+                    f"has qg:evidence in this file but no class here: type it in this file too "
+                    f"({short(s)} a <its class>), as each file types the shared things it mentions")
         else:
             add(node_tokens(s.value, f.prefixes), "check:has-evidence", short(s), "qg:evidence",
                 "described in this file without qg:evidence (every fact needs its passage)")
