@@ -435,3 +435,13 @@ def test_deadline_without_endpoint_is_refused(fixture_root, cli_env):
     limit applies to a remote request only), where --default-graph is refused."""
     r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--deadline", "5", env=cli_env)
     assert_clean_error(r, 2, "--deadline applies to --endpoint only")
+
+
+def test_export_refuses_a_format_its_out_file_contradicts(fixture_root, cli_env, tmp_path):
+    """Regression: `qgraph export --format turtle --out x.jsonld` wrote Turtle into x.jsonld."""
+    out = tmp_path / "x.jsonld"
+    r = qgraph("export", "--root", str(fixture_root), "--format", "turtle", "--out", str(out), env=cli_env)
+    assert_clean_error(r, 2, "its extension names jsonld, not --format turtle")
+    assert not out.exists()
+    r = qgraph("export", "--root", str(fixture_root), "--format", "turtle", "--out", str(tmp_path / "x.txt"), env=cli_env)
+    assert r.returncode == 0, r.stderr  # an extension that names no format: --format decides

@@ -1005,9 +1005,18 @@ def _format_from_extension(out: Path | None) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from qgraph.api import export
 
     fmt = args.format or _format_from_extension(args.out)
+    if args.format and args.out is not None:
+        named = EXPORT_EXTENSIONS.get(Path(args.out).suffix.lower())
+        if named is not None and named != args.format:  # --format turtle --out x.jsonld wrote Turtle silently
+            from qgraph.errors import QgraphError
+
+            raise QgraphError(f"--out {args.out}: its extension names {named}, not --format {args.format} "
+                              "(drop --format, or change the extension)")
     result = export(fmt, args.out, _root(args), args.frame)
     if args.out is None:
         sys.stdout.write(result)
