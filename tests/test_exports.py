@@ -122,7 +122,7 @@ def test_framed_evidence_on_root_and_reverse_nodes_only(built):
                 for v in values if isinstance(values, list) else [values]:
                     if not isinstance(v, dict) or key in ("evidence", "@reverse"):
                         continue
-                    if key in ("provisions", "signatures", "priorityAreas", "sideEvents", "memberships",
+                    if key in ("provisions", "signatures", "agreedHere", "sideEvents", "memberships",
                                "officeHoldings", "quotations"):
                         if v.get("@id", "").startswith("qgid:wd-"):  # a linked-data fact: its provenance
                             assert "evidence" not in v and "wasDerivedFrom" in v, (f.name, tree["@id"], key, v)
@@ -498,3 +498,14 @@ def test_a_link_to_a_file_outside_out_is_written_and_named_as_the_link(tmp_path,
     (out / "qgraph.ttl").symlink_to(elsewhere)
     assert main(["build", "--root", str(fixture_root), "--out", str(out), "--no-cache"]) == 0
     assert (out / "qgraph.ttl").is_symlink() and elsewhere.read_text().startswith("@prefix")
+
+
+def test_a_meetings_nested_key_names_what_it_holds(built):
+    """Regression: framed/meetings.jsonld nested under "priorityAreas" every node agreed at the
+    meeting, the QDG's commitments among them (qg:agreedAt names both): the key says what it is."""
+    _, out = built
+    trees = json.loads((out / "framed" / "meetings.jsonld").read_text())["@graph"]
+    assert all("priorityAreas" not in t for t in trees)
+    held = {n["@id"] for t in trees for n in t.get("agreedHere", [])}
+    if out.name.startswith("dist-real"):  # the QDG's London meeting: its priority areas and commitments
+        assert {"qgid:qdg-2026-commitment-engagement"} <= held and any("priority" in h for h in held), held

@@ -220,3 +220,13 @@ qgid:x%s rdfs:seeAlso [ rdfs:label "same" ; rdfs:seeAlso [ rdfs:label "inner" ] 
     assert reference.triples < len(loaded.quads)  # the duplicates were there to be counted once
     assert reference.links and reference.licences
     assert dataset.turtle(loaded, sorted_) == dataset.turtle(loaded)
+
+
+def test_void_titles_each_graph_as_what_it_is(dist):
+    """Regression: void.ttl titled the text-reuse graph "the facts of the source document
+    text-reuse", as if it were a document's."""
+    g = rdflib.Graph().parse(dist / "void.ttl", format="turtle")
+    titles = {str(o) for o in g.objects(None, URIRef("http://purl.org/dc/terms/title"))}
+    assert any(t.startswith("the facts of the source document ") for t in titles), titles
+    assert "the facts of the source document text-reuse" not in titles
+    assert any(t.startswith("text reuse between the documents") for t in titles), titles

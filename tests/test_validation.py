@@ -60,3 +60,29 @@ def test_a_blank_node_in_a_report_has_the_same_name_at_every_run(synth_corpus, c
     exported = {t.value for q in Exporter(load(synth_corpus)).quads for t in (q.subject, q.object)
                 if type(t).__name__ == "BlankNode"}
     assert set(labels) <= exported  # the names the exports give them
+
+
+def test_pyshacl_failing_on_month_days_is_one_line_not_a_traceback(tmp_path, capsys):
+    """Regression: a meeting whose start (--07-31) is after its end (--07-30) made pySHACL compare
+    two xsd:gMonthDay with "<=" and `qgraph validate --validator pyshacl` end in a traceback
+    (and no JSON with --format json); the default validator reports the violation."""
+    import shutil
+
+    from qgraph.cli import main
+
+    from conftest import PROJECT
+
+    root = tmp_path / "c"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    path = root / "data" / "qdg-kickoff-meeting-sunnylands.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert 'qg:startDate "--07-28"' in text
+    path.write_text(text.replace('qg:startDate "--07-28"', 'qg:startDate "--07-31"'), encoding="utf-8")
+    assert main(["validate", "--root", str(root), "--validator", "pyshacl", "--format", "json", "--no-cache"]) == 2
+    out, err = capsys.readouterr()
+    import json
+
+    assert "pySHACL could not evaluate" in json.loads(out)["error"]["message"] and "Traceback" not in err
+    assert main(["validate", "--root", str(root), "--no-cache"]) == 1
+    assert "[qgsh:Meeting-startDate]" in capsys.readouterr().out

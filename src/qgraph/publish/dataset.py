@@ -41,6 +41,7 @@ from qgraph.vocab import (
     QGID,
     RDF_TYPE,
     RDFS,
+    REUSE_GRAPH,
     SCHEMA,
     SD,
     SKOS,
@@ -354,6 +355,8 @@ def _graph_title(loaded: Any, g: str) -> str:
         return "links to other datasets (reviewed SSSOM tables)"
     if g == ENRICHMENT_GRAPH:
         return "facts from linked data (memberships, capitals, coordinates), with their provenance"
+    if g == REUSE_GRAPH:  # it was "the facts of the source document text-reuse"
+        return "text reuse between the documents: passages that reappear elsewhere, derived by `qgraph reuse`"
     return f"the facts of the source document {g.removeprefix(GRAPH_NS)}"
 
 

@@ -44,7 +44,9 @@ _LANG_PROPS = _LANG_PROPS | {SKOS + "editorialNote", DCTERMS + "title"}
 # Framed views: file name → (root class, reverse links to nest: term → property pointing at the root)
 FRAMES: dict[str, tuple[str, dict[str, str]]] = {
     "agreements": (QG + "Agreement", {"provisions": QG + "provisionOf", "signatures": QG + "signedDocument"}),
-    "meetings": (QG + "Meeting", {"priorityAreas": QG + "agreedAt", "sideEvents": QG + "sideEventOf"}),
+    # agreedHere: what qg:agreedAt names the meeting for, priority areas and commitments alike (the
+    # key was "priorityAreas", and held the commitments too)
+    "meetings": (QG + "Meeting", {"agreedHere": QG + "agreedAt", "sideEvents": QG + "sideEventOf"}),
     "forums": (QG + "Forum", {"memberships": ORG + "organization"}),
     "people": (QG + "Person", {"officeHoldings": QG + "holder", "quotations": QG + "speaker"}),
 }
