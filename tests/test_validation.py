@@ -86,3 +86,29 @@ def test_pyshacl_failing_on_month_days_is_one_line_not_a_traceback(tmp_path, cap
     assert "pySHACL could not evaluate" in json.loads(out)["error"]["message"] and "Traceback" not in err
     assert main(["validate", "--root", str(root), "--no-cache"]) == 1
     assert "[qgsh:Meeting-startDate]" in capsys.readouterr().out
+
+
+def test_one_result_per_failing_value_as_pyshacl_gives(tmp_path):
+    """Regression: the fast validator gave one result per node and shape (a result's value was
+    not compared, so two failing values were one result: the second shown only once the first
+    was fixed); SHACL and pySHACL give one per value."""
+    import shutil
+
+    from qgraph.api import validate as api_validate
+    from qgraph.checks.validation import validate
+    from qgraph.corpus.loading import load
+
+    from conftest import PROJECT
+
+    root = tmp_path / "c"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    path = root / "data" / "qdg-2026-london-summit.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert '"UK summit"@en, "London meeting"@en' in text
+    path.write_text(text.replace('"UK summit"@en, "London meeting"@en', '"UK summit", "London meeting"'),
+                    encoding="utf-8")
+    fast = sorted(p.value for p in api_validate(root) if p.shape == "qgsh:altLabel-english")
+    assert fast == ["London meeting", "UK summit"], fast
+    reference = sorted(p.value for p in validate(load(root), "pyshacl") if p.shape == "qgsh:altLabel-english")
+    assert reference == fast

@@ -110,7 +110,9 @@ class Result:
     shape: str
     severity: str
     component: str = ""  # compared: results differing only in their component stay apart
-    value: str | None = field(compare=False, default=None)
+    # compared too: one result per failing value, as SHACL (§3.6.2) and pySHACL give them (two
+    # altLabels without a language were one result, the other shown only once the first was fixed)
+    value: str | None = field(default=None)
     message: str = field(compare=False, default="")
     lang: str = field(compare=False, default="")  # the language tag of ``message``
 
@@ -122,7 +124,7 @@ class Result:
 def result_order(r: Result) -> tuple:
     """A sort key of results: a node's results without a path (a node shape's) before those with
     one (``sorted`` on the results themselves fails comparing ``None`` with a path)."""
-    return (r.focus, r.path is not None, r.path or "", r.shape, r.severity, r.component)
+    return (r.focus, r.path is not None, r.path or "", r.shape, r.severity, r.component, r.value or "")
 
 
 def term_key(term) -> str:
