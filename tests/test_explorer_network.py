@@ -92,3 +92,23 @@ def test_an_ended_membership_is_drawn_with_its_end(project_root):
     denmark_eu = [link["label"] for link in x.network["links"]
                   if link["source"] == QGID + "denmark" and link["target"] == QGID + "european-union"]
     assert denmark_eu == ["member of"]
+
+
+def test_the_joint_statements_and_their_parties_are_drawn(project_root):
+    """Regression: the network drew qg:Agreement nodes alone, so the ten joint statements, and
+    nine of the ten bilateral ties they record (the US and Japan, the UK and Australia…), were
+    missing; the UK-Denmark MoU was the one bilateral tie drawn."""
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+    from qgraph.web.explorer import QGID, Explorer
+
+    loaded = load(project_root)
+    store = open_store(loaded, "oxigraph")
+    x = Explorer(loaded, store)
+    statements = {n["id"] for n in x.network["nodes"] if n["kind"] == "statement"}
+    expected = {str(r[0]) for r in store.query(
+        "SELECT DISTINCT ?d WHERE { ?d a qg:JointStatement ; qg:party ?p }").rows}
+    assert len(expected) == 10 and expected <= statements, sorted(expected - statements)
+    tokyo = QGID + "doc-us-japan-tokyo-statement-2019"
+    parties = {link["target"] for link in x.network["links"] if link["source"] == tokyo and link["label"] == "party"}
+    assert parties == {QGID + "united-states", QGID + "japan"}, parties

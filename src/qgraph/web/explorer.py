@@ -51,11 +51,13 @@ _SEARCH = """SELECT DISTINCT ?s ?l ?needle WHERE {
   ?s ?p ?l . FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l)), ?needle)) }"""
 _TYPES = "SELECT DISTINCT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }"
 _KINDS = """SELECT DISTINCT ?s ?k WHERE {
-  VALUES ?k { qg:Nation qg:Forum qg:InternationalOrganization qg:Agreement qg:GovernmentDepartment
-              qg:ResearchInstitute qg:InnovationAccelerator qg:Government }
+  VALUES ?k { qg:Nation qg:Forum qg:InternationalOrganization qg:Agreement qg:JointStatement
+              qg:GovernmentDepartment qg:ResearchInstitute qg:InnovationAccelerator qg:Government }
   ?s a/rdfs:subClassOf* ?k }"""
 _KIND_OF = {QG + "Nation": "nation", QG + "Forum": "forum", QG + "InternationalOrganization": "forum",
             QG + "Agreement": "agreement", QG + "GovernmentDepartment": "institution",
+            # the joint statements and their parties: 9 of the 10 bilateral ties were missing
+            QG + "JointStatement": "statement",
             QG + "ResearchInstitute": "institution", QG + "InnovationAccelerator": "institution",
             QG + "Government": "institution"}
 #: a membership that has ended (its qg:endDate) is drawn as one, with the day it ended: the

@@ -220,7 +220,7 @@ VIEWS_HEAD = "".join(
 
 
 def picture(kind: str) -> str:
-    titles = {"network": ("Network", "Nations, forums, agreements and institutions, and how the documents connect them. "
+    titles = {"network": ("Network", "Nations, forums, agreements, joint statements and institutions, and how the documents connect them. "
                           "Dashed lines come only from linked data (the enrichment graph). Scroll or use the buttons "
                           "to zoom, drag the background to pan, drag a node to move it; click a node to open its page."),
               "timeline": ("Timeline", "The dated events of the documents, to scale, one row per kind of event; "

@@ -18,7 +18,7 @@
   const NUMERIC = new Set(["decimal", "double", "float", "integer", "int", "long", "short", "nonNegativeInteger"].map(t => XSD + t));
   const WKT = /^\s*(?:<[^>]*>\s*)?POINT\s*\(\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s+(-?[\d.]+(?:[eE][-+]?\d+)?)\s*\)\s*$/i;
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-  const KIND_COLOUR = { nation: "#2f6fb3", forum: "#c0562b", agreement: "#3c8f4f", institution: "#7b4fa8" };
+  const KIND_COLOUR = { nation: "#2f6fb3", forum: "#c0562b", agreement: "#3c8f4f", statement: "#2a8a8a", institution: "#7b4fa8" };
   const LOOKUP_CHUNK = 100;  // IRIs per /api/coordinates or /api/labels request (the server takes 200)
 
   const { el } = window.qgraphCommon;
@@ -83,6 +83,7 @@
     groups.from = { color: { background: "#2f6fb3", border: "#ffffff" } };
     groups.to = { color: { background: "#c0562b", border: "#ffffff" } };
     groups.agreement.shape = "square";
+    groups.statement.shape = "diamond";
     groups.institution.shape = "triangle";
     groups.nation.font = { size: 14, face: "system-ui, sans-serif", color: "#1d2330", strokeWidth: 3, strokeColor: "#ffffff" };
     const network = new vis.Network(frame, { nodes: visNodes, edges: visEdges }, {
@@ -106,7 +107,7 @@
   }
 
   function networkPicture(box, data) {
-    if (!data.nodes.length) { box.replaceChildren(el("p", { class: "none" }, "No nations, forums, agreements or institutions in the graph.")); return; }
+    if (!data.nodes.length) { box.replaceChildren(el("p", { class: "none" }, "No nations, forums, agreements, joint statements or institutions in the graph.")); return; }
     const nodes = data.nodes.map(d => ({ id: d.id, label: d.label, group: d.kind, href: d.href, title: d.label + " (" + d.kind + ")" }));
     const edges = data.links.map(l => ({ from: l.source, to: l.target, label: l.label, dashes: l.linked }));
     const legend = el("p", { class: "legend" }, ...Object.keys(KIND_COLOUR).map(k =>
