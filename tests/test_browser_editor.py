@@ -248,6 +248,21 @@ def test_editor_result_shown_as_map_and_graph(browser, site):  # noqa: F811
     wait(browser, "#views .view .qg-network[data-ready] canvas")
     browser.execute_script("document.getElementById('query-status').scrollIntoView()")
     shot(browser, "editor-views-graph", full=False)
+    # regression: run again with the graph shown, the new answer's table stayed hidden ("2 rows"
+    # and nothing, Table marked as chosen); a CONSTRUCT's Turtle likewise
+    assert not browser.find_element(By.ID, "yasr").is_displayed()
+    _run(browser)
+    wait(browser, "#views .showas button[data-kind=graph]:not([disabled])")
+    assert browser.find_element(By.ID, "yasr").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "#views .showas button[data-kind=graph]").click()
+    wait(browser, "#views .view .qg-network[data-ready] canvas")
+    _set_query(browser, "CONSTRUCT { ?n a qg:Nation } WHERE { ?n a qg:Nation }")
+    _run(browser)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, WAIT).until(lambda d: "ms" in d.find_element(By.ID, "query-status").text
+                                       and "rows" not in d.find_element(By.ID, "query-status").text)
+    assert browser.find_element(By.ID, "yasr").is_displayed()
     assert console_errors(browser) == []
     _no_outside_requests(browser, site)
 

@@ -163,6 +163,9 @@
       status.textContent = "";
       const views = $("views");
       views.replaceChildren();
+      // a new answer shows as YASR draws it: a picture chosen for the last one had hidden it,
+      // and a re-run then showed "2 rows" and nothing, with Table marked as chosen
+      $("yasr").hidden = false;
       if (response instanceof Error || (response && response.ok === false)) {
         // the endpoint's message is one line (e.g. "syntax error at line 2, column 7: …")
         const text = String(response.message || response.content || response.statusText || response).trim();
