@@ -242,6 +242,10 @@ def test_timeline_picture(browser, site):
     assert counts == sorted(n for n in buckets.values() if n > 1)
     listed = browser.find_elements(By.CSS_SELECTOR, "#timeline .qg-undated li")
     assert len(listed) == len(undated) and all("year not stated" in li.text for li in listed)
+    # regression: a row counted the days without a year too ("meeting (7)" over four meetings)
+    drawn = Counter(e["kind"] for e in dated)
+    labels = {g.get_attribute("textContent") for g in groups}
+    assert labels == {f"{k} ({drawn.get(k, 0)})" for k in {e["kind"] for e in events}}, labels
     # the time axis is a scale: the labels of the years between the first and the last event
     years = {int(e["date"][:4]) for e in dated}
     axis = {t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "#timeline .vis-time-axis .vis-text.vis-major, #timeline .vis-time-axis .vis-text.vis-minor")}
@@ -254,6 +258,17 @@ def test_timeline_picture(browser, site):
     assert len(links) == biggest
     shot(browser, "pictures-timeline-group-open")
     assert severe_or_csp(browser_log(browser)) == []
+    # regression: in a narrow window (375 px) the window was widened to the year 6997, to make
+    # room for boxes that could not fit: it stays within the dates and as much again
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(site + "/timeline")
+        wait(browser, "#timeline .qg-timeline[data-ready]")
+        end = browser.execute_script("return document.querySelector('.qg-timeline').qgraph.getWindow().end.getUTCFullYear()")
+        assert end <= 2 * max(years) - min(years) + 1, end
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_map_picture(browser, site):

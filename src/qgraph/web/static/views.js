@@ -122,11 +122,12 @@
   // a year are listed apart.
   function drawTimeline(box, events, opts) {
     opts = opts || {};
-    const buckets = new Map(), undated = [];
+    const buckets = new Map(), undated = [], placed = new Map();  // placed: a row's events drawn
     for (const e of events) {
       const d = parseDate(e.date);
       if (!d) continue;
       if (!d.yearStated) { undated.push(Object.assign({ when: d.text }, e)); continue; }
+      placed.set(e.group, (placed.get(e.group) || 0) + 1);
       const key = [e.date, e.group, e.key || ""].join("\u0000");
       if (!buckets.has(key)) buckets.set(key, { date: d, group: e.group, events: [] });
       buckets.get(key).events.push(e);
@@ -159,7 +160,8 @@
     }
     box.replaceChildren(...parts, ...(opts.after || []));
     if (!items.length) return null;
-    const groups = groupNames.map((g, i) => ({ id: i, content: g + " (" + events.filter(e => e.group === g).length + ")" }));
+    // a row counts what it draws: "meeting (7)" over four meetings (three listed apart, no year)
+    const groups = groupNames.map((g, i) => ({ id: i, content: g + " (" + (placed.get(g) || 0) + ")" }));
     const starts = items.map(i => i.start.getTime());
     // room on the right for the boxes, which start at their date
     const span = Math.max(60 * 864e5, Math.max(...starts) - Math.min(...starts));
@@ -185,8 +187,13 @@
       for (const it of frame.querySelectorAll(".vis-item.vis-box")) over = Math.max(over, it.getBoundingClientRect().right - center.getBoundingClientRect().right);
       if (over <= 0 || tries === 0 || !center.clientWidth) { frame.dataset.ready = "1"; return; }
       const w = timeline.getWindow(), perPx = (w.end - w.start) / center.clientWidth;
+      // never wider than the dates and as much again: in a narrow window the boxes cannot all fit,
+      // and widening for them took a 2019-2026 timeline to the year 6997, every event at its left edge
+      const most = Math.max(...starts) + span;
+      const end = Math.min(w.end.getTime() + (over + 24) * perPx * 1.5, most);
+      if (end <= w.end.getTime()) { frame.dataset.ready = "1"; return; }
       timeline.once("changed", () => fit(tries - 1));
-      timeline.setWindow(w.start, new Date(w.end.getTime() + (over + 24) * perPx * 1.5), { animation: false });
+      timeline.setWindow(w.start, new Date(end), { animation: false });
     }
     timeline.once("changed", () => fit(4));
     frame.qgraph = timeline;
