@@ -729,3 +729,24 @@ def test_a_dot_inside_a_prefixed_name_is_not_a_service_clause(client):
     assert status == 200 and rows(body) == [{"x": {"type": "uri", "value": "http://ex/Customer.Service"}}], body
     status, _, body, _ = client.query("SELECT * { ?s ?p ?o.SERVICE <http://127.0.0.1:9/x> { ?a ?b ?c } }")
     assert status == 403 and b"SERVICE" in body, body
+
+
+def test_also_called_names_only_other_names(project_root):
+    """Regression: a page whose heading is a person's foaf:name or a concept's skos:prefLabel said
+    "Also called:" that same name (80 of the project's 888 pages: "Liz Kendall — Also called:
+    Liz Kendall")."""
+    import re
+
+    from qgraph.corpus.loading import load
+    from qgraph.corpus.store import open_store
+    from qgraph.web import pages
+    from qgraph.web.explorer import QGID, Explorer
+
+    loaded = load(project_root)
+    x = Explorer(loaded, open_store(loaded, "oxigraph"))
+    page = pages.entity_page(x, x.entity(QGID + "liz-kendall")).decode()
+    assert re.search(r"<h1>Liz Kendall</h1>", page)
+    assert "Also called: Liz Kendall" not in page
+    page = pages.entity_page(x, x.entity(QGID + "republic-of-korea")).decode()
+    also = re.search(r'<p class="alt">Also called: (.*?)</p>', page).group(1).split(", ")
+    assert "South Korea" in also and len(also) == len(set(also)), also

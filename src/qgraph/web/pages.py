@@ -134,8 +134,10 @@ def _reading_link(e: Entity) -> str:
 
 def entity_page(x: Explorer, e: Entity, blanks: dict | None = None) -> bytes:
     types = " ".join(f'<span class="type">{_vocab(x, t)}</span>' for t in e.types) or '<span class="inert">untyped</span>'
-    alt = [f for f in e.facts if f.prop.endswith(("#altLabel", "#prefLabel", "/name"))]
-    alts = ", ".join(esc(f.value) for f in alt)
+    # other names than the heading's, each once ("Liz Kendall — Also called: Liz Kendall", her
+    # foaf:name, on 80 of the pages)
+    names = dict.fromkeys(str(f.value) for f in e.facts if f.prop.endswith(("#altLabel", "#prefLabel", "/name")))
+    alts = ", ".join(esc(n) for n in names if n != str(e.label))
     body = [f"""<article class="entity">
 <h1>{esc(e.label)}</h1>
 <p class="iri">{esc(e.iri)}</p>
