@@ -523,3 +523,31 @@ def test_void_description_in_the_browser(browser, site):
     assert len(set(g.subjects(rdflib.RDF.type, dcat.Distribution))) >= 4
     shot(browser, "14-void", full=False)
     assert console_errors(browser) == []
+
+
+def test_pictures_pages_headings_labels_and_a_narrow_window(browser, site):
+    """Regression (an analyst's QA pass): /network, /timeline and /map had no h1; the network's
+    canvas had no text alternative; the search page's field had no label; and at 375 px the
+    header ran off the page (830 px wide), Timeline, Map, SPARQL and the search out of reach."""
+    from selenium.webdriver.common.by import By
+
+    for kind in ("network", "timeline", "map"):
+        browser.get(f"{site}/{kind}")
+        assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == [kind.capitalize()]
+    browser.get(site + "/network")
+    frame = wait(browser, "#network .qg-network[data-ready]")[0]
+    assert frame.get_attribute("role") == "img" and "nodes" in frame.get_attribute("aria-label")
+    browser.get(site + "/search?q=korea")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "main input[name=q], article input[name=q], h1 ~ form input[name=q]")
+    assert boxes and all(b.get_attribute("aria-label") for b in boxes)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        for path in ("/", "/network", "/query"):
+            browser.get(site + path)
+            width = browser.execute_script("return document.querySelector('header.top').scrollWidth")
+            assert width <= 375, (path, width)
+            links = browser.find_elements(By.CSS_SELECTOR, "header.top nav a")
+            assert links and all(a.rect["x"] + a.rect["width"] <= 375 for a in links), path
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

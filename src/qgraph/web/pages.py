@@ -191,7 +191,8 @@ def search_page(x: Explorer, q: str, hits: list[dict[str, Any]]) -> bytes:
     items = "".join(f"<li>{link(h['iri'], h['label'])} <span class='types'>{esc(', '.join(h['types']))}</span>"
                     f"{'' if h['matched'] == h['label'] else ' <span class=matched>(' + esc(h['matched']) + ')</span>'}</li>"
                     for h in hits)
-    body = (f"<h1>Search</h1><form action='/search' method='get'><input name='q' value='{esc(q)}' type='search'>"
+    body = (f"<h1>Search</h1><form action='/search' method='get'><input name='q' value='{esc(q)}' type='search' "
+            "aria-label='Search labels'>"
             f" <button>Search</button></form>"
             + (f"<ol class='hits'>{items}</ol>" if hits else f"<p class='none'>No label contains “{esc(q)}”.</p>"))
     return shell(f"Search: {q}", body, "")
@@ -221,7 +222,9 @@ VIEWS_HEAD = "".join(
         "vendor/leaflet/leaflet.js", "vendor/topojson-client/topojson-client.min.js", "views.js")])
 
 
-def picture(kind: str) -> str:
+def picture(kind: str, heading: str = "h2") -> str:
+    """A picture's section; ``heading``: its title's element (``h1`` on the picture's own page,
+    which had no h1)."""
     titles = {"network": ("Network", "Nations, forums, agreements, joint statements and institutions, and how the documents connect them. "
                           "Dashed lines come only from linked data (the enrichment graph). Scroll or use the buttons "
                           "to zoom, drag the background to pan, drag a node to move it; click a node to open its page."),
@@ -234,7 +237,7 @@ def picture(kind: str) -> str:
                       "Natural Earth (1:110m). Zoom with the buttons or the wheel, drag to pan; a label that would "
                       "overlap another is hidden until you zoom in (hover over its point to read it).")}
     title, about = titles[kind]
-    return (f"<section id='{kind}-section' class='picture'><h2>{title}</h2><p class='about'>{about}</p>"
+    return (f"<section id='{kind}-section' class='picture'><{heading}>{title}</{heading}><p class='about'>{about}</p>"
             f"<div id='{kind}' class='{kind} canvas' data-src='/api/{kind}'><p class='loading'>Drawing…</p></div></section>")
 
 
@@ -272,7 +275,7 @@ for their parameters, a link to share, CSV and JSON downloads, labels beside IRI
 
 
 def picture_page(kind: str) -> bytes:
-    return shell(kind.capitalize(), picture(kind), "/" + kind, VIEWS_HEAD)
+    return shell(kind.capitalize(), picture(kind, "h1"), "/" + kind, VIEWS_HEAD)
 
 
 #: the query the editor opens with (its PREFIX lines are the project's, from the loaded project)

@@ -76,7 +76,9 @@
     const visNodes = nodes.map(n => ({ id: n.id, label: clip(n.label, 34), group: n.group,
       title: el("span", {}, n.title || n.label), href: n.href }));
     const hrefs = new Map(visNodes.map(n => [n.id, n.href]));
-    const frame = el("div", { class: "qg-network" });
+    // a text alternative for the canvas (it had none): what it draws, and where the same facts are read
+    const frame = el("div", { class: "qg-network", role: "img",
+      "aria-label": "Network of " + nodes.length + " nodes and " + edges.length + " links; each node's page lists the same facts as text" });
     box.replaceChildren(...(opts.before || []), frame, ...(opts.after || []));
     const groups = {};
     for (const [k, c] of Object.entries(KIND_COLOUR)) groups[k] = { color: { background: c, border: "#ffffff", highlight: { background: c, border: "#1d2330" } } };
