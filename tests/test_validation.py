@@ -112,3 +112,29 @@ def test_one_result_per_failing_value_as_pyshacl_gives(tmp_path):
     assert fast == ["London meeting", "UK summit"], fast
     reference = sorted(p.value for p in validate(load(root), "pyshacl") if p.shape == "qgsh:altLabel-english")
     assert reference == fast
+
+
+def test_a_literal_not_written_canonically_is_refused_as_jena_would(tmp_path):
+    """Regression: "0"^^xsd:boolean for qg:yearStated false and a second ordinal "05" beside "5"
+    built green (the build's validators read values: Oxigraph and rdflib made them false and 5),
+    and Jena's SHACL, which compares terms, then refused the dump (sh:hasValue, sh:maxCount)."""
+    import shutil
+
+    from qgraph.api import validate as api_validate
+
+    from conftest import PROJECT
+
+    root = tmp_path / "c"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    kickoff = root / "data" / "qdg-kickoff-meeting-sunnylands.ttl"
+    kickoff.write_text(kickoff.read_text(encoding="utf-8").replace(
+        "qg:yearStated false ;", 'qg:yearStated "0"^^xsd:boolean ;', 1), encoding="utf-8")
+    london = root / "data" / "qdg-2026-london-summit.ttl"
+    text = london.read_text(encoding="utf-8")
+    assert 'qg:ordinal "5"^^xsd:positiveInteger ;' in text
+    london.write_text(text.replace('qg:ordinal "5"^^xsd:positiveInteger ;',
+                                   'qg:ordinal "5"^^xsd:positiveInteger , "05"^^xsd:positiveInteger ;'), encoding="utf-8")
+    found = {(p.file, p.value) for p in api_validate(root) if p.shape == "check:ill-typed-literal"}
+    assert found == {("data/qdg-kickoff-meeting-sunnylands.ttl", '"0"^^xsd:boolean'),
+                     ("data/qdg-2026-london-summit.ttl", '"05"^^xsd:positiveInteger')}, found

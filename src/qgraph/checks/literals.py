@@ -81,6 +81,11 @@ def problem_with(lexical: str, datatype: str) -> str | None:
         return None
     if local not in _KEEPS_SPACE and lexical != " ".join(lexical.split()):
         return f"not a valid xsd:{local} (spaces around or inside the value)"
+    canonical = _canonical(local, lexical)
+    if canonical is not None:
+        return (f"a valid xsd:{local} not written in its canonical form: write {canonical} (SHACL compares "
+                f"terms, and \"{lexical}\" is another term than {canonical}: a sh:hasValue or sh:maxCount that "
+                "reads values would let it pass where one that reads terms, as Jena's, refuses the dump)")
     if _plainly_valid(local, lexical):
         return None
     try:
@@ -95,6 +100,24 @@ _PLAIN_DATE = re.compile(r"([1-9][0-9]{3})-([0-9]{2})-([0-9]{2})\Z")  # no time 
 _PLAIN_YEAR = re.compile(r"[1-9][0-9]{3}\Z")
 #: the integer types whose plain forms are checked here: the least value each admits
 _INTEGER_FLOOR = {"integer": 0, "nonNegativeInteger": 0, "positiveInteger": 1, "long": 0, "unsignedLong": 0}
+
+
+#: the integer types, whose canonical form has no sign "+" and no leading zero
+_INTEGER_TYPES = frozenset("""integer nonNegativeInteger positiveInteger nonPositiveInteger negativeInteger long int
+    short byte unsignedLong unsignedInt unsignedShort unsignedByte""".split())
+_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _canonical(local: str, lexical: str) -> str | None:
+    """The canonical form of a valid boolean ("0", "1") or integer ("05", "+5", "-0") written
+    otherwise (XSD 1.1 Part 2, the canonical mappings), as the value's term; ``None`` where it is
+    written canonically, or is not of those types."""
+    if local == "boolean" and lexical in ("0", "1"):
+        return "false" if lexical == "0" else "true"
+    if local in _INTEGER_TYPES and _SIGNED_DIGITS.match(lexical):
+        value = str(int(lexical))
+        return f'"{value}"^^xsd:{local}' if value != lexical else None
+    return None
 
 
 def _plainly_valid(local: str, lexical: str) -> bool:
@@ -198,6 +221,7 @@ def check(loaded: Any, memo: Any = None) -> tuple[list[Problem], set[Any]]:
                 f.rel, line, "Violation", SHAPE,
                 display(subject, prefixes) if type(q.subject) is ox.NamedNode else None,
                 display(q.predicate, prefixes),
+                item.reason if "canonical form" in item.reason else
                 f"{item.reason}: an ill-typed literal (fix the value or its datatype)",
                 value, "sh:DatatypeConstraintComponent"))
     return problems, bad
