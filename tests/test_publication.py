@@ -230,3 +230,17 @@ def test_void_titles_each_graph_as_what_it_is(dist):
     assert any(t.startswith("the facts of the source document ") for t in titles), titles
     assert "the facts of the source document text-reuse" not in titles
     assert any(t.startswith("text reuse between the documents") for t in titles), titles
+
+
+def test_ontology_page_lists_every_constraint_and_the_shapes_a_property_selects(dist):
+    """Regression: the page's constraint summaries left out sh:minExclusive, sh:lessThanOrEquals
+    and sh:node, and a property's section left out the shapes that select the nodes stating it
+    (sh:targetSubjectsOf: qgsh:StartDateYearShape under qg:startDate)."""
+    import re
+
+    page = (dist / "ontology.html").read_text(encoding="utf-8")
+    amount = re.search(r"qgsh:FundingCommitment-amount</code>.*?<span class=kind>(.*?)</span>", page).group(1)
+    assert "sh:minExclusive 0.0" in amount, amount
+    start = re.search(r"qgsh:Meeting-startDate</code>.*?<span class=kind>(.*?)</span>", page).group(1)
+    assert "sh:lessThanOrEquals qg:endDate" in start, start
+    assert "qgsh:StartDateYearShape" in page and "sh:targetSubjectsOf qg:startDate" in page

@@ -126,8 +126,10 @@ class _Doc:
         if kind == "class":  # the node shapes that target the class, and their property shapes
             shapes = set(sh.subjects(URIRef(SH + "targetClass"), URIRef(iri)))
             shapes |= {ps for n in list(shapes) for ps in sh.objects(n, URIRef(SH + "property"))}
-        else:
+        else:  # the shapes of its path, and those selecting the nodes that state it or it names
             shapes = set(sh.subjects(URIRef(SH + "path"), URIRef(iri)))
+            shapes |= set(sh.subjects(URIRef(SH + "targetSubjectsOf"), URIRef(iri)))
+            shapes |= set(sh.subjects(URIRef(SH + "targetObjectsOf"), URIRef(iri)))
         for s in shapes:
             if not isinstance(s, URIRef):  # a member of an sh:or or sh:not: shown with its named shape
                 continue
@@ -136,15 +138,20 @@ class _Doc:
             cons = []
             for p, o in sorted(sh.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
                 lp = str(p)[len(SH):] if str(p).startswith(SH) else ""
-                if lp in ("minCount", "maxCount", "datatype", "class", "nodeKind", "pattern", "hasValue",
-                          "minInclusive", "maxInclusive", "uniqueLang"):
+                # every parameter of SHACL Core with one value (sh:minExclusive, sh:lessThanOrEquals,
+                # sh:node… were left out of the summary)
+                if lp in ("minCount", "maxCount", "datatype", "class", "nodeKind", "pattern", "flags", "hasValue",
+                          "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "minLength", "maxLength",
+                          "uniqueLang", "lessThan", "lessThanOrEquals", "equals", "disjoint", "node",
+                          "targetSubjectsOf", "targetObjectsOf", "targetClass", "qualifiedMinCount",
+                          "qualifiedMaxCount", "closed"):
                     cons.append(f"sh:{lp} {self.curie(str(o))}")
                 elif lp in ("in", "languageIn"):
                     from rdflib.collection import Collection
 
                     cons.append(f"sh:{lp} ({' '.join(self.curie(str(m)) for m in Collection(sh, o))})")
-                elif lp == "or":
-                    cons.append("sh:or (…)")
+                elif lp in ("or", "and", "xone", "not", "qualifiedValueShape"):
+                    cons.append(f"sh:{lp} (…)")
             path = sh.value(s, URIRef(SH + "path"))
             if kind == "class" and isinstance(path, URIRef):
                 cons.insert(0, f"sh:path {self.curie(str(path))}")
