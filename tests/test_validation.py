@@ -66,15 +66,11 @@ def test_pyshacl_failing_on_month_days_is_one_line_not_a_traceback(tmp_path, cap
     """Regression: a meeting whose start (--07-31) is after its end (--07-30) made pySHACL compare
     two xsd:gMonthDay with "<=" and `qgraph validate --validator pyshacl` end in a traceback
     (and no JSON with --format json); the default validator reports the violation."""
-    import shutil
 
     from qgraph.cli import main
 
-    from conftest import PROJECT
 
-    root = tmp_path / "c"
-    shutil.copytree(PROJECT / "data", root / "data")
-    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    root = _real_copy(tmp_path)
     path = root / "data" / "qdg-kickoff-meeting-sunnylands.ttl"
     text = path.read_text(encoding="utf-8")
     assert 'qg:startDate "--07-28"' in text
@@ -92,17 +88,11 @@ def test_one_result_per_failing_value_as_pyshacl_gives(tmp_path):
     """Regression: the fast validator gave one result per node and shape (a result's value was
     not compared, so two failing values were one result: the second shown only once the first
     was fixed); SHACL and pySHACL give one per value."""
-    import shutil
-
     from qgraph.api import validate as api_validate
     from qgraph.checks.validation import validate
     from qgraph.corpus.loading import load
 
-    from conftest import PROJECT
-
-    root = tmp_path / "c"
-    shutil.copytree(PROJECT / "data", root / "data")
-    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    root = _real_copy(tmp_path)
     path = root / "data" / "qdg-2026-london-summit.ttl"
     text = path.read_text(encoding="utf-8")
     assert '"UK summit"@en, "London meeting"@en' in text
@@ -118,15 +108,9 @@ def test_a_literal_not_written_canonically_is_refused_as_jena_would(tmp_path):
     """Regression: "0"^^xsd:boolean for qg:yearStated false and a second ordinal "05" beside "5"
     built green (the build's validators read values: Oxigraph and rdflib made them false and 5),
     and Jena's SHACL, which compares terms, then refused the dump (sh:hasValue, sh:maxCount)."""
-    import shutil
-
     from qgraph.api import validate as api_validate
 
-    from conftest import PROJECT
-
-    root = tmp_path / "c"
-    shutil.copytree(PROJECT / "data", root / "data")
-    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    root = _real_copy(tmp_path)
     kickoff = root / "data" / "qdg-kickoff-meeting-sunnylands.ttl"
     kickoff.write_text(kickoff.read_text(encoding="utf-8").replace(
         "qg:yearStated false ;", 'qg:yearStated "0"^^xsd:boolean ;', 1), encoding="utf-8")
@@ -138,3 +122,15 @@ def test_a_literal_not_written_canonically_is_refused_as_jena_would(tmp_path):
     found = {(p.file, p.value) for p in api_validate(root) if p.shape == "check:ill-typed-literal"}
     assert found == {("data/qdg-kickoff-meeting-sunnylands.ttl", '"0"^^xsd:boolean'),
                      ("data/qdg-2026-london-summit.ttl", '"05"^^xsd:positiveInteger')}, found
+
+
+def _real_copy(tmp_path):
+    """A copy of the project's corpus (its data and qgraph.toml) to edit."""
+    import shutil
+
+    from conftest import PROJECT
+
+    root = tmp_path / "c"
+    shutil.copytree(PROJECT / "data", root / "data")
+    shutil.copy(PROJECT / "qgraph.toml", root / "qgraph.toml")
+    return root
