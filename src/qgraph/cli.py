@@ -891,7 +891,7 @@ def _param_notes(store: Any, text: str, params: dict[str, str], prefixes: dict[s
 
     lines = []
     for var, term in catalogue.bind(text, params, prefixes).items():
-        given = params.get(var, params.get("?" + var, params.get("$" + var, str(term))))
+        given = params[var]  # (_params keeps each name without its ? or $)
         if isinstance(term, URIRef) and not store.query(_EXISTS, {"e": term}).boolean:
             lines.append(f"qgraph: note: --param {var}={given}: <{term}> is not in the graph\n")
         elif isinstance(term, Literal) and getattr(term, "ill_typed", False):
@@ -1029,7 +1029,9 @@ def cmd_expected(args: argparse.Namespace) -> int:
     from qgraph.api import expected
 
     changes = expected(_root(args), args.names or None, write=args.write)
-    unrecorded = [c.entry.name for c in changes if c.diffs == ["new: no expected answer yet"]]
+    from qgraph.ask.catalogue import UNRECORDED
+
+    unrecorded = [c.entry.name for c in changes if c.diffs == [UNRECORDED]]
     for c in changes:
         if c.entry.name in unrecorded and len(unrecorded) > 3:
             continue  # said in one line below

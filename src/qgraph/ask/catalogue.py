@@ -503,6 +503,10 @@ def expected_text(result: Result, ordered: bool) -> str:
     return to_csv(result)
 
 
+#: the one difference of a question with no expected answer of the corpus's own yet
+UNRECORDED = "new: no expected answer yet"
+
+
 def expected_changes(project: Project, store: Store, names: list[str] | None = None) -> list[ExpectedChange]:
     """The questions (all, or ``names``) whose expected answer differs from the current answer."""
     catalogue = {e.name: e for e in entries(project)}
@@ -521,7 +525,7 @@ def expected_changes(project: Project, store: Store, names: list[str] | None = N
         target = project.queries_dir / f"{name}.csv"
         text = expected_text(result, is_ordered(entry.text))
         if entry.expected_file is None or not entry.expected.is_file():
-            out.append(ExpectedChange(entry, target, text, ["new: no expected answer yet"]))
+            out.append(ExpectedChange(entry, target, text, [UNRECORDED]))
             continue
         diffs = compare(result, entry)
         if diffs:
