@@ -73,6 +73,52 @@ def test_check_fires_on_its_counter_example(check: Path, engine: str):
     assert rows, f"{check.name} found nothing in its counter-example on {engine}"
 
 
+_SWAPPED_DATES = """
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix qg: <https://w3id.org/qgraph/ontology#> .
+@prefix qgid: <https://w3id.org/qgraph/id/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/qgraph/graph/doc-s> {
+  qgid:ev-may a qg:Evidence ; oa:hasSelector [ oa:exact "signed on 3 May 2023" ] ;
+      qg:supports qg:signedOn, qg:startDate, qg:endDate .
+  qgid:ev-may-us a qg:Evidence ; oa:hasSelector [ oa:exact "signed on May 3, and again on 2023-09-12" ] ;
+      qg:supports qg:signedOn, qg:startDate .
+  qgid:ev-june a qg:Evidence ; oa:hasSelector [ oa:exact "in June 2023" ] ; qg:supports qg:signedOn .
+  qgid:ev-read a qg:Evidence ; oa:hasSelector [ oa:exact "signed on 03/05/2023" ] ;
+      qg:derivation "03/05/2023 is read as 3 May: the document is British."@en ; qg:supports qg:signedOn .
+  qgid:right a qg:Agreement ; qg:signedOn "2023-05-03"^^xsd:date ; qg:evidence qgid:ev-may .
+  qgid:swapped a qg:Agreement ; qg:signedOn "2023-03-05"^^xsd:date ; qg:evidence qgid:ev-may .
+  qgid:other-day a qg:Agreement ; qg:signedOn "2023-05-04"^^xsd:date ; qg:evidence qgid:ev-may .
+  qgid:md-right a qg:Agreement ; qg:signedOn "--05-03"^^xsd:gMonthDay ; qg:evidence qgid:ev-may-us .
+  qgid:md-swapped a qg:Agreement ; qg:signedOn "--03-05"^^xsd:gMonthDay ; qg:evidence qgid:ev-may-us .
+  qgid:iso a qg:Meeting ; qg:startDate "2023-09-12"^^xsd:date ; qg:evidence qgid:ev-may-us .
+  qgid:ym-right a qg:Agreement ; qg:signedOn "2023-06"^^xsd:gYearMonth ; qg:evidence qgid:ev-june .
+  qgid:ym-wrong a qg:Agreement ; qg:signedOn "2023-07"^^xsd:gYearMonth ; qg:evidence qgid:ev-june .
+  qgid:year-only a qg:Agreement ; qg:signedOn "2023"^^xsd:gYear ; qg:evidence qgid:ev-june .
+  qgid:resolved a qg:Agreement ; qg:signedOn "2023-05-03"^^xsd:date ; qg:evidence qgid:ev-read .
+}
+"""
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_date_check_names_a_date_whose_passage_gives_another_month_or_day(engine: str):
+    """Regression: the date check read only a date's year in its passage, so "3 May 2023"
+    recorded as 2023-03-05 (day and month swapped), or as 2023-05-04, passed. A passage now
+    states a date when it also names its month (or gives the date in ISO 8601) and its day; a
+    qg:derivation still records a reading (03/05/2023 read as 3 May)."""
+    text = (ROOT / "queries" / "checks" / "date-without-derivation-violation.rq").read_text(encoding="utf-8")
+    if engine == "rdflib":
+        found = {str(r[0]).rsplit("/", 1)[-1] for r in Dataset(default_union=True).parse(
+            data=_SWAPPED_DATES, format="trig").query(text)}
+    else:
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.load(_SWAPPED_DATES.encode("utf-8"), format=ox.RdfFormat.TRIG)
+        found = {s["node"].value.rsplit("/", 1)[-1] for s in store.query(text, use_default_graph_as_union=True)}
+    assert found == {"swapped", "other-day", "md-swapped", "ym-wrong"}
+
+
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_supporting_evidence_is_looked_for_in_the_stating_documents_graph(engine: str):
     """The check names exactly the two unsupported facts of its counter-example: a label whose
@@ -97,7 +143,8 @@ def test_supporting_evidence_is_looked_for_in_the_stating_documents_graph(engine
 def _random_dated_dataset(rng, ill_formed: bool = True) -> str:
     """A TriG dataset of one to three document graphs: nodes with dates of every kind (and
     non-dates), evidence that supports some properties, derivations, passages with or without
-    the year or day; with ``ill_formed``, xsd:gMonthDay values without a day too."""
+    the year, the month (by name, or in an ISO 8601 date) or the day; with ``ill_formed``,
+    xsd:gMonthDay values without a day too."""
     qg, qgid, g = "https://w3id.org/qgraph/ontology#", "https://w3id.org/qgraph/id/", "https://w3id.org/qgraph/graph/"
     oa, xsd = "http://www.w3.org/ns/oa#", "http://www.w3.org/2001/XMLSchema#"
     props = [qg + "startDate", qg + "attestedOn", qg + "signedOn", "http://www.w3.org/2000/01/rdf-schema#label"]
@@ -113,7 +160,9 @@ def _random_dated_dataset(rng, ill_formed: bool = True) -> str:
                 if rng.random() < 0.3:
                     body.append(f'{ev} <{qg}derivation> "read from the context" .')
                 for _ in range(rng.randint(0, 2)):
-                    said = rng.choice(["2020", "2021", "2024", "3", "12", "no number"])
+                    said = rng.choice(["2020", "2021", "2024", "3", "12", "no number", "12 March 2020",
+                                       "March 12, 2021", "2020-03-12", "2021-03", f"{rng.choice(['Mar', 'May', 'Jul'])} 3",
+                                       "3 December", "12 May 2024", "2021-0" + str(rng.randint(1, 9)), "June 2021"])
                     body.append(f'{ev} <{oa}hasSelector> [ <{oa}exact> "a passage: {said}." ] .')
             for p in rng.sample(props, rng.randint(0, 3)):
                 value = rng.choice([*([f'"--0{rng.randint(1, 9)}-1x"^^<{xsd}gMonthDay>'] if ill_formed else []),

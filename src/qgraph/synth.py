@@ -300,9 +300,11 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
     meeting = f"qgid:synth-forum-{forum_n}-meeting-{doc_id}"
     host_slug, host_label = members[0]
     nation_label = dict(nations)
+    end_day = min(28, day + 1)
+    held = (f"on {year:04d}-{month:02d}-{day:02d}" if end_day == day else
+            f"from {year:04d}-{month:02d}-{day:02d} to {year:04d}-{month:02d}-{end_day:02d}")
     ev = d.evidence(f"The {ORDINALS[ordinal - 1]} meeting of the {forum_label} took place in {city_label} "
-                    f"({nation_label[city_nation]}) "
-                    f"from {year:04d}-{month:02d}-{day:02d}, hosted by {host_label}, with "
+                    f"({nation_label[city_nation]}) {held}, hosted by {host_label}, with "
                     f"{20 + ordinal * 7} senior officials.", ["qg:ordinal", "qg:city", "qg:hostNation"])
     if city_nation not in {slug for slug, _ in members}:
         d.node(f"qgid:{city_nation}", [("a", "qg:Nation"), ("rdfs:label", _lit(nation_label[city_nation])),
@@ -313,7 +315,7 @@ def _document(i: int, rng: random.Random, nations: list[tuple[str, str]], cities
     pairs.append(("qg:meetingOf", forum))
     pairs += [("rdfs:label", _lit(f"{ORDINALS[ordinal - 1].capitalize()} meeting of the {forum_label} ({doc_id})")),
               ("qg:ordinal", f'"{ordinal}"^^xsd:positiveInteger'),
-              ("qg:startDate", _date(year, month, day)), ("qg:endDate", _date(year, month, min(28, day + 1))),
+              ("qg:startDate", _date(year, month, day)), ("qg:endDate", _date(year, month, end_day)),
               ("qg:city", f"qgid:{city_slug}"), ("qg:hostNation", f"qgid:{host_slug}"),
               ("qg:attendeeCount", f'"{20 + ordinal * 7}"^^xsd:nonNegativeInteger')]
     pairs += [("qg:participant", f"qgid:{slug}") for slug, _ in members]
