@@ -793,3 +793,29 @@ def test_propose_names_new_things_as_the_text_names_them():
                      "Swedish Ministry of Education and Research", "Embassy of Switzerland"], names
     assert _ordinals(text) == []
     assert [p.value for p in _ordinals("the 7th MDQ meeting")] == ["7"]
+
+
+def test_propose_takes_a_name_whole_when_the_text_gives_its_short_form_and_splits_two_names():
+    """Regression (found last session, a curator's walk): "Global Research and Development Center
+    for Business by Quantum-AI technology (G-QuAT)" was proposed as "Development Center for
+    Business" (a name stopped at a lower-case word), and "the U.S. State Department and National
+    Security Council" as one body. A long form defined by a short form in brackets is now taken
+    whole (Schwartz and Hearst's algorithm), with its short form in the note; two institutions
+    joined by "and" are two proposals; "Ministry of Education and Research" stays one."""
+    from qgraph.corpus.propose import _long_forms, _new_things
+
+    text = ("The Cabinet Office convened it, with the Global Research and Development Center for "
+            "Business by Quantum-AI technology (G-QuAT) of the National Institute of Advanced "
+            "Industrial Science and Technology as the venue. Sunnylands partnered with the U.S. State "
+            "Department and National Security Council. The Swedish Ministry of Education and Research "
+            "and the Defence Innovation Accelerator for the North Atlantic (DIANA) spoke.")
+    found = {text[s:e]: short for s, e, short in _long_forms(text)}
+    assert found == {"Global Research and Development Center for Business by Quantum-AI technology": "G-QuAT",
+                     "Defence Innovation Accelerator for the North Atlantic": "DIANA"}, found
+    proposals = _new_things(text, {}, {})
+    names = [p.label for p in proposals]
+    assert names == ["Cabinet Office", "Global Research and Development Center for Business by Quantum-AI technology",
+                     "National Institute of Advanced Industrial Science and Technology", "U.S. State Department",
+                     "National Security Council", "Swedish Ministry of Education and Research"], names
+    assert "short as G-QuAT" in proposals[1].note
+    assert proposals[1].entity.endswith("/global-research-and-development-center-for-business-by-quantum-ai-technology")

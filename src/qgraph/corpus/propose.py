@@ -78,9 +78,11 @@ _QUOTE = re.compile(r"[“\"](?P<q>[^”\"]{20,}?)[”\"]")
 _NAME_WORD = r"(?:[A-Z]\.|(?:Dr|Mr|Mrs|Ms|Prof|St)\.|[A-Z][\w’'-]+)"
 _SAID = re.compile(rf"(?:said|says|stated|added)\s+(?P<who>(?:{_NAME_WORD}\s+){{0,4}}[A-Z][\w’'-]+)"
                    rf"|(?P<who2>(?:{_NAME_WORD}\s+){{0,4}}[A-Z][\w’'-]+)\s*(?:,[^,]{{0,120}},\s*)?(?:said|says|stated|added)\b")
+#: the words that make a name an institution's
+_INSTITUTIONS = ("Ministry|Department|Office|Agency|Institute|Council|Foundation|University|Laboratory|Centre|"
+                 "Center|Commission|Secretariat|Embassy")
 _NEW_NAME = re.compile(  # a name on one line: spaces only between its words
-    r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:Ministry|Department|Office|Agency|Institute|Council|"
-    r"Foundation|University|Laboratory|Centre|Center|Commission|Secretariat|Embassy)"
+    r"\b(?:the[ \t]+)?(?P<name>(?:[A-Z][\w’'&.-]*[ \t]+){0,6}?(?:" + _INSTITUTIONS + ")"
     r"(?:[ \t]+(?:of|for|and|on|the|[A-Z][\w’'&.-]*)"
     # a list of capitalised words in the name, ending in "and …" ("for Science, Technology and Innovation")
     r"|,[ \t]+(?=(?:[A-Z][\w’'&-]*,[ \t]+)*[A-Z][\w’'&-]*,?[ \t]+and[ \t]+[A-Z])[A-Z][\w’'&.-]*){0,8})")
@@ -269,19 +271,88 @@ _GOVERNMENTS = re.compile(r"\bGovernments of (?P<list>(?:the\s+)?[A-Z][\w.-]*(?:
                           r"(?:(?:,\s*|\s+and\s+)(?:the\s+)?[A-Z][\w.-]*(?:\s+(?:of\s+)?(?:the\s+)?[A-Z][\w.-]*)*)+)")
 
 
+#: a short form defined in brackets after its long form: "… Quantum-AI technology (G-QuAT)"
+_SHORT_FORM = re.compile(r"\((?P<short>[A-Za-z0-9][\w.&-]{1,9})\)")
+#: the words a long form may not cross: a sentence's or a clause's end
+_CLAUSE_END = re.compile(r"[.;:!?,()\n](?=\s)|\n")
+
+
+def _long_forms(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, short form)`` of each long form the text defines with a short form in
+    brackets just after it, found as Schwartz and Hearst's algorithm finds them ("A simple
+    algorithm for identifying abbreviation definitions in biomedical text", PSB 2003): the short
+    form's letters and digits are matched from its last to its first in the words before the
+    bracket (at most ``min(len + 5, 2 × len)`` words, within the clause), its first letter at
+    the start of a word. "Global Research and Development Center for Business by Quantum-AI
+    technology (G-QuAT)" names one thing: its lower-case words ("by", "technology") are the
+    name's."""
+    out = []
+    for m in _SHORT_FORM.finditer(text):
+        short = m.group("short")
+        if not re.search(r"[A-Za-z]", short) or not short[0].isupper():
+            continue
+        before = text[:m.start()].rstrip(" \t")
+        clause = max((c.end() for c in _CLAUSE_END.finditer(before)), default=0)
+        words = list(re.finditer(r"\S+", before[clause:]))
+        window = words[-min(len(short) + 5, 2 * len(short)):]
+        if not window:
+            continue
+        start = clause + window[0].start()
+        candidate = before[start:].lower()
+        letters = [c for c in short.lower() if c.isalnum()]
+        li = len(candidate) - 1
+        for si in range(len(letters) - 1, -1, -1):
+            c = letters[si]
+            while li >= 0 and (candidate[li] != c or (si == 0 and li > 0 and candidate[li - 1].isalnum())):
+                li -= 1
+            if li < 0:
+                break
+            li -= 1
+        else:
+            begin = start + li + 1
+            long_form = text[begin:len(before)]
+            if len(long_form.split()) > 1 and short not in long_form.split():
+                out.append((begin, len(before), short))
+    return out
+
+
+def _split_at_and(name: str) -> list[str]:
+    """Two names joined by "and" ("State Department and National Security Council"): each side
+    names an institution (:data:`_NEW_NAME`'s words), the left one ending with it; or by "and
+    the", whatever follows. "Ministry of Education and Research" is one name."""
+    name = re.split(r"\s+and\s+the\s+", name)[0]  # "… and Research and the Defence Innovation …": two things
+    parts = re.split(r"\s+and\s+(?=[A-Z])", name)
+    for i in range(1, len(parts)):
+        left, right = " and ".join(parts[:i]), " and ".join(parts[i:])
+        if re.search(rf"\b(?:{_INSTITUTIONS})$", left) and re.search(rf"\b(?:{_INSTITUTIONS})\b", right):
+            return [left, *_split_at_and(right)]
+    return [name]
+
+
 def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Known]) -> list[Proposal]:
     lower = {n.lower() for n in by_name}
     out, seen = [], set()
-    for m in _NEW_NAME.finditer(text):
-        name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", " ".join(m.group("name").split()))
-        # a sentence's "The" is not the name's ("NEW qgid:the-cabinet-office" beside qgid:cabinet-office),
-        # nor its full stop ("…Education and Research."), an abbreviation's own (D.C.) kept
+    long_forms = _long_forms(text)
+    names: list[tuple[str, str | None]] = []
+    pos = 0
+    while (m := _NEW_NAME.search(text, pos)) is not None:
+        pos = m.end()
+        # a name inside a long form the text defines with a short form: the long form
+        defined = next(((s, e, short) for s, e, short in long_forms if s <= m.start("name") < e), None)
+        if defined is not None:
+            names.append((" ".join(text[defined[0]:defined[1]].split()), defined[2]))
+            continue
+        raw = m.group("name")
+        # a sentence ends inside it ("…and Research. It was"): the name too (an abbreviation's
+        # full stop, D.C., kept), and the next name is looked for after it
+        end = re.search(r"[a-z]{2,}(?=\.(?:\s|$))", raw)
+        if end is not None:
+            raw, pos = raw[:end.end()], m.start("name") + end.end() + 1
+        name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", " ".join(raw.split()))
+        # a sentence's "The" is not the name's ("NEW qgid:the-cabinet-office" beside qgid:cabinet-office)
         name = re.sub(r"^The\s+", "", name)
-        words = name.split()
-        end = next((i for i, w in enumerate(words) if re.search(r"[a-z]{2,}\.$", w)), None)
-        if end is not None:  # a sentence ends there ("…and Research. It was"): the name too
-            name = " ".join(words[:end + 1])[:-1]
-            name = re.sub(r"(\s+(of|for|and|on|the|The))+$", "", name)
+        names += [(re.sub(r"(\s+(of|for|and|on|the|The))+$", "", n), None) for n in _split_at_and(name)]
+    for name, short in names:
         if len(name.split()) < 2 or name.lower() in lower or name in seen:
             continue
         seen.add(name)
@@ -290,8 +361,10 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
             continue
         cls = "GovernmentDepartment" if re.search(r"Ministry|Department", name) else (
             "ResearchInstitute" if re.search(r"Institute|Laboratory|University|Centre|Center", name) else "GovernmentBody")
-        out.append(Proposal("new", name, iri, name, cls, status="new", confidence="low",
-                            note="not in the graph: check the name, the class and the IRI"))
+        note = "not in the graph: check the name, the class and the IRI"
+        if short:
+            note += f"; the text writes it short as {short} (a skos:altLabel)"
+        out.append(Proposal("new", name, iri, name, cls, status="new", confidence="low", note=note))
     return out
 
 
