@@ -356,8 +356,9 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
         if len(name.split()) < 2 or name.lower() in lower or name in seen:
             continue
         seen.add(name)
-        iri = QGID + slug(name)
-        if iri in known:
+        # the project's IRIs of a thing with a short form are the short form's (qgid:mdq, qgid:g-quat)
+        iri = QGID + slug(short or name)
+        if iri in known or QGID + slug(name) in known:
             continue
         cls = "GovernmentDepartment" if re.search(r"Ministry|Department", name) else (
             "ResearchInstitute" if re.search(r"Institute|Laboratory|University|Centre|Center", name) else "GovernmentBody")
