@@ -227,15 +227,19 @@ def picture(kind: str, heading: str = "h2") -> str:
     which had no h1)."""
     titles = {"network": ("Network", "Nations, forums, agreements, joint statements and institutions, and how the documents connect them. "
                           "Dashed lines come only from linked data (the enrichment graph). Scroll or use the buttons "
-                          "to zoom, drag the background to pan, drag a node to move it; click a node to open its page."),
+                          "to zoom, drag the background to pan, drag a node to move it; click a node to open its page. "
+                          "From the keyboard: the list under the picture links every node and names its links."),
               "timeline": ("Timeline", "The dated events of the documents, to scale, one row per kind of event; "
                            "events of the same kind on the same day from the same document are one item with a count "
                            "(click it for the list). Scroll to zoom, drag to pan. Days the texts give without a year "
-                           "are listed below the timeline, not placed on a year."),
+                           "are listed below the timeline, not placed on a year. From the keyboard: the list under "
+                           "the picture links every event on it."),
               "map": ("Map", f"Nations and places with coordinates from the linked data "
                       f"(the enrichment graph <code>{esc(ENRICHMENT_GRAPH)}</code>), over the country outlines of "
                       "Natural Earth (1:110m). Zoom with the buttons or the wheel, drag to pan; a label that would "
-                      "overlap another is hidden until you zoom in (hover over its point to read it).")}
+                      "overlap another is hidden until you zoom in (hover over its point to read it). From the keyboard: "
+                      "Tab reaches each point (its label shows) and Enter opens its page; the list under the map "
+                      "links every point.")}
     title, about = titles[kind]
     return (f"<section id='{kind}-section' class='picture'><{heading}>{title}</{heading}><p class='about'>{about}</p>"
             f"<div id='{kind}' class='{kind} canvas' data-src='/api/{kind}'><p class='loading'>Drawing…</p></div></section>")

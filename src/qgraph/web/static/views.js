@@ -27,6 +27,18 @@
   function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "…" : text; }
   function go(href) { if (href) window.location.assign(href); }
 
+  // ---------------------------------------------------------------- the pictures as lists
+  // A picture is drawn for the mouse; what it shows is also a list of links under it, for the
+  // keyboard and screen readers: a <details> "What this picture shows, as a list (…)".
+  function shownAsList(count, items) {
+    return el("details", { class: "qg-list" },
+      el("summary", {}, "What this picture shows, as a list (" + count + ")"),
+      el("ul", {}, ...items));
+  }
+  function linkOr(text, href) { return href ? el("a", { href }, text) : el("span", { class: "inert" }, text); }
+  const byText = (a, b) => a.localeCompare(b, undefined, { sensitivity: "base" });
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
   // ---------------------------------------------------------------- dates
   // A lexical date as the graph states it → {start: Date (UTC), text, yearStated}. A gMonthDay
   // ("--07-28": the text gives no year) is never given a year: yearStated false, start null.
@@ -56,6 +68,18 @@
       if (!m) merged.set(key, { from: e.from, to: e.to, labels: e.label ? [e.label] : [], dashes: !!e.dashes });
       else { if (e.label && !m.labels.includes(e.label)) m.labels.push(e.label); m.dashes = m.dashes && !!e.dashes; }
     }
+    // the list under the picture: each node, its page, and the links from it (as the data gives them)
+    const byId = new Map(nodes.map(n => [n.id, n]));
+    const out = new Map();
+    for (const e of merged.values()) { if (!out.has(e.from)) out.set(e.from, []); out.get(e.from).push(e); }
+    const name = id => (byId.get(id) || { label: id }).label;
+    const list = shownAsList(plural(nodes.length, "node", "nodes") + ", " + plural(edges.length, "link", "links"),
+      nodes.slice().sort((a, b) => byText(a.label, b.label)).map(n => {
+        const from = (out.get(n.id) || []).slice().sort((a, b) => byText(name(a.to), name(b.to)));
+        return el("li", {}, linkOr(n.label, n.href), KIND_COLOUR[n.group] ? el("span", { class: "note" }, " · " + n.group) : null,
+          from.length ? el("ul", {}, ...from.map(e => el("li", {}, (e.labels.join(" · ") || "link") + " → ",
+            linkOr(name(e.to), (byId.get(e.to) || {}).href), e.dashes ? el("span", { class: "note" }, " (linked data only)") : null))) : null);
+      }));
     // A→B and B→A with the same labels (a symmetric relation, e.g. partners) are one edge with an
     // arrow at each end.
     const both = new Set();
@@ -78,8 +102,8 @@
     const hrefs = new Map(visNodes.map(n => [n.id, n.href]));
     // a text alternative for the canvas (it had none): what it draws, and where the same facts are read
     const frame = el("div", { class: "qg-network", role: "img",
-      "aria-label": "Network of " + nodes.length + " nodes and " + edges.length + " links; each node's page lists the same facts as text" });
-    box.replaceChildren(...(opts.before || []), frame, ...(opts.after || []));
+      "aria-label": "Network of " + nodes.length + " nodes and " + edges.length + " links; the list below it names each node, its links and its page" });
+    box.replaceChildren(...(opts.before || []), frame, list, ...(opts.after || []));
     const groups = {};
     for (const [k, c] of Object.entries(KIND_COLOUR)) groups[k] = { color: { background: c, border: "#ffffff", highlight: { background: c, border: "#1d2330" } } };
     groups.from = { color: { background: "#2f6fb3", border: "#ffffff" } };
@@ -151,8 +175,15 @@
     const details = el("div", { class: "qg-details", "aria-live": "polite" },
       el("p", { class: "hint" }, "Click an item to list its events."));
     const frame = el("div", { class: "qg-timeline" });
+    // the list under the picture: each item as drawn, in time order, with the pages of its events
+    const drawn = [...buckets.values()].sort((a, b) => a.date.start - b.date.start || groupNames.indexOf(a.group) - groupNames.indexOf(b.group));
+    const event = e => [linkOr(e.title, e.href), e.note ? el("span", { class: "note" }, " · " + e.note) : null];
+    const list = shownAsList(plural(drawn.reduce((n, b) => n + b.events.length, 0), "event", "events"),
+      drawn.map(b => el("li", {}, el("span", { class: "when" }, b.date.text), " · " + b.group + ": ",
+        ...(b.events.length === 1 ? event(b.events[0])
+          : ["(" + b.events.length + ")", el("ul", {}, ...b.events.map(e => el("li", {}, ...event(e))))]))));
     const parts = [...(opts.before || [])];
-    if (items.length) parts.push(frame, details);
+    if (items.length) parts.push(frame, details, list);
     else parts.push(el("p", { class: "none" }, "No dated event with a year."));
     if (undated.length) {
       parts.push(el("div", { class: "qg-undated" }, el("h3", {}, "Year not stated in the source (" + undated.length + ")"),
@@ -241,19 +272,30 @@
   const OFFSET = { right: [7, 0], left: [-7, 0], top: [0, -5], bottom: [0, 5] };
   function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
 
-  // points: [{lat, lon, label, href, title, kind}], drawn in this order of priority for the labels
+  // points: [{lat, lon, label, href, title, kind, note}], drawn in this order of priority for the labels
   async function drawMap(box, points, opts) {
     opts = opts || {};
-    const frame = el("div", { class: "qg-map" });
+    const frame = el("div", { class: "qg-map", role: "region",
+      "aria-label": "Map of " + plural(points.length, "point", "points") + ": arrow keys pan, + and − zoom, Tab reaches each point and Enter opens its page; the list below it names every point" });
     const note = el("p", { class: "about qg-map-note" });
-    box.replaceChildren(...(opts.before || []), frame, note, ...(opts.after || []));
+    const list = shownAsList(plural(points.length, "point", "points"),
+      points.slice().sort((a, b) => byText(a.label, b.label)).map(p => el("li", {}, linkOr(p.label, p.href),
+        el("span", { class: "note" }, " · " + [KIND_COLOUR[p.kind] ? p.kind : null, p.note, p.lat + ", " + p.lon].filter(Boolean).join(" · ")))));
+    box.replaceChildren(...(opts.before || []), frame, note, list, ...(opts.after || []));
     const map = L.map(frame, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 1, maxZoom: 9, worldCopyJump: false,
       maxBounds: [[-89, -220], [89, 220]], maxBoundsViscosity: 0.8 });
     frame.qgraph = map;
     map.attributionControl.addAttribution("Country outlines: Natural Earth 1:110m (public domain), via world-atlas");
-    // the view first: Leaflet adds layers to a map only once it has one
-    if (points.length) map.fitBounds(L.latLngBounds(points.map(p => [p.lat, p.lon])).pad(0.12), { maxZoom: 5 });
-    else map.setView([20, 0], 1);
+    // the view first: Leaflet adds layers to a map only once it has one. Every point in frame: in
+    // a narrow window (375 px) the points need a zoom below the usual least (1: the world 512 px
+    // wide), which fitBounds was held to, and the points at the edges were left out of view.
+    if (points.length) {
+      const bounds = L.latLngBounds(points.map(p => [p.lat, p.lon])).pad(0.12);
+      map.options.minZoom = -2;  // the zoom the points need, unclamped (no tiles: any zoom draws)
+      if (frame.clientWidth && frame.clientHeight) map.setMinZoom(Math.min(1, map.getBoundsZoom(bounds)));
+      else map.setMinZoom(1);  // a frame not laid out (hidden): the usual least
+      map.fitBounds(bounds, { maxZoom: 5 });
+    } else map.setView([20, 0], 1);
     L.geoJSON(await loadCountries(), { interactive: false,
       style: { className: "qg-country", weight: 0.6, color: "#a9b6c6", fillColor: "#f4f1e8", fillOpacity: 1 } }).addTo(map);
     const markers = [];
@@ -263,8 +305,18 @@
       m.bindTooltip(el("span", { class: "qg-label-text" }, p.label), { permanent: true, direction: "right", offset: [7, 0],
         className: "qg-label", interactive: false, opacity: 1 });
       m.on("click", () => go(p.href));
-      m.on("mouseover", () => { const t = m.getTooltip().getElement(); if (t) t.classList.add("qg-label-hover"); });
-      m.on("mouseout", () => { const t = m.getTooltip().getElement(); if (t) t.classList.remove("qg-label-hover"); });
+      const hover = on => { const t = m.getTooltip().getElement(); if (t) t.classList.toggle("qg-label-hover", on); };
+      m.on("mouseover", () => hover(true));
+      m.on("mouseout", () => hover(false));
+      if (p.href) {  // from the keyboard: Tab to the point (its label shows), Enter opens its page
+        const path = m.getElement();
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "link");
+        path.setAttribute("aria-label", p.label);
+        path.addEventListener("keydown", ev => { if (ev.key === "Enter") { ev.preventDefault(); go(p.href); } });
+        path.addEventListener("focus", () => { hover(true); if (!map.getBounds().contains(m.getLatLng())) map.panTo(m.getLatLng()); });
+        path.addEventListener("blur", () => hover(false));
+      }
       if (p.title) {  // the point's tooltip on hover (an SVG <title>, in the path's own namespace)
         const title = document.createElementNS(m.getElement().namespaceURI, "title");
         title.textContent = p.title;
@@ -311,7 +363,7 @@
       return;
     }
     await drawMap(box, pts.map(p => ({ lat: p.lat, lon: p.lon, label: p.label, href: p.href, kind: p.kind,
-      title: p.label + (p.capital ? " — capital " + p.capital : "") + " (" + p.lat + ", " + p.lon + ")" })));
+      note: p.capital ? "capital " + p.capital : null, title: p.label + (p.capital ? " — capital " + p.capital : "") + " (" + p.lat + ", " + p.lon + ")" })));
   }
 
   // ---------------------------------------------------------------- a SPARQL result's views
@@ -417,7 +469,7 @@
       if (!points.has(key)) points.set(key, { lat, lon, label, href, rows: 0, via });
       points.get(key).rows++;
     }
-    return [...points.values()].map(p => Object.assign(p, { kind: "place",
+    return [...points.values()].map(p => Object.assign(p, { kind: "place", note: p.rows > 1 ? p.rows + " rows" : null,
       title: p.label + " (" + p.lat + ", " + p.lon + ")" + (p.rows > 1 ? " · " + p.rows + " rows" : "") }));
   }
 
