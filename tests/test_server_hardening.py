@@ -338,3 +338,18 @@ def test_an_ill_typed_parameter_puts_no_traceback_in_the_log(tmp_path_factory, c
         assert r.status == 200 and b'"abc"' in body, body[:200]
     err = capfd.readouterr().err
     assert "Traceback" not in err and "Failed to convert" not in err, err[-2000:]
+
+
+def test_a_request_line_too_long_is_414_and_a_header_too_long_431(served):
+    """Regression: a request target over the 64 KiB header limit was answered 431 (Request Header
+    Fields Too Large, waitress's answer for the whole header section), which names the wrong
+    part; RFC 9110 §15.5.15 has 414 URI Too Long for it, and the message says to POST the query.
+    A header field over the limit behind a short request line stays 431."""
+    port = port_of(served)
+    long_target = b"GET /sparql?query=" + b"a" * (70 * 1024) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = raw_exchange(port, long_target)
+    assert answer.split(b"\r\n", 1)[0].split(b" ", 2)[1] == b"414", answer[:200]
+    assert b"POST" in answer
+    long_field = b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * (70 * 1024) + b"\r\n\r\n"
+    answer = raw_exchange(port, long_field)
+    assert answer.split(b"\r\n", 1)[0].split(b" ", 2)[1] == b"431", answer[:200]

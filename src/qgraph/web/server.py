@@ -658,12 +658,28 @@ def _waitress_classes() -> tuple[type, type]:
         code = 411
         reason = "Length Required"
 
+    class URITooLong(Error):
+        code = 414
+        reason = "URI Too Long"
+
     class Parser(HTTPRequestParser):
         """waitress's parser, stricter about how a body is framed."""
 
         def __init__(self, adj: Any):
             super().__init__(adj)
             self.started = time.monotonic()  # the first byte of this request (the deadline counts from here)
+            self.line_ended = False  # the request line's end received
+
+        def received(self, data: bytes) -> int:
+            if not self.line_ended and b"\n" in data:
+                self.line_ended = True
+            consumed = super().received(data)
+            # the header limit reached before the request line ended: its target is what is too long
+            # (RFC 9110 §15.5.15: 414), not the header fields (431, waitress's answer)
+            if self.error is not None and self.error.code == 431 and not self.line_ended:
+                self.error = URITooLong(f"the request line is longer than {self.adj.max_request_header_size} bytes "
+                                        "(send a long query by POST)")
+            return consumed
 
         def parse_header(self, header_plus: bytes) -> None:
             super().parse_header(header_plus)
