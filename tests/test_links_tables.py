@@ -300,3 +300,14 @@ def test_country_not_realm_for_denmark_and_netherlands(tables):
     assert ("qgid:netherlands", "wd:Q55") in accepted
     assert ("qgid:denmark", "wd:Q756617") in negated
     assert ("qgid:netherlands", "wd:Q29999") in negated
+
+
+def test_a_repository_is_cited_at_a_commit_and_a_path(tables):
+    """Regression (a links audit): the EU's QID cited https://github.com/Wikidata/Purdue-Data-Mine-2024,
+    a repository without a path or a commit, where the quoted sentence could not be found again. A
+    file of a repository is cited as owner/repo@<commit>:<path>, the form that pins what was read."""
+    bare = re.compile(r"https?://github\.com/[^/\s]+/[^/\s)]+/?(?=[\s)]|$)")
+    for kind, row in all_rows(tables):
+        if kind == "accepted":
+            assert not bare.search(row["comment"]), (
+                f"accepted: {row['subject_id']} {row['object_id']} cites a repository, not a file at a commit")
