@@ -823,3 +823,21 @@ def test_propose_takes_a_name_whole_when_the_text_gives_its_short_form_and_split
     from qgraph.corpus.propose import Known
 
     assert "G-QuAT" not in str(_new_things(text, {}, {proposals[1].entity: Known(proposals[1].entity, "G-QuAT", "x")}))
+
+
+def test_void_states_no_dataset_licence_where_no_document_states_one(corpus: Path, tmp_path: Path, capsys):
+    """Regression (an installed tool's walk): in a corpus whose documents state no licence (every
+    one `qgraph new` makes without --licence), void.ttl gave the whole dataset the ontology's CC BY
+    4.0, the one licence stated anywhere; a licence is not inferred. Each graph keeps its own."""
+    import rdflib
+
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 0
+    out = tmp_path / "dist"
+    assert run(corpus, "build", "--out", str(out), "--no-progress") == 0
+    void = rdflib.Graph().parse(out / "void.ttl", format="turtle")
+    dataset = rdflib.URIRef("https://w3id.org/qgraph/dataset")
+    license_ = rdflib.URIRef("http://purl.org/dc/terms/license")
+    assert (dataset, rdflib.RDF.type, rdflib.URIRef("http://rdfs.org/ns/void#Dataset")) in void
+    assert void.value(dataset, license_) is None
+    subsets = list(void.objects(dataset, rdflib.URIRef("http://rdfs.org/ns/void#subset")))
+    assert any(void.value(s, license_) is not None for s in subsets)  # the ontology's graph keeps its own

@@ -261,7 +261,10 @@ def describe(loaded: Any, stats: Statistics | None = None) -> list[Any]:
     for doc_id in loaded.documents[:3]:
         add(ds, VOID + "exampleResource", N(QGID + "doc-" + doc_id))
     add(ds, DCTERMS + "conformsTo", N(DUMPS + "shapes.ttl"))
-    if len(set(licences.values())) == 1:
+    # the dataset's licence only where every graph states the same one: a graph that states none
+    # is not under another's (the ontology's CC BY was the whole dataset's where no document
+    # stated a licence)
+    if per_graph and set(per_graph) <= set(licences) and len(set(licences.values())) == 1:
         add(ds, DCTERMS + "license", N(next(iter(licences.values()))))
     # the SPARQL endpoint as a DCAT data service
     svc = N(DATASET + "/sparql")
