@@ -841,3 +841,20 @@ def test_void_states_no_dataset_licence_where_no_document_states_one(corpus: Pat
     assert void.value(dataset, license_) is None
     subsets = list(void.objects(dataset, rdflib.URIRef("http://rdfs.org/ns/void#subset")))
     assert any(void.value(s, license_) is not None for s in subsets)  # the ontology's graph keeps its own
+
+
+def test_link_works_in_a_corpus_that_has_no_link_tables_yet(corpus: Path, capsys):
+    """Regression (an installed tool's walk): in a corpus `qgraph init` made, `qgraph link` said
+    "data/links/accepted.sssom.tsv: cannot read" and exited 2, and so did `--suggest`: only qgraph's
+    own checkout has the tables. No table is no link; no cache is no enrichment: the graphs are
+    written empty, and the corpus still builds."""
+    assert not (corpus / "data" / "links").exists()
+    assert run(corpus, "link") == 0
+    out = capsys.readouterr().out
+    assert "links: none" in out and "wrote data/links/links.ttl" in out
+    for name in ("links.ttl", "enrichment.ttl"):
+        text = (corpus / "data" / "links" / name).read_text(encoding="utf-8")
+        assert text.startswith("# GENERATED FILE") and not [x for x in text.splitlines() if x and not x.startswith("#")]
+    from qgraph.pipeline import check
+
+    assert [p.text() for p in check(corpus).problems] == []

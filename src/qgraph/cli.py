@@ -1084,7 +1084,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     from qgraph.links.tables import counts
 
     written = rebuild(root)
-    per = ", ".join(f"{k} {n}" for k, n in counts(root).items())
+    per = ", ".join(f"{k} {n}" for k, n in counts(root).items()) or "none (data/links/accepted.sssom.tsv has no rows)"
     print(f"links: {per}; wrote " + ", ".join(str(w.relative_to(root)) for w in written))
     return EXIT_OK
 

@@ -82,10 +82,14 @@ def values(kind: str, qids: list[str] | None = None, orgs: list[str] | None = No
 
 
 def load_cache(path: Path, rel: str | None = None) -> dict[str, Any]:
-    """Read and check the cache; a malformed cache is a :class:`QgraphError` naming the file."""
+    """Read and check the cache; a malformed cache is a :class:`QgraphError` naming the file. A
+    cache that is not there (a corpus `qgraph init` made has none yet) holds no facts."""
     rel = rel or str(path)
     from qgraph.corpus.loading import read_text
 
+    if not path.exists() and not path.is_symlink():
+        return {"origin": {"kind": "none"}, "sources": {}, "organisations": {}, "memberships": [],
+                "capitals": [], "coordinates": []}
     try:
         data = json.loads(read_text(path, rel))
     except json.JSONDecodeError as e:
@@ -179,6 +183,8 @@ def graph_triples(data: dict[str, Any], root: Path) -> list[tuple]:
         raise QgraphError(f"enrichment cache: {curie!r} is neither qgid: nor wd:")
 
     qids, labels = wikidata_links(root)
+    if not any(data[kind] for kind in ("organisations", "memberships", "capitals", "coordinates")):
+        return []  # no facts (a corpus with no cache yet): no graph of where they came from
     origin = data["origin"]
     date = Literal(origin["date"], datatype=XSD.date)
     t: list[tuple] = []

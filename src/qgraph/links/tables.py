@@ -61,10 +61,13 @@ class Mapping:
 
 
 def read_table(path: Path, rel: str | None = None) -> tuple[dict[str, str], list[Mapping]]:
-    """Read an SSSOM TSV: its ``curie_map`` and its rows. Bad input → :class:`QgraphError`."""
+    """Read an SSSOM TSV: its ``curie_map`` and its rows. Bad input → :class:`QgraphError`. A
+    table that is not there (a corpus `qgraph init` made has none yet) has no rows."""
     rel = rel or str(path)
     from qgraph.corpus.loading import read_text
 
+    if not path.exists() and not path.is_symlink():
+        return {}, []
     lines = read_text(path, rel).splitlines()
     curies: dict[str, str] = {}
     in_map = False
