@@ -858,3 +858,22 @@ def test_link_works_in_a_corpus_that_has_no_link_tables_yet(corpus: Path, capsys
     from qgraph.pipeline import check
 
     assert [p.text() for p in check(corpus).problems] == []
+
+
+def test_the_python_build_writes_into_the_corpus_dist_by_default(corpus: Path, tmp_path: Path, monkeypatch):
+    """Regression (a data engineer's script): `qgraph.build()` wrote into the current folder's
+    dist/ (from the corpus's data/: refused, "--out dist: inside the corpus's data/"; from another
+    folder with root= given: into that folder). As `qgraph build` does, it writes the corpus's dist/."""
+    import qgraph
+
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    qgraph.build(root=corpus)
+    assert (corpus / "dist" / "qgraph.nq").is_file() and not (elsewhere / "dist").exists()
+    monkeypatch.chdir(corpus / "data")
+    monkeypatch.setenv("QGRAPH_ROOT", str(corpus))
+    (corpus / "dist" / "qgraph.nq").unlink()
+    qgraph.build()
+    assert (corpus / "dist" / "qgraph.nq").is_file()

@@ -30,12 +30,16 @@ def validate(root: Path | str | None = None) -> list:
     return check(root).problems
 
 
-def build(out: Path | str = "dist", root: Path | str | None = None) -> Any:
-    """Check and write every export into ``out``; raises :class:`~qgraph.errors.NonConformant`
-    (writing nothing) when the data does not conform. Returns the :class:`~qgraph.pipeline.Outcome`."""
+def build(out: Path | str | None = None, root: Path | str | None = None) -> Any:
+    """Check and write every export into ``out`` (default: the corpus's ``dist/``, as ``qgraph
+    build`` does; a relative ``out`` is read from the current folder, as a Python path is); raises
+    :class:`~qgraph.errors.NonConformant` (writing nothing) when the data does not conform.
+    Returns the :class:`~qgraph.pipeline.Outcome`."""
     from qgraph.pipeline import build as _build
+    from qgraph.project import Project
 
-    return _build(out, root)
+    project = root if isinstance(root, Project) else Project.at(root)
+    return _build(project.root / "dist" if out is None else out, project)
 
 
 def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
