@@ -445,3 +445,21 @@ def test_export_refuses_a_format_its_out_file_contradicts(fixture_root, cli_env,
     assert not out.exists()
     r = qgraph("export", "--root", str(fixture_root), "--format", "turtle", "--out", str(tmp_path / "x.txt"), env=cli_env)
     assert r.returncode == 0, r.stderr  # an extension that names no format: --format decides
+
+
+def test_a_describe_without_braces_is_a_query_and_an_update_is_named(fixture_root, cli_env, capsys):
+    """Regression (a data engineer's script): `qgraph query 'DESCRIBE qgid:denmark'` (a SPARQL 1.1
+    query with neither braces nor a line break) was read as a question's name, "unknown query";
+    `INSERT DATA {…}` too. The first is asked; the second is refused as an update."""
+    from qgraph.ask.catalogue import looks_like_query
+    from qgraph.cli import main
+
+    assert looks_like_query("DESCRIBE qgid:denmark")
+    assert looks_like_query("PREFIX x: <https://example.org/> DESCRIBE x:a")
+    assert looks_like_query("# a comment\nASK { ?s ?p ?o }")
+    assert not looks_like_query("qdg-members") and not looks_like_query("describe-things")
+    assert main(["query", "--root", str(fixture_root), "DESCRIBE <https://w3id.org/qgraph/id/denmark>"]) == 0
+    assert "denmark" in capsys.readouterr().out
+    assert main(["query", "--root", str(fixture_root), "INSERT DATA { <a:b> <a:c> <a:d> }"]) == 2
+    err = capsys.readouterr().err
+    assert "SPARQL update (INSERT" in err and "unknown query" not in err

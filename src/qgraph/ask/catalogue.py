@@ -91,8 +91,26 @@ def _shipped_check_texts() -> frozenset[str]:
     return frozenset(read_text(p, str(p)) for p in folder.iterdir() if p.name.endswith("-violation.rq"))
 
 
+#: the prologue of a SPARQL text (comments, BASE and PREFIX declarations) and its first keyword
+_OPENING = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[\w.-]*:\s*<[^>]*>)*(\w+)(?![\w.-])", re.IGNORECASE)
+_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
 def looks_like_query(spec: str) -> bool:
+    """Whether ``spec`` is SPARQL text rather than a question's name or a file: it opens (after
+    comments and PREFIX/BASE declarations) with a query form, or names one beside a group or a
+    line break. ``DESCRIBE qgid:denmark`` is a query (it was read as a question's name)."""
+    opening = _OPENING.match(spec)
+    if opening is not None and opening.group(1).upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        return True
     return bool(re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", spec, re.I)) and ("{" in spec or "\n" in spec)
+
+
+def _update_named(spec: str) -> str | None:
+    """The update keyword ``spec`` opens with (``INSERT DATA {…}``), if it opens with one."""
+    opening = _OPENING.match(spec)
+    word = opening.group(1).upper() if opening is not None else ""
+    return word if word in _UPDATES and (" " in spec.strip() or "{" in spec) else None
 
 
 def resolve(spec: str, root: Path) -> tuple[str, str]:
@@ -112,6 +130,9 @@ def resolve(spec: str, root: Path) -> tuple[str, str]:
         from qgraph.corpus.loading import read_text
 
         return spec, read_text(p, spec)
+    if (word := _update_named(spec)) is not None:
+        raise QgraphError(f"a SPARQL update ({word} …) is not run: qgraph asks queries (SELECT, ASK, CONSTRUCT "
+                          "or DESCRIBE) only")
     close = difflib.get_close_matches(spec, list(by_name), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else " (`qgraph queries` lists them)"
     raise QgraphError(f"unknown query {spec!r}{hint}")
