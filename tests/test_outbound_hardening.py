@@ -144,6 +144,20 @@ def test_query_endpoint_trickle_hits_the_request_time_limit(fixture_root, script
     assert line.startswith("qgraph: error: ") and "request's total time limit of 0.5 s ran out" in line, line
 
 
+def test_query_endpoint_takes_timeout_as_push_does(fixture_root, scripted, capsys, monkeypatch):
+    """Regression (a data engineer's script): the README gives `--timeout` to `query --endpoint` as
+    to push and link, but `qgraph query` refused it ("unrecognized arguments"); only the
+    environment variable set the request's limit. The option wins over the variable; without
+    --endpoint it is refused, as --deadline is."""
+    server = scripted(lambda req, i: "trickle-body")
+    monkeypatch.setenv("QGRAPH_ENDPOINT_TIMEOUT", "60")
+    rc, line = run_cli(["query", "tiny-members", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",
+                        "--timeout", "0.5"], capsys)
+    assert rc == 2 and "request's total time limit of 0.5 s ran out" in line, line
+    rc, line = run_cli(["query", "tiny-members", "--root", str(fixture_root), "--timeout", "0.5"], capsys)
+    assert rc == 2 and "--timeout applies to --endpoint only" in line, line
+
+
 def test_query_endpoint_command_deadline(fixture_root, scripted, capsys):
     server = scripted(lambda req, i: "trickle-body")
     rc, line = run_cli(["query", "tiny-members", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",

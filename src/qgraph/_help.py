@@ -301,7 +301,8 @@ example:
 usage: qgraph query [-h] [--root DIR] [--param NAME=VALUE]
                     [--format {table,csv,tsv,json,turtle,ntriples}]
                     [--store {oxigraph,rdflib}] [--endpoint URL]
-                    [--default-graph IRI] [--deadline SECONDS] [--no-cache]
+                    [--default-graph IRI] [--timeout SECONDS]
+                    [--deadline SECONDS] [--no-cache]
                     NAME|FILE|-
 
 run a competency question, a .rq file or a query on stdin
@@ -320,6 +321,8 @@ options:
   --endpoint URL        run the query at this remote SPARQL endpoint instead
   --default-graph IRI   with --endpoint: a graph of the default graph
                         (default-graph-uri; repeatable)
+  --timeout SECONDS     with --endpoint: total time per request, connect to
+                        last byte (default: $QGRAPH_ENDPOINT_TIMEOUT or 60)
   --deadline SECONDS    with --endpoint: total time for the request (default:
                         3600)
   --no-cache            answer afresh, neither reading nor writing the answers

@@ -318,6 +318,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--endpoint", metavar="URL", help="run the query at this remote SPARQL endpoint instead")
     q.add_argument("--default-graph", action="append", default=[], metavar="IRI",
                    help="with --endpoint: a graph of the default graph (default-graph-uri; repeatable)")
+    q.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="with --endpoint: total time per request, connect to last byte (default: "
+                        "$QGRAPH_ENDPOINT_TIMEOUT or 60)")
     q.add_argument("--deadline", type=float, metavar="SECONDS",
                    help="with --endpoint: total time for the request (default: 3600)")
     q.add_argument("--no-cache", dest="cache", action="store_false",
@@ -837,12 +840,17 @@ def cmd_query(args: argparse.Namespace) -> int:
         if not catalogue.looks_like_query(spec):
             raise QgraphError("stdin: no SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE) read")
     params = _params(args.param)
-    if args.endpoint:
-        return _query_endpoint(args, spec, params)
-    if args.default_graph or args.deadline is not None:
+    if args.timeout is not None and not _seconds(args.timeout):
         from qgraph.errors import QgraphError
 
-        raise QgraphError(f"{'--default-graph' if args.default_graph else '--deadline'} applies to --endpoint only")
+        raise QgraphError("--timeout: expected a positive, finite number of seconds")
+    if args.endpoint:
+        return _query_endpoint(args, spec, params)
+    if args.default_graph or args.deadline is not None or args.timeout is not None:
+        from qgraph.errors import QgraphError
+
+        given = "--default-graph" if args.default_graph else "--deadline" if args.deadline is not None else "--timeout"
+        raise QgraphError(f"{given} applies to --endpoint only")
     from qgraph.project import Project
 
     project = Project.at(_root(args))
@@ -919,7 +927,7 @@ def _query_endpoint(args: argparse.Namespace, spec: str, params: dict[str, str])
 
     root = Project.at(_root(args)).root
     prefixes = project_prefixes()
-    store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph)
+    store = RemoteStore(args.endpoint, prefixes, default_graphs=args.default_graph, timeout=args.timeout)
     with command_deadline(_deadline(args)):
         result = catalogue.run(store, spec, root, params, prefixes)
     sys.stdout.write(render(result, args.format, prefixes, _table_width(), terminal=_tty()))
