@@ -377,10 +377,13 @@ def test_an_endpoint_url_that_is_not_one_is_one_line(fixture_root, capsys, url):
                                   b'{"head":{"vars":[1,null]},"results":{"bindings":[]}}',
                                   b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"a",'
                                   b'"xml:lang":"not a lang!"}}]}}',
-                                  b'{"head":{},"boolean":"false"}'])
+                                  b'{"head":{},"boolean":"false"}',
+                                  b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"uri"}}]}}',
+                                  b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":7}}]}}'])
 def test_malformed_sparql_json_answers_are_one_line(fixture_root, scripted, capsys, body):
     """Regression: each was a traceback (AttributeError, TypeError, RecursionError, ValueError),
-    or, for a boolean given as the string "false", the answer true."""
+    or, for a boolean given as the string "false", the answer true; a term without its "value"
+    was the IRI <> (exit 0)."""
     server = scripted(lambda req, i: (200, "application/sparql-results+json", body))
     rc, line = run_cli(["query", "--root", str(fixture_root), "--endpoint", server.url + "/sparql",
                         "SELECT ?n WHERE { ?n ?p ?o }"], capsys)

@@ -378,7 +378,9 @@ def _unwrap(e: BaseException) -> BaseException:
 def _term(cell: dict[str, str]) -> Any:
     from rdflib import BNode, Literal, URIRef
 
-    kind, value = cell.get("type"), cell.get("value", "")
+    kind, value = cell.get("type"), cell.get("value")
+    if not isinstance(value, str):  # every term has a "value" (SPARQL 1.1 Query Results JSON §3.2.2)
+        raise ValueError(f"a {kind!r} term without a string value")
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
