@@ -877,3 +877,17 @@ def test_the_python_build_writes_into_the_corpus_dist_by_default(corpus: Path, t
     (corpus / "dist" / "qgraph.nq").unlink()
     qgraph.build()
     assert (corpus / "dist" / "qgraph.nq").is_file()
+
+
+def test_init_says_the_next_command_as_the_shell_reads_it(tmp_path: Path, capsys):
+    """Regression (an installed tool's walk): `qgraph init "/tmp/a b ç"` suggested
+    `cd /tmp/a b ç && …`, which the shell reads as three arguments."""
+    import shlex
+    import subprocess
+
+    folder = tmp_path / "a b ç"
+    assert main(["init", str(folder)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("next: "))
+    cd = line.removeprefix("next: ").split(" && ")[0]
+    assert shlex.split(cd) == ["cd", str(folder)]
+    assert subprocess.run(["bash", "-c", cd + " && pwd"], capture_output=True, text=True).stdout.strip() == str(folder)

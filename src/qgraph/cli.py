@@ -678,7 +678,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     written = init(args.dir, args.name)
     print(f"made a qgraph corpus in {args.dir}: " + ", ".join(str(p.relative_to(args.dir)) for p in written))
-    print(f"next: cd {args.dir} && qgraph new DOC_ID --source TEXT_FILE, then qgraph build")
+    import shlex
+
+    # the folder quoted for the shell: "cd /tmp/a b" was "too many arguments"
+    print(f"next: cd {shlex.quote(str(args.dir))} && qgraph new DOC_ID --source TEXT_FILE, then qgraph build")
     return EXIT_OK
 
 
