@@ -345,7 +345,8 @@ BNODE, or naming a SERVICE, is never kept; nor is anything with --no-cache, --st
 
 With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
 on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show
-the union of the named graphs as its default graph (docs/external-stores.md), or name the
+the union of the named graphs as its default graph (docs/external-stores.md in qgraph's source
+repository says how, store by store), or name the
 graphs with --default-graph. Credentials: QGRAPH_ENDPOINT_USER and QGRAPH_ENDPOINT_PASSWORD
 (or QGRAPH_ENDPOINT_TOKEN) in the environment.
 
@@ -551,7 +552,7 @@ message says which. Each graph's triple count is then checked at --endpoint. Bla
 …/.well-known/genid/<label> IRIs (qgraph.vocab.GENID) unless --keep-blank-nodes.
 Credentials come only from the environment: QGRAPH_ENDPOINT_USER + QGRAPH_ENDPOINT_PASSWORD
 (HTTP Basic; QGRAPH_ENDPOINT_AUTH=digest for Digest) or QGRAPH_ENDPOINT_TOKEN (Bearer).
-See docs/external-stores.md for Virtuoso, GraphDB, Fuseki and Neptune.
+docs/external-stores.md, in qgraph's source repository, covers Virtuoso, GraphDB, Fuseki and Neptune.
 
 examples:
   qgraph push --endpoint http://127.0.0.1:7878/query --graph-store http://127.0.0.1:7878/store
