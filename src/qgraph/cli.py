@@ -140,9 +140,8 @@ BNODE, or naming a SERVICE, is never kept; nor is anything with --no-cache, --st
 With --endpoint URL the query runs at that SPARQL endpoint (through SPARQLWrapper) instead of
 on the local graph; parameters are then sent as a VALUES block of RDF terms. The store must show
 the union of the named graphs as its default graph (docs/external-stores.md in qgraph's source
-repository says how, store by store), or name the
-graphs with --default-graph. Credentials: QGRAPH_ENDPOINT_USER and QGRAPH_ENDPOINT_PASSWORD
-(or QGRAPH_ENDPOINT_TOKEN) in the environment.
+repository says how, store by store), or name the graphs with --default-graph. Credentials:
+QGRAPH_ENDPOINT_USER and QGRAPH_ENDPOINT_PASSWORD (or QGRAPH_ENDPOINT_TOKEN) in the environment.
 
   qgraph query qdg-members --endpoint http://127.0.0.1:7878/query
 """),
