@@ -87,3 +87,28 @@ def test_the_aim_of_a_signing_is_stated_in_the_notice_that_gives_it_with_medium_
     aim = URIRef(QGID + "us-japan-tokyo-statement-aim-research-collaboration")
     assert set(graph.objects(aim, URIRef(QG + "statedIn"))) == {URIRef(QGID + "doc-us-japan-tokyo-statement-embassy-notice")}
     assert Literal("medium") in set(graph.objects(None, URIRef(QG + "confidence")))
+
+
+def test_a_passage_is_quoted_for_the_values_it_states(project_root):
+    """Regression (an analyst's walk): a node with several values of a property stated by several
+    passages had each passage quoted for every value: asked for quantum timing, MoU clause 3 gave
+    "more powerful computers"; Denmark was quoted as a host of the 4th MDQ meeting from the
+    sentence naming the workshop's co-hosts. Evidence now names the values its passage states
+    (qg:supportsValue), and the questions quote a passage for those."""
+    from qgraph.api import query
+
+    def passages(name: str, fact: str | None = None, **params: str) -> set[str]:
+        r = query(name, params=params, root=project_root)
+        return {str(row[r.vars.index("exact")]) for row in r.rows
+                if fact is None or str(row[r.vars.index("fact")]).endswith("/" + fact)}
+
+    clause = "mou-uk-denmark-clause-3"
+    assert passages("cross-technology-area-passages", clause, area="qgid:tech-timing") == {
+        "more precise and accurate sensing and timing capabilities"}
+    assert passages("cross-technology-area-passages", clause, area="qgid:tech-computing") == {"more powerful computers"}
+    roles = query("cross-meeting-roles", params={"meeting": "qgid:mdq-meeting-4"}, root=project_root)
+    hosts = {(str(r[roles.vars.index("agentName")]), str(r[roles.vars.index("exact")])) for r in roles.rows
+             if str(r[roles.vars.index("role")]).endswith("hostNation")}
+    assert hosts and all("security workshop" not in exact for _, exact in hosts), hosts
+    standards = passages("cross-topic-passages", topic="qgid:topic-standards")
+    assert standards and "global supply chain mapping and resilience" not in standards

@@ -174,6 +174,7 @@ class QG(rdflib.namespace.DefinedNamespace):
     statedIn: URIRef
     statedPublisher: URIRef
     supports: URIRef
+    supportsValue: URIRef
     targetPassage: URIRef
     technologyArea: URIRef
     textCompleteness: URIRef
