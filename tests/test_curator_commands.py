@@ -891,3 +891,30 @@ def test_init_says_the_next_command_as_the_shell_reads_it(tmp_path: Path, capsys
     cd = line.removeprefix("next: ").split(" && ")[0]
     assert shlex.split(cd) == ["cd", str(folder)]
     assert subprocess.run(["bash", "-c", cd + " && pwd"], capture_output=True, text=True).stdout.strip() == str(folder)
+
+
+@pytest.mark.parametrize("question, params", [
+    ("qdg-members", [("nation", "qgid:denmark")]),
+    ("qdg-members", {5: "qgid:denmark"}),
+    (None, None),
+    (42, None),
+    ("qdg-members", {"nation": 5}),
+    ("qdg-members", {"nation": __import__("rdflib").BNode()}),
+    ("qdg-members", {"nation": __import__("rdflib").Variable("x")}),
+])
+def test_the_python_query_says_a_mistake_of_type_as_a_qgraph_error(question, params):
+    """Regression (a data engineer's script): params as a list of pairs, a number as a variable's
+    name, None as the question raised AttributeError/TypeError from deep inside; a blank node or
+    a variable as a value was taken, and matched nothing. The README: a mistake raises
+    qgraph.QgraphError."""
+    import qgraph
+
+    with pytest.raises(qgraph.QgraphError):
+        qgraph.query(question, params=params, root=PROJECT)
+
+
+def test_the_python_query_takes_a_path_to_a_question_file(tmp_path: Path):
+    import qgraph
+
+    rq = PROJECT / "queries" / "qdg-members.rq"
+    assert qgraph.query(rq, root=PROJECT).rows == qgraph.query(str(rq), root=PROJECT).rows

@@ -58,6 +58,7 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
     from qgraph.corpus.loading import load as _load
     from qgraph.corpus.store import open_store
 
+    name_or_text, params = _query_arguments(name_or_text, params)
     if endpoint is not None:
         from qgraph.corpus.loading import project_prefixes
         from qgraph.project import Project
@@ -67,6 +68,34 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
         return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, Project.at(root).root, params, prefixes)
     loaded = _load(root)
     return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def _query_arguments(name_or_text: Any, params: Any) -> tuple[str, dict[str, Any] | None]:
+    """:func:`query`'s question (a ``Path`` to a ``.rq`` file read as its text's path) and its
+    parameters, checked: a mistake of type is a :class:`~qgraph.errors.QgraphError`, as any
+    other mistake is (it was an AttributeError or TypeError from deep inside)."""
+    from collections.abc import Mapping
+
+    from rdflib import BNode, Variable
+    from rdflib.term import Identifier
+
+    from qgraph.errors import QgraphError
+
+    if isinstance(name_or_text, Path):
+        name_or_text = str(name_or_text)
+    if not isinstance(name_or_text, str):
+        raise QgraphError(f"the question must be a name, a .rq file or SPARQL text, not {type(name_or_text).__name__}")
+    if params is None:
+        return name_or_text, None
+    if not isinstance(params, Mapping):
+        raise QgraphError(f"params must map variable names to values, not be a {type(params).__name__}")
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise QgraphError(f"params: a variable's name is text, not {type(name).__name__} ({name!r})")
+        if isinstance(value, (BNode, Variable)) or not isinstance(value, (str, Identifier)):
+            raise QgraphError(f"params: {name}={value!r}: give an IRI or a literal, as an rdflib term or as text "
+                              "(blank nodes and variables cannot be given)")
+    return name_or_text, dict(params)
 
 
 def expected(root: Path | str | None = None, names: list[str] | None = None, write: bool = False,
