@@ -918,3 +918,31 @@ def test_the_python_query_takes_a_path_to_a_question_file(tmp_path: Path):
 
     rq = PROJECT / "queries" / "qdg-members.rq"
     assert qgraph.query(rq, root=PROJECT).rows == qgraph.query(str(rq), root=PROJECT).rows
+
+
+def test_the_corpus_name_titles_its_void_and_its_pages(tmp_path: Path):
+    """Regression (an installed tool's walk): `qgraph init --name` wrote the name into qgraph.toml,
+    and nothing read it: void.ttl was titled "qgraph: a knowledge graph of quantum diplomacy"
+    whatever the corpus, and the explorer's pages "… · qgraph"."""
+    import rdflib
+
+    from qgraph.web import pages
+
+    root = tmp_path / "nordic"
+    init(root, "Nordic quantum statements")
+    out = tmp_path / "dist"
+    assert main(["build", "--root", str(root), "--out", str(out), "--no-progress"]) == 0
+    void = rdflib.Graph().parse(out / "void.ttl", format="turtle")
+    title = void.value(rdflib.URIRef("https://w3id.org/qgraph/dataset"), rdflib.URIRef("http://purl.org/dc/terms/title"))
+    assert str(title) == "Nordic quantum statements"
+    from qgraph.web.server import make_app
+
+    before = pages.CORPUS_NAME
+    try:
+        app = make_app(root, quiet=True)
+        try:
+            assert "<title>Network · Nordic quantum statements</title>".encode("utf-8") in pages.shell("Network", "")
+        finally:
+            app.close()
+    finally:
+        pages.CORPUS_NAME = before

@@ -136,6 +136,13 @@ class Project:
         _known_keys(settings, SETTINGS, "")
         return settings
 
+    @property
+    def name(self) -> str:
+        """The corpus's name (``[corpus] name`` in ``qgraph.toml``, which ``qgraph init --name``
+        writes), else its folder's: the title of its VoID description and of the explorer's pages."""
+        given = self.settings.get("corpus", {}).get("name")
+        return given if isinstance(given, str) and given.strip() else self.root.resolve().name
+
     def _use_defaults(self, kind: str) -> bool:
         defaults = self.settings.get("defaults", {})
         if not isinstance(defaults, dict):

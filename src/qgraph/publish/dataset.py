@@ -243,7 +243,10 @@ def describe(loaded: Any, stats: Statistics | None = None) -> list[Any]:
                                                        stats.links, stats.licences)
     add(ds, RDF_TYPE, N(VOID + "Dataset"))
     add(ds, RDF_TYPE, N(DCAT + "Dataset"))
-    add(ds, DCTERMS + "title", L("qgraph: a knowledge graph of quantum diplomacy", language="en"))
+    # the corpus's own name (qgraph.toml, `qgraph init --name`): it was qgraph's own corpus's title,
+    # whatever the corpus
+    project = getattr(loaded, "project", None)
+    add(ds, DCTERMS + "title", L(project.name if project is not None else "a qgraph corpus", language="en"))
     add(ds, DCTERMS + "description", L(
         "Nations, forums, meetings, agreements, provisions, institutions, people and the offices they hold, "
         "from source documents on quantum diplomacy; every fact is traced by a qg:Evidence to the exact passage "

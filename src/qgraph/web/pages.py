@@ -55,6 +55,11 @@ _PREFIXES_JSON = json.dumps({f"{p}:": ns for p, ns in {**PREFIXES, "wdt": WDT}.i
                             separators=(",", ":"))
 
 
+#: the served corpus's name (:attr:`qgraph.project.Project.name`), after each page's title; set
+#: once by the server for the one corpus it serves (:func:`qgraph.web.server.make_app`)
+CORPUS_NAME = "qgraph"
+
+
 def shell(title: str, body: str, active: str = "/", head: str = "") -> bytes:
     on = ' class="on"'
     nav = "".join(f'<a href="{esc(u)}"{on if u == active else ""}>{esc(t)}</a>' for u, t in NAV)
@@ -63,7 +68,7 @@ def shell(title: str, body: str, active: str = "/", head: str = "") -> bytes:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · qgraph</title>
+<title>{esc(title)} · {esc(CORPUS_NAME)}</title>
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/common.js" defer></script>

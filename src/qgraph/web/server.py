@@ -156,6 +156,10 @@ def make_app(root: Path | str | None = None, limits: Limits | None = None, quiet
         root = project
     loaded = load(root)
     step(f"loaded {len(loaded.quads):,} triples from {len(loaded.files)} files")
+    if loaded.project is not None:
+        from qgraph.web import pages
+
+        pages.CORPUS_NAME = loaded.project.name  # after each page's title
     explorer = Explorer(loaded, None)  # its store opened below, while the workers load theirs
     nquads = ox.serialize(loaded.quads, format=ox.RdfFormat.N_QUADS)
     questions = [q["query"] for q in explorer.questions()]
