@@ -946,3 +946,32 @@ def test_the_corpus_name_titles_its_void_and_its_pages(tmp_path: Path):
             app.close()
     finally:
         pages.CORPUS_NAME = before
+
+
+def test_the_python_api_says_an_ill_typed_literal_without_rdflibs_traceback(fixture_root: Path, capfd):
+    """Regression (a data engineer's script): on data holding "one"^^xsd:positiveInteger, or with
+    such a literal as a query's parameter, qgraph.show, qgraph.stats and qgraph.query printed
+    rdflib's "Failed to convert Literal lexical form" and a traceback on stderr, once per term made
+    (the command had silenced them; the library had not). A parameter of that kind now draws a
+    warning that says why it matches nothing; the caller's logging is left as it was."""
+    import logging
+    import warnings
+
+    import qgraph
+
+    doc = fixture_root / "data" / "tiny-doc.ttl"
+    doc.write_text(doc.read_text().replace('"1"^^xsd:positiveInteger', '"one"^^xsd:positiveInteger'))
+    card = qgraph.show("qgid:tiny-doc-clause-1", root=fixture_root)
+    assert "one" in card
+    qgraph.stats(fixture_root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        answer = qgraph.query("SELECT ?n WHERE { ?p qg:provisionNumber ?n }", root=fixture_root,
+                              params={"n": '"two"^^xsd:positiveInteger'})
+    assert answer.rows == []
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert any("n=" in s and "not a valid" in s and "positiveInteger" in s for s in said), said
+    assert all(w.filename == __file__ for w in caught if "not a valid" in str(w.message)), "the caller's line"
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Failed to convert" not in err, err
+    assert not logging.getLogger("rdflib.term").filters, "the caller's logging left as it was"

@@ -10,12 +10,64 @@ True
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any, Callable
 
 from qgraph.corpus.store import DEFAULT_BACKEND
 
 
+class _DropIllTypedLiteralLogs:
+    """A logging filter: rdflib logs a message and a traceback for every literal whose text is not
+    of its datatype (``"abc"^^xsd:integer``) as it makes the term, given or answered; the caller
+    gets the literal as it is (and :func:`query` a warning for a parameter), not a traceback."""
+
+    def filter(self, record: Any) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+_DROP_ILL_TYPED = _DropIllTypedLiteralLogs()
+_QUIETED_LOCK = threading.Lock()
+_quieted = 0  # how many calls hold the filter
+
+
+@contextmanager
+def _ill_typed_literals_unlogged() -> Iterator[None]:
+    """rdflib's log of ill-typed literals dropped while the block runs (the command sets its
+    logger's level instead; a library leaves the caller's logging as it found it)."""
+    import logging
+
+    global _quieted
+    log = logging.getLogger("rdflib.term")
+    with _QUIETED_LOCK:  # (calls on several threads, or one inside another: the last to end removes it)
+        _quieted += 1
+        log.addFilter(_DROP_ILL_TYPED)
+    try:
+        yield
+    finally:
+        with _QUIETED_LOCK:
+            _quieted -= 1
+            if not _quieted:
+                log.removeFilter(_DROP_ILL_TYPED)
+
+
+def _quiet(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` run with rdflib's log of ill-typed literals dropped (a card, a count, an answer
+    or an export of data holding ``"seventy"^^xsd:nonNegativeInteger`` printed its traceback on
+    stderr; the checks report such a literal once, with file:line)."""
+
+    @wraps(function)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with _ill_typed_literals_unlogged():
+            return function(*args, **kwargs)
+
+    return quiet
+
+
+@_quiet
 def load(root: Path | str | None = None) -> Any:
     """Parse ontology and data into a :class:`~qgraph.corpus.loading.Loaded` (one graph per file)."""
     from qgraph.corpus.loading import load as _load
@@ -23,6 +75,7 @@ def load(root: Path | str | None = None) -> Any:
     return _load(root)
 
 
+@_quiet
 def validate(root: Path | str | None = None) -> list:
     """Every problem (:class:`~qgraph.checks.report.Problem`) the checks find; empty when all is well."""
     from qgraph.pipeline import check
@@ -30,6 +83,7 @@ def validate(root: Path | str | None = None) -> list:
     return check(root).problems
 
 
+@_quiet
 def build(out: Path | str | None = None, root: Path | str | None = None) -> Any:
     """Check and write every export into ``out`` (default: the corpus's ``dist/``, as ``qgraph
     build`` does; a relative ``out`` is read from the current folder, as a Python path is); raises
@@ -42,6 +96,7 @@ def build(out: Path | str | None = None, root: Path | str | None = None) -> Any:
     return _build(project.root / "dist" if out is None else out, project)
 
 
+@_quiet
 def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = DEFAULT_BACKEND,
           root: Path | str | None = None, endpoint: str | None = None) -> Any:
     """Run a catalogue query (by name), a ``.rq`` file or SPARQL text; returns a
@@ -65,9 +120,27 @@ def query(name_or_text: str, params: dict[str, Any] | None = None, store: str = 
         from qgraph.remote.client import RemoteStore
 
         prefixes = project_prefixes()
+        _warn_ill_typed(params, prefixes)
         return catalogue.run(RemoteStore(endpoint, prefixes), name_or_text, Project.at(root).root, params, prefixes)
     loaded = _load(root)
+    _warn_ill_typed(params, loaded.prefixes)
     return catalogue.run(open_store(loaded, store), name_or_text, loaded.root, params, loaded.prefixes)
+
+
+def _warn_ill_typed(params: dict[str, Any] | None, prefixes: dict[str, str]) -> None:
+    """A :class:`UserWarning` for each parameter that is a literal not of its datatype: it can
+    match nothing, and the answer is empty without a word why (``qgraph query`` prints a note)."""
+    import warnings
+
+    from qgraph.corpus.terms import parse_term
+
+    for name, value in (params or {}).items():
+        try:
+            term = parse_term(value, prefixes) if isinstance(value, str) else value
+        except Exception:  # noqa: BLE001 - the query's own binding reports it, with its message
+            continue
+        if getattr(term, "ill_typed", False):
+            warnings.warn(f"params: {name}={value}: not a valid {term.datatype}", UserWarning, stacklevel=4)  # the caller's line
 
 
 def _query_arguments(name_or_text: Any, params: Any) -> tuple[str, dict[str, Any] | None]:
@@ -98,6 +171,7 @@ def _query_arguments(name_or_text: Any, params: Any) -> tuple[str, dict[str, Any
     return name_or_text, dict(params)
 
 
+@_quiet
 def expected(root: Path | str | None = None, names: list[str] | None = None, write: bool = False,
              store: str = "oxigraph") -> list[Any]:
     """The competency questions whose expected answer (``queries/<name>.csv``) differs from what
@@ -170,6 +244,7 @@ def propose(doc_id: str, root: Path | str | None = None, extractors: list[str] |
     return _propose(doc_id, root, extractors)
 
 
+@_quiet
 def export(fmt: str, path: Path | str | None = None, root: Path | str | None = None,
            frame: str | None = None) -> Any:
     """The whole graph in ``fmt`` (turtle, ntriples, nquads, trig, jsonld). With ``path``, written
@@ -199,6 +274,7 @@ def export(fmt: str, path: Path | str | None = None, root: Path | str | None = N
     return path
 
 
+@_quiet
 def show(entity: str, root: Path | str | None = None, store: str = DEFAULT_BACKEND,
          keep: Callable[[Any], None] | None = None, cache: bool = False) -> str:
     """The entity card of ``entity`` (IRI, prefixed name or label) as text. ``keep``: as for
@@ -237,6 +313,7 @@ def _opened(root: Path | str | None, store: str, keep: Callable[[Any], None] | N
     return loaded, opened
 
 
+@_quiet
 def stats(root: Path | str | None = None, store: str = DEFAULT_BACKEND,
           keep: Callable[[Any], None] | None = None, cache: bool = False) -> Any:
     """Counts (:class:`~qgraph.ask.counts.Stats`) by class, property and document. ``keep``:
