@@ -250,3 +250,21 @@ def test_suggest_writes_candidates_for_review_only(project, wikidata):
     assert rows[0][0] == "subject_id" and len(rows) == 2, rows
     assert rows[1][0] == "qgid:niels-bohr-institute" and rows[1][4] == "wd:Q999999992" and rows[1][11] == "0.5"
     assert _snapshot(project) == before, "suggestions must not enter the graphs"
+
+
+def test_refresh_with_nothing_linked_asks_nothing(tmp_path: Path, faults):
+    """Regression (a curator's new corpus, offline): `qgraph link --refresh` in a corpus that
+    links no entity to Wikidata sent a query with an empty VALUES to the endpoint, and so failed
+    with "Connection refused" offline, where there was nothing to ask. It now asks nothing, says
+    so, and writes the two graphs as `qgraph link` does."""
+    from qgraph.corpus.scaffold import init
+
+    root = tmp_path / "fresh"
+    init(root)
+    client, _, _ = _client(faults.answer().url)
+    out = io.StringIO()
+    assert refresh(root, client, out=out) == []
+    assert faults.requests == [], "nothing was sent"
+    said = out.getvalue()
+    assert "no entity is linked to Wikidata" in said and faults.url in said, said
+    assert (root / "data" / "links" / "links.ttl").is_file() and (root / "data" / "links" / "enrichment.ttl").is_file()

@@ -354,10 +354,17 @@ def _show(v: tuple) -> str:
 
 def refresh(root: Path, client: Client, today: str | None = None, out: TextIO = sys.stdout) -> list[Change]:
     """Refresh the cache from ``client.endpoint``; write cache and graphs only if all went well."""
-    from qgraph.links.enrich import CACHE, dumps_cache, load_cache, rebuild
+    from qgraph.links.enrich import CACHE, dumps_cache, load_cache, rebuild, wikidata_links
 
     cache_path = root / "data" / "links" / CACHE
     cache = load_cache(cache_path, f"data/links/{CACHE}")
+    if not wikidata_links(root)[0]:
+        # nothing to ask about: a request would only fail offline, or be answered with nothing
+        written = rebuild(root)
+        print(f"refresh: no entity is linked to Wikidata (data/links/accepted.sssom.tsv has no wd: row), so "
+              f"nothing was asked of {client.endpoint}; wrote " + ", ".join(str(w.relative_to(root)) for w in written),
+              file=out)
+        return []
     new, changes = fetch(client, root, cache, today or _date.today().isoformat())
     rebuild(root, dumps_cache(new))
     for c in changes:
