@@ -39,6 +39,24 @@ def test_new_writes_text_row_and_data_file_and_builds_green(corpus: Path, capsys
     from qgraph.pipeline import check
 
     outcome = check(corpus)
+    # Regression: without --completeness, qgraph new recorded every text as complete (a guess, not
+    # what the copy says: most copies are excerpts). It now states none, says so, and the build
+    # warns at the document's line until the curator does.
+    assert "qg:textCompleteness qgid:" not in ttl and "was not told how complete" in ttl
+    assert "no --completeness given" in capsys.readouterr().out
+    assert [(p.severity, p.shape) for p in outcome.problems] == [
+        ("Warning", "qgsh:SourceDocument-textCompleteness-present")], \
+        [p.text() for p in outcome.problems]
+    assert outcome.evidence.passages == outcome.evidence.passages_found == 1
+
+
+def test_new_with_completeness_complete_quotes_the_texts_last_words(corpus: Path):
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT), "--completeness", "complete") == 0
+    ttl = (corpus / "data" / "us-sweden.ttl").read_text()
+    assert "qg:textCompleteness qgid:text-complete" in ttl and "us-sweden-ev-text-ends" in ttl
+    from qgraph.pipeline import check
+
+    outcome = check(corpus)
     assert [p.text() for p in outcome.problems] == []
     assert outcome.evidence.passages == outcome.evidence.passages_found == 2
 
@@ -115,7 +133,7 @@ def test_quote_unknown_document_is_exit_2(corpus: Path, capsys):
 
 
 def _sweden(corpus: Path) -> Path:
-    assert run(corpus, "new", "us-sweden", "--source", str(TEXT)) == 0
+    assert run(corpus, "new", "us-sweden", "--source", str(TEXT), "--completeness", "complete") == 0
     return corpus
 
 
@@ -440,7 +458,8 @@ def test_new_with_a_title_on_two_lines_builds_green(corpus: Path, capsys):
     was read as Turtle."""
     from qgraph.pipeline import check
 
-    assert run(corpus, "new", "doc-a", "--source", str(TEXT), "--title", "US-Sweden\nstatement") == 0
+    assert run(corpus, "new", "doc-a", "--source", str(TEXT), "--title", "US-Sweden\nstatement",
+               "--completeness", "excerpt") == 0
     assert (corpus / "data" / "doc-a.ttl").read_text(encoding="utf-8").startswith("# qgraph data: US-Sweden statement\n")
     assert [p.text() for p in check(corpus).problems] == []
 
@@ -588,7 +607,7 @@ def test_a_link_to_an_entity_no_data_file_describes_is_refused(real_copy: Path, 
 def _new_doc(corpus: Path, tmp_path: Path, doc_id: str, text: bytes) -> str:
     src = tmp_path / f"{doc_id}.txt"
     src.write_bytes(text)
-    assert run(corpus, "new", doc_id, "--source", str(src)) == 0
+    assert run(corpus, "new", doc_id, "--source", str(src), "--completeness", "complete") == 0
     return (corpus / "data" / f"{doc_id}.ttl").read_text(encoding="utf-8")
 
 

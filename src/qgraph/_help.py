@@ -153,12 +153,15 @@ options:
   --licence URL         the licence the copy states (default: qg:licenceStated
                         false)
   --completeness {complete,excerpt,damaged}
-                        how complete the stored text is (default: complete)
+                        how complete the stored text is (default: not stated;
+                        the build warns until it is)
 
 Copies FILE byte for byte to data/sources/DOC_ID.txt, adds its row to data/sources/README.md
 and writes data/DOC_ID.ttl: the prefixes and the document node (qg:SourceDocument with its
 identifier, title, --url as qg:copySource, --licence or qg:licenceStated false, and
-qg:textCompleteness), each with evidence quoting the text. The build is green right after.
+--completeness as qg:textCompleteness), each with evidence quoting the text. The build is green
+right after; without --completeness it warns that the document does not say whether its text
+is complete, an excerpt or damaged (a copy does not tell qgraph: you do).
 Nothing is overwritten: an existing text or data file is an error (exit 2).
 
 examples:

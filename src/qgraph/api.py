@@ -208,7 +208,7 @@ def init(folder: Path | str, name: str | None = None) -> list[Path]:
 
 
 def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: str | None = None,
-        title: str | None = None, licence: str | None = None, completeness: str = "complete") -> list[Path]:
+        title: str | None = None, licence: str | None = None, completeness: str | None = None) -> list[Path]:
     """Add a document to the corpus (what ``qgraph new`` does): its text, its attribution row
     and ``data/<doc_id>.ttl`` with the document node and its evidence; the files written."""
     from qgraph.corpus.scaffold import new as _new

@@ -55,7 +55,9 @@ examples:
 Copies FILE byte for byte to data/sources/DOC_ID.txt, adds its row to data/sources/README.md
 and writes data/DOC_ID.ttl: the prefixes and the document node (qg:SourceDocument with its
 identifier, title, --url as qg:copySource, --licence or qg:licenceStated false, and
-qg:textCompleteness), each with evidence quoting the text. The build is green right after.
+--completeness as qg:textCompleteness), each with evidence quoting the text. The build is green
+right after; without --completeness it warns that the document does not say whether its text
+is complete, an excerpt or damaged (a copy does not tell qgraph: you do).
 Nothing is overwritten: an existing text or data file is an error (exit 2).
 
 examples:
@@ -286,8 +288,8 @@ def _parser() -> argparse.ArgumentParser:
     nw.add_argument("--url", metavar="URL", help="address of the copy (qg:copySource, the attribution row)")
     nw.add_argument("--title", help="the document's title (rdfs:label, dcterms:title)")
     nw.add_argument("--licence", metavar="URL", help="the licence the copy states (default: qg:licenceStated false)")
-    nw.add_argument("--completeness", choices=("complete", "excerpt", "damaged"), default="complete",
-                    help="how complete the stored text is (default: complete)")
+    nw.add_argument("--completeness", choices=("complete", "excerpt", "damaged"),
+                    help="how complete the stored text is (default: not stated; the build warns until it is)")
     qt = add("quote")
     qt.add_argument("doc_id", metavar="DOC_ID")
     qt.add_argument("passage", metavar="PASSAGE", help="the passage as it stands in the text")
@@ -690,6 +692,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     written = new(args.doc_id, args.source, _root(args), args.url, args.title, args.licence, args.completeness)
     print("wrote " + ", ".join(str(p) for p in written))
+    if args.completeness is None:
+        print("note: no --completeness given, so the document states none (the build warns until it does)")
     print(f"next: qgraph propose {args.doc_id}, move the facts you accept into data/{args.doc_id}.ttl, then qgraph build")
     return EXIT_OK
 

@@ -119,9 +119,11 @@ _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 
 def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: str | None = None,
-        title: str | None = None, licence: str | None = None, completeness: str = "complete") -> list[Path]:
+        title: str | None = None, licence: str | None = None, completeness: str | None = None) -> list[Path]:
     """Add document ``doc_id`` to the corpus: its text (copied byte for byte), its attribution
     row, and ``data/<doc_id>.ttl`` with the prefixes and the document node with its evidence.
+    ``completeness`` (``complete``, ``excerpt``, ``damaged``) is the curator's to give: without
+    it the document states none, and the build warns until one is stated.
 
     Writes nothing if the text or the data file exists already, or on any bad input."""
     from qgraph.corpus.passages import selector
@@ -129,7 +131,7 @@ def new(doc_id: str, source: Path | str, root: Path | str | None = None, url: st
     from qgraph.publish.exports import write_atomically
 
     check_doc_id(doc_id)
-    if completeness not in COMPLETENESS:
+    if completeness is not None and completeness not in COMPLETENESS:
         raise QgraphError(f"--completeness {completeness!r}: choose from {', '.join(COMPLETENESS)}")
     for what, value in (("--url", url), ("--licence", licence)):
         if value is not None and not _IRI.fullmatch(value):
@@ -231,7 +233,7 @@ def _picked(text: str, lines: list[str], passage, which: int) -> tuple[object, i
 
 
 def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None, licence: str | None,
-                     completeness: str, head_at, tail_at, title_quoted: bool) -> str:  # noqa: ANN001
+                     completeness: str | None, head_at, tail_at, title_quoted: bool) -> str:  # noqa: ANN001
     """``head_at``, ``tail_at``: the opening and closing passages, each with the index of its
     line among those tried (0: the first line, the last words)."""
     from qgraph.corpus.passages import selector_turtle, turtle_string
@@ -264,7 +266,8 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
     else:  # a label is required: the first line of the text, as it stands
         out.append(f"    rdfs:label {turtle_string(quoted(head), 'en')} ;")
     out.append(f"    dcterms:identifier {turtle_string(doc_id)} ;")
-    out.append(f"    qg:textCompleteness qgid:text-{completeness} ;")
+    if completeness is not None:
+        out.append(f"    qg:textCompleteness qgid:text-{completeness} ;")
     out.append(f"    dcterms:license <{licence}> ;" if licence else "    qg:licenceStated false ;")
     if url:
         out.append(f"    qg:copySource <{url}> ;")
@@ -278,11 +281,15 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
     elif not title:
         notes.append(f"No title was given to qgraph new; the label is line {head.line} of the text, the first "
                      "line that a selector picks alone (the lines before it are repeated later).")
+    if completeness is None:
+        notes.append("qgraph new was not told how complete the stored text is, and the text cannot say so: state "
+                     "qg:textCompleteness (qgid:text-complete, qgid:text-excerpt or qgid:text-damaged) with its "
+                     "evidence, or run qgraph new again with --completeness.")
     if url:
         notes.append("qg:copySource is the address of the stored copy, recorded for attribution only, not as evidence.")
     if notes:
         out.append("    skos:editorialNote " + " ,\n        ".join(turtle_string(n, "en") for n in notes) + " ;")
-    out.append(f"    qg:evidence {ev}-title , {ev}-text-ends .")
+    out.append(f"    qg:evidence {ev}-title , {ev}-text-ends ." if completeness else f"    qg:evidence {ev}-title .")
     out += ["", "# " + "=" * 93, "# Evidence", "# " + "=" * 93, ""]
     supports = "rdf:type, dcterms:identifier, rdfs:label" + (", dcterms:title" if title else "")
     given = ("The title was given to qgraph new, not quoted from the text; this passage (the text's opening) "
@@ -291,6 +298,8 @@ def _document_turtle(doc_id: str, text: str, title: str | None, url: str | None,
             selector_turtle(quoted(head), head.prefix, head.suffix),
             f"    qg:supports {supports} ;" if given else f"    qg:supports {supports} .",
             *([f"    qg:derivation {turtle_string(given, 'en')} ;", '    qg:confidence "medium" .'] if given else []), ""]
+    if completeness is None:
+        return "\n".join(out)
     ends = ("The stored text ends with these words" if tail_index == 0 else
             f"The stored text ends a few lines after these words (line {tail.line}; its last lines recur "
             "earlier and no selector picks them alone)")
