@@ -369,6 +369,64 @@ def _new_things(text: str, by_name: dict[str, list[Known]], known: dict[str, Kno
     return out
 
 
+def _countries() -> list[tuple[str, str, str]]:
+    """(a name a text may give a country, the country's short name, its ISO 3166-1 alpha-2 code)
+    for every country of ISO 3166-1 (``pycountry``'s copy of Debian's iso-codes): its short name
+    ("Finland"), official name ("Republic of Finland"), common name ("South Korea"), and its
+    short name turned the right way round ("Korea, Republic of": "Republic of Korea"). The
+    short name is the common name where there is one, else the name where it holds no comma."""
+    import pycountry
+
+    out = []
+    for c in pycountry.countries:
+        name, official, common = c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)
+        turned = None
+        if ", " in name:
+            head, _, tail = name.partition(", ")
+            turned = f"{tail} {head}" if re.search(r"\bof(?: the)?$", tail) else None
+        short = common or (name if ", " not in name else turned or official)
+        if short is None:
+            continue
+        for given in dict.fromkeys(n for n in (name if ", " not in name else None, official, common, turned) if n):
+            out.append((given, short, c.alpha_2))
+    return out
+
+
+def _new_nations(text: str, by_name: dict[str, list[Known]],
+                 known: dict[str, Known]) -> tuple[dict[str, list[Known]], list[Proposal]]:
+    """The countries the text names that the graph does not know: by each name the text gives
+    them, a :class:`Known` under its proposed IRI (``qgid:`` and its short name's slug), for the
+    list of participants; and a ``new`` proposal for each, at the first place it is named. A
+    country is known when any of its names is a known thing's label, or its IRI is taken. (A
+    corpus's first text names nations that no file states yet: without a list of countries,
+    `qgraph propose` proposed none of them, and no list of participants.)"""
+    lower = {n.lower() for n in by_name}
+    countries = _countries()
+    skip = {code for given, _, code in countries if given.lower() in lower}
+    hits: list[tuple[int, int, str, str, str]] = []
+    for given, short, code in countries:
+        if code in skip or QGID + slug(short) in known:
+            continue
+        for m in re.finditer(r"(?<![\w-])" + _spaced(given) + r"(?![\w-])", text):
+            hits.append((m.start(), m.end(), given, short, code))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0]), h[2]))
+    names: dict[str, list[Known]] = {}
+    proposals: dict[str, Proposal] = {}
+    end = -1
+    for s, e, given, short, code in hits:
+        if s < end:  # inside a longer name ("United States" in "United States Minor Outlying Islands")
+            continue
+        end = e
+        thing = Known(QGID + slug(short), short, "Nation")
+        names.setdefault(given, [thing])
+        if thing.iri not in proposals:
+            proposals[thing.iri] = Proposal(
+                "new", " ".join(text[s:e].split()), thing.iri, short, "Nation", status="new", confidence="medium",
+                note=f"a country's name in ISO 3166-1 ({code}; pycountry), not in the graph: check the IRI and "
+                     "the label (no Wikidata link is proposed)")
+    return names, list(proposals.values())
+
+
 def slug(name: str) -> str:
     """The project's style of local name: lower-case words joined by '-'.
 
@@ -619,8 +677,10 @@ def builtin(text: str, by_name: dict[str, list[Known]], things: dict[str, Known]
     """Every proposal of qgraph's own extractors, in no particular order."""
     mentions = _mentions(text, by_name)
     sentences = _sentences(text)
-    return (mentions + _new_things(text, by_name, things) + _dates(text) + _amounts(text) + _ordinals(text)
-            + _participants(text, mentions, by_name, sentences) + _quotations(text, things, sentences) + _about(text))
+    nations, new_nations = _new_nations(text, by_name, things)
+    return (mentions + _new_things(text, by_name, things) + new_nations + _dates(text)
+            + _amounts(text) + _ordinals(text) + _participants(text, mentions, {**by_name, **nations}, sentences)
+            + _quotations(text, things, sentences) + _about(text))
 
 
 # --- plug-ins ----------------------------------------------------------------------------------
