@@ -405,6 +405,11 @@ def test_a_param_that_cannot_match_is_said_so(fixture_root, cli_env):
     assert "not a valid http://www.w3.org/2001/XMLSchema#integer" in r.stderr, r.stderr
     r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", "nation=qgid:denmark", env=cli_env)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+    # Regression: an empty value (`--param nation=$NATION`, the variable unset) gave "(0 rows)" and
+    # not a word why
+    r = qgraph("query", "--root", str(fixture_root), "tiny-members", "--param", "nation=", env=cli_env)
+    assert r.returncode == 0 and "(0 rows)" in r.stdout, r.stderr
+    assert r.stderr == 'qgraph: note: --param nation=: an empty value, bound as the empty literal ""\n', r.stderr
 
 
 def test_a_broken_query_of_the_corpus_is_named_by_its_file(fixture_root, cli_env):

@@ -907,7 +907,9 @@ def _param_notes(store: Any, text: str, params: dict[str, str], prefixes: dict[s
     lines = []
     for var, term in catalogue.bind(text, params, prefixes).items():
         given = params[var]  # (_params keeps each name without its ? or $)
-        if isinstance(term, URIRef) and not store.query(_EXISTS, {"e": term}).boolean:
+        if not given.strip():  # `--param nation=$NATION` with the variable unset
+            lines.append(f"qgraph: note: --param {var}={given}: an empty value, bound as the empty literal \"\"\n")
+        elif isinstance(term, URIRef) and not store.query(_EXISTS, {"e": term}).boolean:
             lines.append(f"qgraph: note: --param {var}={given}: <{term}> is not in the graph\n")
         elif isinstance(term, Literal) and getattr(term, "ill_typed", False):
             lines.append(f"qgraph: note: --param {var}={given}: not a valid {term.datatype}\n")
