@@ -173,3 +173,59 @@ def test_every_map_point_is_in_frame_at_375_and_1280_px(browser, site):  # noqa:
         finally:
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert severe_or_csp(browser_log(browser)) == []
+
+
+#: the map in arguments[0] shows the zoom arguments[1], Leaflet has the frame's new size, and every
+#: point is inside the frame (a condition to wait on, polled: no sleep)
+SETTLED = f"""const [drawn, out] = (() => {{ {INSIDE} }})();
+  const frame = document.querySelector(arguments[0] + ' .qg-map');
+  return drawn > 0 && out === 0 && frame.dataset.zoom === arguments[1] && frame.qgraph.getSize().x === frame.clientWidth;"""
+FRAME = "document.querySelector('#map .qg-map')"
+
+
+def _viewport(driver, width: int) -> None:
+    """The window at ``width`` px (a desktop window resized: no mobile emulation)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+
+
+def _open_map(driver, url: str, width: int) -> str:
+    """/map opened at ``width`` px; its zoom (the map's frame says it once each zoom has ended)."""
+    _viewport(driver, width)
+    driver.get(url + "/map")
+    wait(driver, "#map .qg-map[data-ready]")
+    return driver.execute_script(f"return {FRAME}.dataset.zoom")
+
+
+def test_the_map_is_refitted_when_the_window_is_resized(browser, site):  # noqa: F811
+    """/map opened at 1280 px and the window narrowed to 375 px, and the reverse: the map is fitted
+    again, as a page opened at the new width (its zoom, every point in frame). A map the user has
+    zoomed is left as they made it. Regression: the map was fitted once, when drawn, and in the
+    narrowed window the points at the edges were out of view."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+
+    browser_log(browser)
+    try:
+        fresh = {width: _open_map(browser, site, width) for width in (375, 1280)}
+        assert fresh[375] != fresh[1280], f"the same zoom at both widths ({fresh}): the test would show nothing"
+        for start, end in ((1280, 375), (375, 1280)):
+            _open_map(browser, site, start)
+            _viewport(browser, end)
+            try:
+                until(browser, SETTLED, "#map", fresh[end])
+            except TimeoutException:
+                drawn, out, _ = browser.execute_script(INSIDE, "#map")
+                zoom = browser.execute_script(f"return {FRAME}.dataset.zoom")
+                raise AssertionError(f"{start} → {end} px: zoom {zoom} (opened at {end} px: {fresh[end]}),"
+                                     f" {out} of {drawn} points out of frame") from None
+        # the user's own view is kept: zoomed in at 1280 px, then the window narrowed
+        _open_map(browser, site, 1280)
+        browser.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").click()
+        zoomed = until(browser, f"const z = {FRAME}.dataset.zoom; return z !== arguments[0] && z", fresh[1280])
+        _viewport(browser, 375)
+        until(browser, f"return {FRAME}.qgraph.getSize().x === {FRAME}.clientWidth")  # the resize is handled
+        assert browser.execute_script(f"return {FRAME}.dataset.zoom") == zoomed
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert severe_or_csp(browser_log(browser)) == []

@@ -282,20 +282,33 @@
       points.slice().sort((a, b) => byText(a.label, b.label)).map(p => el("li", {}, linkOr(p.label, p.href),
         el("span", { class: "note" }, " · " + [KIND_COLOUR[p.kind] ? p.kind : null, p.note, p.lat + ", " + p.lon].filter(Boolean).join(" · ")))));
     box.replaceChildren(...(opts.before || []), frame, note, list, ...(opts.after || []));
+    // trackResize off: the frame's own ResizeObserver (below) tells Leaflet of every new size
     const map = L.map(frame, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 1, maxZoom: 9, worldCopyJump: false,
-      maxBounds: [[-89, -220], [89, 220]], maxBoundsViscosity: 0.8 });
+      maxBounds: [[-89, -220], [89, 220]], maxBoundsViscosity: 0.8, trackResize: false });
     frame.qgraph = map;
     map.attributionControl.addAttribution("Country outlines: Natural Earth 1:110m (public domain), via world-atlas");
     // the view first: Leaflet adds layers to a map only once it has one. Every point in frame: in
     // a narrow window (375 px) the points need a zoom below the usual least (1: the world 512 px
     // wide), which fitBounds was held to, and the points at the edges were left out of view.
-    if (points.length) {
-      const bounds = L.latLngBounds(points.map(p => [p.lat, p.lon])).pad(0.12);
+    const bounds = points.length ? L.latLngBounds(points.map(p => [p.lat, p.lon])).pad(0.12) : null;
+    // Again when the frame changes size (below), unless the user has panned or zoomed the map
+    // since: their own view is not taken away. moved: set by any move but those fit() makes.
+    let fitting = false, moved = false, size = "";
+    map.on("movestart zoomstart", () => { if (!fitting) moved = true; });
+    function fit() {
+      fitting = true;
+      size = frame.clientWidth + "x" + frame.clientHeight;  // the size fitted (or kept) for
+      map.invalidateSize();  // (before the map has a view: nothing to do)
       map.options.minZoom = -2;  // the zoom the points need, unclamped (no tiles: any zoom draws)
-      if (frame.clientWidth && frame.clientHeight) map.setMinZoom(Math.min(1, map.getBoundsZoom(bounds)));
-      else map.setMinZoom(1);  // a frame not laid out (hidden): the usual least
-      map.fitBounds(bounds, { maxZoom: 5 });
-    } else map.setView([20, 0], 1);
+      let least = frame.clientWidth && frame.clientHeight ? Math.min(1, map.getBoundsZoom(bounds))
+        : 1;  // a frame not laid out (hidden): the usual least
+      if (moved) least = Math.min(least, map.getZoom());  // the user's view: the least only lowered
+      map.options.minZoom = least;  // (not setMinZoom: that zooms, animated, to a higher least)
+      if (!moved) map.fitBounds(bounds, { maxZoom: 5, animate: false });
+      map.fire("zoomlevelschange");  // the zoom buttons, for the new least
+      fitting = false;
+    }
+    if (bounds) fit(); else map.setView([20, 0], 1);
     L.geoJSON(await loadCountries(), { interactive: false,
       style: { className: "qg-country", weight: 0.6, color: "#a9b6c6", fillColor: "#f4f1e8", fillOpacity: 1 } }).addTo(map);
     const markers = [];
@@ -352,6 +365,19 @@
     }
     map.on("zoomend", declutter);
     declutter();
+    // Refit when the frame changes size (a window narrowed from 1280 to 375 px, or widened: the
+    // points at the edges were left out of view; a frame shown after it was hidden): at most once
+    // a frame, after its layout; never while hidden (no size to fit to) nor after map.remove().
+    let frameRequest = 0;
+    const resized = new ResizeObserver(() => {
+      cancelAnimationFrame(frameRequest);
+      frameRequest = requestAnimationFrame(() => {
+        if (!frame.clientWidth || !frame.clientHeight || frame.clientWidth + "x" + frame.clientHeight === size) return;
+        if (bounds) fit(); else map.invalidateSize();
+      });
+    });
+    resized.observe(frame);
+    map.on("unload", () => { resized.disconnect(); cancelAnimationFrame(frameRequest); });  // map.remove()
     frame.dataset.ready = "1";
     return map;
   }
