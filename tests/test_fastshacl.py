@@ -311,3 +311,33 @@ def test_blank_node_focus_and_sparql_constraint(generated, shapes_graph, tmp_pat
     after = v.revalidate_graph(graph, reload, before)
     canon = harness.oxigraph_referrers(store)
     assert harness.canonical_keys(after, canon) == harness.canonical_keys(v.validate(), canon)
+
+
+@pytest.mark.parametrize("order", ["values first", "focus first"])
+def test_either_order_of_a_check_finds_the_same(generated, shapes_graph, monkeypatch, order):
+    """A check of every focus node on a one-predicate path reads the path's triples first and
+    tests each subject after, where the path has few triples per focus node (1M triples: the
+    shapes' queries ~11 s of CPU to ~6 s); else it selects the focus nodes first. Each order,
+    forced on every check, finds what pySHACL finds on data with planted faults, and the build's
+    own choice between them is used on some checks and not on others here."""
+    out, manifest = generated
+    loaded = load(out)
+    store = ox.Store()
+    store.extend(loaded.quads)
+    chosen = []
+    choose = fastshacl.Validator._values_first
+
+    def spy(self, *args):
+        chosen.append(choose(self, *args))
+        return chosen[-1]
+
+    monkeypatch.setattr(fastshacl.Validator, "_values_first", spy)
+    natural = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), loaded.quads).validate()
+    assert True in chosen and False in chosen, "both orders occur in the build's own choice"
+    monkeypatch.setattr(fastshacl.Validator, "_values_first", lambda self, *a: order == "values first")
+    forced = fastshacl.Validator(store, fastshacl.Shapes(shapes_graph), loaded.quads).validate()
+    assert any(r.severity == SH + "Violation" for r in forced), "the planted faults are found"
+    assert sorted(forced, key=repr) == sorted(natural, key=repr)
+    g = rdflib_union(loaded.quads)
+    assert_same(harness.canonical_keys(forced, harness.oxigraph_referrers(store)),
+                harness.canonical_keys(harness.pyshacl_results(g, shapes_graph), harness.rdflib_referrers(g)))
